@@ -45,7 +45,11 @@ export type GitopsEvent =
   | { type: 'warning'; at: number; code: string; message: string; stepId?: string };
 
 /** Distributes Omit over the union so callers can build any event without `at`. */
-export type EventInput = GitopsEvent extends infer E ? (E extends GitopsEvent ? Omit<E, 'at'> : never) : never;
+export type EventInput = GitopsEvent extends infer E
+  ? E extends GitopsEvent
+    ? Omit<E, 'at'>
+    : never
+  : never;
 
 export interface EventSink {
   emit(event: GitopsEvent): void;
@@ -71,5 +75,9 @@ export class RecordingSink implements EventSink {
 
 /** Sends each event to several sinks (reporter + report builder). */
 export function teeSink(...sinks: EventSink[]): EventSink {
-  return { emit: (e) => sinks.forEach((s) => s.emit(e)) };
+  return {
+    emit: (e) => {
+      for (const s of sinks) s.emit(e);
+    },
+  };
 }

@@ -60,13 +60,17 @@ export function buildPlan(name: string, steps: readonly Step[]): Plan {
     if (!/^[a-z0-9][a-z0-9:./_-]*$/i.test(step.id)) {
       throw systemError('GITOPS_INTERNAL', `plan ${name}: invalid step id "${step.id}"`);
     }
-    if (byId.has(step.id)) throw systemError('GITOPS_INTERNAL', `plan ${name}: duplicate step id "${step.id}"`);
+    if (byId.has(step.id))
+      throw systemError('GITOPS_INTERNAL', `plan ${name}: duplicate step id "${step.id}"`);
     byId.set(step.id, step);
   }
   for (const step of steps) {
     for (const dep of step.dependsOn ?? []) {
       if (!byId.has(dep)) {
-        throw systemError('GITOPS_INTERNAL', `plan ${name}: step "${step.id}" depends on unknown step "${dep}"`);
+        throw systemError(
+          'GITOPS_INTERNAL',
+          `plan ${name}: step "${step.id}" depends on unknown step "${dep}"`,
+        );
       }
     }
   }

@@ -118,29 +118,57 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<PlanRepo
       throwIfAborted(controller.signal);
       if (observation.inSync) {
         if (observation.output !== undefined) outputs.set(step.id, observation.output);
-        finish(step, withSummary({ id: step.id, title: step.title, result: 'unchanged', durationMs: Date.now() - t0 }, observation.summary));
+        finish(
+          step,
+          withSummary(
+            { id: step.id, title: step.title, result: 'unchanged', durationMs: Date.now() - t0 },
+            observation.summary,
+          ),
+        );
         return;
       }
       if (dryRun) {
         if (observation.output !== undefined) outputs.set(step.id, observation.output);
-        finish(step, withSummary({ id: step.id, title: step.title, result: 'would-change', durationMs: Date.now() - t0 }, observation.summary));
+        finish(
+          step,
+          withSummary(
+            { id: step.id, title: step.title, result: 'would-change', durationMs: Date.now() - t0 },
+            observation.summary,
+          ),
+        );
         return;
       }
       const outcome = await step.apply(ctx, observation);
       if (outcome.output !== undefined) outputs.set(step.id, outcome.output);
-      finish(step, withSummary({ id: step.id, title: step.title, result: outcome.result, durationMs: Date.now() - t0 }, outcome.summary ?? observation.summary));
+      finish(
+        step,
+        withSummary(
+          { id: step.id, title: step.title, result: outcome.result, durationMs: Date.now() - t0 },
+          outcome.summary ?? observation.summary,
+        ),
+      );
     } catch (e) {
-      const error = controller.signal.aborted && !isGitopsError(e) ? abortReason(controller.signal, timedOut) : toGitopsError(e);
+      const error =
+        controller.signal.aborted && !isGitopsError(e)
+          ? abortReason(controller.signal, timedOut)
+          : toGitopsError(e);
       firstError ??= error;
       finish(step, { id: step.id, title: step.title, result: 'failed', durationMs: Date.now() - t0, error });
     }
   };
 
-  const ready = (step: Step) => (step.dependsOn ?? []).every((d) => reports.get(d) !== undefined && reports.get(d)!.result !== 'failed' && reports.get(d)!.result !== 'skipped');
-  const blocked = (step: Step) => (step.dependsOn ?? []).some((d) => {
-    const r = reports.get(d)?.result;
-    return r === 'failed' || r === 'skipped';
-  });
+  const ready = (step: Step) =>
+    (step.dependsOn ?? []).every(
+      (d) =>
+        reports.get(d) !== undefined &&
+        reports.get(d)!.result !== 'failed' &&
+        reports.get(d)!.result !== 'skipped',
+    );
+  const blocked = (step: Step) =>
+    (step.dependsOn ?? []).some((d) => {
+      const r = reports.get(d)?.result;
+      return r === 'failed' || r === 'skipped';
+    });
 
   try {
     while (pending.size > 0 || running.size > 0) {
@@ -151,7 +179,13 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<PlanRepo
           if (!pending.has(step.id)) continue;
           if (blocked(step)) {
             pending.delete(step.id);
-            finish(step, { id: step.id, title: step.title, result: 'skipped', durationMs: 0, summary: 'a step it depends on did not finish' });
+            finish(step, {
+              id: step.id,
+              title: step.title,
+              result: 'skipped',
+              durationMs: 0,
+              summary: 'a step it depends on did not finish',
+            });
             continue;
           }
           if (!ready(step)) continue;
@@ -203,7 +237,10 @@ function throwIfAborted(signal: AbortSignal): void {
 }
 
 function abortReason(signal: AbortSignal, timedOut: boolean): GitopsError {
-  if (timedOut) return systemError('GITOPS_TIMEOUT', 'the deadline passed before the plan finished', { hint: 'raise --timeout, then run the same command again: finished steps are kept' });
+  if (timedOut)
+    return systemError('GITOPS_TIMEOUT', 'the deadline passed before the plan finished', {
+      hint: 'raise --timeout, then run the same command again: finished steps are kept',
+    });
   const reason: unknown = signal.reason;
   if (isGitopsError(reason)) return reason;
   return systemError('GITOPS_ABORTED', 'interrupted', { hint: 'run the same command again to resume' });

@@ -23,13 +23,16 @@ export const clusterName = z
 /** AWS region names: us-west-2, eu-central-1, ap-southeast-4, us-gov-west-1, cn-north-1. */
 export const regionName = z
   .string({ error: 'expected a string' })
-  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/, { error: 'is not an AWS region name (for example us-west-2)' });
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/, {
+    error: 'is not an AWS region name (for example us-west-2)',
+  });
 
 export const kubernetesVersion = z
   .string({ error: 'expected a string such as "1.31" (quote it in YAML)' })
   .regex(/^1\.\d{2}$/, { error: 'must be a Kubernetes minor version such as "1.31"' });
 
-const k8sLabelKey = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const k8sLabelKey =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const k8sLabelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 export const taintSchema = z.strictObject({
@@ -45,7 +48,9 @@ export const nodeGroupSchema = z
       .min(1)
       .max(63, { error: 'must be at most 63 characters' })
       .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]*$/, { error: 'must contain only letters, digits, "-" and "_"' }),
-    instanceTypes: nonEmptyList(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'is not an EC2 instance type' })),
+    instanceTypes: nonEmptyList(
+      z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'is not an EC2 instance type' }),
+    ),
     amiType: z
       .enum([
         'AL2023_x86_64_STANDARD',
@@ -65,7 +70,12 @@ export const nodeGroupSchema = z
     desiredSize: z.number().int().min(0),
     maxSize: z.number().int().min(1),
     diskSize: z.number().int().min(1).max(16384).default(50),
-    labels: z.record(z.string().regex(k8sLabelKey, { error: 'is not a valid label key' }), z.string().regex(k8sLabelValue)).default({}),
+    labels: z
+      .record(
+        z.string().regex(k8sLabelKey, { error: 'is not a valid label key' }),
+        z.string().regex(k8sLabelValue),
+      )
+      .default({}),
     taints: z.array(taintSchema).default([]),
   })
   .superRefine((ng, ctx) => {
@@ -73,13 +83,22 @@ export const nodeGroupSchema = z
       ctx.addIssue({ code: 'custom', path: ['desiredSize'], message: `must be >= minSize (${ng.minSize})` });
     }
     if (ng.desiredSize > ng.maxSize) {
-      ctx.addIssue({ code: 'custom', path: ['maxSize'], message: `must be >= desiredSize (${ng.desiredSize})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxSize'],
+        message: `must be >= desiredSize (${ng.desiredSize})`,
+      });
     }
   });
 
 export const addonSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'is not an EKS add-on name' }),
-  version: z.string().regex(/^v\d+\.\d+\.\d+(-eksbuild\.\d+)?$/, { error: 'must be an add-on version such as v1.19.2-eksbuild.1' }).optional(),
+  version: z
+    .string()
+    .regex(/^v\d+\.\d+\.\d+(-eksbuild\.\d+)?$/, {
+      error: 'must be an add-on version such as v1.19.2-eksbuild.1',
+    })
+    .optional(),
 });
 
 export const ecrRepositorySchema = z.strictObject({
@@ -96,7 +115,9 @@ export const ecrRepositorySchema = z.strictObject({
   keepImages: z.number().int().min(1).max(10000).default(100),
 });
 
-const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-8])$/, { error: 'must be an IPv4 CIDR between /16 and /28' });
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-8])$/, { error: 'must be an IPv4 CIDR between /16 and /28' });
 
 export const networkSchema = z
   .strictObject({
@@ -108,22 +129,35 @@ export const networkSchema = z
   })
   .superRefine((n, ctx) => {
     if (n.subnetIds !== undefined && n.subnetIds.length < 2) {
-      ctx.addIssue({ code: 'custom', path: ['subnetIds'], message: 'needs at least two subnets in two availability zones' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['subnetIds'],
+        message: 'needs at least two subnets in two availability zones',
+      });
     }
   });
 
-const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, { error: 'is not an IAM role ARN' });
-const principalArn = z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@\/-]+$/, { error: 'is not an IAM principal ARN' });
+const roleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, { error: 'is not an IAM role ARN' });
+const principalArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]+$/, { error: 'is not an IAM principal ARN' });
 
 export const gitUrl = z.string().min(1, { error: 'must not be empty' });
 
 export const fleetSchema = z.strictObject({
   url: gitUrl,
-  branch: z.string().regex(/^(?!-)(?!.*\.\.)[A-Za-z0-9._\/-]+$/, { error: 'is not a valid branch name' }).default('main'),
+  branch: z
+    .string()
+    .regex(/^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]+$/, { error: 'is not a valid branch name' })
+    .default('main'),
   /** Defaults to clusters/<name>. */
   path: z
     .string()
-    .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._\/-]+$/, { error: 'must be a relative path inside the repository' })
+    .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+$/, {
+      error: 'must be a relative path inside the repository',
+    })
     .optional(),
 });
 
@@ -143,13 +177,21 @@ export const clusterSpecSchema = z.strictObject({
   fleet: fleetSchema,
   network: networkSchema.default({ vpcCidr: '10.0.0.0/16', availabilityZones: 3, natGateways: 'single' }),
   iam: z.strictObject({ clusterRoleArn: roleArn.optional(), nodeRoleArn: roleArn.optional() }).default({}),
-  access: z.strictObject({ adminPrincipals: z.array(principalArn).default([]) }).default({ adminPrincipals: [] }),
+  access: z
+    .strictObject({ adminPrincipals: z.array(principalArn).default([]) })
+    .default({ adminPrincipals: [] }),
   /** Added to (and overriding by name) what the profile asks for. */
   nodeGroups: z.array(nodeGroupSchema).default([]),
   addons: z.array(addonSchema).default([]),
   ecrRepositories: z.array(ecrRepositorySchema).default([]),
   reconciler: z
-    .strictObject({ kind: z.literal('flux').default('flux'), version: z.string().regex(/^\d+\.\d+\.\d+$/, { error: 'must be a version such as 2.9.6' }).default(DEFAULT_FLUX_VERSION) })
+    .strictObject({
+      kind: z.literal('flux').default('flux'),
+      version: z
+        .string()
+        .regex(/^\d+\.\d+\.\d+$/, { error: 'must be a version such as 2.9.6' })
+        .default(DEFAULT_FLUX_VERSION),
+    })
     .default({ kind: 'flux', version: DEFAULT_FLUX_VERSION }),
   tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
 });

@@ -17,7 +17,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export function issueMessage(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? 'is required' : `expected ${issue.expected}, got ${describe(issue.input)}`;
+      return issue.input === undefined
+        ? 'is required'
+        : `expected ${issue.expected}, got ${describe(issue.input)}`;
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     default:
@@ -60,6 +62,7 @@ export function schemaError(
     message = 'unknown field';
   }
   const where = path.length > 0 ? `${source}: ${formatPath(path)}` : source;
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+  const more =
+    issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
   return userError(code, `${where}: ${message}${more}`, hint === undefined ? {} : { hint });
 }

@@ -8,7 +8,9 @@ import { addonSchema, ecrRepositorySchema, nodeGroupSchema } from '../core/spec.
 export const PROFILE_API_VERSION = 'gitops.dev/v1alpha1';
 
 export const parameterSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an identifier (letters, digits, "_")' }),
+  name: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an identifier (letters, digits, "_")' }),
   type: z.enum(['string', 'number', 'boolean']).default('string'),
   description: z.string().default(''),
   default: z.union([z.string(), z.number(), z.boolean()]).optional(),
