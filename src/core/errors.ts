@@ -29,10 +29,10 @@ export const EXIT = {
 } as const;
 
 export interface GitopsErrorOptions {
-  hint?: string;
+  hint?: string | undefined;
   cause?: unknown;
   /** Overrides the exit code derived from the fault (user -> 2, system -> 1). */
-  exitCode?: number;
+  exitCode?: number | undefined;
 }
 
 export class GitopsError extends Error {
