@@ -1,0 +1,56 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: profile templates use ${param} on purpose
+import { describe, expect, it } from 'vitest';
+import { isGitopsError } from '../../src/core/errors.js';
+import { bundledProfilesDir, listBundledProfiles, resolveProfile } from '../../src/profiles/catalog.js';
+
+describe('bundled profile catalog', () => {
+  it('finds the profiles folder of the repository', () => {
+    expect(bundledProfilesDir()).toMatch(/[\\/]profiles$/);
+  });
+
+  it('lists base, ml and mobile with their metadata', async () => {
+    const list = await listBundledProfiles();
+    expect(list.map((p) => p.name)).toEqual(['base', 'ml', 'mobile']);
+    for (const p of list) {
+      expect(p.description).not.toBe('');
+      expect(p.version).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+    expect(list.find((p) => p.name === 'ml')!.includes).toEqual(['base']);
+  });
+
+  it('resolves ml merged with base: GPU and CPU node groups, EBS CSI add-on, ECR repos', async () => {
+    const r = await resolveProfile('ml');
+    expect(r.chain).toEqual(['base', 'ml']);
+    expect(r.source.kind).toBe('bundled');
+    expect(r.source.revision).toMatch(/^sha256:[0-9a-f]{16}$/);
+    const gpu = r.profile.nodeGroups.find((n) => n.name === 'gpu')!;
+    expect(gpu.amiType).toBe('AL2023_x86_64_NVIDIA');
+    expect(gpu.instanceTypes.every((t) => t.startsWith('g5.'))).toBe(true);
+    expect(gpu.taints).toEqual([{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }]);
+    expect(r.profile.nodeGroups.map((n) => n.name)).toEqual(['system', 'cpu', 'gpu']);
+    expect(r.profile.addons.map((a) => a.name)).toContain('aws-ebs-csi-driver');
+    expect(r.profile.ecrRepositories.map((e) => e.name)).toEqual([
+      '${cluster}/notebook',
+      '${cluster}/model-server',
+    ]);
+    expect(r.profile.components.map((c) => c.name)).toEqual(
+      expect.arrayContaining([
+        'metrics-server',
+        'cert-manager',
+        'nvidia-device-plugin',
+        'jupyterhub',
+        'mlflow',
+      ]),
+    );
+  });
+
+  it('names an unknown profile and lists the catalog', async () => {
+    const err = await resolveProfile('nope').catch((e: unknown) => e);
+    expect(isGitopsError(err)).toBe(true);
+    if (!isGitopsError(err)) return;
+    expect(err.code).toBe('GITOPS_NOT_FOUND');
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toBe('unknown profile "nope"');
+    expect(err.hint).toBe('available profiles: base, ml, mobile');
+  });
+});
