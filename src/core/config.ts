@@ -23,7 +23,7 @@ export interface SpecFlags {
 
 /** Checks one flag value against the schema of the field it sets. */
 export function checkFlag<S extends z.ZodType>(flag: string, schema: S, value: unknown): z.output<S> {
-  const r = schema.safeParse(value);
+  const r = schema.safeParse(value, { reportInput: true });
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   throw userError('GITOPS_BAD_INPUT', `${flag} ${JSON.stringify(value)}: ${issueMessage(issue)}`);
@@ -32,9 +32,13 @@ export function checkFlag<S extends z.ZodType>(flag: string, schema: S, value: u
 export function checkSpecFlags(flags: SpecFlags): void {
   if (flags.cluster !== undefined) checkFlag('--cluster', clusterName, flags.cluster);
   if (flags.region !== undefined) checkFlag('--region', regionName, flags.region);
-  if (flags.kubernetesVersion !== undefined) checkFlag('--kubernetes-version', kubernetesVersion, flags.kubernetesVersion);
+  if (flags.kubernetesVersion !== undefined)
+    checkFlag('--kubernetes-version', kubernetesVersion, flags.kubernetesVersion);
   if (flags.fluxVersion !== undefined && !/^\d+\.\d+\.\d+$/.test(flags.fluxVersion)) {
-    throw userError('GITOPS_BAD_INPUT', `--flux-version ${JSON.stringify(flags.fluxVersion)}: must be a version such as 2.9.6`);
+    throw userError(
+      'GITOPS_BAD_INPUT',
+      `--flux-version ${JSON.stringify(flags.fluxVersion)}: must be a version such as 2.9.6`,
+    );
   }
 }
 
@@ -60,7 +64,9 @@ export function buildClusterSpec(sources: SpecSources): ClusterSpec {
   const input: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   const sub = (key: string): Record<string, unknown> => {
     const v = input[key];
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...(v as Record<string, unknown>) } : {};
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? { ...(v as Record<string, unknown>) }
+      : {};
   };
   if (flags.cluster !== undefined) input['name'] = flags.cluster;
   if (flags.region !== undefined) input['region'] = flags.region;
@@ -74,22 +80,33 @@ export function buildClusterSpec(sources: SpecSources): ClusterSpec {
     if (flags.gitPath !== undefined) fleet['path'] = flags.gitPath;
     input['fleet'] = fleet;
   }
-  if (flags.fluxVersion !== undefined) input['reconciler'] = { ...sub('reconciler'), version: flags.fluxVersion };
+  if (flags.fluxVersion !== undefined)
+    input['reconciler'] = { ...sub('reconciler'), version: flags.fluxVersion };
 
-  const result = clusterSpecSchema.safeParse(input);
+  const result = clusterSpecSchema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const path = issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? [...issue.path, issue.keys[0]!] : issue.path;
-  const message = issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? 'unknown field' : issueMessage(issue);
+  const path =
+    issue.code === 'unrecognized_keys' && issue.keys.length === 1
+      ? [...issue.path, issue.keys[0]!]
+      : issue.path;
+  const message =
+    issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? 'unknown field' : issueMessage(issue);
   const flag = flagFor(path, flags);
   if (flag) throw userError('GITOPS_BAD_INPUT', `${flag}: ${message}`);
-  if (file === undefined || (issue.code === 'invalid_type' && issue.input === undefined && requiredByFlag(path))) {
+  if (
+    file === undefined ||
+    (issue.code === 'invalid_type' && issue.input === undefined && requiredByFlag(path))
+  ) {
     throw userError('GITOPS_BAD_INPUT', `${requiredByFlag(path) ?? formatPath(path)}: ${message}`, {
       hint: file === undefined ? 'pass the flag, or give a config file with --config' : undefined,
     });
   }
   const line = file.lineOf(path);
-  throw userError('GITOPS_BAD_CONFIG', `${file.source}: ${formatPath(path)}: ${message}${line ? ` (line ${line})` : ''}`);
+  throw userError(
+    'GITOPS_BAD_CONFIG',
+    `${file.source}: ${formatPath(path)}: ${message}${line ? ` (line ${line})` : ''}`,
+  );
 }
 
 /** The flag that set a path, when the bad value came from a flag. */

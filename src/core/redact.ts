@@ -22,7 +22,14 @@ export function redact(text: string): string {
 
 /** Registers well-known secret environment variables, once per process. */
 export function registerEnvironmentSecrets(env: NodeJS.ProcessEnv = process.env): void {
-  for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'GIT_TOKEN', 'GITOPS_GIT_TOKEN', 'GITHUB_TOKEN', 'GIT_PASSWORD']) {
+  for (const name of [
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'GIT_TOKEN',
+    'GITOPS_GIT_TOKEN',
+    'GITHUB_TOKEN',
+    'GIT_PASSWORD',
+  ]) {
     registerSecret(env[name]);
   }
 }

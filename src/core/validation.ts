@@ -42,7 +42,7 @@ export function parseWith<S extends z.ZodType>(
   code: ErrorCode = 'GITOPS_BAD_CONFIG',
   hint?: string,
 ): z.output<S> {
-  const result = schema.safeParse(data);
+  const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return result.data;
   throw schemaError(result.error.issues, source, code, hint);
 }

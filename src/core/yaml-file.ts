@@ -31,7 +31,10 @@ export async function readYamlFile(path: string, displayName = path): Promise<Lo
     throw e;
   }
   if (size > MAX_YAML_BYTES) {
-    throw userError('GITOPS_BAD_CONFIG', `${displayName}: file is ${size} bytes; the limit is ${MAX_YAML_BYTES}`);
+    throw userError(
+      'GITOPS_BAD_CONFIG',
+      `${displayName}: file is ${size} bytes; the limit is ${MAX_YAML_BYTES}`,
+    );
   }
   const text = await readFile(path, 'utf8');
   return parseYamlText(text, displayName);
@@ -75,9 +78,13 @@ export function parseYamlText(text: string, source: string): LoadedYaml {
   } catch (e) {
     const message = (e as Error).message;
     if (/alias/i.test(message)) {
-      throw userError('GITOPS_BAD_CONFIG', `${source}: too many YAML alias expansions (limit ${MAX_ALIAS_COUNT})`, {
-        hint: 'write the values out instead of repeating anchors',
-      });
+      throw userError(
+        'GITOPS_BAD_CONFIG',
+        `${source}: too many YAML alias expansions (limit ${MAX_ALIAS_COUNT})`,
+        {
+          hint: 'write the values out instead of repeating anchors',
+        },
+      );
     }
     throw userError('GITOPS_BAD_CONFIG', `${source}: invalid YAML: ${message}`);
   }

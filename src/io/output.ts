@@ -104,7 +104,9 @@ function causeChain(err: unknown): string {
   let current: unknown = err;
   for (let depth = 0; current !== undefined && depth < 5; depth++) {
     if (current instanceof Error) {
-      parts.push(depth === 0 ? (current.stack ?? current.message) : `caused by: ${current.stack ?? current.message}`);
+      parts.push(
+        depth === 0 ? (current.stack ?? current.message) : `caused by: ${current.stack ?? current.message}`,
+      );
       current = current.cause;
     } else {
       parts.push(`caused by: ${String(current)}`);
@@ -120,7 +122,10 @@ function redacting(stream: NodeJS.WriteStream): NodeJS.WriteStream {
     get(target, prop, receiver) {
       if (prop === 'write') {
         return (chunk: unknown, ...rest: unknown[]) =>
-          (target.write as (...a: unknown[]) => boolean)(typeof chunk === 'string' ? redact(chunk) : chunk, ...rest);
+          (target.write as (...a: unknown[]) => boolean)(
+            typeof chunk === 'string' ? redact(chunk) : chunk,
+            ...rest,
+          );
       }
       const value: unknown = Reflect.get(target, prop, receiver);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;

@@ -8,7 +8,12 @@ import type { EventSink, GitopsEvent } from '../core/events.js';
 import { resultSymbol, resultWord } from './plain-reporter.js';
 import { formatDuration, type Style } from './style.js';
 
-type OraFactory = (options: { stream: NodeJS.WriteStream; text: string; color: 'cyan'; discardStdin: false }) => Ora;
+type OraFactory = (options: {
+  stream: NodeJS.WriteStream;
+  text: string;
+  color: 'cyan';
+  discardStdin: false;
+}) => Ora;
 
 export class SpinnerReporter implements EventSink {
   private spinner: Ora | undefined;
@@ -24,7 +29,9 @@ export class SpinnerReporter implements EventSink {
   emit(e: GitopsEvent): void {
     switch (e.type) {
       case 'plan-started':
-        this.persist(this.style.bold(`${e.dryRun ? 'Plan (dry run)' : 'Plan'} ${e.plan}: ${e.steps.length} steps`));
+        this.persist(
+          this.style.bold(`${e.dryRun ? 'Plan (dry run)' : 'Plan'} ${e.plan}: ${e.steps.length} steps`),
+        );
         break;
       case 'step-started':
         this.running.set(e.stepId, { title: e.title, started: e.at });
@@ -40,7 +47,9 @@ export class SpinnerReporter implements EventSink {
         this.running.delete(e.stepId);
         const s = this.style;
         const detail = e.error ? `: ${e.error.message}` : e.summary ? s.dim(` - ${e.summary}`) : '';
-        this.persist(`${resultSymbol(e.result, s)} ${e.title} ${resultWord(e.result, s)} ${s.dim(formatDuration(e.durationMs))}${detail}`);
+        this.persist(
+          `${resultSymbol(e.result, s)} ${e.title} ${resultWord(e.result, s)} ${s.dim(formatDuration(e.durationMs))}${detail}`,
+        );
         break;
       }
       case 'plan-finished':

@@ -1,0 +1,92 @@
+/** `gitops profiles list` and `gitops profiles show <name>`. */
+import type { Profile } from '../../profiles/model.js';
+import type { Style } from '../../io/style.js';
+import { listBundledProfiles, resolveProfile } from '../../profiles/catalog.js';
+import type { CommandHandler } from '../context.js';
+import { table } from '../table.js';
+
+export const listProfiles: CommandHandler<Record<string, never>> = async (ctx) => {
+  const profiles = await listBundledProfiles();
+  ctx.out.result(profiles, (s) =>
+    table(
+      ['NAME', 'VERSION', 'INCLUDES', 'DESCRIPTION'].map((h) => s.bold(h)),
+      profiles.map((p) => [p.name, p.version, p.includes.join(',') || '-', p.description]),
+    ),
+  );
+  return 0;
+};
+
+export const showProfile: CommandHandler<Record<string, never>> = async (ctx, _o, args) => {
+  const resolved = await resolveProfile(args[0] ?? '', { signal: ctx.signal });
+  const p = resolved.profile;
+  const doc = {
+    name: p.name,
+    description: p.description,
+    version: p.version,
+    includes: p.includes,
+    chain: resolved.chain,
+    source: resolved.source,
+    components: p.components,
+    parameters: p.parameters,
+    nodeGroups: p.nodeGroups,
+    addons: p.addons,
+    ecrRepositories: p.ecrRepositories,
+  };
+  ctx.out.result(doc, (s) => renderProfile(p, resolved.chain, s));
+  return 0;
+};
+
+function renderProfile(p: Profile, chain: string[], s: Style): string {
+  const lines: string[] = [];
+  lines.push(`${s.bold(p.name)} ${p.version} - ${p.description}`);
+  if (chain.length > 1) lines.push(`${s.dim('includes:')} ${chain.slice(0, -1).join(', ')}`);
+  lines.push('', s.bold('Components'));
+  lines.push(
+    table(
+      ['NAME', 'VERSION', 'DESCRIPTION'],
+      p.components.map((c) => [c.name, c.version, c.description]),
+    ),
+  );
+  lines.push('', s.bold('Node groups'));
+  lines.push(
+    table(
+      ['NAME', 'INSTANCE TYPES', 'AMI', 'MIN/DESIRED/MAX', 'TAINTS'],
+      p.nodeGroups.map((n) => [
+        n.name,
+        n.instanceTypes.join(','),
+        n.amiType,
+        `${n.minSize}/${n.desiredSize}/${n.maxSize}`,
+        n.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(',') || '-',
+      ]),
+    ),
+  );
+  lines.push('', s.bold('Add-ons'));
+  lines.push(
+    p.addons.map((a) => `  ${a.name}${a.version ? ` ${a.version}` : ' (latest compatible)'}`).join('\n') ||
+      '  -',
+  );
+  lines.push('', s.bold('ECR repositories'));
+  lines.push(
+    p.ecrRepositories
+      .map(
+        (r) =>
+          `  ${r.name}${r.immutableTags ? ' (immutable tags)' : ''}${r.scanOnPush ? ', scan on push' : ''}, keep ${r.keepImages}`,
+      )
+      .join('\n') || '  -',
+  );
+  if (p.parameters.length > 0) {
+    lines.push('', s.bold('Parameters'));
+    lines.push(
+      table(
+        ['NAME', 'TYPE', 'DEFAULT', 'DESCRIPTION'],
+        p.parameters.map((x) => [
+          x.name,
+          x.type,
+          x.default === undefined ? '(required)' : String(x.default),
+          x.description,
+        ]),
+      ),
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,27 @@
+/**
+ * What every command handler gets: the output (reporters, result printing), the event sink, an
+ * AbortSignal wired to Ctrl-C, the global flags and the environment. Handlers return an exit code.
+ */
+import type { EventSink } from '../core/events.js';
+import type { Output } from '../io/output.js';
+
+export interface GlobalFlags {
+  output: 'text' | 'json';
+  verbose: boolean;
+  color: boolean;
+  yes: boolean;
+  quiet: boolean;
+}
+
+export interface CommandContext {
+  out: Output;
+  sink: EventSink;
+  signal: AbortSignal;
+  globals: GlobalFlags;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Standard input, for the plan confirmation prompt. */
+  stdin: NodeJS.ReadStream;
+}
+
+export type CommandHandler<O> = (ctx: CommandContext, options: O, args: string[]) => Promise<number>;

@@ -1,0 +1,79 @@
+/**
+ * Runs one command handler: builds the output for the global flags, wires SIGINT/SIGTERM to an
+ * AbortSignal (a second Ctrl-C exits at once), and turns any error into its exit code with a
+ * one-line message (a stack only with --verbose).
+ */
+import { EXIT, isGitopsError, systemError, toGitopsError } from '../core/errors.js';
+import { registerEnvironmentSecrets } from '../core/redact.js';
+import { Output } from '../io/output.js';
+import type { CommandContext, CommandHandler, GlobalFlags } from './context.js';
+
+export interface ProcessIO {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export async function runCommand<O>(
+  io: ProcessIO,
+  globals: GlobalFlags,
+  load: () => Promise<CommandHandler<O>>,
+  options: O,
+  args: string[],
+): Promise<number> {
+  registerEnvironmentSecrets(io.env);
+  const out = new Output({
+    mode: globals.output,
+    color: globals.color,
+    quiet: globals.quiet,
+    verbose: globals.verbose,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env: io.env,
+  });
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) {
+      // The user insists: leave now. Every step is idempotent, so a re-run converges.
+      io.stderr.write('\ninterrupted again; exiting without waiting for running steps\n');
+      process.exit(EXIT.interrupted);
+    }
+    io.stderr.write(
+      `\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'}; finishing running steps (press Ctrl-C again to exit now)\n`,
+    );
+    controller.abort(
+      systemError('GITOPS_ABORTED', 'interrupted', { hint: 'run the same command again to resume' }),
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const handler = await load();
+    const sink = await out.createSink();
+    const ctx: CommandContext = {
+      out,
+      sink,
+      signal: controller.signal,
+      globals,
+      env: io.env,
+      cwd: io.cwd,
+      stdin: io.stdin,
+    };
+    const code = await handler(ctx, options, args);
+    return controller.signal.aborted && code !== EXIT.ok ? EXIT.interrupted : code;
+  } catch (e) {
+    const err =
+      controller.signal.aborted && !isGitopsError(e)
+        ? toGitopsError(controller.signal.reason)
+        : toGitopsError(e);
+    out.error(err);
+    return err.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

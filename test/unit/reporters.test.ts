@@ -1,0 +1,96 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { systemError } from '../../src/core/errors.js';
+import { emit } from '../../src/core/events.js';
+import { registerSecret } from '../../src/core/redact.js';
+import { Output } from '../../src/io/output.js';
+
+class Capture extends PassThrough {
+  text = '';
+  isTTY = false;
+  constructor() {
+    super();
+    this.on('data', (c: Buffer) => {
+      this.text += c.toString('utf8');
+    });
+  }
+}
+
+function streams() {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  return {
+    stdout,
+    stderr,
+    io: { stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream },
+  };
+}
+
+async function drive(out: Output): Promise<void> {
+  const sink = await out.createSink();
+  emit(sink, {
+    type: 'plan-started',
+    plan: 'bootstrap',
+    dryRun: false,
+    steps: [{ id: 'a', title: 'A', dependsOn: [] }],
+  });
+  emit(sink, { type: 'step-started', stepId: 'a', title: 'A' });
+  emit(sink, { type: 'step-progress', stepId: 'a', message: 'CREATING', elapsedMs: 100 });
+  emit(sink, { type: 'warning', code: 'W', message: 'careful' });
+  emit(sink, { type: 'step-finished', stepId: 'a', title: 'A', result: 'created', durationMs: 1200 });
+  emit(sink, { type: 'plan-finished', plan: 'bootstrap', ok: true, durationMs: 1300 });
+}
+
+describe('reporters', () => {
+  it('JSON mode writes exactly one JSON document to stdout; progress goes to stderr', async () => {
+    const s = streams();
+    const out = new Output({ mode: 'json', color: false, quiet: false, verbose: false, ...s.io, env: {} });
+    await drive(out);
+    out.result({ ready: true }, () => 'text');
+    expect(JSON.parse(s.stdout.text)).toEqual({ ready: true });
+    expect(s.stderr.text).toMatch(/A created/);
+    expect(s.stderr.text).toMatch(/careful/);
+  });
+
+  it('JSON mode with --quiet prints nothing but the document', async () => {
+    const s = streams();
+    const out = new Output({ mode: 'json', color: false, quiet: true, verbose: false, ...s.io, env: {} });
+    await drive(out);
+    out.result({ ok: 1 }, () => '');
+    expect(JSON.parse(s.stdout.text)).toEqual({ ok: 1 });
+    expect(s.stderr.text).toBe('');
+  });
+
+  it('an error in JSON mode is a JSON object on stdout, and only one document is ever printed', () => {
+    const s = streams();
+    const out = new Output({ mode: 'json', color: false, quiet: false, verbose: false, ...s.io, env: {} });
+    out.error(systemError('GITOPS_AWS', 'the cluster went FAILED', { hint: 'look at the health issues' }));
+    expect(JSON.parse(s.stdout.text)).toEqual({
+      error: { code: 'GITOPS_AWS', message: 'the cluster went FAILED', hint: 'look at the health issues' },
+    });
+  });
+
+  it('plain mode (not a TTY) writes one line per event without ANSI codes', async () => {
+    const s = streams();
+    const out = new Output({ mode: 'text', color: true, quiet: false, verbose: false, ...s.io, env: {} });
+    expect(out.isInteractive).toBe(false);
+    await drive(out);
+    expect(s.stdout.text.includes('\u001b[')).toBe(false);
+    expect(s.stdout.text).toMatch(/^✔ A created 1\.2s$/m);
+    expect(s.stdout.text).toMatch(/^warning careful$/m);
+  });
+
+  it('redacts registered secrets from everything written, --verbose stacks included', () => {
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY';
+    registerSecret(secret);
+    const s = streams();
+    const out = new Output({ mode: 'text', color: false, quiet: false, verbose: true, ...s.io, env: {} });
+    out.error(
+      systemError('GITOPS_GIT', `push failed for https://x:${secret}@example.com`, {
+        cause: new Error(secret),
+      }),
+    );
+    expect(s.stderr.text).toMatch(/\[redacted\]/);
+    expect(s.stderr.text).not.toContain(secret);
+  });
+});
