@@ -63,6 +63,8 @@ export interface GitOptions {
   url?: string;
   auth?: GitAuth | undefined;
   signal?: AbortSignal | undefined;
+  /** Added to the environment of every command (commit identity). */
+  extraEnv?: Record<string, string>;
 }
 
 export function gitAt(opts: GitOptions): SimpleGit {
@@ -78,7 +80,7 @@ export function gitAt(opts: GitOptions): SimpleGit {
       allowUnsafeConfigEnvCount: true,
       allowUnsafeConfigPaths: true,
     },
-  }).env(gitEnv(opts.url, opts.auth));
+  }).env({ ...gitEnv(opts.url, opts.auth), ...opts.extraEnv });
 }
 
 /**

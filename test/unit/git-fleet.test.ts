@@ -1,0 +1,250 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { isGitopsError } from '../../src/core/errors.js';
+import { RecordingSink } from '../../src/core/events.js';
+import { publishFleet, removeFleetPath } from '../../src/git/fleet.js';
+import { readFleetFile, remoteHead } from '../../src/git/remote.js';
+import {
+  bareRepo,
+  cleanupAll,
+  commitAsOther,
+  commitCount,
+  git,
+  head,
+  installHook,
+  lsTree,
+  removeHook,
+  show,
+} from './git-helpers.js';
+
+afterAll(cleanupAll);
+
+const files = {
+  'cluster.yaml': 'name: research\n',
+  'kustomization.yaml': 'resources:\n  - profile\n',
+  'profile/base/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n',
+};
+
+function request(url: string, extra: Partial<Parameters<typeof publishFleet>[0]> = {}) {
+  return {
+    url,
+    branch: 'main',
+    path: 'clusters/research',
+    files,
+    message: 'gitops: bootstrap research with profile ml@1.0.0',
+    ...extra,
+  };
+}
+
+describe('publishFleet on real bare repositories', () => {
+  it('bootstraps into an empty repository: one root commit with exactly our folder', async () => {
+    const repo = bareRepo();
+    const sink = new RecordingSink();
+    const result = await publishFleet(request(repo.url, { sink, stepId: 'fleet:push' }));
+    expect(result.committed).toBe(true);
+    expect(result.revision).toBe(head(repo));
+    expect(commitCount(repo)).toBe(1);
+    expect(lsTree(repo)).toEqual([
+      'clusters/research/cluster.yaml',
+      'clusters/research/kustomization.yaml',
+      'clusters/research/profile/base/ns.yaml',
+    ]);
+    expect(show(repo, 'main:clusters/research/cluster.yaml')).toBe('name: research\n');
+    expect(git(repo.dir, 'log', '-1', '--format=%s', 'main').trim()).toBe(
+      'gitops: bootstrap research with profile ml@1.0.0',
+    );
+    expect(sink.ofType('step-progress').every((e) => e.stepId === 'fleet:push')).toBe(true);
+  });
+
+  it('replaces only its own folder: other clusters and files are untouched, stale files go', async () => {
+    const repo = bareRepo();
+    const seed = commitAsOther(
+      repo,
+      {
+        'README.md': '# fleet\n',
+        'clusters/other/cluster.yaml': 'name: other\n',
+        'clusters/research/stale.yaml': 'old: true\n',
+        'clusters/research-two/keep.yaml': 'prefix sibling\n',
+      },
+      'seed',
+    );
+    const result = await publishFleet(request(repo.url));
+    expect(result.committed).toBe(true);
+    expect(git(repo.dir, 'rev-parse', 'main~1').trim()).toBe(seed);
+    expect(lsTree(repo)).toEqual([
+      'README.md',
+      'clusters/other/cluster.yaml',
+      'clusters/research-two/keep.yaml',
+      'clusters/research/cluster.yaml',
+      'clusters/research/kustomization.yaml',
+      'clusters/research/profile/base/ns.yaml',
+    ]);
+    const changed = git(repo.dir, 'diff', '--name-only', seed, 'main').trim().split('\n');
+    expect(changed.every((p) => p.startsWith('clusters/research/'))).toBe(true);
+    expect(show(repo, 'main:clusters/other/cluster.yaml')).toBe('name: other\n');
+  });
+
+  it('makes no commit when re-run with the same files', async () => {
+    const repo = bareRepo();
+    const first = await publishFleet(request(repo.url));
+    const second = await publishFleet(request(repo.url));
+    expect(second).toMatchObject({ committed: false, revision: first.revision });
+    expect(commitCount(repo)).toBe(1);
+  });
+
+  it('rebuilds its commit on top of a concurrent writer: both commits survive, no force push', async () => {
+    const repo = bareRepo();
+    commitAsOther(repo, { 'README.md': '# fleet\n' }, 'seed');
+    let theirs = '';
+    const sink = new RecordingSink();
+    const result = await publishFleet(
+      request(repo.url, {
+        sink,
+        beforePush: async (attempt) => {
+          // Another CI job pushes between our fetch and our push, once.
+          if (attempt === 1)
+            theirs = commitAsOther(repo, { 'clusters/other/cluster.yaml': 'name: other\n' }, 'other');
+        },
+      }),
+    );
+    expect(result).toMatchObject({ committed: true, attempts: 2 });
+    expect(head(repo)).toBe(result.revision);
+    expect(git(repo.dir, 'rev-parse', 'main~1').trim()).toBe(theirs);
+    expect(git(repo.dir, 'log', '--format=%s', 'main').trim().split('\n')).toEqual([
+      'gitops: bootstrap research with profile ml@1.0.0',
+      'other',
+      'seed',
+    ]);
+    expect(lsTree(repo)).toContain('clusters/other/cluster.yaml');
+    expect(lsTree(repo)).toContain('clusters/research/cluster.yaml');
+    expect(sink.ofType('info').some((e) => /moved on/.test(e.message))).toBe(true);
+  });
+
+  it('also wins the race when the branch is created by someone else while we push into an empty repo', async () => {
+    const repo = bareRepo();
+    const result = await publishFleet(
+      request(repo.url, {
+        beforePush: async (attempt) => {
+          if (attempt === 1) commitAsOther(repo, { 'README.md': 'first\n' }, 'first');
+        },
+      }),
+    );
+    expect(result.attempts).toBe(2);
+    expect(lsTree(repo)).toContain('README.md');
+    expect(commitCount(repo)).toBe(2);
+  });
+
+  it('gives up after a bounded number of attempts when it keeps losing', async () => {
+    const repo = bareRepo();
+    commitAsOther(repo, { 'README.md': '0\n' }, 'seed');
+    const err = await publishFleet(
+      request(repo.url, {
+        maxAttempts: 3,
+        beforePush: async (attempt) => {
+          commitAsOther(repo, { 'README.md': `${attempt}\n` }, `other ${attempt}`);
+        },
+      }),
+    ).catch((e: unknown) => e);
+    expect(isGitopsError(err) && err.code).toBe('GITOPS_CONFLICT');
+    expect(git(repo.dir, 'log', '--format=%s', 'main').trim().split('\n')[0]).toBe('other 3');
+  });
+
+  it('surfaces a push rejected by a hook as one clear line and stays re-runnable', async () => {
+    const repo = bareRepo();
+    const seed = commitAsOther(repo, { 'README.md': '# fleet\n' }, 'seed');
+    installHook(repo, 'pre-receive', 'echo "branch main is protected: open a pull request" >&2\nexit 1');
+    const err = await publishFleet(request(repo.url)).catch((e: unknown) => e);
+    expect(isGitopsError(err)).toBe(true);
+    if (!isGitopsError(err)) return;
+    expect(err.code).toBe('GITOPS_GIT');
+    expect(err.exitCode).toBe(1);
+    expect(err.message).toMatch(/^push to file:\/\/\S+ main was rejected by the remote: /);
+    expect(err.message).toContain('branch main is protected: open a pull request');
+    expect(err.message).not.toContain('\n');
+    expect(head(repo)).toBe(seed);
+
+    removeHook(repo, 'pre-receive');
+    const again = await publishFleet(request(repo.url));
+    expect(again.committed).toBe(true);
+    expect(git(repo.dir, 'rev-parse', 'main~1').trim()).toBe(seed);
+  });
+
+  it('removes a cluster folder in one commit, and does nothing when it is gone', async () => {
+    const repo = bareRepo();
+    commitAsOther(repo, { 'clusters/other/cluster.yaml': 'name: other\n' }, 'seed');
+    await publishFleet(request(repo.url));
+    const removed = await removeFleetPath({
+      url: repo.url,
+      branch: 'main',
+      path: 'clusters/research',
+      message: 'gitops: destroy research',
+    });
+    expect(removed.committed).toBe(true);
+    expect(lsTree(repo)).toEqual(['clusters/other/cluster.yaml']);
+    const again = await removeFleetPath({
+      url: repo.url,
+      branch: 'main',
+      path: 'clusters/research',
+      message: 'x',
+    });
+    expect(again.committed).toBe(false);
+    expect(commitCount(repo)).toBe(3);
+  });
+
+  it('refuses dangerous URLs, branches and paths before git runs', async () => {
+    const repo = bareRepo();
+    for (const url of [
+      'ext::sh -c touch% /tmp/pwned',
+      'fd::17',
+      '--upload-pack=touch /tmp/pwned',
+      'gopher://x/y',
+      '',
+    ]) {
+      const err = await publishFleet(request(url)).catch((e: unknown) => e);
+      expect(isGitopsError(err) && err.exitCode).toBe(2);
+    }
+    for (const branch of ['-f', 'a..b', 'x.lock', '.hidden']) {
+      const err = await publishFleet(request(repo.url, { branch })).catch((e: unknown) => e);
+      expect(isGitopsError(err) && err.code).toBe('GITOPS_BAD_INPUT');
+    }
+    for (const p of ['../outside', '/abs', '.git/hooks', '']) {
+      const err = await publishFleet(request(repo.url, { path: p })).catch((e: unknown) => e);
+      expect(isGitopsError(err) && err.code).toBe('GITOPS_BAD_INPUT');
+    }
+    expect(head(repo)).toBeUndefined();
+  });
+
+  it('reports an unreachable remote with the URL redacted and no token in the message', async () => {
+    const err = await publishFleet(
+      request('https://user:s3cr3t-token@127.0.0.1:9/fleet.git', { auth: { token: 'tok-abc123' } }),
+    ).catch((e: unknown) => e);
+    expect(isGitopsError(err)).toBe(true);
+    if (!isGitopsError(err)) return;
+    expect(err.exitCode).toBe(1);
+    expect(err.message).toContain('https://***@127.0.0.1:9/fleet.git');
+    expect(JSON.stringify({ m: err.message, c: String(err.cause) })).not.toMatch(/s3cr3t|tok-abc123/);
+  });
+
+  it('stops when aborted', async () => {
+    const repo = bareRepo();
+    const ac = new AbortController();
+    ac.abort();
+    const err = await publishFleet(request(repo.url, { signal: ac.signal })).catch((e: unknown) => e);
+    expect(isGitopsError(err) && err.code).toBe('GITOPS_ABORTED');
+  });
+});
+
+describe('remote reads', () => {
+  it('reads the head revision and one file of a branch', async () => {
+    const repo = bareRepo();
+    expect(await remoteHead(repo.url, 'main')).toBeUndefined();
+    const { revision } = await publishFleet(request(repo.url));
+    expect(await remoteHead(repo.url, 'main')).toBe(revision);
+    expect(await readFleetFile(repo.url, 'main', 'clusters/research/cluster.yaml')).toBe('name: research\n');
+    expect(await readFleetFile(repo.url, 'main', 'clusters/nope/cluster.yaml')).toBeUndefined();
+    expect(await readFleetFile(repo.url, 'main', 'clusters/research')).toBeUndefined();
+    const err = await readFleetFile(repo.url, 'prod', 'clusters/research/cluster.yaml').catch(
+      (e: unknown) => e,
+    );
+    expect(isGitopsError(err) && err.message).toMatch(/has no branch "prod"/);
+  });
+});
