@@ -57,7 +57,8 @@ export function renderLayer(layer: ProfileLayer, params: ParameterSet, used: Set
       for (const doc of docs) {
         if (doc.contents === null && !doc.commentBefore && !doc.comment) continue;
         substituteDocument(doc, text, lines, ctx);
-        const line = lines.linePos(doc.range[0]).line;
+        // The first line of the object itself, past any `---` and leading comments.
+        const line = lines.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
         if (isManifest) {
           const data = toPlain(doc, file);
           if (isKustomizationFile(rel)) {

@@ -1,0 +1,29 @@
+/** Writes throwaway profile folders for the profile and render tests. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { clusterSpecSchema, type ClusterSpec, type ClusterSpecInput } from '../../src/core/spec.js';
+
+export function writeFiles(root: string, files: Record<string, string>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    const p = path.join(root, rel);
+    mkdirSync(path.dirname(p), { recursive: true });
+    writeFileSync(p, content);
+  }
+}
+
+export function profileYaml(name: string, extra = ''): string {
+  return `apiVersion: gitops.dev/v1alpha1\nkind: Profile\nname: ${name}\ndescription: test profile ${name}\nversion: 1.0.0\n${extra}`;
+}
+
+export const KUSTOMIZATION = (...resources: string[]) =>
+  `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${resources.map((r) => `  - ${r}\n`).join('')}`;
+
+export function spec(overrides: Partial<ClusterSpecInput> = {}): ClusterSpec {
+  return clusterSpecSchema.parse({
+    name: 'research',
+    region: 'us-west-2',
+    profile: { source: 'ml' },
+    fleet: { url: 'file:///tmp/fleet.git' },
+    ...overrides,
+  });
+}
