@@ -1,0 +1,29 @@
+// Everything the service handlers share: settings, the clock, id generation and every store.
+
+import type { ScaledClock } from './clock.js';
+import type { Ec2Store } from './ec2-store.js';
+import type { EcrStore } from './ecr-store.js';
+import type { EksStore } from './eks-store.js';
+import type { IamStore } from './iam-store.js';
+import type { IdentityRegistry } from './identities.js';
+import type { LifecycleFaults } from './lifecycle-faults.js';
+import type { SeededRandom } from './random.js';
+import type { KubeApiserverBinding } from './types.js';
+
+export interface EmulatorContext {
+  readonly region: string;
+  readonly accountId: string;
+  readonly clock: ScaledClock;
+  /** Ids and tokens; seeded so runs are reproducible. */
+  readonly random: SeededRandom;
+  readonly identities: IdentityRegistry;
+  readonly lifecycleFaults: LifecycleFaults;
+  readonly iam: IamStore;
+  readonly ec2: Ec2Store;
+  readonly eks: EksStore;
+  readonly ecr: EcrStore;
+  /** The kube-apiserver every EKS cluster reports once ACTIVE (may be set after start). */
+  kube: KubeApiserverBinding | undefined;
+  /** The emulator's own base URL, e.g. http://127.0.0.1:4566 (known once listening). */
+  url: string;
+}

@@ -1,0 +1,208 @@
+// EKS clusters: create (with AWS's validations), describe, list, delete; tags on any EKS ARN;
+// DescribeUpdate.
+
+import { newLifecycle, startDelete } from './clock.js';
+import type { EmulatorContext } from './context.js';
+import {
+  checkName,
+  clusterOrThrow,
+  DEFAULT_VERSION,
+  type EksOp,
+  invalidParameter,
+  listPage,
+  readTags,
+  replayed,
+  requestFingerprint,
+  resourceInUse,
+  resourceNotFound,
+  SUPPORTED_VERSIONS,
+} from './eks-common.js';
+import { creatorAccessEntry } from './eks-access.js';
+import type { Cluster } from './eks-store.js';
+import { clusterView, updateView } from './eks-views.js';
+import { AwsError } from './errors.js';
+import { JsonInput } from './json-input.js';
+
+const AUTH_MODES = ['API', 'API_AND_CONFIG_MAP', 'CONFIG_MAP'];
+
+/** A role exists and its trust policy lets the given AWS service assume it. */
+export function checkServiceRole(ctx: EmulatorContext, arn: string, service: string): void {
+  const role = ctx.iam.roleByArn(arn);
+  if (!role || !ctx.iam.trustedServices(role).includes(service)) {
+    throw invalidParameter(
+      `Role with arn: ${arn}, could not be assumed because it does not exist or the trusted entity is not correct`,
+    );
+  }
+}
+
+/** Subnets exist, share one VPC, and (for clusters) span at least two AZs. */
+export function checkSubnets(ctx: EmulatorContext, ids: string[], minAzs: number): string {
+  if (ids.length === 0) throw invalidParameter('Subnets are required.');
+  const subnets = ids.map((id) => {
+    const s = ctx.ec2.subnets.get(id);
+    if (!s)
+      throw invalidParameter(`The subnet ID '${id}' does not exist (Service: AmazonEC2; Status Code: 400)`);
+    return s;
+  });
+  const vpcs = new Set(subnets.map((s) => s.vpcId));
+  if (vpcs.size > 1) throw invalidParameter('Subnets specified must be in the same VPC');
+  if (new Set(subnets.map((s) => s.az)).size < minAzs) {
+    throw new AwsError(
+      'InvalidParameterException',
+      `Subnets specified must be in at least ${minAzs === 2 ? 'two' : minAzs} different AZs`,
+      400,
+    );
+  }
+  return [...vpcs][0]!;
+}
+
+function placeholderCa(ctx: EmulatorContext): string {
+  const pem = `-----BEGIN CERTIFICATE-----\nRU1VTEFUT1ItUExBQ0VIT0xERVItQ0E${ctx.random.hex(40)}\n-----END CERTIFICATE-----\n`;
+  return Buffer.from(pem).toString('base64');
+}
+
+/** The resource an EKS ARN names, for the tagging calls. */
+function taggedResource(ctx: EmulatorContext, arn: string): { tags: Record<string, string> } {
+  const m = /^arn:aws:eks:([a-z0-9-]+):(\d{12}):(cluster|nodegroup|addon|access-entry)\/([^/]+)(\/.*)?$/.exec(
+    arn,
+  );
+  if (!m) throw new AwsError('BadRequestException', `${arn} is not a valid EKS resource ARN.`, 400);
+  ctx.eks.sweep();
+  const c = ctx.eks.clusters.get(m[4]!);
+  const found =
+    m[3] === 'cluster'
+      ? c?.arn === arn
+        ? c
+        : undefined
+      : m[3] === 'nodegroup'
+        ? [...(c?.nodegroups.values() ?? [])].find((n) => n.arn === arn)
+        : m[3] === 'addon'
+          ? [...(c?.addons.values() ?? [])].find((a) => a.arn === arn)
+          : [...(c?.accessEntries.values() ?? [])].find((e) => e.arn === arn);
+  if (!found) throw new AwsError('NotFoundException', `Resource not found: ${arn}`, 404);
+  return found;
+}
+
+export const clusterOps: Record<string, EksOp> = {
+  CreateCluster(ctx, { body, caller }) {
+    const name = body.required('name');
+    checkName('Cluster', name, 100);
+    ctx.eks.sweep();
+    const existing = ctx.eks.clusters.get(name);
+    const again = replayed(existing, body, {});
+    if (again) return { cluster: clusterView(ctx, again) };
+    if (existing) throw resourceInUse(`Cluster already exists with name: ${name}`, { clusterName: name });
+    const version = body.str('version') ?? DEFAULT_VERSION;
+    if (!SUPPORTED_VERSIONS.includes(version)) {
+      throw invalidParameter(
+        `unsupported Kubernetes version ${version}; supported: ${SUPPORTED_VERSIONS.join(', ')}`,
+      );
+    }
+    const roleArn = body.required('roleArn');
+    checkServiceRole(ctx, roleArn, 'eks.amazonaws.com');
+    const vpcConfig = body.obj('resourcesVpcConfig');
+    if (!vpcConfig) throw invalidParameter('resourcesVpcConfig is required.');
+    const subnetIds = vpcConfig.strings('subnetIds') ?? [];
+    const vpcId = checkSubnets(ctx, subnetIds, 2);
+    const access = body.obj('accessConfig');
+    const authenticationMode = access?.str('authenticationMode') ?? 'API_AND_CONFIG_MAP';
+    if (!AUTH_MODES.includes(authenticationMode))
+      throw invalidParameter(`Invalid authenticationMode ${authenticationMode}`);
+    const tags = readTags(body);
+    const token = body.str('clientRequestToken');
+    const now = ctx.clock.now();
+    const cluster: Cluster = {
+      name,
+      arn: `arn:aws:eks:${ctx.region}:${ctx.accountId}:cluster/${name}`,
+      id: ctx.random.uuid(),
+      version,
+      roleArn,
+      vpcId,
+      subnetIds,
+      securityGroupIds: vpcConfig.strings('securityGroupIds') ?? [],
+      clusterSecurityGroupId: `sg-${ctx.random.hex(17)}`,
+      endpointPublicAccess: vpcConfig.bool('endpointPublicAccess') ?? true,
+      endpointPrivateAccess: vpcConfig.bool('endpointPrivateAccess') ?? false,
+      publicAccessCidrs: vpcConfig.strings('publicAccessCidrs') ?? ['0.0.0.0/0'],
+      serviceIpv4Cidr: body.obj('kubernetesNetworkConfig')?.str('serviceIpv4Cidr') ?? '10.100.0.0/16',
+      tags,
+      lifecycle: newLifecycle(ctx.clock, 'clusterCreate'),
+      authenticationMode,
+      bootstrapClusterCreatorAdminPermissions:
+        access?.bool('bootstrapClusterCreatorAdminPermissions') ?? true,
+      creatorArn: caller.canonicalArn,
+      placeholderEndpoint: `https://${ctx.random.hex(32).toUpperCase()}.gr7.${ctx.region}.eks.amazonaws.com`,
+      placeholderCa: placeholderCa(ctx),
+      oidcIssuer: `https://oidc.eks.${ctx.region}.amazonaws.com/id/${ctx.random.hex(32).toUpperCase()}`,
+      ...(token !== undefined ? { clientRequestToken: token } : {}),
+      fingerprint: requestFingerprint(body, {}),
+      nodegroups: new Map(),
+      addons: new Map(),
+      accessEntries: new Map(),
+      updates: [],
+    };
+    const failure = ctx.lifecycleFaults.take('cluster', name);
+    if (failure) cluster.lifecycle.failure = failure;
+    // With access entries enabled, EKS gives the creator a cluster-admin entry (as AWS does).
+    if (cluster.bootstrapClusterCreatorAdminPermissions && authenticationMode !== 'CONFIG_MAP') {
+      const entry = creatorAccessEntry(ctx, cluster, caller, now);
+      cluster.accessEntries.set(entry.principalArn, entry);
+    }
+    ctx.eks.clusters.set(name, cluster);
+    return { cluster: clusterView(ctx, cluster) };
+  },
+
+  DescribeCluster(ctx, { labels }) {
+    return { cluster: clusterView(ctx, clusterOrThrow(ctx, labels.name!)) };
+  },
+
+  ListClusters(ctx, input) {
+    ctx.eks.sweep();
+    const page = listPage([...ctx.eks.clusters.keys()], input, 'clusters');
+    return { clusters: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+  },
+
+  DeleteCluster(ctx, { labels }) {
+    const c = clusterOrThrow(ctx, labels.name!);
+    const status = ctx.eks.status(c.lifecycle);
+    if (c.nodegroups.size > 0) {
+      throw resourceInUse(`Cluster has nodegroups attached`, { clusterName: c.name });
+    }
+    if (status === 'CREATING' || status === 'UPDATING') {
+      throw resourceInUse(`Cluster ${c.name} is currently ${status.toLowerCase()} and cannot be deleted.`, {
+        clusterName: c.name,
+      });
+    }
+    startDelete(c.lifecycle, ctx.clock, 'clusterDelete');
+    return { cluster: clusterView(ctx, c) };
+  },
+
+  DescribeUpdate(ctx, { labels, query }) {
+    const c = clusterOrThrow(ctx, labels.name!);
+    const ng = query.get('nodegroupName') ?? undefined;
+    const addon = query.get('addonName') ?? undefined;
+    const u = c.updates.find(
+      (x) => x.id === labels.updateId && x.nodegroupName === ng && x.addonName === addon,
+    );
+    if (!u) throw resourceNotFound(`No update found for ID: ${labels.updateId}`, { clusterName: c.name });
+    return { update: updateView(ctx, u) };
+  },
+
+  TagResource(ctx, { labels, body }) {
+    const r = taggedResource(ctx, labels.resourceArn!);
+    const merged = { ...r.tags, ...(body.stringMap('tags') ?? {}) };
+    readTags(new JsonInput({ tags: merged }));
+    r.tags = merged;
+    return {};
+  },
+
+  UntagResource(ctx, { labels, query }) {
+    const r = taggedResource(ctx, labels.resourceArn!);
+    for (const k of query.getAll('tagKeys')) delete r.tags[k];
+    return {};
+  },
+
+  ListTagsForResource(ctx, { labels }) {
+    return { tags: { ...taggedResource(ctx, labels.resourceArn!).tags } };
+  },
+};

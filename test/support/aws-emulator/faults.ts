@@ -1,0 +1,94 @@
+// Fault injection per service/operation. Decisions use a seeded PRNG and per-rule call counters,
+// so the same calls in the same order meet the same faults.
+
+import { AwsError } from './errors.js';
+import { SeededRandom } from './random.js';
+import type { FaultRule, ServiceName } from './types.js';
+
+export interface FaultDecision {
+  delayMs: number;
+  hangMs: number;
+  error?: 'throttle' | 'internal';
+}
+
+interface ActiveRule {
+  rule: FaultRule;
+  calls: number;
+}
+
+export class FaultEngine {
+  private active: ActiveRule[] = [];
+  private readonly random: SeededRandom;
+
+  constructor(seed: number, rules: FaultRule[] = []) {
+    this.random = new SeededRandom(seed);
+    this.setRules(rules);
+  }
+
+  setRules(rules: FaultRule[]): void {
+    for (const r of rules) validateRule(r);
+    this.active = rules.map((rule) => ({ rule: { ...rule }, calls: 0 }));
+  }
+
+  rules(): FaultRule[] {
+    return this.active.map((a) => ({ ...a.rule }));
+  }
+
+  decide(service: ServiceName, operation: string): FaultDecision {
+    const d: FaultDecision = { delayMs: 0, hangMs: 0 };
+    for (const a of this.active) {
+      const r = a.rule;
+      if (r.service !== undefined && r.service !== service) continue;
+      if (r.operation !== undefined && r.operation !== operation) continue;
+      a.calls += 1;
+      d.delayMs = Math.max(d.delayMs, r.latencyMs ?? 0);
+      d.hangMs = Math.max(d.hangMs, r.hangMs ?? 0);
+      if (d.error) continue;
+      if (r.failNth?.includes(a.calls)) d.error = 'internal';
+      else if (r.throttleRate && this.random.next() < r.throttleRate) d.error = 'throttle';
+      else if (r.errorRate && this.random.next() < r.errorRate) d.error = 'internal';
+    }
+    return d;
+  }
+}
+
+function validateRule(r: FaultRule): void {
+  for (const rate of [r.throttleRate, r.errorRate]) {
+    if (rate !== undefined && !(rate >= 0 && rate <= 1))
+      throw new Error(`fault rate must be within 0..1: ${rate}`);
+  }
+  for (const ms of [r.latencyMs, r.hangMs]) {
+    if (ms !== undefined && !(ms >= 0 && ms <= 600_000))
+      throw new Error(`fault delay must be 0..600000 ms: ${ms}`);
+  }
+}
+
+/** Each service's own throttling error (all are codes the SDK's retry strategy treats as throttling). */
+export function faultError(service: ServiceName, kind: 'throttle' | 'internal'): AwsError {
+  if (kind === 'throttle') {
+    switch (service) {
+      case 'ec2':
+        return new AwsError('RequestLimitExceeded', 'Request limit exceeded.', 503);
+      case 'iam':
+      case 'sts':
+        return new AwsError('Throttling', 'Rate exceeded', 400);
+      case 'eks':
+        return new AwsError('ThrottlingException', 'Rate exceeded', 429);
+      case 'ecr':
+        return new AwsError('ThrottlingException', 'Rate exceeded', 400);
+    }
+  }
+  if (service === 'ec2') {
+    return new AwsError('InternalError', 'An internal error has occurred (injected fault).', 500);
+  }
+  return new AwsError(
+    'InternalFailure',
+    'The request processing has failed because of an unknown error (injected fault).',
+    500,
+  );
+}
+
+/** What a service answers while the emulator is "down" (a 503 every SDK treats as retryable). */
+export function unavailableError(): AwsError {
+  return new AwsError('ServiceUnavailable', 'Service is unavailable (emulator is down).', 503);
+}
