@@ -1,0 +1,117 @@
+/**
+ * Builds the AWS ports for one region. The SDK is loaded lazily (dynamic import on the first
+ * call) so commands that never touch AWS, `gitops --help` first of all, start fast.
+ *
+ * Endpoint: an explicit option wins; otherwise the SDK itself honours `AWS_ENDPOINT_URL` and
+ * `AWS_ENDPOINT_URL_<SERVICE>` (that is how tests and the sandbox point it at the emulator).
+ * Credentials: explicit ones (tests), else the SDK's default chain (env, AWS_PROFILE, SSO, IMDS).
+ */
+import { EcrAdapter } from './adapters/ecr.js';
+import { Ec2Adapter } from './adapters/ec2.js';
+import { EksAdapter } from './adapters/eks.js';
+import { IamAdapter } from './adapters/iam.js';
+import { StsAdapter } from './adapters/sts.js';
+import { toAwsError } from './errors.js';
+import type { Ec2Port, EcrPort, EksPort, IamPort, StsPort } from './ports.js';
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+export type AwsCredentialsProvider = () => Promise<AwsCredentials>;
+
+export interface AwsClientOptions {
+  region: string;
+  /** Overrides AWS_ENDPOINT_URL for every service (the emulator in tests). */
+  endpoint?: string;
+  credentials?: AwsCredentials | AwsCredentialsProvider;
+  /** A named profile; without it the SDK reads AWS_PROFILE. */
+  profile?: string;
+  /** Attempts per call, first included. Adaptive retry spaces them and rate-limits on throttling. */
+  maxAttempts?: number;
+  /** Per-request socket timeout: a hung call fails (and is retried) instead of blocking the run. */
+  requestTimeoutMs?: number;
+  /**
+   * Multiplies our own poll and retry delays. 1 in real use; tests run the emulator on a scaled
+   * clock (timeScale 0.001 makes a 9-minute cluster take 0.54 s) and scale our waits the same.
+   */
+  timeScale?: number;
+}
+
+export interface AwsClients {
+  readonly region: string;
+  readonly endpoint: string | undefined;
+  readonly timeScale: number;
+  readonly eks: EksPort;
+  readonly ec2: Ec2Port;
+  readonly iam: IamPort;
+  readonly ecr: EcrPort;
+  readonly sts: StsPort;
+  /** Resolved credentials (for signing EKS tokens); secrets, never logged. */
+  credentials(): Promise<AwsCredentials>;
+}
+
+/** The config every SDK client gets; the SDK's own types check it at each constructor. */
+export interface SdkClientConfig {
+  region: string;
+  endpoint?: string;
+  credentials?: AwsCredentials | AwsCredentialsProvider;
+  profile?: string;
+  maxAttempts: number;
+  retryMode: 'adaptive';
+  requestHandler: { requestTimeout: number; connectionTimeout: number };
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 10;
+
+export function createAwsClients(options: AwsClientOptions): AwsClients {
+  const config: SdkClientConfig = {
+    region: options.region,
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    retryMode: 'adaptive',
+    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: 10_000 },
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+  };
+  let provider: Promise<AwsCredentialsProvider> | undefined;
+  const resolveProvider = async (): Promise<AwsCredentialsProvider> => {
+    const explicit = options.credentials;
+    if (explicit !== undefined) return typeof explicit === 'function' ? explicit : async () => explicit;
+    const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+    return fromNodeProviderChain(options.profile === undefined ? {} : { profile: options.profile });
+  };
+  return {
+    region: options.region,
+    endpoint: options.endpoint,
+    timeScale: options.timeScale ?? 1,
+    eks: new EksAdapter(config),
+    ec2: new Ec2Adapter(config),
+    iam: new IamAdapter(config),
+    ecr: new EcrAdapter(config),
+    sts: new StsAdapter(config),
+    credentials: async () => {
+      provider ??= resolveProvider();
+      try {
+        return await (await provider)();
+      } catch (e) {
+        throw toAwsError('credentials', 'resolve', e);
+      }
+    },
+  };
+}
+
+/** Loads an SDK module and builds its client once, on first use. */
+export function lazy<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= make().catch((e: unknown) => {
+      value = undefined;
+      throw e;
+    });
+    return value;
+  };
+}

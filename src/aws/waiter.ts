@@ -1,0 +1,156 @@
+/**
+ * Our own waiter for AWS lifecycles. The SDK's waiters poll EKS every 30-120 s (after the third
+ * attempt, exactly every 120 s), so a run learns that a cluster is ACTIVE a minute late on
+ * average. Here the first polls come fast (a resource that is already there is seen at once)
+ * and the interval then grows with the time already waited, 10% of it, capped at 10 s (the
+ * issue allows up to 15 s): a 1-minute add-on is seen within ~6 s, a 9-minute cluster within
+ * ~10 s, at a cost of about one describe call every 10 s per resource.
+ *
+ * Terminal states fail at once with the health issues AWS reports; the deadline and the abort
+ * signal are honoured while sleeping; every poll reports its state and the elapsed time.
+ */
+import { systemError } from '../core/errors.js';
+import { sleep } from '../core/wait.js';
+import type { HealthIssue } from './ports.js';
+
+export interface PollTiming {
+  /** Delay after the first (immediate) poll. */
+  firstDelayMs: number;
+  /** The interval never exceeds this. */
+  maxDelayMs: number;
+  /** The interval is this fraction of the time already waited (between the two bounds). */
+  fraction: number;
+  /** +-share of random spread, so concurrent waiters do not poll in lockstep. */
+  jitter: number;
+}
+
+export const DEFAULT_POLL: PollTiming = {
+  firstDelayMs: 1_000,
+  maxDelayMs: 10_000,
+  fraction: 0.1,
+  jitter: 0.1,
+};
+
+/** What a waiting step hands in: its StepContext fits. */
+export interface WaitContext {
+  readonly signal: AbortSignal;
+  readonly deadline: number;
+  progress(message: string, elapsedMs?: number): void;
+}
+
+export interface WaitSpec<T> {
+  /** Names the resource in progress lines and errors: "cluster research". */
+  what: string;
+  /** One describe; `undefined` means the resource does not exist (or no longer exists). */
+  poll(): Promise<T | undefined>;
+  state(value: T | undefined): string;
+  done(value: T | undefined): boolean;
+  /** A reason when the state is terminal and not the wanted one. */
+  failure?(value: T | undefined): string | undefined;
+}
+
+export interface WaitOptions {
+  /** Multiplies every delay (tests on the emulator's scaled clock). */
+  scale?: number;
+  timing?: Partial<PollTiming>;
+}
+
+/** The delay before the next poll, given how long we have waited so far. */
+export function pollDelay(elapsedMs: number, timing: PollTiming = DEFAULT_POLL, scale = 1): number {
+  const base = Math.min(
+    timing.maxDelayMs * scale,
+    Math.max(timing.firstDelayMs * scale, elapsedMs * timing.fraction),
+  );
+  const spread = 1 + timing.jitter * (2 * Math.random() - 1);
+  return Math.max(1, Math.round(base * spread));
+}
+
+/** Polls until `done`; returns the last value seen. */
+export async function waitFor<T>(
+  ctx: WaitContext,
+  spec: WaitSpec<T>,
+  options: WaitOptions = {},
+): Promise<T | undefined> {
+  const timing = { ...DEFAULT_POLL, ...options.timing };
+  const scale = options.scale ?? 1;
+  const started = Date.now();
+  let lastState = 'unknown';
+  for (;;) {
+    throwIfAborted(ctx.signal);
+    const value = await spec.poll();
+    const elapsed = Date.now() - started;
+    lastState = spec.state(value);
+    if (spec.done(value)) return value;
+    const reason = spec.failure?.(value);
+    if (reason !== undefined) {
+      throw systemError('GITOPS_AWS', `${spec.what} is ${lastState}: ${reason}`, {
+        hint: 'fix the cause AWS reports, then run the same command again (the failed resource is replaced or kept as it is)',
+      });
+    }
+    ctx.progress(`${spec.what}: ${lastState} (${formatElapsed(elapsed)})`, elapsed);
+    const now = Date.now();
+    if (now >= ctx.deadline) {
+      throw systemError(
+        'GITOPS_TIMEOUT',
+        `${spec.what} is still ${lastState} after ${formatElapsed(elapsed)}`,
+        {
+          hint: 'raise --timeout and run the same command again: it resumes the wait',
+        },
+      );
+    }
+    await sleep(Math.min(pollDelay(elapsed, timing, scale), ctx.deadline - now), ctx.signal);
+  }
+}
+
+export interface RetryOptions {
+  /** What is being retried, for the progress line. */
+  what: string;
+  retryable(e: unknown): boolean;
+  scale?: number;
+  /** Backoff bounds; defaults 1 s doubling to 15 s. */
+  firstDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/**
+ * Repeats `fn` while it fails with a retryable error (DependencyViolation while ENIs drain, IAM
+ * roles not yet visible to EKS), backing off until the deadline; then the last error is thrown.
+ */
+export async function retrying<T>(ctx: WaitContext, options: RetryOptions, fn: () => Promise<T>): Promise<T> {
+  const scale = options.scale ?? 1;
+  const max = (options.maxDelayMs ?? 15_000) * scale;
+  let delay = (options.firstDelayMs ?? 1_000) * scale;
+  const started = Date.now();
+  for (;;) {
+    throwIfAborted(ctx.signal);
+    try {
+      return await fn();
+    } catch (e) {
+      const now = Date.now();
+      if (!options.retryable(e) || now + delay > ctx.deadline) throw e;
+      const elapsed = now - started;
+      ctx.progress(`${options.what}: waiting for dependencies to clear (${formatElapsed(elapsed)})`, elapsed);
+      await sleep(Math.max(1, Math.round(delay * (0.8 + 0.4 * Math.random()))), ctx.signal);
+      delay = Math.min(max, delay * 2);
+    }
+  }
+}
+
+/** "AWS says: code: message; code: message" from health issues, or a fallback. */
+export function describeIssues(issues: readonly HealthIssue[], fallback = 'AWS gave no reason'): string {
+  if (issues.length === 0) return fallback;
+  return issues.map((i) => (i.message ? `${i.code}: ${i.message}` : i.code)).join('; ');
+}
+
+export function formatElapsed(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (!signal.aborted) return;
+  const reason: unknown = signal.reason;
+  throw reason instanceof Error ? reason : systemError('GITOPS_ABORTED', 'interrupted');
+}
