@@ -1,0 +1,77 @@
+/**
+ * Multi-document YAML -> Kubernetes objects. Empty documents (a lone `---`, comments only) are
+ * skipped, `kind: List` is flattened, and anything that is not an object with apiVersion, kind
+ * and metadata.name is an error naming the file and the document (counted from 1).
+ */
+import { readFile } from 'node:fs/promises';
+import { parseAllDocuments } from 'yaml';
+import { userError } from '../core/errors.js';
+import { isRecord, type KubeObject } from './object.js';
+
+export async function readManifestFile(path: string): Promise<KubeObject[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw userError('GITOPS_BAD_INPUT', `cannot read manifest file ${path}: ${(e as Error).message}`);
+  }
+  return parseManifests(text, path);
+}
+
+/** `source` names the text in errors (a file path, a URL, "gotk-sync.yaml"). */
+export function parseManifests(text: string, source: string): KubeObject[] {
+  // YAML 1.2 core, as Flux's kustomize-controller reads it: plain `on`/`yes` stay strings.
+  const docs = parseAllDocuments(text, { version: '1.2', uniqueKeys: false });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const out: KubeObject[] = [];
+  list.forEach((doc, i) => {
+    const where = `${source} document ${i + 1}`;
+    if (doc.errors.length > 0) {
+      throw userError('GITOPS_BAD_INPUT', `${where}: invalid YAML: ${doc.errors[0]!.message}`);
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    if (value === null || value === undefined) return;
+    for (const obj of flattenList(value, where)) out.push(checkObject(obj, where));
+  });
+  return out;
+}
+
+function flattenList(value: unknown, where: string): unknown[] {
+  if (
+    isRecord(value) &&
+    typeof value.kind === 'string' &&
+    value.kind.endsWith('List') &&
+    Array.isArray(value.items)
+  ) {
+    return value.items.map((item, j) => {
+      if (!isRecord(item)) throw notAnObject(item, `${where} item ${j + 1}`);
+      return item;
+    });
+  }
+  return [value];
+}
+
+function checkObject(value: unknown, where: string): KubeObject {
+  if (!isRecord(value)) throw notAnObject(value, where);
+  const missing: string[] = [];
+  if (typeof value.apiVersion !== 'string' || value.apiVersion === '') missing.push('apiVersion');
+  if (typeof value.kind !== 'string' || value.kind === '') missing.push('kind');
+  const meta = value.metadata;
+  if (!isRecord(meta) || typeof meta.name !== 'string' || meta.name === '') missing.push('metadata.name');
+  if (missing.length > 0) {
+    const kind = typeof value.kind === 'string' ? ` (${value.kind})` : '';
+    throw userError('GITOPS_BAD_INPUT', `${where}${kind}: missing ${missing.join(', ')}`, {
+      hint: 'every document must be a Kubernetes object with apiVersion, kind and metadata.name',
+    });
+  }
+  return value as KubeObject;
+}
+
+function notAnObject(value: unknown, where: string) {
+  const found = Array.isArray(value)
+    ? 'a list'
+    : typeof value === 'string'
+      ? 'a string'
+      : `a ${typeof value}`;
+  return userError('GITOPS_BAD_INPUT', `${where}: expected a Kubernetes object (a mapping), found ${found}`);
+}

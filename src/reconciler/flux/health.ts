@@ -1,0 +1,145 @@
+/**
+ * Flux's state as data for `gitops status`: is it installed (and which version), are its
+ * controllers available, and what do its GitRepositories, Kustomizations and HelmReleases say
+ * (Ready, reason, revisions). Reads only; kinds whose CRD is absent read as empty lists.
+ */
+import type { KubeClient } from '../../kube/client.js';
+import { conditionOf, field, type KubeObject } from '../../kube/object.js';
+import { readinessOf } from '../../kube/readiness.js';
+import { FLUX_NAMESPACE } from './sync.js';
+
+export interface ControllerHealth {
+  name: string;
+  ready: boolean;
+  reason: string;
+  image?: string;
+}
+
+export interface FluxObjectHealth {
+  kind: 'GitRepository' | 'Kustomization' | 'HelmRelease';
+  name: string;
+  namespace: string;
+  ready: boolean;
+  suspended: boolean;
+  /** Ready condition reason and message, or why it is not ready. */
+  reason: string;
+  /** GitRepository: the fetched artifact's revision. */
+  revision?: string;
+  /** Kustomization / HelmRelease. */
+  lastAppliedRevision?: string;
+  lastAttemptedRevision?: string;
+  url?: string;
+  branch?: string;
+  path?: string;
+}
+
+export interface FluxHealth {
+  installed: boolean;
+  /** From the flux-system namespace's app.kubernetes.io/version label. */
+  version?: string;
+  controllers: ControllerHealth[];
+  sources: FluxObjectHealth[];
+  kustomizations: FluxObjectHealth[];
+  helmReleases: FluxObjectHealth[];
+  /** Controllers available and every source / Kustomization / HelmRelease Ready. */
+  ready: boolean;
+}
+
+export async function readFluxHealth(
+  client: KubeClient,
+  options: { namespace?: string } = {},
+): Promise<FluxHealth> {
+  const namespace = options.namespace ?? FLUX_NAMESPACE;
+  const ns = await client.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+  if (!ns) {
+    return {
+      installed: false,
+      controllers: [],
+      sources: [],
+      kustomizations: [],
+      helmReleases: [],
+      ready: false,
+    };
+  }
+  const [deployments, sources, kustomizations, helmReleases] = await Promise.all([
+    client.list('apps/v1', 'Deployment', { namespace, labelSelector: 'app.kubernetes.io/part-of=flux' }),
+    listServed(client, 'source.toolkit.fluxcd.io', 'GitRepository', 'gitrepositories'),
+    listServed(client, 'kustomize.toolkit.fluxcd.io', 'Kustomization', 'kustomizations'),
+    listServed(client, 'helm.toolkit.fluxcd.io', 'HelmRelease', 'helmreleases'),
+  ]);
+  const controllers = deployments.map((d): ControllerHealth => {
+    const r = readinessOf(d);
+    const containers = field(d, 'spec', 'template', 'spec', 'containers');
+    const image = Array.isArray(containers) ? field(containers[0], 'image') : undefined;
+    return {
+      name: d.metadata.name ?? '',
+      ready: r.ready,
+      reason: r.reason,
+      ...(typeof image === 'string' ? { image } : {}),
+    };
+  });
+  const health: FluxHealth = {
+    installed: true,
+    controllers,
+    sources: sources.map((o) => objectHealth(o, 'GitRepository')),
+    kustomizations: kustomizations.map((o) => objectHealth(o, 'Kustomization')),
+    helmReleases: helmReleases.map((o) => objectHealth(o, 'HelmRelease')),
+    ready: false,
+  };
+  const version = ns.metadata.labels?.['app.kubernetes.io/version'];
+  if (version) health.version = version;
+  health.ready =
+    controllers.length > 0 &&
+    controllers.every((c) => c.ready) &&
+    [...health.sources, ...health.kustomizations, ...health.helmReleases].every(
+      (o) => o.ready || o.suspended,
+    );
+  return health;
+}
+
+/** Lists a Flux kind in whatever version the cluster serves (v1, v2, v2beta1, ...). */
+async function listServed(
+  client: KubeClient,
+  group: string,
+  kind: string,
+  plural: string,
+): Promise<KubeObject[]> {
+  const crd = await client.get({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    name: `${plural}.${group}`,
+  });
+  if (!crd) return [];
+  const versions = field(crd, 'spec', 'versions');
+  const storage = Array.isArray(versions)
+    ? (versions.find((v) => field(v, 'storage') === true) ??
+      versions.find((v) => field(v, 'served') === true))
+    : undefined;
+  const version = field(storage, 'name');
+  if (typeof version !== 'string') return [];
+  return await client.list(`${group}/${version}`, kind);
+}
+
+function objectHealth(obj: KubeObject, kind: FluxObjectHealth['kind']): FluxObjectHealth {
+  const r = readinessOf(obj);
+  const ready = conditionOf(obj, 'Ready');
+  const out: FluxObjectHealth = {
+    kind,
+    name: obj.metadata.name ?? '',
+    namespace: obj.metadata.namespace ?? '',
+    ready: r.ready,
+    suspended: field(obj, 'spec', 'suspend') === true,
+    reason: r.ready && ready ? [ready.reason, ready.message].filter(Boolean).join(': ') : r.reason,
+  };
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const set = <K extends keyof FluxObjectHealth>(k: K, v: FluxObjectHealth[K] | undefined) => {
+    if (v !== undefined) out[k] = v;
+  };
+  set('revision', str(field(obj, 'status', 'artifact', 'revision')));
+  set('lastAppliedRevision', str(field(obj, 'status', 'lastAppliedRevision')));
+  set('lastAttemptedRevision', str(field(obj, 'status', 'lastAttemptedRevision')));
+  set('url', str(field(obj, 'spec', 'url')));
+  set('branch', str(field(obj, 'spec', 'ref', 'branch')));
+  set('path', str(field(obj, 'spec', 'path')));
+  return out;
+}

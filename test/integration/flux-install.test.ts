@@ -1,0 +1,270 @@
+/**
+ * Flux install through the project's own steps, against the real apiserver. With the real Flux
+ * distribution present (../shared/fixtures/flux) this is the conformance test; without it the
+ * project's Flux-shaped mini bundle stands in, so the install, credentials, readiness and health
+ * code still runs everywhere. Everything touching flux-system lives in this one file: its tests
+ * run in order, and no other file uses that namespace or Flux's CRDs.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordingSink } from '../../src/core/events.js';
+import { buildPlan } from '../../src/core/plan.js';
+import { runPlan } from '../../src/core/runner.js';
+import { applyObjects } from '../../src/kube/apply.js';
+import { parseManifests } from '../../src/kube/manifests.js';
+import { conditionOf } from '../../src/kube/object.js';
+import { decodeSecretData } from '../../src/reconciler/flux/credentials.js';
+import { readFluxHealth } from '../../src/reconciler/flux/health.js';
+import { FLUX_STEPS, fluxInstallSteps, fluxReadyStep } from '../../src/reconciler/flux/install.js';
+import { type FluxManifests, resolveFluxManifests } from '../../src/reconciler/flux/manifests.js';
+import type { FluxSyncSpec } from '../../src/reconciler/flux/sync.js';
+import { FIXTURES_DIR, FLUX_FIXTURE_DIR } from '../support/kube/fixtures.js';
+import { type KubeClient, markDeploymentAvailable, testClient } from '../support/kube/helpers.js';
+
+const REAL = join(FLUX_FIXTURE_DIR, 'gotk-components.yaml');
+const haveReal = existsSync(REAL);
+const source = haveReal ? REAL : join(FIXTURES_DIR, 'flux-mini.yaml');
+const label = haveReal
+  ? 'the real Flux distribution (conformance)'
+  : `the mini Flux bundle (conformance skipped: ${REAL} not found)`;
+
+const KNOWN_HOSTS =
+  'git.example.test ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+const SYNC: FluxSyncSpec = {
+  url: 'git@git.example.test:acme/fleet.git',
+  branch: 'main',
+  path: 'clusters/research',
+};
+const REVISION = '3f1c0a9be7d54a3c8e2b1f0e9d8c7b6a5f4e3d2c';
+
+let client: KubeClient;
+let manifests: FluxManifests;
+
+function installPlan() {
+  return buildPlan(
+    'flux-install',
+    fluxInstallSteps({
+      client,
+      manifests,
+      sync: SYNC,
+      credentials: { type: 'ssh-generate', knownHosts: KNOWN_HOSTS },
+    }),
+  );
+}
+
+beforeAll(async () => {
+  client = await testClient();
+  manifests = await resolveFluxManifests({ version: '2.9.6', source });
+});
+afterAll(() => client.close());
+
+describe(`Flux install with ${label}`, () => {
+  const sink = new RecordingSink();
+  const captured: string[] = [];
+
+  it('installs the components, the credentials and the sync objects', async () => {
+    // Capture everything written to this process's stdout/stderr while the install runs.
+    const out = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      captured.push(String(chunk));
+      return out(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      captured.push(String(chunk));
+      return err(chunk, ...rest);
+    }) as typeof process.stderr.write;
+    let report: Awaited<ReturnType<typeof runPlan>>;
+    try {
+      report = await runPlan(installPlan(), { sink });
+    } finally {
+      process.stdout.write = out;
+      process.stderr.write = err;
+    }
+    expect(report.error?.message).toBeUndefined();
+    expect(report.steps.map((s) => [s.id, s.result])).toEqual([
+      [FLUX_STEPS.components, 'created'],
+      [FLUX_STEPS.credentials, 'created'],
+      [FLUX_STEPS.sync, 'created'],
+    ]);
+
+    const objects = parseManifests(manifests.text, source);
+    for (const obj of objects) {
+      const live = await client.get({
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        name: obj.metadata.name!,
+        ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+      });
+      expect(live, `${obj.kind} ${obj.metadata.name}`).toBeDefined();
+    }
+    const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
+    if (haveReal) expect(crds).toHaveLength(10);
+    for (const crd of crds) {
+      const live = await client.get({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name! });
+      expect(conditionOf(live, 'Established')?.status, crd.metadata.name).toBe('True');
+    }
+    const repo = await client.get({
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      namespace: 'flux-system',
+      name: 'flux-system',
+    });
+    expect(repo?.spec).toMatchObject({
+      url: 'ssh://git@git.example.test/acme/fleet.git',
+      ref: { branch: 'main' },
+      secretRef: { name: 'flux-system' },
+    });
+    const ks = await client.get({
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      namespace: 'flux-system',
+      name: 'flux-system',
+    });
+    expect(ks?.spec).toMatchObject({
+      path: './clusters/research',
+      prune: true,
+      sourceRef: { kind: 'GitRepository' },
+    });
+  });
+
+  it('prints the deploy key public half and never its private half', async () => {
+    const secret = decodeSecretData(
+      await client.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'flux-system', name: 'flux-system' }),
+    )!;
+    expect(secret.identity).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
+    expect(secret.known_hosts).toBe(KNOWN_HOSTS);
+    const everything = JSON.stringify(sink.events) + captured.join('');
+    expect(everything).toContain(secret['identity.pub']!.split(' ')[1]);
+    const privateBody = secret.identity!.split('\n').filter((l) => l !== '' && !l.startsWith('-----'));
+    for (const line of privateBody) expect(everything).not.toContain(line);
+    expect(everything).not.toContain(Buffer.from(secret.identity!).toString('base64').slice(0, 40));
+
+    // The key is a real OpenSSH key: ssh-keygen derives the same public half from it.
+    const dir = mkdtempSync(join(tmpdir(), 'gitops-key-'));
+    writeFileSync(join(dir, 'id'), secret.identity!, { mode: 0o600 });
+    const derived = execFileSync('ssh-keygen', ['-y', '-f', join(dir, 'id')], { encoding: 'utf8' });
+    expect(derived.split(' ').slice(0, 2)).toEqual(secret['identity.pub']!.split(' ').slice(0, 2));
+  });
+
+  it('a second install changes nothing and keeps the deploy key', async () => {
+    const before = await client.get({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: 'flux-system',
+      name: 'flux-system',
+    });
+    const report = await runPlan(installPlan(), { sink: new RecordingSink() });
+    expect(report.steps.map((s) => s.result)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    const after = await client.get({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: 'flux-system',
+      name: 'flux-system',
+    });
+    expect(after?.metadata.resourceVersion).toBe(before?.metadata.resourceVersion);
+
+    // And object by object, through the apply engine itself.
+    const again = await applyObjects(client, parseManifests(manifests.text, source));
+    expect(again.created + again.configured).toBe(0);
+    expect(again.unchanged).toBe(again.objects.length);
+  });
+
+  it('waits for the controllers and the pushed revision, then reports health', async () => {
+    const ref = (kind: string, apiVersion: string) => ({
+      apiVersion,
+      kind,
+      namespace: 'flux-system',
+      name: 'flux-system',
+    });
+    const gitRepo = ref('GitRepository', 'source.toolkit.fluxcd.io/v1');
+    const kustomization = ref('Kustomization', 'kustomize.toolkit.fluxcd.io/v1');
+    const deadline = Date.now() + 1500;
+    const waitPlan = buildPlan('flux-ready', [
+      fluxReadyStep({
+        client,
+        manifests,
+        sync: SYNC,
+        revision: () => REVISION,
+        dependsOn: [],
+        intervalMs: 100,
+      }),
+    ]);
+
+    // Nothing is running yet: the wait ends at the deadline, naming what is not ready.
+    const sink = new RecordingSink();
+    const timedOut = await runPlan(waitPlan, { sink, deadline });
+    expect(timedOut.ok).toBe(false);
+    expect(timedOut.error?.code).toBe('GITOPS_TIMEOUT');
+    const progress = sink.ofType('step-progress').map((e) => e.message);
+    expect(progress.join('\n')).toContain('Deployment flux-system/source-controller');
+
+    // Play the controllers: Deployments available, source fetched, Kustomization applied.
+    const health0 = await readFluxHealth(client);
+    expect(health0.installed).toBe(true);
+    expect(health0.ready).toBe(false);
+    for (const c of health0.controllers) {
+      await markDeploymentAvailable(client, {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: 'flux-system',
+        name: c.name,
+      });
+    }
+    const now = new Date().toISOString();
+    const readyCondition = (generation: number, message: string) => [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'Succeeded',
+        message,
+        observedGeneration: generation,
+        lastTransitionTime: now,
+      },
+    ];
+    const repoLive = await client.get(gitRepo);
+    await client.patchStatus(gitRepo, {
+      observedGeneration: repoLive!.metadata.generation,
+      conditions: readyCondition(
+        repoLive!.metadata.generation!,
+        `stored artifact for revision 'main@sha1:${REVISION}'`,
+      ),
+      artifact: { revision: `main@sha1:${REVISION}`, path: 'x', url: 'http://x', lastUpdateTime: now },
+    });
+    const ksLive = await client.get(kustomization);
+    await client.patchStatus(kustomization, {
+      observedGeneration: ksLive!.metadata.generation,
+      conditions: readyCondition(ksLive!.metadata.generation!, `Applied revision: main@sha1:${REVISION}`),
+      lastAppliedRevision: `main@sha1:${REVISION}`,
+      lastAttemptedRevision: `main@sha1:${REVISION}`,
+    });
+
+    const done = await runPlan(waitPlan, { sink: new RecordingSink(), deadline: Date.now() + 10_000 });
+    expect(done.error?.message).toBeUndefined();
+    expect(done.steps[0]!.result).toBe('unchanged');
+
+    const health = await readFluxHealth(client);
+    expect(health.ready).toBe(true);
+    expect(health.controllers.every((c) => c.ready)).toBe(true);
+    expect(health.sources[0]).toMatchObject({
+      name: 'flux-system',
+      ready: true,
+      revision: `main@sha1:${REVISION}`,
+      url: 'ssh://git@git.example.test/acme/fleet.git',
+      branch: 'main',
+    });
+    expect(health.kustomizations[0]).toMatchObject({
+      ready: true,
+      lastAppliedRevision: `main@sha1:${REVISION}`,
+    });
+    if (haveReal) expect(health.controllers.map((c) => c.name).sort()).toHaveLength(4);
+  });
+
+  it('reads health as not installed where there is no Flux namespace', async () => {
+    const health = await readFluxHealth(client, { namespace: 'no-flux-here' });
+    expect(health).toMatchObject({ installed: false, ready: false });
+  });
+});
