@@ -27,3 +27,75 @@ export function trustPolicy(service: string): string {
     Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
   });
 }
+
+export interface EksPrerequisites {
+  clusterRoleArn: string;
+  nodeRoleArn: string;
+  vpcId: string;
+  /** Three subnets in three availability zones. */
+  subnetIds: string[];
+}
+
+/**
+ * What EKS needs before CreateCluster/CreateNodegroup succeed: a cluster role, a node role with
+ * the managed policies EKS checks for, and subnets in several AZs. Made with the real SDK.
+ */
+export async function createEksPrerequisites(
+  emu: RunningEmulator,
+  prefix = 'test',
+): Promise<EksPrerequisites> {
+  const { IAMClient, CreateRoleCommand, AttachRolePolicyCommand } = await import('@aws-sdk/client-iam');
+  const { EC2Client, CreateVpcCommand, CreateSubnetCommand } = await import('@aws-sdk/client-ec2');
+  const iam = new IAMClient(clientConfig(emu));
+  const ec2 = new EC2Client(clientConfig(emu));
+  const clusterRole = await iam.send(
+    new CreateRoleCommand({
+      RoleName: `${prefix}-cluster`,
+      AssumeRolePolicyDocument: trustPolicy('eks.amazonaws.com'),
+    }),
+  );
+  await iam.send(
+    new AttachRolePolicyCommand({
+      RoleName: `${prefix}-cluster`,
+      PolicyArn: 'arn:aws:iam::aws:policy/AmazonEKSClusterPolicy',
+    }),
+  );
+  const nodeRole = await iam.send(
+    new CreateRoleCommand({
+      RoleName: `${prefix}-node`,
+      AssumeRolePolicyDocument: trustPolicy('ec2.amazonaws.com'),
+    }),
+  );
+  for (const policy of [
+    'AmazonEKSWorkerNodePolicy',
+    'AmazonEKS_CNI_Policy',
+    'AmazonEC2ContainerRegistryReadOnly',
+  ]) {
+    await iam.send(
+      new AttachRolePolicyCommand({
+        RoleName: `${prefix}-node`,
+        PolicyArn: `arn:aws:iam::aws:policy/${policy}`,
+      }),
+    );
+  }
+  const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+  const subnetIds: string[] = [];
+  for (const [i, az] of ['a', 'b', 'c'].entries()) {
+    const s = await ec2.send(
+      new CreateSubnetCommand({
+        VpcId: vpc.Vpc!.VpcId!,
+        CidrBlock: `10.0.${i * 16}.0/20`,
+        AvailabilityZone: `${emu.region}${az}`,
+      }),
+    );
+    subnetIds.push(s.Subnet!.SubnetId!);
+  }
+  iam.destroy();
+  ec2.destroy();
+  return {
+    clusterRoleArn: clusterRole.Role!.Arn!,
+    nodeRoleArn: nodeRole.Role!.Arn!,
+    vpcId: vpc.Vpc!.VpcId!,
+    subnetIds,
+  };
+}
