@@ -1,0 +1,241 @@
+/**
+ * Every object the bundled profiles render is checked against the API version it declares:
+ * by server-side dry-run apply to the local kube-apiserver (1.20) when it serves that version
+ * (Flagger's CRDs installed first), otherwise against the version's published JSON schema
+ * (kubernetes-models for Kubernetes APIs, @kubernetes-models/flux-cd for Flux). An object that
+ * neither can check fails the test: nothing is skipped silently. The table printed at the end says
+ * how each object was checked.
+ *
+ * A 1.20 apiserver drops unknown fields instead of refusing them, so after each dry run every
+ * field we sent must come back unchanged: a dropped field is a typo or a field of another version.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { applyObjects } from '../../src/kube/apply.js';
+import { parseManifests } from '../../src/kube/manifests.js';
+import type { KubeObject } from '../../src/kube/object.js';
+import { resolveProfile } from '../../src/profiles/catalog.js';
+import { renderCluster } from '../../src/profiles/render.js';
+import { clusterSpecSchema } from '../../src/core/spec.js';
+import { type KubeClient, testClient, unique } from '../support/kube/helpers.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const versionOf = (pkg: string): string => (require(`${pkg}/package.json`) as { version: string }).version;
+
+interface Checked {
+  profile: string;
+  object: string;
+  file: string;
+  method: string;
+  problem?: string;
+}
+
+let client: KubeClient;
+const suffix = unique('pv').slice(3);
+const results: Checked[] = [];
+const createdNamespaces = new Set<string>();
+
+beforeAll(async () => {
+  client = await testClient();
+  const crds = parseManifests(
+    readFileSync(path.join(here, 'profiles-fixtures', 'flagger-v1.38.0-crds.yaml'), 'utf8'),
+    'flagger-v1.38.0-crds.yaml',
+  );
+  // Created with a plain POST: the 1.20 apiserver's server-side apply turns the CRDs'
+  // `default: ""` into null and then refuses it (fixed in later releases).
+  for (const crd of crds) {
+    await client.http
+      .request({ method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', body: crd })
+      .catch((e: unknown) => {
+        if ((e as { status?: number }).status !== 409) throw e;
+      });
+  }
+  for (const crd of crds) {
+    const ref = { apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name! };
+    for (let i = 0; ; i++) {
+      const live = await client.get(ref);
+      const conditions = (live?.status as { conditions?: { type: string; status: string }[] } | undefined)
+        ?.conditions;
+      if (conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (i > 100) throw new Error(`CRD ${ref.name} not established`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+});
+
+afterAll(async () => {
+  for (const name of createdNamespaces) {
+    await client.delete({ apiVersion: 'v1', kind: 'Namespace', name }).catch(() => undefined);
+  }
+  const width = Math.max(...results.map((r) => r.object.length));
+  const lines = results.map(
+    (r) =>
+      `${r.profile.padEnd(7)} ${r.object.padEnd(width)}  ${r.problem ? `FAILED ${r.problem}` : r.method}`,
+  );
+  process.stdout.write(`\nHow each rendered object was validated:\n${lines.join('\n')}\n`);
+  client?.close();
+});
+
+/** Rendered objects of a profile, with the file each came from; kustomize files are not objects. */
+async function renderedObjects(profile: string): Promise<{ object: KubeObject; file: string }[]> {
+  const spec = clusterSpecSchema.parse({
+    name: 'validate',
+    region: 'us-west-2',
+    profile: { source: profile },
+    fleet: { url: 'file:///tmp/fleet.git' },
+  });
+  const out = renderCluster({ spec, profile: await resolveProfile(profile), accountId: '123456789012' });
+  const objects: { object: KubeObject; file: string }[] = [];
+  for (const [file, text] of Object.entries(out.files)) {
+    if (!file.startsWith('profile/') || file.endsWith('kustomization.yaml') || file === 'profile/source.yaml')
+      continue;
+    for (const doc of parseAllDocuments(text) as { toJS(): unknown }[]) {
+      const object = doc.toJS() as KubeObject | null;
+      if (object) objects.push({ object, file });
+    }
+  }
+  return objects;
+}
+
+/** Same object under names of its own, so checks never collide with other tests on the shared server. */
+function isolated(o: KubeObject): KubeObject {
+  const copy = structuredClone(o);
+  if (copy.metadata.namespace) copy.metadata.namespace = `${copy.metadata.namespace}-${suffix}`.slice(0, 63);
+  else copy.metadata.name = `${copy.metadata.name}-${suffix}`.slice(0, 63);
+  return copy;
+}
+
+/** Paths (a.b[0].c) of fields we sent that came back missing or different. */
+function droppedFields(sent: unknown, got: unknown, at = ''): string[] {
+  if (sent === null || typeof sent !== 'object') {
+    return String(sent) === String(got)
+      ? []
+      : [`${at} (sent ${JSON.stringify(sent)}, got ${JSON.stringify(got)})`];
+  }
+  if (got === null || typeof got !== 'object') return [`${at} (dropped)`];
+  const out: string[] = [];
+  if (Array.isArray(sent)) {
+    sent.forEach((v, i) => {
+      out.push(...droppedFields(v, (got as unknown[])[i], `${at}[${i}]`));
+    });
+  } else {
+    for (const [k, v] of Object.entries(sent)) {
+      out.push(...droppedFields(v, (got as Record<string, unknown>)[k], at ? `${at}.${k}` : k));
+    }
+  }
+  return out;
+}
+
+async function serverSide(o: KubeObject): Promise<string | undefined> {
+  const info = await client.discovery.find(o.apiVersion, o.kind, true);
+  if (!info) return undefined;
+  const obj = isolated(o);
+  if (obj.metadata.namespace && !createdNamespaces.has(obj.metadata.namespace)) {
+    createdNamespaces.add(obj.metadata.namespace);
+    await applyObjects(client, [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: obj.metadata.namespace } },
+    ]);
+  }
+  const { object } = await client.applyRaw(info, obj, {
+    dryRun: true,
+    force: true,
+    fieldManager: 'gitops-validate',
+  });
+  const dropped = droppedFields(obj, object);
+  if (dropped.length > 0) throw new Error(`the apiserver dropped or changed ${dropped.join(', ')}`);
+  return 'server-side dry-run apply (kube-apiserver 1.20)';
+}
+
+async function jsonSchema(o: KubeObject): Promise<string | undefined> {
+  const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0]! : '';
+  const pkg = group.endsWith('.fluxcd.io')
+    ? '@kubernetes-models/flux-cd'
+    : group === '' || !group.includes('.') || group.endsWith('.k8s.io')
+      ? 'kubernetes-models'
+      : undefined;
+  if (!pkg) return undefined;
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(`${pkg}/${o.apiVersion}`)) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const Model = mod[o.kind] as (new (data: unknown) => { validate(): void }) | undefined;
+  if (!Model) return undefined;
+  new Model(o).validate();
+  return `JSON schema of ${o.apiVersion} (${pkg} ${versionOf(pkg)})`;
+}
+
+describe.each(['base', 'ml', 'mobile'])(
+  'profile %s: every rendered object is valid for its API version',
+  (profile) => {
+    it('checks each object by server-side apply where served, else by published JSON schema', async () => {
+      const objects = await renderedObjects(profile);
+      expect(objects.length).toBeGreaterThan(5);
+      const failed: Checked[] = [];
+      for (const { object, file } of objects) {
+        const name = `${object.apiVersion} ${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
+        const entry: Checked = { profile, object: name, file, method: '' };
+        try {
+          const method = (await serverSide(object)) ?? (await jsonSchema(object));
+          if (!method)
+            throw new Error('neither served by the apiserver nor covered by a JSON schema package');
+          entry.method = method;
+        } catch (e) {
+          entry.problem = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+          failed.push(entry);
+        }
+        results.push(entry);
+      }
+      expect(failed).toEqual([]);
+    });
+  },
+);
+
+describe('the checks themselves', () => {
+  it('catch a field the apiserver silently drops, and a wrong type in a JSON-schema-checked object', async () => {
+    const typo: KubeObject = {
+      apiVersion: 'flagger.app/v1beta1',
+      kind: 'Canary',
+      metadata: { name: 'typo', namespace: 'api' },
+      spec: {
+        targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' },
+        service: { port: 80 },
+        // `maxWeigth` is a typo the 1.20 apiserver prunes without a word.
+        analysis: { interval: '1m', threshold: 2, iterations: 5, maxWeigth: 50 },
+      },
+    };
+    await expect(serverSide(typo)).rejects.toThrow(/dropped or changed spec\.analysis\.maxWeigth/);
+    const badType: KubeObject = {
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: { name: 'x', namespace: 'flux-system' },
+      spec: {
+        interval: 5,
+        chart: { spec: { chart: 'c', sourceRef: { kind: 'HelmRepository', name: 'r' } } },
+      },
+    };
+    await expect(jsonSchema(badType)).rejects.toThrow(/interval must be string/);
+  });
+});
+
+describe('validation coverage', () => {
+  it('used the apiserver for served versions and JSON schemas for the rest', () => {
+    const method = (needle: string) => results.find((r) => r.object.includes(needle))?.method ?? '';
+    expect(method('apps/v1 Deployment api/api')).toMatch(/server-side/);
+    expect(method('flagger.app/v1beta1 Canary api/api')).toMatch(/server-side/);
+    expect(method('networking.k8s.io/v1 Ingress api/api')).toMatch(/server-side/);
+    // 1.20 serves neither policy/v1 (1.21+) nor autoscaling/v2 (1.23+).
+    expect(method('policy/v1 PodDisruptionBudget api/api')).toMatch(/JSON schema of policy\/v1/);
+    expect(method('autoscaling/v2 HorizontalPodAutoscaler api/api')).toMatch(
+      /JSON schema of autoscaling\/v2/,
+    );
+    expect(method('helm.toolkit.fluxcd.io/v2 HelmRelease flux-system/kserve')).not.toBe('');
+    expect(results.every((r) => r.method !== '' && !r.problem)).toBe(true);
+  });
+});
