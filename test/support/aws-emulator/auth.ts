@@ -25,6 +25,8 @@ export class AuthFailure {
   constructor(
     readonly problem: AuthProblem,
     readonly message: string,
+    /** The service named in the credential scope, when the signature could be read at all. */
+    readonly scopedService?: string,
   ) {}
 }
 
@@ -100,7 +102,8 @@ export function authenticate(
       : new AuthFailure('malformed', parts.message);
   }
   const result = verify(req, parts, identities, opts);
-  return result instanceof AuthFailure ? result : { caller: result, service: parts.service };
+  if (result instanceof AuthFailure) return new AuthFailure(result.problem, result.message, parts.service);
+  return { caller: result, service: parts.service };
 }
 
 /** The error each service family returns for an authentication problem. */

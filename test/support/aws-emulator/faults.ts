@@ -45,6 +45,7 @@ export class FaultEngine {
       d.hangMs = Math.max(d.hangMs, r.hangMs ?? 0);
       if (d.error) continue;
       if (r.failNth?.includes(a.calls)) d.error = 'internal';
+      else if (r.throttleNth?.includes(a.calls)) d.error = 'throttle';
       else if (r.throttleRate && this.random.next() < r.throttleRate) d.error = 'throttle';
       else if (r.errorRate && this.random.next() < r.errorRate) d.error = 'internal';
     }

@@ -120,7 +120,7 @@ export function createHandler(parts: ServerParts) {
       ctx.identities,
       { region: ctx.region, now: Date.now() },
     );
-    const scoped = auth instanceof AuthFailure ? undefined : auth.service;
+    const scoped = auth instanceof AuthFailure ? auth.scopedService : auth.service;
     const serviceName = scoped !== undefined ? scoped : guessService(req, rawPath, body);
     if (serviceName === undefined || !isService(serviceName)) {
       const err =

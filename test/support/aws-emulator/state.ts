@@ -25,6 +25,7 @@ export interface EksAddonState extends Open {
 }
 export interface EksAccessEntryState extends Open {
   principalArn: string;
+  tags: Record<string, string>;
   associatedAccessPolicies: Open[];
 }
 export interface EksClusterState extends Open {

@@ -35,6 +35,8 @@ export interface FaultRule {
   latencyMs?: number;
   /** 1-based numbers of the matching calls (counted per rule) that fail with 500 InternalFailure. */
   failNth?: number[];
+  /** 1-based numbers of the matching calls (counted per rule) answered with the throttling error. */
+  throttleNth?: number[];
   /** Hold the request this long, then carry it out and answer (a client timeout fires first). */
   hangMs?: number;
 }
