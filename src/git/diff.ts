@@ -1,0 +1,54 @@
+/**
+ * What publishing would change, without committing or pushing: the observe half of the
+ * `fleet:push` step, and what `--dry-run` reports.
+ */
+import { checkBranch, checkRepoPath } from './checks.js';
+import type { GitAuth } from './exec.js';
+import { checkFiles, checkoutTip, openWorkspace, type StagedChange } from './workspace.js';
+import { stageFolder } from './workspace.js';
+import { checkGitUrl } from './url.js';
+
+export interface FleetDiffRequest {
+  url: string;
+  branch: string;
+  path: string;
+  files: Readonly<Record<string, string>>;
+  signal?: AbortSignal;
+  auth?: GitAuth;
+}
+
+export interface FleetDiff {
+  /** The branch tip compared against (undefined: empty repository or new branch). */
+  head: string | undefined;
+  changes: StagedChange[];
+}
+
+export async function diffFleet(req: FleetDiffRequest): Promise<FleetDiff> {
+  checkGitUrl(req.url, 'fleet git URL');
+  checkBranch(req.branch);
+  const folder = checkRepoPath(req.path);
+  const files = checkFiles(req.files);
+  const ws = await openWorkspace(req);
+  try {
+    const head = await checkoutTip(ws, req);
+    return { head, changes: await stageFolder(ws, folder, files) };
+  } finally {
+    await ws.close();
+  }
+}
+
+/** "2 to add, 1 to change, 3 to remove" */
+export function describeChanges(changes: readonly StagedChange[]): string {
+  const count = (s: string) => changes.filter((c) => c.status === s).length;
+  const parts = [
+    [count('A'), 'to add'],
+    [count('M'), 'to change'],
+    [count('D'), 'to remove'],
+  ] as const;
+  return (
+    parts
+      .filter(([n]) => n > 0)
+      .map(([n, what]) => `${n} ${what}`)
+      .join(', ') || 'no change'
+  );
+}

@@ -1,0 +1,80 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { RecordingSink } from '../../src/core/events.js';
+import { buildPlan } from '../../src/core/plan.js';
+import { runPlan } from '../../src/core/runner.js';
+import { describeChanges, diffFleet } from '../../src/git/diff.js';
+import { authFromEnv, gitEnv } from '../../src/git/exec.js';
+import { fleetPushStep } from '../../src/git/steps.js';
+import { bareRepo, cleanupAll, commitAsOther, commitCount, head } from './git-helpers.js';
+
+afterAll(cleanupAll);
+
+describe('diffFleet', () => {
+  it('lists what publishing would add, change and remove, without touching the remote', async () => {
+    const repo = bareRepo();
+    commitAsOther(
+      repo,
+      { 'clusters/a/keep.yaml': 'same\n', 'clusters/a/old.yaml': 'x\n', 'clusters/a/edit.yaml': '1\n' },
+      'seed',
+    );
+    const diff = await diffFleet({
+      url: repo.url,
+      branch: 'main',
+      path: 'clusters/a',
+      files: { 'keep.yaml': 'same\n', 'edit.yaml': '2\n', 'new.yaml': 'n\n' },
+    });
+    expect(diff.changes).toEqual([
+      { status: 'M', path: 'clusters/a/edit.yaml' },
+      { status: 'A', path: 'clusters/a/new.yaml' },
+      { status: 'D', path: 'clusters/a/old.yaml' },
+    ]);
+    expect(describeChanges(diff.changes)).toBe('1 to add, 1 to change, 1 to remove');
+    expect(commitCount(repo)).toBe(1);
+  });
+});
+
+describe('fleetPushStep', () => {
+  it('pushes once, then observes in sync; a dry run pushes nothing', async () => {
+    const repo = bareRepo();
+    const step = () =>
+      fleetPushStep({
+        write: () => ({
+          url: repo.url,
+          branch: 'main',
+          path: 'clusters/a',
+          files: { 'cluster.yaml': 'name: a\n' },
+          message: 'gitops: bootstrap a with profile ml@1.0.0',
+        }),
+      });
+    const dry = await runPlan(buildPlan('dry', [step()]), { sink: new RecordingSink(), dryRun: true });
+    expect(dry.steps[0]).toMatchObject({ result: 'would-change', summary: 'clusters/a: 1 to add' });
+    expect(head(repo)).toBeUndefined();
+
+    const first = await runPlan(buildPlan('first', [step()]), { sink: new RecordingSink() });
+    expect(first.ok).toBe(true);
+    expect(first.steps[0]!.result).toBe('updated');
+    const second = await runPlan(buildPlan('again', [step()]), { sink: new RecordingSink() });
+    expect(second.steps[0]!.result).toBe('unchanged');
+    expect(commitCount(repo)).toBe(1);
+    expect((second.outputs.get('fleet:push') as { revision: string }).revision).toBe(
+      (first.outputs.get('fleet:push') as { revision: string }).revision,
+    );
+  });
+});
+
+describe('credentials', () => {
+  it('sends a token only to http(s) remotes, as a header in the environment of that one command', () => {
+    const https = gitEnv('https://git.example.com/acme/fleet.git', { token: 'tok-123' });
+    const keys = Object.keys(https).filter((k) => k.startsWith('GIT_CONFIG_KEY_'));
+    const header = keys
+      .map((k) => https[k.replace('KEY', 'VALUE')])
+      .find((v) => v?.startsWith('Authorization'));
+    expect(header).toBe(`Authorization: Basic ${Buffer.from('x-access-token:tok-123').toString('base64')}`);
+    expect(https['GIT_TERMINAL_PROMPT']).toBe('0');
+    expect(https['GIT_ALLOW_PROTOCOL']).toBe('https:http:ssh:git:file');
+    const ssh = gitEnv('git@github.com:acme/fleet.git', { token: 'tok-123' });
+    expect(JSON.stringify(ssh)).not.toContain(Buffer.from('x-access-token:tok-123').toString('base64'));
+    expect(authFromEnv({ GIT_TOKEN: 'a', GITOPS_GIT_TOKEN: 'b' })).toEqual({ token: 'b' });
+    expect(authFromEnv({})).toBeUndefined();
+  });
+});
