@@ -7,9 +7,9 @@
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { isGitopsError, userError } from '../core/errors.js';
-import { parseWith } from '../core/validation.js';
 import { type Profile, profileSchema } from './model.js';
-import { MAX_YAML_BYTES, parseYamlFile } from './safe-yaml.js';
+import { MAX_YAML_BYTES } from './safe-yaml.js';
+import { parseValidated } from './validated-yaml.js';
 import { listFiles, readInside } from './safe-path.js';
 
 /** The folders of a profile that are rendered; anything else in the folder is ignored. */
@@ -38,7 +38,7 @@ export async function readProfileYaml(dir: string, label: string): Promise<Profi
     }
     throw e;
   });
-  return parseWith(profileSchema, parseYamlFile(text, source), source);
+  return parseValidated(profileSchema, text, source);
 }
 
 export async function loadLayer(dir: string, label: string): Promise<ProfileLayer> {

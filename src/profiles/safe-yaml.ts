@@ -4,7 +4,7 @@
  * laughs" document fails instead of eating memory), and every error reported as one line
  * naming the file and the line.
  */
-import { LineCounter, parseAllDocuments, parseDocument, type Document } from 'yaml';
+import { type Document, LineCounter, parseAllDocuments } from 'yaml';
 import { userError, type ErrorCode } from '../core/errors.js';
 
 /** profile.yaml and manifests are hand-written text; anything bigger is a mistake or an attack. */
@@ -39,16 +39,6 @@ export function parseYamlStream(
     if (err) throw yamlError(err.message, err.pos[0], lines, source, code);
   }
   return { docs: list, lines };
-}
-
-/** Parses exactly one document into plain JS, aliases bounded. */
-export function parseYamlFile(text: string, source: string, code: ErrorCode = 'GITOPS_BAD_CONFIG'): unknown {
-  checkSize(text, source, code);
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const err = doc.errors[0];
-  if (err) throw yamlError(err.message, err.pos[0], lines, source, code);
-  return toPlain(doc, source, code);
 }
 
 /** Converts a parsed document to plain data; an alias bomb surfaces here as a one-line error. */

@@ -340,7 +340,7 @@ describe('profile folder safety', () => {
       'profile.yaml': `${profileYaml('bad')}nodeGroups:\n  - name: x\n    instanceTypes: []\n    minSize: 1\n    desiredSize: 1\n    maxSize: 1\n`,
     });
     expect((await failure(resolveProfile(bad))).message).toMatch(
-      /profile\.yaml: nodeGroups\[0\]\.instanceTypes: expected a non-empty list/,
+      /profile\.yaml:8: nodeGroups\[0\]\.instanceTypes: expected a non-empty list/,
     );
     expect((await failure(resolveProfile(path.join(empty, 'missing')))).message).toMatch(/does not exist/);
   });
