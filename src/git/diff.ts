@@ -3,7 +3,7 @@
  * `fleet:push` step, and what `--dry-run` reports.
  */
 import { checkBranch, checkRepoPath } from './checks.js';
-import type { GitAuth } from './exec.js';
+import { type GitAuth, remoteFor } from './exec.js';
 import { checkFiles, checkoutTip, openWorkspace, type StagedChange } from './workspace.js';
 import { stageFolder } from './workspace.js';
 import { checkGitUrl } from './url.js';
@@ -28,9 +28,11 @@ export async function diffFleet(req: FleetDiffRequest): Promise<FleetDiff> {
   checkBranch(req.branch);
   const folder = checkRepoPath(req.path);
   const files = checkFiles(req.files);
-  const ws = await openWorkspace(req);
+  const remote = remoteFor(req.url, req.auth);
+  const target = { url: remote.url, branch: req.branch, auth: remote.auth, signal: req.signal };
+  const ws = await openWorkspace(target);
   try {
-    const head = await checkoutTip(ws, req);
+    const head = await checkoutTip(ws, target);
     return { head, changes: await stageFolder(ws, folder, files) };
   } finally {
     await ws.close();

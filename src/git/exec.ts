@@ -24,6 +24,24 @@ export function authFromEnv(env: NodeJS.ProcessEnv = process.env): GitAuth | und
   return username ? { token, username } : { token };
 }
 
+/**
+ * Credentials written into an https URL (`https://user:token@host/...`) would be stored by git
+ * (FETCH_HEAD) and echoed in its messages. They are taken out of the URL and sent the same way
+ * as a token from the environment: a header in the environment of each command.
+ */
+export function remoteFor(url: string, auth?: GitAuth): { url: string; auth: GitAuth | undefined } {
+  const m = /^(https?:\/\/)([^/@]*):([^/@]*)@(.*)$/i.exec(url);
+  if (!m) return { url, auth: auth ?? authFromEnv() };
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  return { url: `${m[1]}${m[4]}`, auth: auth ?? { username: decode(m[2]!), token: decode(m[3]!) } };
+}
+
 // Variables simple-git refuses because they run programs. We never open an editor or a pager,
 // so dropping them changes nothing but lets a developer's usual shell (EDITOR=vim) work.
 const DROPPED = new Set([

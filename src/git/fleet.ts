@@ -13,7 +13,7 @@ import type { SimpleGit } from 'simple-git';
 import { isGitopsError, systemError } from '../core/errors.js';
 import { emit, type EventSink, nullSink } from '../core/events.js';
 import { checkBranch, checkRepoPath } from './checks.js';
-import { authFromEnv, type GitAuth, gitFailure, gitReason, redactSecrets } from './exec.js';
+import { type GitAuth, gitFailure, gitReason, redactSecrets, remoteFor } from './exec.js';
 import { checkFiles, checkoutTip, openWorkspace, stageFolder } from './workspace.js';
 import { checkGitUrl, redactUrl } from './url.js';
 
@@ -43,12 +43,13 @@ export interface PublishResult {
   attempts: number;
 }
 
-export async function publishFleet(req: PublishRequest): Promise<PublishResult> {
-  checkGitUrl(req.url, 'fleet git URL');
-  checkBranch(req.branch);
-  const folder = checkRepoPath(req.path);
-  const files = checkFiles(req.files);
-  const auth = req.auth ?? authFromEnv();
+export async function publishFleet(request: PublishRequest): Promise<PublishResult> {
+  checkGitUrl(request.url, 'fleet git URL');
+  checkBranch(request.branch);
+  const folder = checkRepoPath(request.path);
+  const files = checkFiles(request.files);
+  const { url, auth } = remoteFor(request.url, request.auth);
+  const req: PublishRequest = auth === undefined ? { ...request, url } : { ...request, url, auth };
   const sink = req.sink ?? nullSink;
   const progress = (message: string) =>
     req.stepId === undefined

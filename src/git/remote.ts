@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isGitopsError, userError } from '../core/errors.js';
 import { checkBranch, checkRepoPath } from './checks.js';
-import { authFromEnv, type GitAuth, gitAt, gitFailure } from './exec.js';
+import { type GitAuth, gitAt, gitFailure, remoteFor } from './exec.js';
 import { checkGitUrl, redactUrl } from './url.js';
 
 export interface RemoteOptions {
@@ -17,13 +17,13 @@ export interface RemoteOptions {
 
 /** The commit at the tip of `branch`, or undefined when the branch (or the whole repo) is empty. */
 export async function remoteHead(
-  url: string,
+  rawUrl: string,
   branch: string,
   opts: RemoteOptions = {},
 ): Promise<string | undefined> {
-  checkGitUrl(url, 'fleet git URL');
+  checkGitUrl(rawUrl, 'fleet git URL');
   checkBranch(branch);
-  const auth = opts.auth ?? authFromEnv();
+  const { url, auth } = remoteFor(rawUrl, opts.auth);
   const git = gitAt({ baseDir: os.tmpdir(), url, auth, signal: opts.signal });
   let out: string;
   try {
@@ -37,17 +37,18 @@ export async function remoteHead(
 
 /** Text of `file` (a repository path) at the head of `branch`, or undefined when it is absent. */
 export async function readFleetFile(
-  url: string,
+  rawUrl: string,
   branch: string,
   file: string,
   opts: RemoteOptions = {},
 ): Promise<string | undefined> {
   const clean = checkRepoPath(file);
-  const head = await remoteHead(url, branch, opts);
+  checkGitUrl(rawUrl, 'fleet git URL');
+  const { url, auth } = remoteFor(rawUrl, opts.auth);
+  const head = await remoteHead(url, branch, auth === undefined ? opts : { ...opts, auth });
   if (head === undefined) {
     throw userError('GITOPS_NOT_FOUND', `fleet repository ${redactUrl(url)} has no branch "${branch}"`);
   }
-  const auth = opts.auth ?? authFromEnv();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gitops-read-'));
   try {
     const git = gitAt({ baseDir: dir, url, auth, signal: opts.signal });

@@ -8,7 +8,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isGitopsError, userError } from '../core/errors.js';
-import { authFromEnv, gitAt, gitFailure } from '../git/exec.js';
+import { gitAt, gitFailure, remoteFor } from '../git/exec.js';
 import { redactUrl } from '../git/url.js';
 
 export interface FetchedRepo {
@@ -26,11 +26,11 @@ export function defaultCacheDir(): string {
 const SHA = /^[0-9a-f]{7,40}$/i;
 
 export async function fetchProfileRepo(
-  url: string,
+  rawUrl: string,
   ref: string | undefined,
   opts: { cacheDir?: string | undefined; signal?: AbortSignal | undefined } = {},
 ): Promise<FetchedRepo> {
-  const auth = authFromEnv();
+  const { url, auth } = remoteFor(rawUrl);
   const key = createHash('sha256')
     .update(`${url}#${ref ?? ''}`)
     .digest('hex')

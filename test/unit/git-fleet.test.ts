@@ -220,7 +220,7 @@ describe('publishFleet on real bare repositories', () => {
     expect(isGitopsError(err)).toBe(true);
     if (!isGitopsError(err)) return;
     expect(err.exitCode).toBe(1);
-    expect(err.message).toContain('https://***@127.0.0.1:9/fleet.git');
+    expect(err.message).toContain('https://127.0.0.1:9/fleet.git');
     expect(JSON.stringify({ m: err.message, c: String(err.cause) })).not.toMatch(/s3cr3t|tok-abc123/);
   });
 

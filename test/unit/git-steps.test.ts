@@ -3,7 +3,7 @@ import { RecordingSink } from '../../src/core/events.js';
 import { buildPlan } from '../../src/core/plan.js';
 import { runPlan } from '../../src/core/runner.js';
 import { describeChanges, diffFleet } from '../../src/git/diff.js';
-import { authFromEnv, gitEnv } from '../../src/git/exec.js';
+import { authFromEnv, gitEnv, remoteFor } from '../../src/git/exec.js';
 import { fleetPushStep } from '../../src/git/steps.js';
 import { bareRepo, cleanupAll, commitAsOther, commitCount, head } from './git-helpers.js';
 
@@ -76,5 +76,16 @@ describe('credentials', () => {
     expect(JSON.stringify(ssh)).not.toContain(Buffer.from('x-access-token:tok-123').toString('base64'));
     expect(authFromEnv({ GIT_TOKEN: 'a', GITOPS_GIT_TOKEN: 'b' })).toEqual({ token: 'b' });
     expect(authFromEnv({})).toBeUndefined();
+  });
+
+  it('takes credentials out of an https URL so git never stores or prints them', () => {
+    expect(remoteFor('https://bot:p%40ss@git.example.com/fleet.git')).toEqual({
+      url: 'https://git.example.com/fleet.git',
+      auth: { username: 'bot', token: 'p@ss' },
+    });
+    expect(remoteFor('https://bot:x@git.example.com/fleet.git', { token: 'given' }).auth).toEqual({
+      token: 'given',
+    });
+    expect(remoteFor('git@github.com:acme/fleet.git').url).toBe('git@github.com:acme/fleet.git');
   });
 });
