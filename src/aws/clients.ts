@@ -54,25 +54,25 @@ export interface AwsClients {
   credentials(): Promise<AwsCredentials>;
 }
 
-/** The config every SDK client gets; the SDK's own types check it at each constructor. */
-export interface SdkClientConfig {
+/** What every SDK client is built from (see ./sdk-config.ts). */
+export interface SdkSettings {
   region: string;
   endpoint?: string;
   credentials?: AwsCredentials | AwsCredentialsProvider;
   profile?: string;
   maxAttempts: number;
-  retryMode: 'adaptive';
-  requestHandler: { requestTimeout: number; connectionTimeout: number };
+  requestTimeoutMs: number;
+  timeScale: number;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 10;
 
 export function createAwsClients(options: AwsClientOptions): AwsClients {
-  const config: SdkClientConfig = {
+  const config: SdkSettings = {
     region: options.region,
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    retryMode: 'adaptive',
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: 10_000 },
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    timeScale: options.timeScale ?? 1,
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
@@ -87,7 +87,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
   return {
     region: options.region,
     endpoint: options.endpoint,
-    timeScale: options.timeScale ?? 1,
+    timeScale: config.timeScale,
     eks: new EksAdapter(config),
     ec2: new Ec2Adapter(config),
     iam: new IamAdapter(config),

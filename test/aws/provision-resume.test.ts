@@ -1,5 +1,7 @@
 // Kill the provisioning between any two steps (abort at each step boundary, and at a few
 // moments inside steps), then run it again: it converges and the emulator holds no duplicates.
+// The cases run concurrently on one emulator, each with its own cluster name (none is a
+// substring of another, so filtering the call log by name is exact).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { provisionSteps } from '../../src/aws/provision.js';
@@ -70,14 +72,14 @@ describe('resume after a kill', () => {
   }
 
   for (let k = 1; k < stepCount; k++) {
-    it(`converges after a kill at step boundary ${k}`, () =>
-      killThenResume(`kill-b${k}`, (_e, n) => n === k));
+    it.concurrent(`converges after a kill at step boundary ${k}`, () =>
+      killThenResume(`kill${k}b`, (_e, n) => n === k));
   }
 
   for (const ms of [30, 120, 400, 900]) {
-    it(`converges after a kill ${ms} ms into the run`, async () => {
+    it.concurrent(`converges after a kill ${ms} ms into the run`, async () => {
       const started = Date.now();
-      await killThenResume(`kill-t${ms}`, () => Date.now() - started >= ms);
+      await killThenResume(`kill${ms}t`, () => Date.now() - started >= ms);
     });
   }
 });

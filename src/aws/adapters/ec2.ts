@@ -1,6 +1,7 @@
 /** Ec2Port over @aws-sdk/client-ec2 (ec2 query protocol). */
 import type * as Sdk from '@aws-sdk/client-ec2';
-import { lazy, type SdkClientConfig } from '../clients.js';
+import { lazy, type SdkSettings } from '../clients.js';
+import { sdkClientConfig } from '../sdk-config.js';
 import type {
   Ec2Filter,
   Ec2Port,
@@ -20,10 +21,10 @@ type Client = Sdk.EC2Client;
 export class Ec2Adapter implements Ec2Port {
   private readonly load: () => Promise<{ sdk: typeof Sdk; client: Client }>;
 
-  constructor(config: SdkClientConfig) {
+  constructor(settings: SdkSettings) {
     this.load = lazy(async () => {
       const sdk = await import('@aws-sdk/client-ec2');
-      return { sdk, client: new sdk.EC2Client(config) };
+      return { sdk, client: new sdk.EC2Client(await sdkClientConfig(settings)) };
     });
   }
 

@@ -1,6 +1,7 @@
 /** EcrPort over @aws-sdk/client-ecr (json 1.1). */
 import type * as Sdk from '@aws-sdk/client-ecr';
-import { lazy, type SdkClientConfig } from '../clients.js';
+import { lazy, type SdkSettings } from '../clients.js';
+import { sdkClientConfig } from '../sdk-config.js';
 import type { EcrImage, EcrPort, EcrRepository, Tags } from '../ports.js';
 import { allPages, call, find, tagsFromList, tagsToList } from './common.js';
 
@@ -9,10 +10,10 @@ type Client = Sdk.ECRClient;
 export class EcrAdapter implements EcrPort {
   private readonly load: () => Promise<{ sdk: typeof Sdk; client: Client }>;
 
-  constructor(config: SdkClientConfig) {
+  constructor(settings: SdkSettings) {
     this.load = lazy(async () => {
       const sdk = await import('@aws-sdk/client-ecr');
-      return { sdk, client: new sdk.ECRClient(config) };
+      return { sdk, client: new sdk.ECRClient(await sdkClientConfig(settings)) };
     });
   }
 

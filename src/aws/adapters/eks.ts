@@ -1,7 +1,8 @@
 /** EksPort over @aws-sdk/client-eks (rest-json). */
 import type * as Sdk from '@aws-sdk/client-eks';
 import type { Taint } from '../../core/spec.js';
-import { lazy, type SdkClientConfig } from '../clients.js';
+import { lazy, type SdkSettings } from '../clients.js';
+import { sdkClientConfig } from '../sdk-config.js';
 import type {
   AccessEntry,
   AddonVersion,
@@ -31,10 +32,10 @@ const EFFECT_FROM_AWS: Record<string, Taint['effect']> = {
 export class EksAdapter implements EksPort {
   private readonly load: () => Promise<{ sdk: typeof Sdk; client: Sdk.EKSClient }>;
 
-  constructor(config: SdkClientConfig) {
+  constructor(settings: SdkSettings) {
     this.load = lazy(async () => {
       const sdk = await import('@aws-sdk/client-eks');
-      return { sdk, client: new sdk.EKSClient(config) };
+      return { sdk, client: new sdk.EKSClient(await sdkClientConfig(settings)) };
     });
   }
 

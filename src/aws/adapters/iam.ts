@@ -1,6 +1,7 @@
 /** IamPort over @aws-sdk/client-iam (query protocol, global service). */
 import type * as Sdk from '@aws-sdk/client-iam';
-import { lazy, type SdkClientConfig } from '../clients.js';
+import { lazy, type SdkSettings } from '../clients.js';
+import { sdkClientConfig } from '../sdk-config.js';
 import type { IamPort, IamRole, Tags } from '../ports.js';
 import { allPages, call, find, tagsFromList, tagsToList } from './common.js';
 
@@ -9,10 +10,10 @@ type Client = Sdk.IAMClient;
 export class IamAdapter implements IamPort {
   private readonly load: () => Promise<{ sdk: typeof Sdk; client: Client }>;
 
-  constructor(config: SdkClientConfig) {
+  constructor(settings: SdkSettings) {
     this.load = lazy(async () => {
       const sdk = await import('@aws-sdk/client-iam');
-      return { sdk, client: new sdk.IAMClient(config) };
+      return { sdk, client: new sdk.IAMClient(await sdkClientConfig(settings)) };
     });
   }
 

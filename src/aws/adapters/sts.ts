@@ -1,16 +1,17 @@
 /** StsPort over @aws-sdk/client-sts (query protocol). */
 import type * as Sdk from '@aws-sdk/client-sts';
-import { lazy, type SdkClientConfig } from '../clients.js';
+import { lazy, type SdkSettings } from '../clients.js';
+import { sdkClientConfig } from '../sdk-config.js';
 import type { CallerIdentity, StsPort } from '../ports.js';
 import { call } from './common.js';
 
 export class StsAdapter implements StsPort {
   private readonly load: () => Promise<{ sdk: typeof Sdk; client: Sdk.STSClient }>;
 
-  constructor(config: SdkClientConfig) {
+  constructor(settings: SdkSettings) {
     this.load = lazy(async () => {
       const sdk = await import('@aws-sdk/client-sts');
-      return { sdk, client: new sdk.STSClient(config) };
+      return { sdk, client: new sdk.STSClient(await sdkClientConfig(settings)) };
     });
   }
 

@@ -1,0 +1,51 @@
+/**
+ * The configuration every SDK client gets: region, endpoint (or AWS_ENDPOINT_URL, which the
+ * SDK reads itself), credentials, request timeouts, and adaptive retry.
+ *
+ * Adaptive retry adds a client-side rate limiter that slows down after throttling. Its default
+ * floor is 0.5 requests/s, and a throttle within the first half second (before it has measured
+ * any rate) sends it straight there; a CLI run that makes a handful of calls per second would
+ * then crawl for minutes. Our floor is 2 requests/s per service, below the sustained rate every
+ * AWS API we call allows.
+ *
+ * On a scaled clock (tests against the emulator) the limiter's floor and the retry backoff scale
+ * like every other duration; at timeScale 1 the backoff is the SDK's own (full jitter,
+ * exponential from the base AWS gives each error type, at most 20 s).
+ */
+import type { SdkSettings } from './clients.js';
+
+const MIN_REQUESTS_PER_SECOND = 2;
+
+export async function sdkClientConfig(s: SdkSettings) {
+  const { AdaptiveRetryStrategy, DefaultRateLimiter } = await import('@smithy/core/retry');
+  const rateLimiter = new DefaultRateLimiter({ minFillRate: MIN_REQUESTS_PER_SECOND / s.timeScale });
+  return {
+    region: s.region,
+    maxAttempts: s.maxAttempts,
+    retryMode: 'adaptive' as const,
+    retryStrategy: new AdaptiveRetryStrategy(s.maxAttempts, {
+      rateLimiter,
+      backoff: new ScaledBackoff(s.timeScale),
+    }),
+    requestHandler: { requestTimeout: s.requestTimeoutMs, connectionTimeout: 10_000 },
+    ...(s.endpoint === undefined ? {} : { endpoint: s.endpoint }),
+    ...(s.credentials === undefined ? {} : { credentials: s.credentials }),
+    ...(s.profile === undefined ? {} : { profile: s.profile }),
+  };
+}
+
+/** The SDK's backoff (random up to base * 2^attempt, capped), times the clock scale. */
+class ScaledBackoff {
+  private base = 50;
+
+  constructor(private readonly scale: number) {}
+
+  computeNextBackoffDelay(attempt: number): number {
+    return Math.floor(Math.random() * Math.min(this.base * 2 ** attempt, 20_000) * this.scale);
+  }
+
+  /** The SDK sets the base per error (throttling waits longer than a 500). */
+  setDelayBase(delay: number): void {
+    this.base = delay;
+  }
+}
