@@ -61,7 +61,8 @@ const ours = (cluster: string) => [
 ];
 
 async function waitForNat(id: string, states: string[]): Promise<string> {
-  for (let i = 0; i < 200; i++) {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
     const out = await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [id] }));
     const state = out.NatGateways?.[0]?.State ?? 'missing';
     if (states.includes(state)) return state;
@@ -396,6 +397,21 @@ describe('EC2 network', () => {
       new DescribeRouteTablesCommand({ Filters: [{ Name: 'vpc-id', Values: [vpc.VpcId!] }] }),
     );
     expect(tables.RouteTables).toHaveLength(2); // the main table + the one idempotent create
+  });
+
+  it('stands still while the clock is paused', async () => {
+    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.50.0.0/16' }))).Vpc!;
+    const s = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId!, CidrBlock: '10.50.0.0/24' })))
+      .Subnet!;
+    await fetch(`${emu.url}/_emulator/clock`, { method: 'POST', body: JSON.stringify({ paused: true }) });
+    const nat = (
+      await ec2.send(new CreateNatGatewayCommand({ SubnetId: s.SubnetId!, ConnectivityType: 'private' }))
+    ).NatGateway!;
+    await new Promise((r) => setTimeout(r, 300)); // more than the 120 ms a NAT gateway takes here
+    const during = await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [nat.NatGatewayId!] }));
+    expect(during.NatGateways?.[0]?.State).toBe('pending');
+    emu.resumeClock();
+    expect(await waitForNat(nat.NatGatewayId!, ['available', 'failed'])).toBe('available');
   });
 
   it('fails a public NAT gateway whose VPC has no internet gateway, as AWS does', async () => {

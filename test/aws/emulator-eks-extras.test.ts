@@ -91,6 +91,8 @@ describe('EKS add-ons', () => {
       eks.send(new CreateAddonCommand({ clusterName: 'main', addonName: 'coredns', addonVersion: 'v0.0.1' })),
     ).rejects.toBeInstanceOf(InvalidParameterException);
     await waitUntilAddonActive({ client: eks, ...fast }, { clusterName: 'main', addonName: 'vpc-cni' });
+    // Freeze emulated time so the in-between state is observable however slow this machine is.
+    emu.pauseClock();
     const upd = await eks.send(
       new UpdateAddonCommand({
         clusterName: 'main',
@@ -102,6 +104,7 @@ describe('EKS add-ons', () => {
     expect(
       (await eks.send(new DescribeAddonCommand({ clusterName: 'main', addonName: 'vpc-cni' }))).addon?.status,
     ).toBe('UPDATING');
+    emu.resumeClock();
     await waitUntilAddonActive({ client: eks, ...fast }, { clusterName: 'main', addonName: 'vpc-cni' });
     expect((await eks.send(new ListAddonsCommand({ clusterName: 'main' }))).addons).toEqual(['vpc-cni']);
     await eks.send(new DeleteAddonCommand({ clusterName: 'main', addonName: 'vpc-cni' }));

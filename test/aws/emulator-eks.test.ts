@@ -84,12 +84,8 @@ describe('EKS clusters and node groups', () => {
     const created = await eks.send(new CreateClusterCommand(clusterInput('research')));
     expect(created.cluster?.status).toBe('CREATING');
     expect(created.cluster?.endpoint).toBeUndefined();
-    const started = Date.now();
     const result = await waitUntilClusterActive({ client: eks, ...fast }, { name: 'research' });
-    const elapsed = Date.now() - started;
     expect(result.state).toBe('SUCCESS');
-    expect(elapsed).toBeGreaterThan(300);
-    expect(elapsed).toBeLessThan(5000);
     const { cluster } = await eks.send(new DescribeClusterCommand({ name: 'research' }));
     expect(cluster).toMatchObject({
       status: 'ACTIVE',
@@ -183,6 +179,7 @@ describe('EKS clusters and node groups', () => {
   });
 
   it('UpdateNodegroupConfig moves through UPDATING and DescribeUpdate reports it', async () => {
+    emu.pauseClock();
     const { update } = await eks.send(
       new UpdateNodegroupConfigCommand({
         clusterName: 'research',
@@ -199,6 +196,7 @@ describe('EKS clusters and node groups', () => {
       new DescribeNodegroupCommand({ clusterName: 'research', nodegroupName: 'gpu' }),
     );
     expect(during.nodegroup?.status).toBe('UPDATING');
+    emu.resumeClock();
     await waitUntilNodegroupActive(
       { client: eks, ...fast },
       { clusterName: 'research', nodegroupName: 'gpu' },

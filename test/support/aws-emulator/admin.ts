@@ -25,6 +25,7 @@ export interface AdminApi {
   setDown(ms: number, mode?: DownMode): void;
   addIdentity(id: Identity): void;
   setKubeApiserver(binding: KubeApiserverBinding): void;
+  setClockPaused(paused: boolean): void;
   tokenReview(body: unknown, cluster?: string): Record<string, unknown>;
   webhookKubeconfig(cluster?: string): string;
 }
@@ -131,6 +132,10 @@ export function handleAdmin(
     }
     if (route === 'PUT /_emulator/kube-apiserver' || route === 'POST /_emulator/kube-apiserver') {
       api.setKubeApiserver(binding.parse(parseBody(raw)));
+      return json(200, { ok: true });
+    }
+    if (route === 'POST /_emulator/clock') {
+      api.setClockPaused(z.strictObject({ paused: z.boolean() }).parse(parseBody(raw)).paused);
       return json(200, { ok: true });
     }
     const review = /^POST \/_emulator\/token-review(?:\/([^/]+))?$/.exec(route);

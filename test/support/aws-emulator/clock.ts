@@ -22,12 +22,33 @@ export const AWS_DURATIONS_MS = {
 export type DurationName = keyof typeof AWS_DURATIONS_MS;
 
 export class ScaledClock {
+  /** Real time the clock was paused at, while paused. */
+  private pausedAt: number | undefined;
+  /** Total real time spent paused: emulated time runs this far behind real time. */
+  private offset = 0;
+
   constructor(readonly timeScale: number) {
     if (!(timeScale > 0)) throw new Error(`timeScale must be > 0, got ${timeScale}`);
   }
 
+  /** Emulated time in epoch ms; equal to real time unless the clock has been paused. */
   now(): number {
-    return Date.now();
+    return (this.pausedAt ?? Date.now()) - this.offset;
+  }
+
+  /** Freeze every lifecycle where it is (tests use this to observe in-between states). */
+  pause(): void {
+    this.pausedAt ??= Date.now();
+  }
+
+  resume(): void {
+    if (this.pausedAt === undefined) return;
+    this.offset += Date.now() - this.pausedAt;
+    this.pausedAt = undefined;
+  }
+
+  get paused(): boolean {
+    return this.pausedAt !== undefined;
   }
 
   /** The instant a step of the given kind started now will end. */

@@ -171,7 +171,7 @@ const ops: Record<string, EcrOp> = {
       authorizationData: [
         {
           authorizationToken: token,
-          expiresAt: epoch(ctx.clock.now() + 12 * 3600_000),
+          expiresAt: epoch(Date.now() + 12 * 3600_000),
           proxyEndpoint: `https://${ctx.accountId}.dkr.ecr.${ctx.region}.amazonaws.com`,
         },
       ],

@@ -35,6 +35,7 @@ import type {
 } from './types.js';
 import { webhookKubeconfig, writeWebhookKubeconfig } from './webhook-kubeconfig.js';
 
+export type * from './state.js';
 export type * from './types.js';
 export { DEFAULT_ACCOUNT_ID, DEFAULT_IDENTITY } from './identities.js';
 
@@ -55,6 +56,9 @@ export interface RunningEmulator {
   addIdentity(id: Identity): void;
   /** Bind every EKS cluster to a kube-apiserver (may be called after start). */
   setKubeApiserver(binding: KubeApiserverBinding): void;
+  /** Freeze / unfreeze emulated time: lifecycles stand still while paused (AWS calls keep working). */
+  pauseClock(): void;
+  resumeClock(): void;
   /** Accepts a token for any existing cluster; `${tokenReviewUrl}/<cluster>` accepts one cluster only. */
   tokenReviewUrl: string;
   writeTokenWebhookKubeconfig(path: string, cluster?: string): void;
@@ -133,6 +137,7 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     setKubeApiserver: (b) => {
       ctx.kube = { ...b };
     },
+    setClockPaused: (paused) => (paused ? clock.pause() : clock.resume()),
     tokenReview: (body, cluster) => tokenReviewResponse(ctx, body, cluster),
     webhookKubeconfig: (cluster) => webhookKubeconfig(reviewUrl(cluster)),
   };
@@ -179,6 +184,8 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     setDown: admin.setDown,
     addIdentity: admin.addIdentity,
     setKubeApiserver: admin.setKubeApiserver,
+    pauseClock: () => clock.pause(),
+    resumeClock: () => clock.resume(),
     tokenReviewUrl: reviewUrl(),
     writeTokenWebhookKubeconfig: (path, cluster) => writeWebhookKubeconfig(path, reviewUrl(cluster)),
     stop: async () => {

@@ -49,6 +49,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // `npm run` starts us through `sh -c`, and sh does not pass signals on: if whoever started us
+  // goes away, stop too instead of lingering as an orphan holding the port.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, 500).unref();
 }
 
 main().catch((e: unknown) => {

@@ -81,7 +81,8 @@ export function reviewToken(ctx: EmulatorContext, token: string, clusterName?: s
   const signedAt = parseAmzDate(lower.get('x-amz-date') ?? '');
   if (Number.isNaN(signedAt))
     return reject('X-Amz-Date parameter must be present and valid in pre-signed URL');
-  const now = ctx.clock.now();
+  // Tokens are signed in real time, so they expire in real time (even while the clock is paused).
+  const now = Date.now();
   if (now > signedAt + TOKEN_LIFETIME_MS)
     return reject('X-Amz-Date parameter is expired (15 minute expiration)');
   if (signedAt > now + TOKEN_LIFETIME_MS) return reject('X-Amz-Date parameter is in the future');
