@@ -3,6 +3,7 @@
  * those already in sync, applies the rest. On the first failure no new step starts while the
  * running ones finish; an abort or the deadline does the same and marks the rest `skipped`.
  */
+import { setMaxListeners } from 'node:events';
 import { type GitopsError, isGitopsError, systemError, toGitopsError } from './errors.js';
 import { type EventSink, emit, type StepResult } from './events.js';
 import type { Observation, Plan, Step, StepContext } from './plan.js';
@@ -48,6 +49,8 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<PlanRepo
   // One controller per run: aborted by the caller's signal or by the deadline, so that steps
   // blocked in a wait wake up at once.
   const controller = new AbortController();
+  // Every running step's waits listen on this one signal; many at once is expected.
+  setMaxListeners(0, controller.signal);
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();

@@ -14,7 +14,15 @@ import { parseManifests } from '../kube/manifests.js';
 import { isRecord, type KubeObject } from '../kube/object.js';
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-const SUPPORTED = new Set(['apiVersion', 'kind', 'resources', 'namespace', 'commonLabels', 'labels', 'commonAnnotations']);
+const SUPPORTED = new Set([
+  'apiVersion',
+  'kind',
+  'resources',
+  'namespace',
+  'commonLabels',
+  'labels',
+  'commonAnnotations',
+]);
 
 export interface BuildResult {
   objects: KubeObject[];
@@ -30,7 +38,12 @@ export async function buildKustomization(checkout: string, path: string): Promis
   return { objects, files };
 }
 
-async function buildDir(root: string, dir: string, files: string[], seen: Set<string>): Promise<KubeObject[]> {
+async function buildDir(
+  root: string,
+  dir: string,
+  files: string[],
+  seen: Set<string>,
+): Promise<KubeObject[]> {
   if (seen.has(dir)) throw userError('GITOPS_BAD_CONFIG', `${rel(root, dir)}: kustomization includes itself`);
   seen.add(dir);
   const kfile = await findKustomizationFile(dir);
@@ -40,14 +53,19 @@ async function buildDir(root: string, dir: string, files: string[], seen: Set<st
   if (!isRecord(k)) throw userError('GITOPS_BAD_CONFIG', `${rel(root, kfile)}: expected a mapping`);
   const unsupported = Object.keys(k).filter((key) => !SUPPORTED.has(key));
   if (unsupported.length > 0) {
-    throw userError('GITOPS_BAD_CONFIG', `${rel(root, kfile)}: unsupported kustomize field${unsupported.length > 1 ? 's' : ''} ${unsupported.join(', ')}`, {
-      hint: 'gitops renders resources, namespace, labels and annotations; keep other transformations inside the manifests',
-    });
+    throw userError(
+      'GITOPS_BAD_CONFIG',
+      `${rel(root, kfile)}: unsupported kustomize field${unsupported.length > 1 ? 's' : ''} ${unsupported.join(', ')}`,
+      {
+        hint: 'gitops renders resources, namespace, labels and annotations; keep other transformations inside the manifests',
+      },
+    );
   }
   const out: KubeObject[] = [];
   const resources = Array.isArray(k['resources']) ? k['resources'] : [];
   for (const entry of resources) {
-    if (typeof entry !== 'string') throw userError('GITOPS_BAD_CONFIG', `${rel(root, kfile)}: resources entries must be paths`);
+    if (typeof entry !== 'string')
+      throw userError('GITOPS_BAD_CONFIG', `${rel(root, kfile)}: resources entries must be paths`);
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) {
       throw userError('GITOPS_BAD_CONFIG', `${rel(root, kfile)}: remote resource ${entry} is not allowed`);
     }
@@ -64,14 +82,18 @@ async function buildDir(root: string, dir: string, files: string[], seen: Set<st
 
 function transform(obj: KubeObject, k: Record<string, unknown>): KubeObject {
   const copy: KubeObject = { ...obj, metadata: { ...obj.metadata } };
-  if (typeof k['namespace'] === 'string' && !CLUSTER_SCOPED.has(obj.kind)) copy.metadata.namespace = k['namespace'];
+  if (typeof k['namespace'] === 'string' && !CLUSTER_SCOPED.has(obj.kind))
+    copy.metadata.namespace = k['namespace'];
   const labels = { ...(isRecord(k['commonLabels']) ? (k['commonLabels'] as Record<string, string>) : {}) };
   if (Array.isArray(k['labels'])) {
     for (const l of k['labels']) if (isRecord(l) && isRecord(l['pairs'])) Object.assign(labels, l['pairs']);
   }
   if (Object.keys(labels).length > 0) copy.metadata.labels = { ...(copy.metadata.labels ?? {}), ...labels };
   if (isRecord(k['commonAnnotations'])) {
-    copy.metadata.annotations = { ...(copy.metadata.annotations ?? {}), ...(k['commonAnnotations'] as Record<string, string>) };
+    copy.metadata.annotations = {
+      ...(copy.metadata.annotations ?? {}),
+      ...(k['commonAnnotations'] as Record<string, string>),
+    };
   }
   return copy;
 }
@@ -110,7 +132,13 @@ async function allManifests(root: string, dir: string, files: string[]): Promise
 async function findKustomizationFile(dir: string): Promise<string | undefined> {
   for (const name of KUSTOMIZATION_FILES) {
     const p = join(dir, name);
-    if (await stat(p).then((s) => s.isFile(), () => false)) return p;
+    if (
+      await stat(p).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      return p;
   }
   return undefined;
 }

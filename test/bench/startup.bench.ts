@@ -31,9 +31,17 @@ function startup(name: string, cliArgs: string[]): Benchmark {
       }
       const value = median(ours);
       const baseline = median(bare);
-      return { value, baseline, unit: 'ms', notes: [`goal: ratio <= 2 (gitops ${median(ours).toFixed(1)} ms, node ${baseline.toFixed(1)} ms)`] };
+      return {
+        value,
+        baseline,
+        unit: 'ms',
+        notes: [`goal: ratio <= 2 (gitops ${median(ours).toFixed(1)} ms, node ${baseline.toFixed(1)} ms)`],
+      };
     },
   };
 }
 
-export const benchmarks: Benchmark[] = [startup('startup-version', ['--version']), startup('startup-help', ['--help'])];
+export const benchmarks: Benchmark[] = [
+  startup('startup-version', ['--version']),
+  startup('startup-help', ['--help']),
+];

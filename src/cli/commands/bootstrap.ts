@@ -1,6 +1,13 @@
-import { buildClusterSpec, loadConfigFile, type SpecFlags } from '../../core/config.js';
-import type { CommandHandler } from '../context.js';
-import { notImplemented, timeoutFlag } from './common.js';
+/** `gitops bootstrap`: flags -> cluster spec -> the bootstrap use case -> reporter -> exit code. */
+import { runBootstrap } from '../../core/bootstrap/run.js';
+import { requestedSpec, type SpecRequest } from '../../core/bootstrap/inputs.js';
+import { loadConfigFile, type SpecFlags } from '../../core/config.js';
+import { EXIT, userError } from '../../core/errors.js';
+import type { CommandContext, CommandHandler } from '../context.js';
+import { confirm } from '../confirm.js';
+import { renderBootstrap } from '../render/bootstrap.js';
+import { awsClientsFor, timeScale } from './aws-context.js';
+import { timeoutFlag } from './common.js';
 
 export interface BootstrapOptions {
   profile?: string;
@@ -19,7 +26,45 @@ export interface BootstrapOptions {
 }
 
 export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
-  timeoutFlag(o.timeout);
+  const timeoutMs = timeoutFlag(o.timeout);
+  const request = await specRequest(ctx, o);
+  const dryRun = o.dryRun === true;
+  if (!dryRun && !ctx.globals.yes && !ctx.out.isInteractive) {
+    throw userError(
+      'GITOPS_BAD_INPUT',
+      'bootstrap changes AWS and the fleet repo; a non-interactive run needs --yes',
+      {
+        hint: 'add --yes (or --dry-run to see the plan)',
+      },
+    );
+  }
+  const requested = await requestedSpec(request, ctx.signal);
+  const aws = awsClientsFor(requested.region, ctx.env);
+  const scale = timeScale(ctx.env);
+  const result = await runBootstrap({
+    requested,
+    aws,
+    sink: ctx.sink,
+    signal: ctx.signal,
+    deadline: Date.now() + timeoutMs,
+    dryRun,
+    env: ctx.env,
+    ...(o.reconcilerManifests ? { reconcilerManifests: o.reconcilerManifests } : {}),
+    ...(ctx.env['GITOPS_FLUX_RELEASE_BASE_URL']
+      ? { fluxReleaseBaseUrl: ctx.env['GITOPS_FLUX_RELEASE_BASE_URL'] }
+      : {}),
+    pollMs: Math.max(100, Math.round(2000 * scale)),
+    ...(dryRun || ctx.globals.yes ? {} : { confirm: (preview) => confirm(ctx, preview) }),
+  });
+  ctx.out.result(result.document, (s) => renderBootstrap(result.document, s));
+  if (result.cancelled) {
+    ctx.out.note('cancelled: nothing was changed');
+    return EXIT.failed;
+  }
+  return result.ok ? EXIT.ok : (result.error?.exitCode ?? EXIT.failed);
+};
+
+async function specRequest(ctx: CommandContext, o: BootstrapOptions): Promise<SpecRequest> {
   const flags: SpecFlags = {};
   if (o.cluster !== undefined) flags.cluster = o.cluster;
   if (o.region !== undefined) flags.region = o.region;
@@ -28,9 +73,20 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
   if (o.gitUrl !== undefined) flags.gitUrl = o.gitUrl;
   if (o.gitBranch !== undefined) flags.gitBranch = o.gitBranch;
   if (o.gitPath !== undefined) flags.gitPath = o.gitPath;
-  if (o.fluxVersion !== undefined) flags.fluxVersion = o.fluxVersion;
-  const file = o.config === undefined ? undefined : await loadConfigFile(o.config);
+  const flux = o.fluxVersion ?? ctx.env['GITOPS_FLUX_VERSION'];
+  if (flux !== undefined && flux !== '') flags.fluxVersion = flux;
+  if (o.fromGit !== undefined && o.gitUrl !== undefined) {
+    throw userError('GITOPS_BAD_INPUT', '--from-git and --git-url both name the fleet repository; give one');
+  }
   const envRegion = ctx.env['AWS_REGION'] || ctx.env['AWS_DEFAULT_REGION'];
-  buildClusterSpec({ flags, ...(file ? { file } : {}), ...(envRegion ? { envRegion } : {}) });
-  return notImplemented('bootstrap');
-};
+  const request: SpecRequest = { flags, ...(envRegion ? { envRegion } : {}) };
+  if (o.config !== undefined) request.config = await loadConfigFile(o.config);
+  if (o.fromGit !== undefined) {
+    request.fromGit = {
+      url: o.fromGit,
+      ...(o.gitBranch ? { branch: o.gitBranch } : {}),
+      ...(o.gitPath ? { path: o.gitPath } : {}),
+    };
+  }
+  return request;
+}

@@ -39,7 +39,9 @@ export class FluxStandIn {
   start(intervalMs = 500): void {
     const loop = async () => {
       if (this.stopped) return;
-      this.running = this.reconcileOnce().catch((e: unknown) => this.log(`reconcile failed: ${(e as Error).message}`));
+      this.running = this.reconcileOnce().catch((e: unknown) =>
+        this.log(`reconcile failed: ${(e as Error).message}`),
+      );
       await this.running;
       if (!this.stopped) this.timer = setTimeout(loop, intervalMs);
     };
@@ -56,8 +58,10 @@ export class FluxStandIn {
     const { client } = this.options;
     const served = await client.discovery.find(GIT_REPOSITORY.apiVersion, GIT_REPOSITORY.kind);
     if (served) {
-      for (const repo of await client.list(GIT_REPOSITORY.apiVersion, GIT_REPOSITORY.kind)) await this.reconcileSource(repo);
-      for (const k of await client.list(KUSTOMIZATION.apiVersion, KUSTOMIZATION.kind)) await this.reconcileKustomization(k);
+      for (const repo of await client.list(GIT_REPOSITORY.apiVersion, GIT_REPOSITORY.kind))
+        await this.reconcileSource(repo);
+      for (const k of await client.list(KUSTOMIZATION.apiVersion, KUSTOMIZATION.kind))
+        await this.reconcileKustomization(k);
     } else {
       await client.discovery.find(GIT_REPOSITORY.apiVersion, GIT_REPOSITORY.kind, true);
     }
@@ -77,14 +81,36 @@ export class FluxStandIn {
       if (current === co.revision && status['observedGeneration'] === generation) return;
       await this.options.client.patchStatus(refOf(repo), {
         observedGeneration: generation,
-        artifact: { revision: co.revision, path: `gitrepository/${repo.metadata.namespace}/${repo.metadata.name}/${co.sha}.tar.gz`, url: `file://${co.dir}`, lastUpdateTime: now() },
-        conditions: [condition('Ready', 'True', 'Succeeded', `stored artifact for revision '${co.revision}'`, generation), condition('ArtifactInStorage', 'True', 'Succeeded', `stored artifact for revision '${co.revision}'`, generation)],
+        artifact: {
+          revision: co.revision,
+          path: `gitrepository/${repo.metadata.namespace}/${repo.metadata.name}/${co.sha}.tar.gz`,
+          url: `file://${co.dir}`,
+          lastUpdateTime: now(),
+        },
+        conditions: [
+          condition(
+            'Ready',
+            'True',
+            'Succeeded',
+            `stored artifact for revision '${co.revision}'`,
+            generation,
+          ),
+          condition(
+            'ArtifactInStorage',
+            'True',
+            'Succeeded',
+            `stored artifact for revision '${co.revision}'`,
+            generation,
+          ),
+        ],
       });
       this.log(`${describeRef(refOf(repo))}: revision ${co.revision}`);
     } catch (e) {
       await this.options.client.patchStatus(refOf(repo), {
         observedGeneration: generation,
-        conditions: [condition('Ready', 'False', 'GitOperationFailed', firstLine((e as Error).message), generation)],
+        conditions: [
+          condition('Ready', 'False', 'GitOperationFailed', firstLine((e as Error).message), generation),
+        ],
       });
     }
   }
@@ -96,8 +122,15 @@ export class FluxStandIn {
     const generation = k.metadata.generation ?? 1;
     if (spec['suspend'] === true) return;
     const sourceRef = isRecord(spec['sourceRef']) ? spec['sourceRef'] : {};
-    const source = await client.get({ ...GIT_REPOSITORY, name: String(sourceRef['name']), namespace: String(sourceRef['namespace'] ?? k.metadata.namespace) });
-    const artifact = source && isRecord(source['status']) && isRecord(source['status']['artifact']) ? source['status']['artifact'] : undefined;
+    const source = await client.get({
+      ...GIT_REPOSITORY,
+      name: String(sourceRef['name']),
+      namespace: String(sourceRef['namespace'] ?? k.metadata.namespace),
+    });
+    const artifact =
+      source && isRecord(source['status']) && isRecord(source['status']['artifact'])
+        ? source['status']['artifact']
+        : undefined;
     if (!artifact) return;
     const revision = String(artifact['revision']);
     const dir = String(artifact['url']).replace(/^file:\/\//, '');
@@ -110,7 +143,9 @@ export class FluxStandIn {
       const applied: KubeObject[] = [];
       const skipped: string[] = [];
       for (const obj of built.objects) {
-        const info = await client.discovery.find(obj.apiVersion, obj.kind) ?? (await client.discovery.find(obj.apiVersion, obj.kind, true));
+        const info =
+          (await client.discovery.find(obj.apiVersion, obj.kind)) ??
+          (await client.discovery.find(obj.apiVersion, obj.kind, true));
         if (!info) {
           skipped.push(`${obj.kind}/${obj.metadata.name} (${obj.apiVersion} not served)`);
           continue;
@@ -119,34 +154,52 @@ export class FluxStandIn {
           ...obj,
           metadata: {
             ...obj.metadata,
-            ...(info.namespaced ? { namespace: obj.metadata.namespace ?? String(spec['targetNamespace'] ?? 'default') } : {}),
-            labels: { ...(obj.metadata.labels ?? {}), 'kustomize.toolkit.fluxcd.io/name': name, 'kustomize.toolkit.fluxcd.io/namespace': namespace },
+            ...(info.namespaced
+              ? { namespace: obj.metadata.namespace ?? String(spec['targetNamespace'] ?? 'default') }
+              : {}),
+            labels: {
+              ...(obj.metadata.labels ?? {}),
+              'kustomize.toolkit.fluxcd.io/name': name,
+              'kustomize.toolkit.fluxcd.io/namespace': namespace,
+            },
           },
         };
         await client.applyRaw(info, labelled, { fieldManager: MANAGER, force: true });
         applied.push(labelled);
       }
-      const entries = applied.map((o) => ({ id: inventoryId(o), v: o.apiVersion }));
+      const entries = applied.map((o) => ({
+        id: inventoryId(o),
+        v: o.apiVersion.split('/').pop() ?? o.apiVersion,
+      }));
       if (spec['prune'] === true) await this.prune(status, new Set(entries.map((e) => e.id)));
-      if (skipped.length > 0) this.log(`${namespace}/${name}: skipped ${skipped.length} object(s): ${skipped.join(', ')}`);
-      await client.applyRaw(await client.discovery.resolve(KUSTOMIZATION.apiVersion, KUSTOMIZATION.kind), {
-        apiVersion: KUSTOMIZATION.apiVersion,
-        kind: KUSTOMIZATION.kind,
-        metadata: { name, namespace, annotations: { [SKIPPED_ANNOTATION]: skipped.join('; ') } },
-      }, { fieldManager: 'sandbox-standin', force: true });
+      if (skipped.length > 0)
+        this.log(`${namespace}/${name}: skipped ${skipped.length} object(s): ${skipped.join(', ')}`);
+      await client.applyRaw(
+        await client.discovery.resolve(KUSTOMIZATION.apiVersion, KUSTOMIZATION.kind),
+        {
+          apiVersion: KUSTOMIZATION.apiVersion,
+          kind: KUSTOMIZATION.kind,
+          metadata: { name, namespace, annotations: { [SKIPPED_ANNOTATION]: skipped.join('; ') } },
+        },
+        { fieldManager: 'sandbox-standin', force: true },
+      );
       await client.patchStatus(refOf(k), {
         observedGeneration: generation,
         lastAttemptedRevision: revision,
         lastAppliedRevision: revision,
         inventory: { entries },
-        conditions: [condition('Ready', 'True', 'ReconciliationSucceeded', `Applied revision: ${revision}`, generation)],
+        conditions: [
+          condition('Ready', 'True', 'ReconciliationSucceeded', `Applied revision: ${revision}`, generation),
+        ],
       });
       this.log(`${namespace}/${name}: applied ${applied.length} object(s) at ${revision}`);
     } catch (e) {
       await client.patchStatus(refOf(k), {
         observedGeneration: generation,
         lastAttemptedRevision: revision,
-        conditions: [condition('Ready', 'False', 'ReconciliationFailed', firstLine((e as Error).message), generation)],
+        conditions: [
+          condition('Ready', 'False', 'ReconciliationFailed', firstLine((e as Error).message), generation),
+        ],
       });
       this.log(`${namespace}/${name}: failed at ${revision}: ${firstLine((e as Error).message)}`);
     }
@@ -154,12 +207,17 @@ export class FluxStandIn {
 
   /** Deletes what the previous inventory had and the new one lacks (Flux's prune). */
   private async prune(status: Record<string, unknown>, keep: Set<string>): Promise<void> {
-    const inventory = isRecord(status['inventory']) && Array.isArray(status['inventory']['entries']) ? status['inventory']['entries'] : [];
+    const inventory =
+      isRecord(status['inventory']) && Array.isArray(status['inventory']['entries'])
+        ? status['inventory']['entries']
+        : [];
     for (const entry of inventory) {
       if (!isRecord(entry) || typeof entry['id'] !== 'string' || keep.has(entry['id'])) continue;
       const [ns, name, group, kind] = entry['id'].split('_');
       const apiVersion = group ? `${group}/${String(entry['v'])}` : String(entry['v']);
-      await this.options.client.delete({ apiVersion, kind: kind!, name: name!, ...(ns ? { namespace: ns } : {}) }).catch(() => false);
+      await this.options.client
+        .delete({ apiVersion, kind: kind!, name: name!, ...(ns ? { namespace: ns } : {}) })
+        .catch(() => false);
     }
   }
 
@@ -170,18 +228,39 @@ export class FluxStandIn {
       const replicas = typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
       const status = isRecord(d['status']) ? d['status'] : {};
       const generation = d.metadata.generation ?? 1;
-      if (status['observedGeneration'] === generation && status['availableReplicas'] === replicas && status['updatedReplicas'] === replicas) continue;
-      await client.patchStatus(refOf(d), {
-        observedGeneration: generation,
-        replicas,
-        updatedReplicas: replicas,
-        readyReplicas: replicas,
-        availableReplicas: replicas,
-        conditions: [
-          { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'sandbox: marked available', lastUpdateTime: now(), lastTransitionTime: now() },
-          { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: 'sandbox: rolled out', lastUpdateTime: now(), lastTransitionTime: now() },
-        ],
-      }).catch(() => undefined);
+      if (
+        status['observedGeneration'] === generation &&
+        status['availableReplicas'] === replicas &&
+        status['updatedReplicas'] === replicas
+      )
+        continue;
+      await client
+        .patchStatus(refOf(d), {
+          observedGeneration: generation,
+          replicas,
+          updatedReplicas: replicas,
+          readyReplicas: replicas,
+          availableReplicas: replicas,
+          conditions: [
+            {
+              type: 'Available',
+              status: 'True',
+              reason: 'MinimumReplicasAvailable',
+              message: 'sandbox: marked available',
+              lastUpdateTime: now(),
+              lastTransitionTime: now(),
+            },
+            {
+              type: 'Progressing',
+              status: 'True',
+              reason: 'NewReplicaSetAvailable',
+              message: 'sandbox: rolled out',
+              lastUpdateTime: now(),
+              lastTransitionTime: now(),
+            },
+          ],
+        })
+        .catch(() => undefined);
     }
   }
 }
@@ -192,7 +271,13 @@ function inventoryId(o: KubeObject): string {
   return `${o.metadata.namespace ?? ''}_${o.metadata.name}_${group}_${o.kind}`;
 }
 
-function condition(type: string, status: 'True' | 'False', reason: string, message: string, observedGeneration: number) {
+function condition(
+  type: string,
+  status: 'True' | 'False',
+  reason: string,
+  message: string,
+  observedGeneration: number,
+) {
   return { type, status, reason, message, observedGeneration, lastTransitionTime: now() };
 }
 

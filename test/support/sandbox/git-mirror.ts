@@ -25,7 +25,14 @@ export class GitMirror {
       await simpleGit().raw(['init', '--bare', '--quiet', bare]);
     }
     const git = simpleGit(bare);
-    await git.raw(['fetch', '--quiet', '--prune', '--force', url, `+refs/heads/${branch}:refs/heads/${branch}`]);
+    await git.raw([
+      'fetch',
+      '--quiet',
+      '--prune',
+      '--force',
+      url,
+      `+refs/heads/${branch}:refs/heads/${branch}`,
+    ]);
     const sha = (await git.raw(['rev-parse', `refs/heads/${branch}`])).trim();
     const dir = join(this.root, 'checkouts', key, sha);
     if (!(await exists(join(dir, '.done')))) {
