@@ -66,3 +66,11 @@ export function checkGitUrl(url: string, what = 'git URL'): GitTransport {
 export function redactUrl(url: string): string {
   return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@]*@/, '$1***@');
 }
+
+/**
+ * The URL without a password or token in it, for anything that is stored (the fleet repo's
+ * cluster.yaml and profile record): `https://bot:token@host/x` -> `https://host/x`.
+ */
+export function withoutCredentials(url: string): string {
+  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@]*:[^/@]*@/, '$1');
+}

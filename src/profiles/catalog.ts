@@ -8,7 +8,8 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isGitopsError, userError } from '../core/errors.js';
-import { fetchProfileRepo } from './git-source.js';
+import { withoutCredentials } from '../git/url.js';
+import { withProfileRepo } from './git-source.js';
 import { loadLayer, type ProfileLayer, readProfileYaml } from './layer.js';
 import { mergeProfiles } from './merge.js';
 import type { Profile } from './model.js';
@@ -73,43 +74,43 @@ export async function resolveProfile(
   opts: { cacheDir?: string; signal?: AbortSignal } = {},
 ): Promise<ResolvedProfile> {
   const parsed = parseProfileRef(ref);
-  let dir: string;
-  let root: string;
-  let label: string;
+  let layers: ProfileLayer[];
   let revision: string | undefined;
   switch (parsed.kind) {
     case 'bundled': {
-      root = bundledProfilesDir();
-      dir = path.join(root, parsed.name);
-      label = `profiles/${parsed.name}`;
+      const dir = path.join(bundledProfilesDir(), parsed.name);
       if (!(await exists(path.join(dir, 'profile.yaml')))) throw await unknownProfile(parsed.name);
+      layers = await loadChain(dir, `profiles/${parsed.name}`, bundledProfilesDir());
       break;
     }
     case 'folder': {
-      dir = path.resolve(parsed.path);
-      root = path.dirname(dir);
-      label = parsed.path.replace(/[\\/]+$/, '') || parsed.path;
+      const dir = path.resolve(parsed.path);
       if (!(await isDir(dir)))
         throw userError('GITOPS_NOT_FOUND', `profile folder ${parsed.path} does not exist`);
+      layers = await loadChain(dir, parsed.path.replace(/[\\/]+$/, '') || parsed.path, path.dirname(dir));
       break;
     }
     case 'git': {
-      const fetched = await fetchProfileRepo(parsed.url, parsed.ref, opts);
-      root = fetched.dir;
-      revision = fetched.revision;
-      label = describeRef(parsed);
-      dir = parsed.subdir === '' ? root : await subfolder(root, parsed.subdir, label);
+      const label = describeRef(parsed);
+      [layers, revision] = await withProfileRepo(parsed.url, parsed.ref, opts, async (repo) => {
+        const dir = parsed.subdir === '' ? repo.dir : await subfolder(repo.dir, parsed.subdir, label);
+        return [await loadChain(dir, label, repo.dir), repo.revision] as const;
+      });
       break;
     }
   }
-  const layers = await loadChain(dir, label, root);
   const digest = digestOf(layers);
   const top = layers[layers.length - 1]!;
   return {
     profile: mergeProfiles(layers.map((l) => l.profile)),
     chain: layers.map((l) => l.name),
     dir: top.dir,
-    source: { kind: parsed.kind, ref: ref.trim(), revision: revision ?? `sha256:${digest.slice(0, 16)}` },
+    // Stored in the fleet repo: a token written into the URL must not travel with it.
+    source: {
+      kind: parsed.kind,
+      ref: withoutCredentials(ref.trim()),
+      revision: revision ?? `sha256:${digest.slice(0, 16)}`,
+    },
     layers,
     digest,
   };

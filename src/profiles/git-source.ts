@@ -8,7 +8,8 @@ import { mkdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isGitopsError, userError } from '../core/errors.js';
-import { gitAt, gitFailure, remoteFor } from '../git/exec.js';
+import { type GitAuth, gitAt, gitFailure, remoteFor } from '../git/exec.js';
+import { withDirLock } from './dir-lock.js';
 import { redactUrl } from '../git/url.js';
 
 export interface FetchedRepo {
@@ -25,19 +26,39 @@ export function defaultCacheDir(): string {
 
 const SHA = /^[0-9a-f]{7,40}$/i;
 
-export async function fetchProfileRepo(
+/**
+ * Fetches the repository at `ref` into the cache and runs `use` on the checkout while holding the
+ * cache lock, so that another run cannot change the files while they are read.
+ */
+export async function withProfileRepo<T>(
   rawUrl: string,
   ref: string | undefined,
-  opts: { cacheDir?: string | undefined; signal?: AbortSignal | undefined } = {},
-): Promise<FetchedRepo> {
+  opts: { cacheDir?: string | undefined; signal?: AbortSignal | undefined },
+  use: (repo: FetchedRepo) => Promise<T>,
+): Promise<T> {
   const { url, auth } = remoteFor(rawUrl);
   const key = createHash('sha256')
     .update(`${url}#${ref ?? ''}`)
     .digest('hex')
     .slice(0, 20);
-  const dir = path.join(opts.cacheDir ?? defaultCacheDir(), 'profiles', key);
+  const root = path.join(opts.cacheDir ?? defaultCacheDir(), 'profiles');
+  const dir = path.join(root, key);
   await mkdir(dir, { recursive: true });
-  const git = gitAt({ baseDir: dir, url, auth, signal: opts.signal });
+  // One run at a time per cached checkout: another run's checkout must not change the files
+  // while this one reads them.
+  return withDirLock(`${dir}.lock`, async () => use(await fetchInto(dir, url, ref, auth, opts.signal)), {
+    signal: opts.signal,
+  });
+}
+
+async function fetchInto(
+  dir: string,
+  url: string,
+  ref: string | undefined,
+  auth: GitAuth | undefined,
+  signal: AbortSignal | undefined,
+): Promise<FetchedRepo> {
+  const git = gitAt({ baseDir: dir, url, auth, signal });
   const shown = redactUrl(url);
 
   let remoteRefs: string;

@@ -13,6 +13,7 @@
  * `flux-system/` is written by the reconciler code and merged into the same file map.
  */
 import { type ClusterSpec, ecrRepositorySchema, fleetPath } from '../core/spec.js';
+import { withoutCredentials } from '../git/url.js';
 import { userError } from '../core/errors.js';
 import { parseWith } from '../core/validation.js';
 import type { ResolvedProfile } from './catalog.js';
@@ -129,6 +130,9 @@ export function effectiveClusterSpec(spec: ClusterSpec, profile: Profile, params
   });
   return {
     ...spec,
+    // cluster.yaml is committed: URLs keep no password or token (they come from the environment).
+    fleet: { ...spec.fleet, url: withoutCredentials(spec.fleet.url) },
+    profile: { ...spec.profile, source: withoutCredentials(spec.profile.source) },
     nodeGroups: mergeByName([profile.nodeGroups, spec.nodeGroups]),
     addons: mergeByName([profile.addons, spec.addons]),
     ecrRepositories: mergeByName([ecr, spec.ecrRepositories]),

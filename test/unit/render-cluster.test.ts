@@ -157,6 +157,16 @@ describe('renderCluster', () => {
     expect(commitMessage('research', profile)).toBe('gitops: bootstrap research with profile ml@1.0.0');
   });
 
+  it('keeps passwords and tokens written into URLs out of the committed files', async () => {
+    const out = renderCluster({
+      spec: spec({ fleet: { url: 'https://bot:s3cret@git.example.com/fleet.git' } }),
+      profile: await resolveProfile('base'),
+      accountId: ACCOUNT,
+    });
+    expect(JSON.stringify(out.files)).not.toContain('s3cret');
+    expect(out.spec.fleet.url).toBe('https://git.example.com/fleet.git');
+  });
+
   it('names the file and line of an unknown parameter', async () => {
     const dir = appProfile(
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: ok\n  b: ${nope}\n',
