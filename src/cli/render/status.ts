@@ -1,0 +1,55 @@
+/** The one-screen text form of `gitops status`. */
+import type { StatusDocument } from '../../core/status.js';
+import type { Style } from '../../io/style.js';
+import { table } from '../table.js';
+
+export function renderStatus(d: StatusDocument, s: Style): string {
+  const ok = (b: boolean) => (b ? s.green('✔') : s.red('✖'));
+  const lines: string[] = [];
+  const headline = d.ready
+    ? s.green(`${d.cluster.name} is ready and in sync`)
+    : d.known
+      ? s.yellow(`${d.cluster.name} is not ready`)
+      : s.red(`${d.cluster.name}: cannot tell`);
+  lines.push(s.bold(headline));
+  lines.push('');
+  lines.push(`${ok(d.cluster.status === 'ACTIVE')} cluster     ${d.cluster.status}${d.cluster.version ? ` (Kubernetes ${d.cluster.version})` : ''} ${s.dim(d.cluster.region)}`);
+  if (d.cluster.endpoint) lines.push(`  endpoint    ${s.dim(d.cluster.endpoint)}`);
+  if (d.cluster.nodeGroups.length > 0) {
+    lines.push(table(['NODE GROUP', 'STATUS', 'DESIRED', 'MIN/MAX'], d.cluster.nodeGroups.map((n) => [n.name, n.status, String(n.desired), `${n.min}/${n.max}`])));
+  }
+  if (d.addons.length > 0) {
+    lines.push(`${ok(d.addons.every((a) => a.status === 'ACTIVE'))} add-ons     ${d.addons.map((a) => `${a.name} ${a.status === 'ACTIVE' ? s.dim(a.version) : s.yellow(a.status)}`).join(', ')}`);
+  }
+  lines.push(
+    `${ok(d.reconciler.ready)} flux        ${d.reconciler.installed ? `${d.reconciler.version ?? ''} ${d.reconciler.controllers.filter((c) => c.ready).length}/${d.reconciler.controllers.length} controllers ready` : 'not installed'}`,
+  );
+  const sy = d.sync;
+  lines.push(`${ok(sy.inSync)} sync        ${sy.inSync ? 'in sync' : 'out of sync'}${sy.url ? ` ${s.dim(`${sy.url} ${sy.branch ?? ''}:${sy.path ?? ''}`)}` : ''}`);
+  if (sy.headRevision || sy.appliedRevision) {
+    lines.push(`  git head    ${sy.headRevision?.slice(0, 12) ?? '-'}   applied ${sy.appliedRevision?.slice(0, 12) ?? '-'}`);
+  }
+  if (d.ecrRepositories.length > 0) {
+    lines.push(table(['ECR REPOSITORY', 'IMAGES', 'LATEST TAG'], d.ecrRepositories.map((r) => [r.uri, String(r.images), r.latestTag ?? '-'])));
+  }
+  if (d.problems.length > 0) {
+    lines.push('', s.bold('Problems'));
+    for (const p of d.problems) lines.push(`  ${s.yellow('•')} ${p}`);
+  }
+  return lines.join('\n');
+}
+
+export function renderStatusList(docs: readonly StatusDocument[], region: string, s: Style): string {
+  if (docs.length === 0) return `no clusters managed by gitops in ${region}`;
+  return table(
+    ['CLUSTER', 'STATUS', 'VERSION', 'FLUX', 'SYNC', 'READY'].map((h) => s.bold(h)),
+    docs.map((d) => [
+      d.cluster.name,
+      d.cluster.status,
+      d.cluster.version ?? '-',
+      d.reconciler.installed ? (d.reconciler.ready ? 'ready' : 'not ready') : '-',
+      d.sync.inSync ? 'in sync' : 'out of sync',
+      d.ready ? s.green('yes') : d.known ? s.yellow('no') : s.red('unknown'),
+    ]),
+  );
+}
