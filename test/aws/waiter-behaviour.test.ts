@@ -1,0 +1,165 @@
+// Our waiter against real lifecycles in the emulator: it notices ACTIVE within one (scaled) poll
+// interval, reports state and elapsed time, and honours the deadline and the abort signal.
+import { CreateClusterCommand, EKSClient, waitUntilClusterActive } from '@aws-sdk/client-eks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AwsClients } from '../../src/aws/clients.js';
+import { waitForCluster } from '../../src/aws/cluster.js';
+import { DEFAULT_POLL, pollDelay, type WaitContext } from '../../src/aws/waiter.js';
+import { isGitopsError } from '../../src/core/errors.js';
+import type { StepContext } from '../../src/core/plan.js';
+import type { RunningEmulator } from '../support/aws-emulator/index.js';
+import {
+  clientConfig,
+  createEksPrerequisites,
+  type EksPrerequisites,
+} from '../support/aws-emulator/testing.js';
+import { clientsFor, SCALE, startEmulator } from './fixtures.js';
+
+const CLUSTER_MS = 9 * 60_000 * SCALE;
+const MAX_POLL_MS = DEFAULT_POLL.maxDelayMs * SCALE * (1 + DEFAULT_POLL.jitter);
+
+interface Progress {
+  message: string;
+  elapsedMs?: number;
+}
+
+function context(
+  options: { deadline?: number; signal?: AbortSignal; progress?: Progress[] } = {},
+): StepContext {
+  const wait: WaitContext = {
+    signal: options.signal ?? new AbortController().signal,
+    deadline: options.deadline ?? Date.now() + 30_000,
+    progress: (message, elapsedMs) =>
+      options.progress?.push({ message, ...(elapsedMs === undefined ? {} : { elapsedMs }) }),
+  };
+  return wait as StepContext;
+}
+
+describe('waiter', () => {
+  let emu: RunningEmulator;
+  let aws: AwsClients;
+  let eks: EKSClient;
+  let prereq: EksPrerequisites;
+  let n = 0;
+
+  /** Creates a cluster and returns when the emulator will report it ACTIVE (epoch ms). */
+  async function createCluster(): Promise<{ name: string; activeAt: number }> {
+    const name = `w${++n}`;
+    await eks.send(
+      new CreateClusterCommand({
+        name,
+        roleArn: prereq.clusterRoleArn,
+        resourcesVpcConfig: { subnetIds: prereq.subnetIds },
+      }),
+    );
+    const at = emu
+      .calls({ operation: 'CreateCluster' })
+      .find((c) => c.ok && JSON.stringify(c.params).includes(`"${name}"`))!.at;
+    return { name, activeAt: at + CLUSTER_MS };
+  }
+
+  beforeAll(async () => {
+    emu = await startEmulator();
+    aws = clientsFor(emu);
+    eks = new EKSClient(clientConfig(emu));
+    prereq = await createEksPrerequisites(emu, 'wait');
+  });
+  afterAll(() => emu.stop());
+
+  it('polls fast first, then 10% of the time waited, never more than 10 s (+10% jitter)', () => {
+    const at = (s: number) => pollDelay(s * 1000);
+    expect(at(0)).toBeGreaterThanOrEqual(900);
+    expect(at(0)).toBeLessThanOrEqual(1100);
+    expect(at(50)).toBeGreaterThanOrEqual(4500);
+    expect(at(50)).toBeLessThanOrEqual(5500);
+    for (const s of [100, 540, 3600]) {
+      expect(at(s)).toBeGreaterThanOrEqual(9000);
+      expect(at(s)).toBeLessThanOrEqual(11_000);
+    }
+    expect(pollDelay(540_000, DEFAULT_POLL, 0.001)).toBeLessThanOrEqual(11);
+  });
+
+  it('notices ACTIVE within one poll interval and reports state with elapsed time', async () => {
+    const { name, activeAt } = await createCluster();
+    const progress: Progress[] = [];
+    const cluster = await waitForCluster(context({ progress }), aws, name);
+    const noticed = Date.now();
+    expect(cluster.status).toBe('ACTIVE');
+    expect(noticed - activeAt).toBeGreaterThanOrEqual(0);
+    expect(noticed - activeAt).toBeLessThan(MAX_POLL_MS + 60);
+    expect(progress.length).toBeGreaterThan(5);
+    for (const p of progress)
+      expect(p.message).toMatch(new RegExp(`^cluster ${name}: CREATING \\(\\d+ms\\)$`));
+    const elapsed = progress.map((p) => p.elapsedMs!);
+    expect([...elapsed].sort((a, b) => a - b)).toEqual(elapsed);
+  });
+
+  it('gives up at the deadline with the last state', async () => {
+    const { name } = await createCluster();
+    const started = Date.now();
+    const err = await waitForCluster(context({ deadline: started + 100 }), aws, name).catch(
+      (e: unknown) => e,
+    );
+    expect(isGitopsError(err) && err.code).toBe('GITOPS_TIMEOUT');
+    expect((err as Error).message).toMatch(new RegExp(`^cluster ${name} is still CREATING after \\d+ms$`));
+    expect(Date.now() - started).toBeLessThan(100 + 60);
+  });
+
+  it('stops at once when aborted', async () => {
+    const { name } = await createCluster();
+    const controller = new AbortController();
+    const waiting = waitForCluster(context({ signal: controller.signal }), aws, name).catch(
+      (e: unknown) => e,
+    );
+    await new Promise((r) => setTimeout(r, 60));
+    const reason = new Error('interrupted by the test');
+    reason.name = 'AbortError';
+    const abortedAt = Date.now();
+    controller.abort(reason);
+    expect(await waiting).toBe(reason);
+    expect(Date.now() - abortedAt).toBeLessThan(30);
+  });
+
+  it('notices ACTIVE far sooner than the SDK waiter on the same clusters (scaled clock)', async () => {
+    // A slower clock than the other cases, so that a handful of waiters polling at once stay
+    // far from saturating the CPU the emulator and the clients share.
+    const scale = 0.005;
+    const slow = await startEmulator({ timeScale: scale });
+    try {
+      const fast = clientsFor(slow, { timeScale: scale });
+      const client = new EKSClient(clientConfig(slow));
+      const roles = await createEksPrerequisites(slow, 'cmp');
+      const clusters = await Promise.all(
+        ['c1', 'c2', 'c3', 'c4'].map(async (name) => {
+          await client.send(
+            new CreateClusterCommand({
+              name,
+              roleArn: roles.clusterRoleArn,
+              resourcesVpcConfig: { subnetIds: roles.subnetIds },
+            }),
+          );
+          const at = slow
+            .calls({ operation: 'CreateCluster' })
+            .find((c) => c.ok && JSON.stringify(c.params).includes(`"${name}"`))!.at;
+          return { name, activeAt: at + 9 * 60_000 * scale };
+        }),
+      );
+      const ours: number[] = [];
+      const sdk: number[] = [];
+      await Promise.all(
+        clusters.flatMap(({ name, activeAt }) => [
+          waitForCluster(context(), fast, name).then(() => ours.push(Date.now() - activeAt)),
+          // The SDK's own delays (30 s, then up to 120 s) on the same scale as the emulator.
+          waitUntilClusterActive(
+            { client, maxWaitTime: 60, minDelay: 30 * scale, maxDelay: 120 * scale },
+            { name },
+          ).then(() => sdk.push(Date.now() - activeAt)),
+        ]),
+      );
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      expect(median(ours)).toBeLessThan(median(sdk) / 4);
+    } finally {
+      await slow.stop();
+    }
+  });
+});
