@@ -111,8 +111,17 @@ export function gitFailure(e: unknown, action: string, url: string, auth?: GitAu
   }
   const raw = e instanceof Error ? e.message : String(e);
   const detail = redactSecrets(gitReason(raw), auth);
+  const denied =
+    /could not read Username|terminal prompts disabled|Authentication failed|403|Permission denied \(publickey/i.test(
+      raw,
+    );
   return systemError('GITOPS_GIT', `${action} ${redactUrl(url)} failed: ${detail}`, {
     cause: new Error(redactSecrets(raw, auth)),
+    ...(denied
+      ? {
+          hint: 'the remote wants credentials: set GITOPS_GIT_TOKEN (https), load your SSH key (ssh), or configure a git credential helper',
+        }
+      : {}),
   });
 }
 
