@@ -1,5 +1,12 @@
+/** `gitops diff`: exit 0 when the cluster matches Git, 3 when something drifted. */
+import { kubeClientForCluster, kubeClientFromFile } from '../../core/cluster-access.js';
+import { clusterDiff } from '../../core/diff.js';
+import { EXIT, systemError } from '../../core/errors.js';
+import type { KubeClient } from '../../kube/client.js';
 import type { CommandHandler } from '../context.js';
-import { clusterFlag, notImplemented, regionFlag, timeoutFlag } from './common.js';
+import { renderDiff } from '../render/diff.js';
+import { awsClientsFor } from './aws-context.js';
+import { clusterFlag, regionFlag, timeoutFlag } from './common.js';
 
 export interface DiffOptions {
   cluster?: string;
@@ -9,8 +16,24 @@ export interface DiffOptions {
 }
 
 export const diff: CommandHandler<DiffOptions> = async (ctx, o) => {
-  clusterFlag(o.cluster);
-  regionFlag(o.region, ctx.env);
-  timeoutFlag(o.timeout);
-  return notImplemented('diff');
+  const cluster = clusterFlag(o.cluster);
+  const region = regionFlag(o.region, ctx.env);
+  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutFlag(o.timeout))]);
+  let client: KubeClient;
+  if (o.kubeconfig) client = await kubeClientFromFile(o.kubeconfig);
+  else {
+    const aws = awsClientsFor(region, ctx.env);
+    const c = await aws.eks.describeCluster(cluster);
+    if (!c?.endpoint || c.status !== 'ACTIVE') {
+      throw systemError('GITOPS_NOT_FOUND', `cluster ${cluster} in ${region} is ${c ? c.status : 'not there'}; nothing to compare`);
+    }
+    client = kubeClientForCluster(aws, { name: cluster, endpoint: c.endpoint, certificateAuthority: c.certificateAuthority ?? '' });
+  }
+  try {
+    const doc = await clusterDiff(client, signal);
+    ctx.out.result(doc, (s) => renderDiff(doc, s));
+    return doc.inSync ? EXIT.ok : EXIT.notReady;
+  } finally {
+    client.close();
+  }
 };
