@@ -1,21 +1,23 @@
 /**
  * The apply engine: server-side apply of a set of objects, in the order the API needs.
- *   1. Namespaces and CustomResourceDefinitions, then wait until each CRD is Established
- *      (the API server refuses custom objects of a kind it does not serve yet);
+ *   1. Namespaces and CustomResourceDefinitions;
  *   2. everything else, with bounded concurrency (the server handles requests in parallel;
- *      one at a time would leave most of it idle).
+ *      one at a time would leave most of it idle), except custom objects of those CRDs, which
+ *      wait until their CRD is Established (the API server refuses a kind it does not serve
+ *      yet). The call returns once every CRD of the set is Established.
  * Each object is reported created / configured / unchanged by comparing its resourceVersion
  * before and after (and, when that moved, whether content did: see targets.ts). `force` takes fields from other managers only on objects we own already (or
  * create): on someone else's object a conflict is reported instead of silently taken over.
  */
-import { type GitopsError, systemError } from '../core/errors.js';
+import type { GitopsError } from '../core/errors.js';
 import { emit, type EventSink } from '../core/events.js';
-import { sleep } from '../core/wait.js';
 import { ApplyError, type ApplyFailure, describeApplyError } from './apply-errors.js';
 import { FIELD_MANAGER, type KubeClient } from './client.js';
-import { describeRef, type KubeObject, type ObjectRef } from './object.js';
+import { waitEstablished } from './crd-wait.js';
+import { applyIsNoop } from './noop.js';
+import { resourcesOfCrd } from './discovery.js';
+import { describeRef, groupOf, type KubeObject, type ObjectRef } from './object.js';
 import { settleLimit } from './pool.js';
-import { readinessOf } from './readiness.js';
 import {
   contentChanged,
   isCrd,
@@ -68,6 +70,13 @@ export async function applyObjects(
   const first = objects.filter((o) => isNamespace(o) || isCrd(o));
   const rest = objects.filter((o) => !isNamespace(o) && !isCrd(o));
   teachCrds(client, objects);
+  // Custom objects of a CRD in this set must wait until it is Established; nothing else has
+  // to, so the rest is applied while the API server sets the CRDs up.
+  const definedHere = new Set(
+    first.filter(isCrd).flatMap((crd) => resourcesOfCrd(crd).map((r) => `${r.group}/${r.kind}`)),
+  );
+  const dependent = rest.filter((o) => definedHere.has(`${groupOf(o.apiVersion)}/${o.kind}`));
+  const independent = rest.filter((o) => !definedHere.has(`${groupOf(o.apiVersion)}/${o.kind}`));
   const defaultNamespace = options.defaultNamespace ?? client.namespace ?? 'default';
 
   const results: AppliedObject[] = [];
@@ -100,8 +109,19 @@ export async function applyObjects(
   const appliedFirst = await phase(first);
   if (failures.length === 0) {
     const crds = appliedFirst.filter((t) => isCrd(t.obj));
-    await waitEstablished(client, crds, options);
-    await phase(rest);
+    // Both branches run to the end even if one fails, so that results stay complete.
+    const settled = await Promise.allSettled([
+      phase(independent),
+      (async () => {
+        await waitEstablished(client, crds, {
+          deadline: options.deadline ?? Date.now() + 60_000,
+          ...(options.signal ? { signal: options.signal } : {}),
+          onSlow: (n) => report(options, `waiting for ${n} CRD(s) to be Established`),
+        });
+        await phase(dependent);
+      })(),
+    ]);
+    for (const s of settled) if (s.status === 'rejected') throw s.reason;
   }
   if (firstError) throw new ApplyError(failures, firstError);
 
@@ -124,6 +144,10 @@ async function applyTarget(
   const manager = options.fieldManager ?? FIELD_MANAGER;
   const policy = options.force ?? 'owned';
   const force = policy === 'always' || (policy === 'owned' && (!before || before.managers.includes(manager)));
+  // Provably nothing to change: save the request (and the server's work).
+  if (before?.full && applyIsNoop(target.obj, before.full, manager, target.info.statusSubresource)) {
+    return { ref: target.ref, action: 'unchanged', resourceVersion: before.resourceVersion };
+  }
   const { status, object } = await client.applyRaw(target.info, target.obj, {
     fieldManager: manager,
     force,
@@ -133,48 +157,6 @@ async function applyTarget(
   const action: ApplyAction =
     status === 201 || !before ? 'created' : contentChanged(before, object) ? 'configured' : 'unchanged';
   return { ref: target.ref, action, resourceVersion };
-}
-
-/** Polls the CRDs just applied until the API server serves them. */
-async function waitEstablished(
-  client: KubeClient,
-  crds: readonly Target[],
-  options: ApplyOptions,
-): Promise<void> {
-  if (crds.length === 0) return;
-  const deadline = options.deadline ?? Date.now() + 60_000;
-  let pending = [...crds];
-  let delay = 25;
-  let announced = false;
-  while (pending.length > 0) {
-    const states = await Promise.all(
-      pending.map(async (t) => {
-        const live = await client.get(t.ref, options.signal);
-        return { t, state: live ? readinessOf(live) : { ready: false, reason: 'not found' } };
-      }),
-    );
-    const failed = states.find((s) => s.state.failed);
-    if (failed) {
-      throw systemError(
-        'GITOPS_KUBE',
-        `${describeRef(failed.t.ref)} cannot be served: ${failed.state.reason}`,
-      );
-    }
-    pending = states.filter((s) => !s.state.ready).map((s) => s.t);
-    if (pending.length === 0) break;
-    if (Date.now() >= deadline) {
-      throw systemError(
-        'GITOPS_TIMEOUT',
-        `timed out waiting for ${pending.length} CRD(s) to be Established: ${pending.map((t) => t.ref.name).join(', ')}`,
-      );
-    }
-    if (!announced && delay >= 100) {
-      report(options, `waiting for ${pending.length} CRD(s) to be Established`);
-      announced = true;
-    }
-    await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), options.signal);
-    delay = Math.min(delay * 2, 500);
-  }
 }
 
 function report(options: ApplyOptions, message: string): void {

@@ -16,6 +16,8 @@ export interface ResourceInfo {
   resource: string;
   namespaced: boolean;
   verbs: readonly string[];
+  /** Status is written through /status, so an apply to the object itself leaves it alone. */
+  statusSubresource: boolean;
 }
 
 export class Discovery {
@@ -73,6 +75,13 @@ export class Discovery {
       throw e;
     }
     const resources = isRecord(body) && Array.isArray(body.resources) ? body.resources : [];
+    const withStatus = new Set(
+      resources
+        .filter(isRecord)
+        .flatMap((r) =>
+          typeof r.name === 'string' && r.name.endsWith('/status') ? [r.name.slice(0, -7)] : [],
+        ),
+    );
     for (const r of resources) {
       if (!isRecord(r) || typeof r.name !== 'string' || typeof r.kind !== 'string') continue;
       if (r.name.includes('/')) continue; // subresources: deployments/status, pods/log
@@ -83,6 +92,7 @@ export class Discovery {
         resource: r.name,
         namespaced: r.namespaced === true,
         verbs: Array.isArray(r.verbs) ? r.verbs.filter((v): v is string => typeof v === 'string') : [],
+        statusSubresource: withStatus.has(r.name),
       });
     }
     return out;
@@ -114,6 +124,7 @@ export function resourcesOfCrd(crd: unknown): ResourceInfo[] {
       resource: names.plural,
       namespaced: spec.scope !== 'Cluster',
       verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      statusSubresource: isRecord(v.subresources) && v.subresources.status !== undefined,
     });
   }
   return out;

@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { sleep } from '../core/wait.js';
+import { abortError, sleep } from '../core/wait.js';
 import { isRecord } from './object.js';
 
 export interface Connection {
@@ -115,7 +115,9 @@ export class KubeHttp {
       try {
         return await this.once<T>(options, refreshToken);
       } catch (e) {
-        if (options.signal?.aborted) throw e;
+        // An aborted request fails with the abort's reason (a plan deadline, an interrupt),
+        // not with a transport error that would hide it.
+        if (options.signal?.aborted) throw abortError(options.signal);
         if (e instanceof KubeApiError) {
           // A token can expire between our refresh margin and the server's clock: refresh once.
           if (e.status === 401 && this.connection.token !== undefined && !refreshToken) {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import jsyaml from 'js-yaml';
 import { userError } from '../core/errors.js';
 import type { Connection } from './http.js';
 import { isRecord } from './object.js';
@@ -66,7 +66,7 @@ export async function loadKubeconfig(options: KubeconfigOptions = {}): Promise<R
     read++;
     let doc: unknown;
     try {
-      doc = parse(text);
+      doc = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA });
     } catch (e) {
       throw userError('GITOPS_BAD_CONFIG', `kubeconfig ${file} is not valid YAML: ${(e as Error).message}`);
     }

@@ -92,7 +92,7 @@ function fluxReadiness(obj: KubeObject, expect: ReadinessExpectation): Readiness
   if (observed < generation) {
     return {
       ready: false,
-      reason: `status is for generation ${observed < 0 ? 'none' : observed}, object is at ${generation}`,
+      reason: `status is for generation ${observed < 0 ? 'none' : observed}, the object is at generation ${generation}`,
     };
   }
   const stalled = conditionOf(obj, 'Stalled');

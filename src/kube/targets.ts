@@ -21,7 +21,7 @@ export interface LiveMeta {
   managers: readonly string[];
   generation: number | undefined;
   metadata: KubeObject['metadata'];
-  /** The whole object, for kinds whose generation does not track their content (see readLive). */
+  /** The whole live object. */
   full?: KubeObject;
 }
 
@@ -68,12 +68,11 @@ export async function resolveTargets(
 
 /**
  * Reads what exists already with one list per resource and namespace instead of a GET per
- * object: resourceVersion (to tell configured from unchanged), field managers (to decide where
- * `force` is ours to use) and enough to see whether a new resourceVersion means new content.
- * That last part matters because kube-apiserver 1.20 writes a no-op apply anyway when a value
- * is not in canonical form (a quantity "1000m" stored as "1"): only managedFields' timestamp
- * changes. Kinds whose generation follows their spec (workloads, CRDs, custom resources) are
- * listed as metadata only; the rest (ConfigMaps, Services, RBAC, ...) in full, to compare.
+ * object. The live objects serve three purposes: resourceVersion (to tell configured from
+ * unchanged), field managers (to decide where `force` is ours to use), and content, both to
+ * skip applies that cannot change anything (noop.ts) and to see whether a new resourceVersion
+ * means new content: kube-apiserver 1.20 writes a no-op apply anyway when a manifest value is
+ * not in canonical form (a quantity "1000m" stored as "1"), changing only managedFields.
  */
 export async function readLive(
   client: KubeClient,
@@ -86,8 +85,7 @@ export async function readLive(
   }
   const live = new Map<string, LiveMeta>();
   await mapLimit([...groups.values()], 8, async ({ info, namespace }) => {
-    const metadataOnly = tracksGeneration(info);
-    const items = await client.listResource(info, { metadataOnly, ...(namespace ? { namespace } : {}) });
+    const items = await client.listResource(info, namespace ? { namespace } : {});
     for (const item of items) {
       const ref = refOf(item);
       live.set(refKey(ref), {
@@ -95,39 +93,11 @@ export async function readLive(
         managers: (item.metadata.managedFields ?? []).map((m) => m.manager ?? ''),
         generation: item.metadata.generation,
         metadata: item.metadata,
-        ...(metadataOnly ? {} : { full: item }),
+        full: item,
       });
     }
   });
   return live;
-}
-
-/** Groups served by kube-apiserver itself; anything else is a custom resource. */
-const BUILT_IN_GROUPS = new Set([
-  '',
-  'admissionregistration.k8s.io',
-  'apiregistration.k8s.io',
-  'authentication.k8s.io',
-  'authorization.k8s.io',
-  'autoscaling',
-  'batch',
-  'certificates.k8s.io',
-  'coordination.k8s.io',
-  'discovery.k8s.io',
-  'events.k8s.io',
-  'extensions',
-  'flowcontrol.apiserver.k8s.io',
-  'networking.k8s.io',
-  'node.k8s.io',
-  'policy',
-  'rbac.authorization.k8s.io',
-  'scheduling.k8s.io',
-  'storage.k8s.io',
-]);
-
-/** Kinds whose metadata.generation moves with every change of their spec. */
-export function tracksGeneration(info: ResourceInfo): boolean {
-  return info.group === 'apps' || info.group === 'apiextensions.k8s.io' || !BUILT_IN_GROUPS.has(info.group);
 }
 
 /** Did an apply that produced `after` change anything but server bookkeeping? */

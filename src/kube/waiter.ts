@@ -5,7 +5,7 @@
  * silent spinner. At the deadline the error names every object still not ready and why; an
  * object that reports a terminal failure (Stalled) ends the wait at once.
  */
-import { systemError } from '../core/errors.js';
+import { isGitopsError, systemError } from '../core/errors.js';
 import { emit, type EventSink } from '../core/events.js';
 import { sleep } from '../core/wait.js';
 import type { KubeClient } from './client.js';
@@ -36,6 +36,40 @@ export async function waitForReady(
   targets: readonly WaitTarget[],
   options: WaitOptions,
 ): Promise<TargetState[]> {
+  const started = Date.now();
+  let lastSummary = '';
+  const timeout = () =>
+    systemError(
+      'GITOPS_TIMEOUT',
+      `timed out after ${Math.round((Date.now() - started) / 1000)}s waiting for ${lastSummary || 'objects to be ready'}`,
+      { hint: 'raise --timeout, or look at why these objects are not ready' },
+    );
+  try {
+    return await poll(
+      client,
+      targets,
+      options,
+      (summary) => {
+        lastSummary = summary;
+      },
+      timeout,
+    );
+  } catch (e) {
+    // A plan's deadline aborts the signal at the same moment our own deadline passes; either
+    // way the error says what was not ready.
+    const reason: unknown = options.signal?.reason;
+    if (options.signal?.aborted && isGitopsError(reason) && reason.code === 'GITOPS_TIMEOUT') throw timeout();
+    throw e;
+  }
+}
+
+async function poll(
+  client: KubeClient,
+  targets: readonly WaitTarget[],
+  options: WaitOptions,
+  onSummary: (summary: string) => void,
+  timeout: () => Error,
+): Promise<TargetState[]> {
   const interval = options.intervalMs ?? 1000;
   const started = Date.now();
   const done = new Map<WaitTarget, TargetState>();
@@ -65,16 +99,11 @@ export async function waitForReady(
     const summary = describeWaiting(waiting);
     if (summary !== lastSummary) {
       lastSummary = summary;
+      onSummary(summary);
       report(options, `waiting for ${summary}`, Date.now() - started);
     }
     const left = options.deadline - Date.now();
-    if (left <= 0) {
-      throw systemError(
-        'GITOPS_TIMEOUT',
-        `timed out after ${Math.round((Date.now() - started) / 1000)}s waiting for ${summary}`,
-        { hint: 'raise --timeout, or look at why these objects are not ready' },
-      );
-    }
+    if (left <= 0) throw timeout();
     await sleep(Math.min(interval, left), options.signal);
   }
   return targets.map((t) => done.get(t)!);

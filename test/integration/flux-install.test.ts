@@ -10,19 +10,28 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isGitopsError } from '../../src/core/errors.js';
 import { RecordingSink } from '../../src/core/events.js';
 import { buildPlan } from '../../src/core/plan.js';
 import { runPlan } from '../../src/core/runner.js';
 import { applyObjects } from '../../src/kube/apply.js';
 import { parseManifests } from '../../src/kube/manifests.js';
 import { conditionOf } from '../../src/kube/object.js';
+import { readinessOf } from '../../src/kube/readiness.js';
+import { waitForReady } from '../../src/kube/waiter.js';
 import { decodeSecretData } from '../../src/reconciler/flux/credentials.js';
 import { readFluxHealth } from '../../src/reconciler/flux/health.js';
 import { FLUX_STEPS, fluxInstallSteps, fluxReadyStep } from '../../src/reconciler/flux/install.js';
 import { type FluxManifests, resolveFluxManifests } from '../../src/reconciler/flux/manifests.js';
-import type { FluxSyncSpec } from '../../src/reconciler/flux/sync.js';
+import { type FluxSyncSpec, fluxSyncObjects } from '../../src/reconciler/flux/sync.js';
 import { FIXTURES_DIR, FLUX_FIXTURE_DIR } from '../support/kube/fixtures.js';
-import { type KubeClient, markDeploymentAvailable, testClient } from '../support/kube/helpers.js';
+import {
+  type KubeClient,
+  markDeploymentAvailable,
+  namespace,
+  testClient,
+  unique,
+} from '../support/kube/helpers.js';
 
 const REAL = join(FLUX_FIXTURE_DIR, 'gotk-components.yaml');
 const haveReal = existsSync(REAL);
@@ -199,6 +208,8 @@ describe(`Flux install with ${label}`, () => {
     const timedOut = await runPlan(waitPlan, { sink, deadline });
     expect(timedOut.ok).toBe(false);
     expect(timedOut.error?.code).toBe('GITOPS_TIMEOUT');
+    expect(timedOut.error?.message).toContain('Deployment flux-system/source-controller');
+    expect(timedOut.error?.message).toContain('Kustomization flux-system/flux-system');
     const progress = sink.ofType('step-progress').map((e) => e.message);
     expect(progress.join('\n')).toContain('Deployment flux-system/source-controller');
 
@@ -261,6 +272,103 @@ describe(`Flux install with ${label}`, () => {
       lastAppliedRevision: `main@sha1:${REVISION}`,
     });
     if (haveReal) expect(health.controllers.map((c) => c.name).sort()).toHaveLength(4);
+  });
+
+  it('reads Flux readiness as a controller reports it: generation, reason, revision', async () => {
+    const ns = unique('flux-ready');
+    const [repo, ks] = fluxSyncObjects({ ...SYNC, name: 'app', namespace: ns });
+    await applyObjects(client, [namespace(ns), repo, ks]);
+    const ksRef = { apiVersion: ks.apiVersion, kind: ks.kind, namespace: ns, name: 'app' };
+    const generation = (await client.get(ksRef))!.metadata.generation!;
+    const now = new Date().toISOString();
+    const status = (observed: number, ready: string, reason: string, message: string, applied?: string) => ({
+      observedGeneration: observed,
+      conditions: [
+        {
+          type: 'Ready',
+          status: ready,
+          reason,
+          message,
+          observedGeneration: observed,
+          lastTransitionTime: now,
+        },
+      ],
+      ...(applied ? { lastAppliedRevision: applied, lastAttemptedRevision: applied } : {}),
+    });
+    const waitFor = (ms: number, sink = new RecordingSink()) =>
+      waitForReady(client, [{ ref: ksRef, revision: REVISION }], {
+        deadline: Date.now() + ms,
+        intervalMs: 50,
+        sink,
+      });
+
+    // Ready=True, but for an older generation of the object: not ready.
+    await client.patchStatus(
+      ksRef,
+      status(generation - 1, 'True', 'ReconciliationSucceeded', 'ok', `main@sha1:${REVISION}`),
+    );
+    const stale = readinessOf((await client.get(ksRef))!, { revision: REVISION });
+    expect(stale.ready).toBe(false);
+    expect(stale.reason).toContain(`generation ${generation}`);
+
+    // Ready=False with a reason: the reason surfaces in progress and in the timeout error.
+    await client.patchStatus(
+      ksRef,
+      status(generation, 'False', 'BuildFailed', 'kustomize build failed: missing resource deploy.yaml'),
+    );
+    const sink = new RecordingSink();
+    const error = await waitFor(400, sink).catch((e: unknown) => e);
+    expect(isGitopsError(error) && error.code).toBe('GITOPS_TIMEOUT');
+    expect((error as Error).message).toContain(`Kustomization ${ns}/app`);
+    expect((error as Error).message).toContain('BuildFailed: kustomize build failed');
+    expect(
+      sink
+        .ofType('info')
+        .map((e) => e.message)
+        .join('\n'),
+    ).toContain('Ready=False: BuildFailed');
+
+    // Ready at another revision: still waiting, and the message says for what.
+    await client.patchStatus(
+      ksRef,
+      status(generation, 'True', 'ReconciliationSucceeded', 'applied', 'main@sha1:0123456789abcdef'),
+    );
+    const other = (await waitFor(200).catch((e: unknown) => e)) as Error;
+    expect(other.message).toContain(`waiting for ${REVISION.slice(0, 12)}`);
+
+    // Ready at the pushed revision, for the current generation: done.
+    await client.patchStatus(
+      ksRef,
+      status(generation, 'True', 'ReconciliationSucceeded', 'applied', `main@sha1:${REVISION}`),
+    );
+    const [state] = await waitFor(2000);
+    expect(state!.state).toMatchObject({ ready: true });
+
+    // A Stalled object fails at once instead of waiting for the deadline.
+    await client.patchStatus(ksRef, {
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'InvalidPath',
+          message: 'path not found',
+          observedGeneration: generation,
+          lastTransitionTime: now,
+        },
+        {
+          type: 'Stalled',
+          status: 'True',
+          reason: 'InvalidPath',
+          message: 'path not found',
+          observedGeneration: generation,
+          lastTransitionTime: now,
+        },
+      ],
+    });
+    const t0 = Date.now();
+    const stalled = (await waitFor(30_000).catch((e: unknown) => e)) as Error;
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(stalled.message).toContain('Stalled: InvalidPath');
   });
 
   it('reads health as not installed where there is no Flux namespace', async () => {

@@ -1,0 +1,163 @@
+/** Where Flux's manifests come from, with a local HTTP server standing in for GitHub releases. */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isGitopsError } from '../../src/core/errors.js';
+import { RecordingSink } from '../../src/core/events.js';
+import { fluxFleetFiles, recordedChecksum } from '../../src/reconciler/flux/fleet-files.js';
+import { resolveFluxManifests, sha256Hex } from '../../src/reconciler/flux/manifests.js';
+
+const GOOD = '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n';
+const TAMPERED = `${GOOD}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: surprise\n  namespace: flux-system\n`;
+
+let server: Server;
+let base: string;
+const hits: string[] = [];
+const served = new Map<string, string>();
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    hits.push(req.url ?? '');
+    const body = served.get(req.url ?? '');
+    if (body === undefined) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/releases`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+const fresh = () => mkdtempSync(join(tmpdir(), 'gitops-flux-cache-'));
+
+describe('Flux manifests: flag, cache, verified download', () => {
+  it('downloads, verifies against the pinned sha256, caches, then uses the cache', async () => {
+    served.set('/releases/v9.1.0/install.yaml', GOOD);
+    const cacheDir = fresh();
+    const pinned = { '9.1.0': { sha256: sha256Hex(GOOD), source: 'test' } };
+    const first = await resolveFluxManifests({ version: '9.1.0', cacheDir, releaseBaseUrl: base, pinned });
+    expect(first).toMatchObject({
+      origin: 'download',
+      verification: 'pinned',
+      sha256: sha256Hex(GOOD),
+      text: GOOD,
+    });
+    expect(readFileSync(join(cacheDir, '9.1.0', 'install.yaml'), 'utf8')).toBe(GOOD);
+
+    const before = hits.length;
+    const second = await resolveFluxManifests({ version: '9.1.0', cacheDir, releaseBaseUrl: base, pinned });
+    expect(second.origin).toBe('cache');
+    expect(hits.length).toBe(before);
+  });
+
+  it('refuses a download whose sha256 differs from the pinned one, naming both hashes', async () => {
+    served.set('/releases/v9.2.0/install.yaml', TAMPERED);
+    const cacheDir = fresh();
+    const pinned = { '9.2.0': { sha256: sha256Hex(GOOD), source: 'test' } };
+    const error = await resolveFluxManifests({
+      version: '9.2.0',
+      cacheDir,
+      releaseBaseUrl: base,
+      pinned,
+    }).catch((e: unknown) => e);
+    expect(isGitopsError(error) && error.code).toBe('GITOPS_CHECKSUM');
+    expect((error as Error).message).toContain(sha256Hex(TAMPERED));
+    expect((error as Error).message).toContain(sha256Hex(GOOD));
+    expect(existsSync(join(cacheDir, '9.2.0', 'install.yaml'))).toBe(false);
+  });
+
+  it('replaces a cached file that no longer matches the pinned sha256', async () => {
+    served.set('/releases/v9.3.0/install.yaml', GOOD);
+    const cacheDir = fresh();
+    const pinned = { '9.3.0': { sha256: sha256Hex(GOOD), source: 'test' } };
+    await resolveFluxManifests({ version: '9.3.0', cacheDir, releaseBaseUrl: base, pinned });
+    writeFileSync(join(cacheDir, '9.3.0', 'install.yaml'), TAMPERED);
+    const sink = new RecordingSink();
+    const again = await resolveFluxManifests({
+      version: '9.3.0',
+      cacheDir,
+      releaseBaseUrl: base,
+      pinned,
+      sink,
+    });
+    expect(again).toMatchObject({ origin: 'download', text: GOOD });
+    expect(sink.ofType('info')[0]!.message).toContain('downloading again');
+  });
+
+  it('says plainly when a version has no pinned checksum, records what it saw, and holds later downloads to it', async () => {
+    served.set('/releases/v9.4.0/install.yaml', GOOD);
+    const sink = new RecordingSink();
+    const first = await resolveFluxManifests({
+      version: '9.4.0',
+      cacheDir: fresh(),
+      releaseBaseUrl: base,
+      pinned: {},
+      sink,
+    });
+    expect(first.verification).toBe('first-seen');
+    const warning = sink.ofType('warning')[0]!;
+    expect(warning.code).toBe('FLUX_CHECKSUM_NOT_PINNED');
+    expect(warning.message).toContain('no pinned checksum');
+    expect(warning.message).toContain(sha256Hex(GOOD));
+
+    // The fleet repo records it...
+    const files = fluxFleetFiles(first, { url: 'ssh://git@h/r.git', branch: 'main', path: 'clusters/a' });
+    const record = recordedChecksum(files['flux-system/gotk-components.yaml'])!;
+    expect(record).toEqual({ version: '9.4.0', sha256: sha256Hex(GOOD) });
+
+    // ...and a later download of the same version that differs is refused.
+    served.set('/releases/v9.4.0/install.yaml', TAMPERED);
+    const error = await resolveFluxManifests({
+      version: '9.4.0',
+      cacheDir: fresh(),
+      releaseBaseUrl: base,
+      pinned: {},
+      recordedSha256: record.sha256,
+    }).catch((e: unknown) => e);
+    expect(isGitopsError(error) && error.code).toBe('GITOPS_CHECKSUM');
+    expect((error as Error).message).toContain('recorded in the fleet repo');
+  });
+
+  it('pins the sha256 of Flux 2.9.6 install.yaml', async () => {
+    served.set('/releases/v2.9.6/install.yaml', TAMPERED);
+    const error = await resolveFluxManifests({
+      version: '2.9.6',
+      cacheDir: fresh(),
+      releaseBaseUrl: base,
+    }).catch((e: unknown) => e);
+    expect((error as Error).message).toContain(
+      '9c1fda7e401429531ed1478f67ba06b3edff6513b75da7ee47bde9f1c4d4251c',
+    );
+  });
+
+  it('uses --reconciler-manifests as given, from a file or a URL', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'flux.yaml'), TAMPERED);
+    const file = await resolveFluxManifests({ version: '2.9.6', source: join(dir, 'flux.yaml') });
+    expect(file).toMatchObject({
+      origin: 'flag-file',
+      verification: 'user-supplied',
+      sha256: sha256Hex(TAMPERED),
+    });
+    served.set('/mirror/flux.yaml', GOOD);
+    const url = await resolveFluxManifests({
+      version: '2.9.6',
+      source: base.replace('/releases', '/mirror/flux.yaml'),
+    });
+    expect(url).toMatchObject({ origin: 'flag-url', text: GOOD });
+    await expect(
+      resolveFluxManifests({ version: '2.9.6', source: join(dir, 'missing.yaml') }),
+    ).rejects.toThrow(/cannot read --reconciler-manifests/);
+  });
+
+  it('refuses plain HTTP to anything but this machine', async () => {
+    await expect(
+      resolveFluxManifests({ version: '2.9.6', source: 'http://flux.example.com/install.yaml' }),
+    ).rejects.toThrow(/refusing to download Flux manifests over http:/);
+  });
+});

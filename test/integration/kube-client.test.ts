@@ -1,0 +1,92 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { kubeClientForEks, kubeClientFromKubeconfig } from '../../src/kube/client.js';
+
+const kube = inject('kube');
+const caData = () => readFileSync(kube.caFile).toString('base64');
+
+describe('Kubernetes client construction', () => {
+  it('connects to an EKS-style endpoint with a token provider, reusing the token until near expiry', async () => {
+    let calls = 0;
+    let now = Date.now();
+    const client = kubeClientForEks({
+      endpoint: kube.url.replace(/^https:\/\//, ''),
+      caData: caData(),
+      token: async () => {
+        calls++;
+        return { token: kube.token, expiresAt: new Date(now + 15 * 60_000) };
+      },
+      now: () => now,
+    });
+    try {
+      expect(await client.ready()).toBe(true);
+      await client.get({ apiVersion: 'v1', kind: 'Namespace', name: 'default' });
+      expect(calls).toBe(1);
+      now += 14 * 60_000 + 30_000; // 30 s before expiry: inside the refresh margin
+      await client.get({ apiVersion: 'v1', kind: 'Namespace', name: 'default' });
+      expect(calls).toBe(2);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('asks for a new token once when the server rejects the current one', async () => {
+    const tokens = ['expired-token', kube.token];
+    const client = kubeClientForEks({
+      endpoint: kube.url,
+      caData: caData(),
+      token: async () => ({ token: tokens.shift() ?? kube.token, expiresAt: new Date(Date.now() + 900_000) }),
+    });
+    try {
+      expect(await client.get({ apiVersion: 'v1', kind: 'Namespace', name: 'default' })).toBeDefined();
+      expect(tokens).toHaveLength(0);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('reads a kubeconfig with relative CA and token files, and picks a context', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gitops-kubeconfig-'));
+    writeFileSync(join(dir, 'ca.crt'), readFileSync(kube.caFile));
+    writeFileSync(join(dir, 'token'), `${kube.token}\n`, { mode: 0o600 });
+    writeFileSync(
+      join(dir, 'config'),
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: broken',
+        'clusters:',
+        '- name: local',
+        '  cluster:',
+        `    server: ${kube.url}`,
+        '    certificate-authority: ca.crt',
+        'users:',
+        '- name: reader',
+        '  user:',
+        '    tokenFile: token',
+        'contexts:',
+        '- name: broken',
+        '  context: {cluster: nowhere, user: reader}',
+        '- name: local',
+        '  context: {cluster: local, user: reader, namespace: team-a}',
+        '',
+      ].join('\n'),
+    );
+    const client = await kubeClientFromKubeconfig({ path: join(dir, 'config'), context: 'local' });
+    try {
+      expect(client.context).toBe('local');
+      expect(client.namespace).toBe('team-a');
+      expect(await client.ready()).toBe(true);
+    } finally {
+      client.close();
+    }
+    await expect(kubeClientFromKubeconfig({ path: join(dir, 'config') })).rejects.toThrow(
+      /unknown cluster "nowhere"/,
+    );
+    await expect(kubeClientFromKubeconfig({ path: join(dir, 'config'), context: 'prod' })).rejects.toThrow(
+      /context "prod" is not in the kubeconfig.*/,
+    );
+  });
+});
