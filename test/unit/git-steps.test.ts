@@ -1,5 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { RecordingSink } from '../../src/core/events.js';
+import { clusterSpecSchema } from '../../src/core/spec.js';
+import { resolveProfile } from '../../src/profiles/catalog.js';
+import type { RenderedCluster } from '../../src/profiles/render.js';
+import { renderStep } from '../../src/profiles/steps.js';
 import { buildPlan } from '../../src/core/plan.js';
 import { runPlan } from '../../src/core/runner.js';
 import { describeChanges, diffFleet } from '../../src/git/diff.js';
@@ -87,5 +91,44 @@ describe('credentials', () => {
       token: 'given',
     });
     expect(remoteFor('git@github.com:acme/fleet.git').url).toBe('git@github.com:acme/fleet.git');
+  });
+});
+
+describe('renderStep + fleetPushStep in one plan', () => {
+  it('renders in observe, so a dry run can tell what the push would change', async () => {
+    const repo = bareRepo();
+    const spec = clusterSpecSchema.parse({
+      name: 'demo',
+      region: 'us-west-2',
+      profile: { source: 'mobile' },
+      fleet: { url: repo.url },
+    });
+    const profile = await resolveProfile('mobile');
+    const plan = () =>
+      buildPlan('bootstrap', [
+        renderStep({ request: () => ({ spec, profile, accountId: '123456789012', fluxSystem: false }) }),
+        fleetPushStep({
+          dependsOn: ['fleet:render'],
+          write: (ctx) => {
+            const r = ctx.requireOutput<RenderedCluster>('fleet:render');
+            return {
+              url: repo.url,
+              branch: 'main',
+              path: r.path,
+              files: r.files,
+              message: 'gitops: bootstrap demo',
+            };
+          },
+        }),
+      ]);
+    const dry = await runPlan(plan(), { sink: new RecordingSink(), dryRun: true });
+    expect(dry.steps.map((s) => s.result)).toEqual(['unchanged', 'would-change']);
+    expect(dry.steps[1]!.summary).toMatch(/^clusters\/demo: \d+ to add$/);
+    expect(head(repo)).toBeUndefined();
+    const real = await runPlan(plan(), { sink: new RecordingSink() });
+    expect(real.steps.map((s) => s.result)).toEqual(['unchanged', 'updated']);
+    const again = await runPlan(plan(), { sink: new RecordingSink() });
+    expect(again.steps.map((s) => s.result)).toEqual(['unchanged', 'unchanged']);
+    expect(commitCount(repo)).toBe(1);
   });
 });
