@@ -125,12 +125,16 @@ describe('EKS access entries', () => {
     expect(creator.associatedAccessPolicies?.map((p) => p.policyArn)).toEqual([ADMIN]);
 
     const principalArn = pre.nodeRoleArn;
-    const entry = await eks.send(
-      new CreateAccessEntryCommand({
-        clusterName: 'main',
-        principalArn,
-        kubernetesGroups: ['platform-admins'],
-      }),
+    const input = {
+      clusterName: 'main',
+      principalArn,
+      kubernetesGroups: ['platform-admins'],
+      clientRequestToken: 'entry-token',
+    };
+    const entry = await eks.send(new CreateAccessEntryCommand(input));
+    // A retried create with the same token gets the same entry back.
+    expect((await eks.send(new CreateAccessEntryCommand(input))).accessEntry?.accessEntryArn).toBe(
+      entry.accessEntry?.accessEntryArn,
     );
     expect(entry.accessEntry?.username).toBe(
       'arn:aws:sts::123456789012:assumed-role/test-node/{{SessionName}}',
@@ -223,6 +227,8 @@ describe('lifecycle faults', () => {
   });
 
   it('a node group can go CREATE_FAILED, also when the fault is added while it is creating', async () => {
+    // Paused, so the node group is certainly still CREATING when the fault arrives.
+    emu.pauseClock();
     await eks.send(
       new CreateNodegroupCommand({
         clusterName: 'main',
@@ -237,6 +243,7 @@ describe('lifecycle faults', () => {
       outcome: 'CREATE_FAILED',
       message: 'Instances failed to join',
     });
+    emu.resumeClock();
     const err = await waitUntilNodegroupActive(
       { client: eks, ...fast },
       { clusterName: 'main', nodegroupName: 'flaky' },

@@ -118,13 +118,26 @@ describe('EKS clusters and node groups', () => {
 
   it('needs an ACTIVE cluster and a properly set up node role for node groups', async () => {
     const ng = {
-      clusterName: 'idem',
+      clusterName: 'research',
       nodegroupName: 'general',
       nodeRole: pre.nodeRoleArn,
       subnets: pre.subnetIds,
       scalingConfig: { minSize: 1, maxSize: 3, desiredSize: 2 },
     };
-    await expect(eks.send(new CreateNodegroupCommand(ng))).rejects.toBeInstanceOf(ResourceInUseException);
+    // A cluster made while the clock is paused is certainly still CREATING.
+    emu.pauseClock();
+    try {
+      await eks.send(new CreateClusterCommand(clusterInput('young')));
+      await expect(
+        eks.send(new CreateNodegroupCommand({ ...ng, clusterName: 'young' })),
+      ).rejects.toBeInstanceOf(ResourceInUseException);
+      await expect(eks.send(new DeleteClusterCommand({ name: 'young' }))).rejects.toBeInstanceOf(
+        ResourceInUseException,
+      );
+    } finally {
+      emu.resumeClock();
+    }
+
     await expect(
       eks.send(new CreateNodegroupCommand({ ...ng, clusterName: 'research', nodeRole: pre.clusterRoleArn })),
     ).rejects.toBeInstanceOf(InvalidParameterException);
@@ -238,10 +251,12 @@ describe('EKS clusters and node groups', () => {
     await expect(eks.send(new DescribeClusterCommand({ name: 'research' }))).rejects.toBeInstanceOf(
       ResourceNotFoundException,
     );
-    // 'idem' still uses the subnets; once it is gone they can be deleted.
-    await waitUntilClusterActive({ client: eks, ...fast }, { name: 'idem' });
-    await eks.send(new DeleteClusterCommand({ name: 'idem' }));
-    await waitUntilClusterDeleted({ client: eks, ...fast }, { name: 'idem' });
+    // The other clusters still use the subnets; once they are gone the subnets can be deleted.
+    for (const name of ['idem', 'young']) {
+      await waitUntilClusterActive({ client: eks, ...fast }, { name });
+      await eks.send(new DeleteClusterCommand({ name }));
+    }
+    for (const name of ['idem', 'young']) await waitUntilClusterDeleted({ client: eks, ...fast }, { name });
     await ec2.send(new DeleteSubnetCommand({ SubnetId: pre.subnetIds[2]! }));
     expect(emu.state().eks.clusters).toEqual([]);
     ec2.destroy();

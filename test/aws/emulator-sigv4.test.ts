@@ -52,6 +52,35 @@ describe('SigV4 verification', () => {
     expect(names).toEqual({ sts: 'ok', iam: 'ok', ec2: 'ok', eks: 'ok', ecr: 'ok' });
   });
 
+  it('serves clients configured only through the standard environment variables', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: emu.url,
+      AWS_REGION: emu.region,
+      AWS_ACCESS_KEY_ID: emu.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: emu.secretAccessKey,
+    });
+    try {
+      const cfg = { maxAttempts: 1 };
+      const outcome = (p: Promise<unknown>) =>
+        p.then(
+          () => 'ok',
+          (e: Error) => e.message,
+        );
+      expect(
+        await Promise.all([
+          outcome(new STSClient(cfg).send(new GetCallerIdentityCommand({}))),
+          outcome(new IAMClient(cfg).send(new ListRolesCommand({}))),
+          outcome(new EC2Client(cfg).send(new DescribeVpcsCommand({}))),
+          outcome(new EKSClient(cfg).send(new ListClustersCommand({}))),
+          outcome(new ECRClient(cfg).send(new DescribeRepositoriesCommand({}))),
+        ]),
+      ).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('rejects an unknown access key with each service’s own error', async () => {
     const names = await callEach({ accessKeyId: 'AKIAUNKNOWNKEY000000', secretAccessKey: 'x' });
     expect(names).toEqual({

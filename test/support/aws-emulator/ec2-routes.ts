@@ -15,6 +15,7 @@ import {
 } from './ec2-common.js';
 import { subnetOrThrow, vpcOrThrow } from './ec2-network.js';
 import type { Route, RouteTable } from './ec2-store.js';
+import type { QueryParams } from './query.js';
 import { AwsError } from './errors.js';
 import type { XmlObject } from './xml.js';
 
@@ -22,6 +23,43 @@ function tableOrThrow(ctx: EmulatorContext, id: string): RouteTable {
   const t = ctx.ec2.routeTables.get(id);
   if (!t) throw notFound('InvalidRouteTableID.NotFound', `The routeTable ID '${id}' does not exist`);
   return t;
+}
+
+/** The one target of CreateRoute/ReplaceRoute: an internet gateway attached to the table's VPC or a live NAT gateway in it. */
+function routeTarget(
+  ctx: EmulatorContext,
+  t: RouteTable,
+  p: QueryParams,
+): { gatewayId: string } | { natGatewayId: string } {
+  const gatewayId = p.str('GatewayId');
+  const natGatewayId = p.str('NatGatewayId');
+  if ((gatewayId === undefined) === (natGatewayId === undefined)) {
+    throw new AwsError(
+      'InvalidParameterCombination',
+      'Exactly one route target (GatewayId or NatGatewayId) is required.',
+      400,
+    );
+  }
+  if (gatewayId !== undefined) {
+    const g = ctx.ec2.internetGateways.get(gatewayId);
+    if (!g) throw notFound('InvalidGatewayID.NotFound', `The gateway ID '${gatewayId}' does not exist`);
+    if (g.vpcId !== t.vpcId) {
+      throw invalidParameterValue(
+        `route table ${t.id} and network gateway ${gatewayId} belong to different networks`,
+      );
+    }
+    return { gatewayId };
+  }
+  const nat = ctx.ec2.natGateways.get(natGatewayId!);
+  if (!nat || ctx.ec2.natState(nat) === 'deleted') {
+    throw notFound('InvalidNatGatewayID.NotFound', `The natGateway ID '${natGatewayId}' does not exist`);
+  }
+  if (nat.vpcId !== t.vpcId) {
+    throw invalidParameterValue(
+      `route table ${t.id} and NAT gateway ${natGatewayId} belong to different networks`,
+    );
+  }
+  return { natGatewayId: natGatewayId! };
 }
 
 /** A route whose target has gone (NAT deleted, gateway detached) is a blackhole. */
@@ -138,44 +176,26 @@ export const routeOps: Record<string, Ec2Op> = {
   CreateRoute(ctx, p) {
     const t = tableOrThrow(ctx, p.required('RouteTableId'));
     const destination = p.required('DestinationCidrBlock');
-    const gatewayId = p.str('GatewayId');
-    const natGatewayId = p.str('NatGatewayId');
-    if ((gatewayId === undefined) === (natGatewayId === undefined)) {
-      throw new AwsError(
-        'InvalidParameterCombination',
-        'Exactly one route target (GatewayId or NatGatewayId) is required.',
-        400,
-      );
-    }
-    if (gatewayId !== undefined) {
-      const g = ctx.ec2.internetGateways.get(gatewayId);
-      if (!g) throw notFound('InvalidGatewayID.NotFound', `The gateway ID '${gatewayId}' does not exist`);
-      if (g.vpcId !== t.vpcId) {
-        throw invalidParameterValue(
-          `route table ${t.id} and network gateway ${gatewayId} belong to different networks`,
-        );
-      }
-    }
-    if (natGatewayId !== undefined) {
-      const nat = ctx.ec2.natGateways.get(natGatewayId);
-      if (!nat || ctx.ec2.natState(nat) === 'deleted') {
-        throw notFound('InvalidNatGatewayID.NotFound', `The natGateway ID '${natGatewayId}' does not exist`);
-      }
-      if (nat.vpcId !== t.vpcId) {
-        throw invalidParameterValue(
-          `route table ${t.id} and NAT gateway ${natGatewayId} belong to different networks`,
-        );
-      }
-    }
+    const target = routeTarget(ctx, t, p);
     if (t.routes.some((r) => r.destination === destination)) {
       throw new AwsError('RouteAlreadyExists', `The route identified by ${destination} already exists.`, 400);
     }
-    t.routes.push({
-      destination,
-      origin: 'CreateRoute',
-      ...(gatewayId !== undefined ? { gatewayId } : {}),
-      ...(natGatewayId !== undefined ? { natGatewayId } : {}),
-    });
+    t.routes.push({ destination, origin: 'CreateRoute', ...target });
+    return OK;
+  },
+
+  /** Points an existing route at another target in one call (no gap in connectivity). */
+  ReplaceRoute(ctx, p) {
+    const t = tableOrThrow(ctx, p.required('RouteTableId'));
+    const destination = p.required('DestinationCidrBlock');
+    const target = routeTarget(ctx, t, p);
+    const i = t.routes.findIndex((r) => r.destination === destination && r.origin === 'CreateRoute');
+    if (i < 0) {
+      throw invalidParameterValue(
+        `There is no route defined for '${destination}' in the route table. Use CreateRoute instead.`,
+      );
+    }
+    t.routes[i] = { destination, origin: 'CreateRoute', ...target };
     return OK;
   },
 

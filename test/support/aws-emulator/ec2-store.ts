@@ -140,11 +140,13 @@ export class Ec2Store {
   }
 
   /** Forget NAT gateways whose 'deleted' record has aged out, as EC2 does after about an hour. */
-  sweep(retentionMs: number): void {
+  sweep(): void {
     const now = this.clock.now();
     for (const [id, nat] of this.natGateways) {
-      if (nat.lifecycle.goneAt !== undefined && now >= nat.lifecycle.goneAt + retentionMs)
+      const goneAt = nat.lifecycle.goneAt;
+      if (goneAt !== undefined && now >= this.clock.after('natDeletedRetention', goneAt)) {
         this.natGateways.delete(id);
+      }
     }
   }
 }

@@ -5,7 +5,6 @@ import type { Ec2Op } from './ec2-common.js';
 import { gatewayOps } from './ec2-gateways.js';
 import { networkOps } from './ec2-network.js';
 import { routeOps } from './ec2-routes.js';
-import { AWS_DURATIONS_MS } from './clock.js';
 import { AwsError } from './errors.js';
 import { ec2Reply } from './protocol.js';
 import { loggedParams, readQueryCall } from './query-service.js';
@@ -28,7 +27,7 @@ export function ec2Service(ctx: EmulatorContext): ServiceModule {
         operation: action,
         params: loggedParams(params),
         run: () => {
-          ctx.ec2.sweep(AWS_DURATIONS_MS.natDeletedRetention * ctx.clock.timeScale);
+          ctx.ec2.sweep();
           if (params.bool('DryRun')) {
             throw new AwsError(
               'DryRunOperation',

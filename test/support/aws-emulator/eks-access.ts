@@ -9,6 +9,8 @@ import {
   invalidRequest,
   listPage,
   readTags,
+  replayed,
+  requestFingerprint,
   resourceInUse,
   resourceNotFound,
 } from './eks-common.js';
@@ -45,6 +47,7 @@ function newEntry(ctx: EmulatorContext, c: Cluster, principalArn: string, now: n
     createdAt: now,
     modifiedAt: now,
     policies: new Map(),
+    fingerprint: '',
   };
 }
 
@@ -112,6 +115,8 @@ export const accessOps: Record<string, EksOp> = {
       throw invalidParameter(`The specified principalArn is invalid: role ${principalArn} does not exist`);
     }
     const existing = c.accessEntries.get(principalArn);
+    const again = replayed(existing, body, labels);
+    if (again) return { accessEntry: accessEntryView(c.name, again) };
     if (existing) {
       throw resourceInUse('The specified access entry resource is already in use on this cluster.', {
         clusterName: c.name,
@@ -126,6 +131,9 @@ export const accessOps: Record<string, EksOp> = {
     entry.username = body.str('username') ?? entry.username;
     entry.type = type;
     entry.tags = readTags(body);
+    entry.fingerprint = requestFingerprint(body, labels);
+    const token = body.str('clientRequestToken');
+    if (token !== undefined) entry.clientRequestToken = token;
     c.accessEntries.set(principalArn, entry);
     return { accessEntry: accessEntryView(c.name, entry) };
   },

@@ -20,6 +20,8 @@ export interface AccessEntry {
   createdAt: number;
   modifiedAt: number;
   policies: Map<string, AccessPolicyAssociation>;
+  clientRequestToken?: string;
+  fingerprint: string;
 }
 
 export interface Nodegroup {

@@ -65,7 +65,11 @@ function match(
     const ok = parts.every((p, i) => {
       const seg = segments[i]!;
       if (p.startsWith('{')) {
-        labels[p.slice(1, -1)] = decodeURIComponent(seg);
+        try {
+          labels[p.slice(1, -1)] = decodeURIComponent(seg);
+        } catch {
+          throw new AwsError('BadRequestException', `Malformed path segment ${seg}`, 400);
+        }
         return true;
       }
       return p === seg;

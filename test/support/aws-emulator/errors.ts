@@ -18,7 +18,3 @@ export class AwsError extends Error {
     return this.status < 500;
   }
 }
-
-export function isAwsError(e: unknown): e is AwsError {
-  return e instanceof AwsError;
-}

@@ -81,10 +81,4 @@ export class IdentityRegistry {
   get(accessKeyId: string): Identity | undefined {
     return this.byKey.get(accessKeyId);
   }
-
-  /** Whether this ARN (in canonical form) belongs to a known principal. */
-  knowsPrincipal(arn: string): boolean {
-    for (const id of this.byKey.values()) if (canonicalizeArn(id.arn) === arn) return true;
-    return false;
-  }
 }

@@ -5,7 +5,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
-export const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
 
 export interface SignedRequest {
   method: string;

@@ -80,6 +80,7 @@ function plain<T extends { id: string; tags: Tag[] }>(
 
 export function snapshot(ctx: EmulatorContext): EmulatorState {
   ctx.eks.sweep();
+  ctx.ec2.sweep();
   const ec2 = ctx.ec2;
   return {
     region: ctx.region,

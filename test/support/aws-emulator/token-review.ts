@@ -37,7 +37,9 @@ const reject = (reason: string): ReviewResult => ({ ok: false, reason });
 
 /** Real STS hostnames, and the emulator itself (which is where tests point STS). */
 function hostAllowed(ctx: EmulatorContext, host: string): boolean {
-  return host === new URL(ctx.url).host || /^sts(\.[a-z0-9-]+)?\.amazonaws\.com$/.test(host);
+  const port = new URL(ctx.url).port;
+  if (host === `127.0.0.1:${port}` || host === `localhost:${port}`) return true;
+  return /^sts(\.[a-z0-9-]+)?\.amazonaws\.com$/.test(host);
 }
 
 function decodePresignedUrl(token: string): string | undefined {
