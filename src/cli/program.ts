@@ -90,6 +90,12 @@ export function buildProgram(version: string, io: ProcessIO, result: ProgramResu
     .addOption(regionOption())
     .option('--keep-git', 'leave clusters/<cluster>/ in the fleet repository')
     .option('--force', 'also delete ECR repositories that still hold images')
+    .option(
+      '--git-url <url>',
+      'fleet repository, when the cluster can no longer say (default: read from the cluster)',
+    )
+    .option('--git-branch <branch>', 'fleet repository branch (default: read from the cluster, else main)')
+    .option('--git-path <path>', 'folder to remove (default: read from the cluster, else clusters/<cluster>)')
     .option('--dry-run', 'print what would be deleted, delete nothing')
     .option('--timeout <duration>', 'give up after this long', '40m')
     .action(action(() => import('./commands/destroy.js').then((m) => m.destroy as never)));

@@ -33,12 +33,27 @@ export interface DiffDocument {
 }
 
 export async function clusterDiff(client: KubeClient, signal?: AbortSignal): Promise<DiffDocument> {
-  const source = await client.get({ apiVersion: GIT_REPOSITORY_API, kind: 'GitRepository', name: FLUX_NAMESPACE, namespace: FLUX_NAMESPACE }, signal);
-  const sync = await client.get({ apiVersion: KUSTOMIZATION_API, kind: 'Kustomization', name: FLUX_NAMESPACE, namespace: FLUX_NAMESPACE }, signal);
+  const source = await client.get(
+    {
+      apiVersion: GIT_REPOSITORY_API,
+      kind: 'GitRepository',
+      name: FLUX_NAMESPACE,
+      namespace: FLUX_NAMESPACE,
+    },
+    signal,
+  );
+  const sync = await client.get(
+    { apiVersion: KUSTOMIZATION_API, kind: 'Kustomization', name: FLUX_NAMESPACE, namespace: FLUX_NAMESPACE },
+    signal,
+  );
   if (!source || !sync) {
-    throw systemError('GITOPS_RECONCILER', 'the cluster has no flux-system GitRepository/Kustomization to compare with', {
-      hint: 'run gitops bootstrap first',
-    });
+    throw systemError(
+      'GITOPS_RECONCILER',
+      'the cluster has no flux-system GitRepository/Kustomization to compare with',
+      {
+        hint: 'run gitops bootstrap first',
+      },
+    );
   }
   const url = String(field(source, 'spec', 'url') ?? '');
   const branch = String(field(source, 'spec', 'ref', 'branch') ?? 'main');
@@ -50,28 +65,59 @@ export async function clusterDiff(client: KubeClient, signal?: AbortSignal): Pro
     const skipped: DiffDocument['skipped'] = [];
     for (const raw of built.objects) {
       const obj = withFluxLabels(raw);
-      const info = (await client.discovery.find(obj.apiVersion, obj.kind)) ?? (await client.discovery.find(obj.apiVersion, obj.kind, true));
+      const info =
+        (await client.discovery.find(obj.apiVersion, obj.kind)) ??
+        (await client.discovery.find(obj.apiVersion, obj.kind, true));
       // Flux puts namespaced objects that name none into the default namespace.
-      if (info) comparable.push(info.namespaced && !obj.metadata.namespace ? { ...obj, metadata: { ...obj.metadata, namespace: 'default' } } : obj);
-      else skipped.push({ ref: describeRef(refOf(obj)), reason: `${obj.apiVersion} is not served by the cluster` });
+      if (info)
+        comparable.push(
+          info.namespaced && !obj.metadata.namespace
+            ? { ...obj, metadata: { ...obj.metadata, namespace: 'default' } }
+            : obj,
+        );
+      else
+        skipped.push({
+          ref: describeRef(refOf(obj)),
+          reason: `${obj.apiVersion} is not served by the cluster`,
+        });
     }
     // Compare as the reconciler's field manager would see it: Flux's own fields are not drift.
-    const drifts = await diffObjects(client, comparable, { fieldManager: 'kustomize-controller', ...(signal ? { signal } : {}) });
+    const drifts = await diffObjects(client, comparable, {
+      fieldManager: 'kustomize-controller',
+      ...(signal ? { signal } : {}),
+    });
     const drift: DriftEntry[] = drifts
       .filter((d) => d.state !== 'in-sync')
-      .map((d) => ({ ...entry(d.ref), state: d.state as 'missing' | 'differs', ...(d.fields ? { fields: d.fields } : {}), ...(d.error ? { error: d.error } : {}) }));
+      .map((d) => ({
+        ...entry(d.ref),
+        state: d.state as 'missing' | 'differs',
+        ...(d.fields ? { fields: d.fields } : {}),
+        ...(d.error ? { error: d.error } : {}),
+      }));
     const wanted = new Set([...comparable, ...built.objects].map((o) => refKey(refOf(o))));
     for (const ref of inventoryRefs(sync)) {
-      if (!wanted.has(refKey(ref)) && (await client.get(ref, signal).catch(() => undefined))) drift.push({ ...entry(ref), state: 'orphaned' });
+      if (!wanted.has(refKey(ref)) && (await client.get(ref, signal).catch(() => undefined)))
+        drift.push({ ...entry(ref), state: 'orphaned' });
     }
-    return { inSync: drift.length === 0, fleet: { url, branch, path, revision: checkout.revision }, compared: comparable.length, drift, skipped };
+    return {
+      inSync: drift.length === 0,
+      fleet: { url, branch, path, revision: checkout.revision },
+      compared: comparable.length,
+      drift,
+      skipped,
+    };
   } finally {
     await checkout.remove();
   }
 }
 
 function entry(ref: ObjectRef): Omit<DriftEntry, 'state'> {
-  return { kind: ref.kind, apiVersion: ref.apiVersion, name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) };
+  return {
+    kind: ref.kind,
+    apiVersion: ref.apiVersion,
+    name: ref.name,
+    ...(ref.namespace ? { namespace: ref.namespace } : {}),
+  };
 }
 
 /** Flux labels every object it applies with the Kustomization that owns it; so do we, to compare. */

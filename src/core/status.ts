@@ -35,10 +35,23 @@ export interface StatusDocument {
     endpoint?: string;
     managed: boolean;
     health?: string;
-    nodeGroups: { name: string; status: string; desired: number; min: number; max: number; ready: boolean; health?: string }[];
+    nodeGroups: {
+      name: string;
+      status: string;
+      desired: number;
+      min: number;
+      max: number;
+      ready: boolean;
+      health?: string;
+    }[];
   };
   addons: { name: string; version: string; status: string; health?: string }[];
-  reconciler: { installed: boolean; version?: string; ready: boolean; controllers: { name: string; ready: boolean; reason: string }[] };
+  reconciler: {
+    installed: boolean;
+    version?: string;
+    ready: boolean;
+    controllers: { name: string; ready: boolean; reason: string }[];
+  };
   sync: SyncStatus;
   ecrRepositories: { name: string; uri: string; images: number; latestTag?: string }[];
   problems: string[];
@@ -59,24 +72,42 @@ export async function clusterStatus(req: StatusRequest): Promise<StatusDocument>
     ready: false,
     known: true,
     cluster: clusterPart(aws),
-    addons: aws.addons.map((a) => ({ name: a.name, version: a.version, status: a.status, ...(a.health ? { health: a.health } : {}) })),
+    addons: aws.addons.map((a) => ({
+      name: a.name,
+      version: a.version,
+      status: a.status,
+      ...(a.health ? { health: a.health } : {}),
+    })),
     reconciler: { installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
-    ecrRepositories: aws.ecrRepositories.map((r) => ({ name: r.name, uri: r.uri, images: r.imageCount, ...(r.latestTag ? { latestTag: r.latestTag } : {}) })),
+    ecrRepositories: aws.ecrRepositories.map((r) => ({
+      name: r.name,
+      uri: r.uri,
+      images: r.imageCount,
+      ...(r.latestTag ? { latestTag: r.latestTag } : {}),
+    })),
     problems,
   };
   if (!aws.found) {
     problems.push(`cluster ${req.cluster} does not exist in ${aws.region}`);
     return doc;
   }
-  if (aws.status !== 'ACTIVE') problems.push(`cluster is ${aws.status}${aws.health ? `: ${aws.health}` : ''}`);
-  for (const ng of doc.cluster.nodeGroups) if (!ng.ready) problems.push(`node group ${ng.name} is ${ng.status}${ng.health ? `: ${ng.health}` : ''}`);
-  for (const a of doc.addons) if (a.status !== 'ACTIVE') problems.push(`add-on ${a.name} is ${a.status}${a.health ? `: ${a.health}` : ''}`);
+  if (aws.status !== 'ACTIVE')
+    problems.push(`cluster is ${aws.status}${aws.health ? `: ${aws.health}` : ''}`);
+  for (const ng of doc.cluster.nodeGroups)
+    if (!ng.ready) problems.push(`node group ${ng.name} is ${ng.status}${ng.health ? `: ${ng.health}` : ''}`);
+  for (const a of doc.addons)
+    if (a.status !== 'ACTIVE')
+      problems.push(`add-on ${a.name} is ${a.status}${a.health ? `: ${a.health}` : ''}`);
 
   let client = req.kube;
   let opened = false;
   if (!client && aws.status === 'ACTIVE' && aws.endpoint) {
-    client = kubeClientForCluster(req.aws, { name: req.cluster, endpoint: aws.endpoint, certificateAuthority: aws.certificateAuthority ?? '' });
+    client = kubeClientForCluster(req.aws, {
+      name: req.cluster,
+      endpoint: aws.endpoint,
+      certificateAuthority: aws.certificateAuthority ?? '',
+    });
     opened = true;
   }
   try {
@@ -137,8 +168,11 @@ function clusterPart(aws: ClusterStatus): StatusDocument['cluster'] {
 }
 
 async function syncPart(flux: FluxHealth, signal?: AbortSignal): Promise<SyncStatus> {
-  const source = flux.sources.find((s) => s.name === FLUX_NAMESPACE && s.namespace === FLUX_NAMESPACE) ?? flux.sources[0];
-  const root = flux.kustomizations.find((k) => k.name === FLUX_NAMESPACE && k.namespace === FLUX_NAMESPACE) ?? flux.kustomizations[0];
+  const source =
+    flux.sources.find((s) => s.name === FLUX_NAMESPACE && s.namespace === FLUX_NAMESPACE) ?? flux.sources[0];
+  const root =
+    flux.kustomizations.find((k) => k.name === FLUX_NAMESPACE && k.namespace === FLUX_NAMESPACE) ??
+    flux.kustomizations[0];
   const failing = [...flux.sources, ...flux.kustomizations, ...flux.helmReleases]
     .filter((o) => !o.ready && !o.suspended)
     .map((o) => `${o.kind} ${o.namespace}/${o.name}: ${o.reason}`);

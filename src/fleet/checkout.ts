@@ -11,7 +11,11 @@ export interface FleetCheckout {
   remove(): Promise<void>;
 }
 
-export async function checkoutFleet(url: string, branch: string, signal?: AbortSignal): Promise<FleetCheckout> {
+export async function checkoutFleet(
+  url: string,
+  branch: string,
+  signal?: AbortSignal,
+): Promise<FleetCheckout> {
   checkGitUrl(url, 'fleet git URL');
   const auth = authFromEnv();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gitops-fleet-'));

@@ -1,5 +1,11 @@
-import type { CommandHandler } from '../context.js';
-import { clusterFlag, notImplemented, regionFlag, timeoutFlag } from './common.js';
+/** `gitops destroy`: tear down in reverse order; the fleet folder goes last, in one commit. */
+import { createInterface } from 'node:readline/promises';
+import { runDestroy } from '../../core/destroy.js';
+import { EXIT, userError } from '../../core/errors.js';
+import type { CommandContext, CommandHandler } from '../context.js';
+import { renderDestroy } from '../render/destroy.js';
+import { awsClientsFor, timeScale } from './aws-context.js';
+import { clusterFlag, regionFlag, timeoutFlag } from './common.js';
 
 export interface DestroyOptions {
   cluster?: string;
@@ -8,11 +14,62 @@ export interface DestroyOptions {
   force?: boolean;
   dryRun?: boolean;
   timeout?: string;
+  gitUrl?: string;
+  gitBranch?: string;
+  gitPath?: string;
 }
 
 export const destroy: CommandHandler<DestroyOptions> = async (ctx, o) => {
-  clusterFlag(o.cluster);
-  regionFlag(o.region, ctx.env);
-  timeoutFlag(o.timeout);
-  return notImplemented('destroy');
+  const cluster = clusterFlag(o.cluster);
+  const region = regionFlag(o.region, ctx.env);
+  const timeoutMs = timeoutFlag(o.timeout);
+  const dryRun = o.dryRun === true;
+  if (!dryRun && !ctx.globals.yes) {
+    if (!ctx.out.isInteractive) {
+      throw userError(
+        'GITOPS_BAD_INPUT',
+        'destroy deletes the cluster and everything gitops created for it; a non-interactive run needs --yes',
+        {
+          hint: 'add --yes (or --dry-run to see what would be deleted)',
+        },
+      );
+    }
+    if (!(await confirmByName(ctx, cluster))) {
+      ctx.out.note('cancelled: nothing was deleted');
+      return EXIT.failed;
+    }
+  }
+  const aws = awsClientsFor(region, ctx.env);
+  const fleet = {
+    ...(o.gitUrl ? { url: o.gitUrl } : {}),
+    ...(o.gitBranch ? { branch: o.gitBranch } : {}),
+    ...(o.gitPath ? { path: o.gitPath } : {}),
+  };
+  const { report, document } = await runDestroy({
+    cluster,
+    aws,
+    sink: ctx.sink,
+    signal: ctx.signal,
+    deadline: Date.now() + timeoutMs,
+    dryRun,
+    keepGit: o.keepGit === true,
+    force: o.force === true,
+    fleet,
+    pollMs: Math.max(100, Math.round(2000 * timeScale(ctx.env))),
+  });
+  ctx.out.result(document, (s) => renderDestroy(document, s));
+  return report.ok ? EXIT.ok : (report.error?.exitCode ?? EXIT.failed);
 };
+
+async function confirmByName(ctx: CommandContext, cluster: string): Promise<boolean> {
+  const rl = createInterface({ input: ctx.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(
+      `This deletes cluster ${cluster}, its node groups, network, IAM roles and ECR repositories. Type the cluster name to confirm: `,
+      { signal: ctx.signal },
+    );
+    return answer.trim() === cluster;
+  } finally {
+    rl.close();
+  }
+}

@@ -25,9 +25,16 @@ export const diff: CommandHandler<DiffOptions> = async (ctx, o) => {
     const aws = awsClientsFor(region, ctx.env);
     const c = await aws.eks.describeCluster(cluster);
     if (!c?.endpoint || c.status !== 'ACTIVE') {
-      throw systemError('GITOPS_NOT_FOUND', `cluster ${cluster} in ${region} is ${c ? c.status : 'not there'}; nothing to compare`);
+      throw systemError(
+        'GITOPS_NOT_FOUND',
+        `cluster ${cluster} in ${region} is ${c ? c.status : 'not there'}; nothing to compare`,
+      );
     }
-    client = kubeClientForCluster(aws, { name: cluster, endpoint: c.endpoint, certificateAuthority: c.certificateAuthority ?? '' });
+    client = kubeClientForCluster(aws, {
+      name: cluster,
+      endpoint: c.endpoint,
+      certificateAuthority: c.certificateAuthority ?? '',
+    });
   }
   try {
     const doc = await clusterDiff(client, signal);

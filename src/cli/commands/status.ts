@@ -17,8 +17,10 @@ export interface StatusOptions {
 }
 
 export const status: CommandHandler<StatusOptions> = async (ctx, o) => {
-  if (o.all && o.cluster !== undefined) throw userError('GITOPS_BAD_INPUT', '--all and --cluster exclude each other');
-  if (o.all && o.kubeconfig !== undefined) throw userError('GITOPS_BAD_INPUT', '--kubeconfig names one cluster; it does not go with --all');
+  if (o.all && o.cluster !== undefined)
+    throw userError('GITOPS_BAD_INPUT', '--all and --cluster exclude each other');
+  if (o.all && o.kubeconfig !== undefined)
+    throw userError('GITOPS_BAD_INPUT', '--kubeconfig names one cluster; it does not go with --all');
   const cluster = o.all ? undefined : clusterFlag(o.cluster);
   const region = regionFlag(o.region, ctx.env);
   const timeoutMs = timeoutFlag(o.timeout);
@@ -39,7 +41,9 @@ export const status: CommandHandler<StatusOptions> = async (ctx, o) => {
   const clusters = await listManagedClusters(aws);
   const docs = await Promise.all(
     clusters.map((c) =>
-      clusterStatus({ aws, cluster: c.name, signal }).catch((e: unknown): StatusDocument => unknownStatus(c.name, region, toGitopsError(e).message)),
+      clusterStatus({ aws, cluster: c.name, signal }).catch(
+        (e: unknown): StatusDocument => unknownStatus(c.name, region, toGitopsError(e).message),
+      ),
     ),
   );
   const ready = docs.length > 0 && docs.every((d) => d.ready);

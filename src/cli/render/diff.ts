@@ -5,11 +5,20 @@ import type { Style } from '../../io/style.js';
 export function renderDiff(d: DiffDocument, s: Style): string {
   const lines: string[] = [];
   const where = `${d.fleet.url} ${d.fleet.branch}:${d.fleet.path} @ ${d.fleet.revision.slice(0, 12)}`;
-  lines.push(d.inSync ? s.green(`no drift: ${d.compared} objects match ${where}`) : s.yellow(`${d.drift.length} objects drifted from ${where}`));
+  lines.push(
+    d.inSync
+      ? s.green(`no drift: ${d.compared} objects match ${where}`)
+      : s.yellow(`${d.drift.length} objects drifted from ${where}`),
+  );
   for (const e of d.drift) {
     const name = `${e.kind} ${e.namespace ? `${e.namespace}/` : ''}${e.name}`;
     const mark = e.state === 'missing' ? s.green('+') : e.state === 'orphaned' ? s.red('-') : s.yellow('~');
-    const why = e.state === 'missing' ? 'in Git, not in the cluster' : e.state === 'orphaned' ? 'in the cluster, no longer in Git' : 'differs from Git';
+    const why =
+      e.state === 'missing'
+        ? 'in Git, not in the cluster'
+        : e.state === 'orphaned'
+          ? 'in the cluster, no longer in Git'
+          : 'differs from Git';
     lines.push(`${mark} ${name} ${s.dim(`(${why})`)}`);
     for (const f of e.fields ?? []) lines.push(`    ${f}`);
     if (e.error) lines.push(`    ${s.red(e.error)}`);

@@ -13,24 +13,42 @@ export function renderStatus(d: StatusDocument, s: Style): string {
       : s.red(`${d.cluster.name}: cannot tell`);
   lines.push(s.bold(headline));
   lines.push('');
-  lines.push(`${ok(d.cluster.status === 'ACTIVE')} cluster     ${d.cluster.status}${d.cluster.version ? ` (Kubernetes ${d.cluster.version})` : ''} ${s.dim(d.cluster.region)}`);
+  lines.push(
+    `${ok(d.cluster.status === 'ACTIVE')} cluster     ${d.cluster.status}${d.cluster.version ? ` (Kubernetes ${d.cluster.version})` : ''} ${s.dim(d.cluster.region)}`,
+  );
   if (d.cluster.endpoint) lines.push(`  endpoint    ${s.dim(d.cluster.endpoint)}`);
   if (d.cluster.nodeGroups.length > 0) {
-    lines.push(table(['NODE GROUP', 'STATUS', 'DESIRED', 'MIN/MAX'], d.cluster.nodeGroups.map((n) => [n.name, n.status, String(n.desired), `${n.min}/${n.max}`])));
+    lines.push(
+      table(
+        ['NODE GROUP', 'STATUS', 'DESIRED', 'MIN/MAX'],
+        d.cluster.nodeGroups.map((n) => [n.name, n.status, String(n.desired), `${n.min}/${n.max}`]),
+      ),
+    );
   }
   if (d.addons.length > 0) {
-    lines.push(`${ok(d.addons.every((a) => a.status === 'ACTIVE'))} add-ons     ${d.addons.map((a) => `${a.name} ${a.status === 'ACTIVE' ? s.dim(a.version) : s.yellow(a.status)}`).join(', ')}`);
+    lines.push(
+      `${ok(d.addons.every((a) => a.status === 'ACTIVE'))} add-ons     ${d.addons.map((a) => `${a.name} ${a.status === 'ACTIVE' ? s.dim(a.version) : s.yellow(a.status)}`).join(', ')}`,
+    );
   }
   lines.push(
     `${ok(d.reconciler.ready)} flux        ${d.reconciler.installed ? `${d.reconciler.version ?? ''} ${d.reconciler.controllers.filter((c) => c.ready).length}/${d.reconciler.controllers.length} controllers ready` : 'not installed'}`,
   );
   const sy = d.sync;
-  lines.push(`${ok(sy.inSync)} sync        ${sy.inSync ? 'in sync' : 'out of sync'}${sy.url ? ` ${s.dim(`${sy.url} ${sy.branch ?? ''}:${sy.path ?? ''}`)}` : ''}`);
+  lines.push(
+    `${ok(sy.inSync)} sync        ${sy.inSync ? 'in sync' : 'out of sync'}${sy.url ? ` ${s.dim(`${sy.url} ${sy.branch ?? ''}:${sy.path ?? ''}`)}` : ''}`,
+  );
   if (sy.headRevision || sy.appliedRevision) {
-    lines.push(`  git head    ${sy.headRevision?.slice(0, 12) ?? '-'}   applied ${sy.appliedRevision?.slice(0, 12) ?? '-'}`);
+    lines.push(
+      `  git head    ${sy.headRevision?.slice(0, 12) ?? '-'}   applied ${sy.appliedRevision?.slice(0, 12) ?? '-'}`,
+    );
   }
   if (d.ecrRepositories.length > 0) {
-    lines.push(table(['ECR REPOSITORY', 'IMAGES', 'LATEST TAG'], d.ecrRepositories.map((r) => [r.uri, String(r.images), r.latestTag ?? '-'])));
+    lines.push(
+      table(
+        ['ECR REPOSITORY', 'IMAGES', 'LATEST TAG'],
+        d.ecrRepositories.map((r) => [r.uri, String(r.images), r.latestTag ?? '-']),
+      ),
+    );
   }
   if (d.problems.length > 0) {
     lines.push('', s.bold('Problems'));
