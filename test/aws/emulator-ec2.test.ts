@@ -315,6 +315,13 @@ describe('EC2 network', () => {
       new CreateTagsCommand({ Resources: ids.slice(0, 2), Tags: [{ Key: 'tier', Value: 'public' }] }),
     );
     await ec2.send(new DeleteTagsCommand({ Resources: [ids[1]!], Tags: [{ Key: 'tier' }] }));
+    // Values survive the form encoding, the signature and the XML answer unchanged.
+    const odd = `a&b <c> "d" 'e' ü/=+ %20`;
+    await ec2.send(new CreateTagsCommand({ Resources: [ids[2]!], Tags: [{ Key: 'odd value', Value: odd }] }));
+    const oddOut = await ec2.send(
+      new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:odd value', Values: [odd] }] }),
+    );
+    expect(oddOut.Subnets?.map((s) => s.Tags?.find((t) => t.Key === 'odd value')?.Value)).toEqual([odd]);
     const byTag = await ec2.send(
       new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:tier', Values: ['public'] }] }),
     );
