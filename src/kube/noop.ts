@@ -36,7 +36,7 @@ function subset(want: unknown, have: unknown, quantities = false): boolean {
   }
   if (isRecord(want)) {
     if (!isRecord(have)) return false;
-    return Object.entries(want).every(([k, w]) => subset(w, have[k], QUANTITY_PARENTS.has(k)));
+    return Object.entries(want).every(([k, w]) => subset(w, have[k], quantities || QUANTITY_PARENTS.has(k)));
   }
   if (want === have) return true;
   return quantities && quantityEqual(want, have);
