@@ -148,6 +148,11 @@ export function commitMessage(cluster: string, profile: ResolvedProfile): string
   return `gitops: bootstrap ${cluster} with profile ${profile.profile.name}@${rev}`;
 }
 
+/** The one commit `destroy` makes: `gitops: destroy research`. */
+export function destroyMessage(cluster: string): string {
+  return `gitops: destroy ${cluster}`;
+}
+
 function kustomization(resources: readonly string[]): string {
   return toCanonicalYaml({
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
