@@ -29,6 +29,7 @@ import {
   ModifyVpcAttributeCommand,
   paginateDescribeSubnets,
   ReleaseAddressCommand,
+  ReplaceRouteCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startAwsEmulator } from '../support/aws-emulator/index.js';
@@ -396,6 +397,37 @@ describe('EC2 network', () => {
     const rt1 = await ec2.send(new CreateRouteTableCommand({ VpcId: vpc.VpcId!, ClientToken: 'rt-token' }));
     const rt2 = await ec2.send(new CreateRouteTableCommand({ VpcId: vpc.VpcId!, ClientToken: 'rt-token' }));
     expect(rt2.RouteTable?.RouteTableId).toBe(rt1.RouteTable?.RouteTableId);
+
+    // ReplaceRoute swaps the target of an existing route only.
+    const rtId = rt1.RouteTable!.RouteTableId!;
+    const natId = first.NatGateway!.NatGatewayId!;
+    await ec2.send(
+      new CreateRouteCommand({
+        RouteTableId: rtId,
+        DestinationCidrBlock: '0.0.0.0/0',
+        GatewayId: igw.InternetGatewayId!,
+      }),
+    );
+    await ec2.send(
+      new ReplaceRouteCommand({ RouteTableId: rtId, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: natId }),
+    );
+    const replaced = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [rtId] }));
+    expect(replaced.RouteTables?.[0]?.Routes?.[1]).toMatchObject({
+      DestinationCidrBlock: '0.0.0.0/0',
+      NatGatewayId: natId,
+    });
+    expect(replaced.RouteTables?.[0]?.Routes?.[1]?.GatewayId).toBeUndefined();
+    expect(
+      await errorCode(
+        ec2.send(
+          new ReplaceRouteCommand({
+            RouteTableId: rtId,
+            DestinationCidrBlock: '10.9.0.0/16',
+            NatGatewayId: natId,
+          }),
+        ),
+      ),
+    ).toBe('InvalidParameterValue');
     const calls = emu.calls({ service: 'ec2', operation: 'CreateRouteTable' });
     expect(
       calls.filter((c) => (c.params as { ClientToken?: string }).ClientToken === 'rt-token'),
