@@ -47,6 +47,46 @@ describe('Kubernetes client construction', () => {
     }
   });
 
+  it('runs an exec credential plugin (as EKS kubeconfigs use) through client-node', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gitops-kubeconfig-exec-'));
+    const plugin = join(dir, 'get-token.sh');
+    writeFileSync(
+      plugin,
+      `#!/bin/sh\nprintf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"%s"}}' "$TESTENV_TOKEN"\n`,
+      { mode: 0o700 },
+    );
+    writeFileSync(
+      join(dir, 'config'),
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: eks',
+        'clusters:',
+        '- name: eks',
+        '  cluster:',
+        `    server: ${kube.url}`,
+        `    certificate-authority-data: ${caData()}`,
+        'users:',
+        '- name: eks',
+        '  user:',
+        '    exec:',
+        '      apiVersion: client.authentication.k8s.io/v1beta1',
+        `      command: ${plugin}`,
+        '      env: [{name: TESTENV_TOKEN, value: ' + JSON.stringify(kube.token) + '}]',
+        'contexts:',
+        '- name: eks',
+        '  context: {cluster: eks, user: eks}',
+        '',
+      ].join('\n'),
+    );
+    const client = await kubeClientFromKubeconfig({ path: join(dir, 'config') });
+    try {
+      expect(await client.get({ apiVersion: 'v1', kind: 'Namespace', name: 'default' })).toBeDefined();
+    } finally {
+      client.close();
+    }
+  });
+
   it('reads a kubeconfig with relative CA and token files, and picks a context', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gitops-kubeconfig-'));
     writeFileSync(join(dir, 'ca.crt'), readFileSync(kube.caFile));
