@@ -1,10 +1,12 @@
 /**
  * Our own waiter for AWS lifecycles. The SDK's waiters poll EKS every 30-120 s (after the third
  * attempt, exactly every 120 s), so a run learns that a cluster is ACTIVE a minute late on
- * average. Here the first polls come fast (a resource that is already there is seen at once)
- * and the interval then grows with the time already waited, 10% of it, capped at 10 s (the
- * issue allows up to 15 s): a 1-minute add-on is seen within ~6 s, a 9-minute cluster within
- * ~10 s, at a cost of about one describe call every 10 s per resource.
+ * average, and the bootstrap's critical path (cluster, then node groups) pays that twice.
+ * Here the first polls come fast (a resource that is already there is seen at once) and the
+ * interval then grows with the time already waited, 10% of it, capped at 5 s: a resource is
+ * seen at most ~5 s (2.5 s on average) after it changes, at the cost of one describe call every
+ * 5 s per resource being waited for (about 120 for a 9-minute cluster), far below the rate
+ * limits of the describe APIs.
  *
  * Terminal states fail at once with the health issues AWS reports; the deadline and the abort
  * signal are honoured while sleeping; every poll reports its state and the elapsed time.
@@ -26,7 +28,7 @@ export interface PollTiming {
 
 export const DEFAULT_POLL: PollTiming = {
   firstDelayMs: 1_000,
-  maxDelayMs: 10_000,
+  maxDelayMs: 5_000,
   fraction: 0.1,
   jitter: 0.1,
 };
