@@ -59,7 +59,16 @@ enable_source_packages() {
   apt-cache showsrc kubernetes 2>/dev/null | grep -q '^Package: kubernetes' && return 0
   local release mirror
   release=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
-  mirror=$(grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2; exit}')
+  # deb822 stanzas: the URIs of the one whose Suites list the release itself (not -security)
+  mirror=$(awk -v r="$release" 'BEGIN { RS = "" } {
+      uris = ""; ok = 0
+      n = split($0, lines, "\n")
+      for (i = 1; i <= n; i++) {
+        if (lines[i] ~ /^URIs:/) { split(lines[i], f, " "); uris = f[2] }
+        if (lines[i] ~ /^Suites:/) { m = split(lines[i], f, " "); for (j = 2; j <= m; j++) if (f[j] == r) ok = 1 }
+      }
+      if (ok && uris != "") { print uris; exit }
+    }' /etc/apt/sources.list.d/*.sources 2>/dev/null)
   [ -n "$mirror" ] || mirror=$(awk -v r="$release" '$1 == "deb" && $3 == r {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
   [ -n "$mirror" ] || fail "cannot find the Debian mirror to add a deb-src entry for $release"
   say "adding deb-src for $release from $mirror"
@@ -373,5 +382,5 @@ case "${1:-}" in
   start) do_start ;;
   stop) do_stop ;;
   status) do_status ;;
-  *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
