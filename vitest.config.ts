@@ -26,7 +26,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/support/kube/global-setup.ts'],
+          globalSetup: ['test/support/sandbox/global-setup.ts'],
+          testTimeout: 300_000,
         },
       },
     ],

@@ -25,7 +25,9 @@ export function fluxFleetFiles(
 ): FluxFleetFiles {
   const header = [
     `# Flux v${manifests.version} components, installed by gitops.`,
-    `# gitops: flux-version=${manifests.version} sha256=${manifests.sha256} checksum=${manifests.verification}`,
+    // Once written, this line is the record later runs verify against: "first-seen" and
+    // "recorded" both write "recorded", so a re-run produces the same bytes.
+    `# gitops: flux-version=${manifests.version} sha256=${manifests.sha256} checksum=${recordKind(manifests.verification)}`,
     '',
   ].join('\n');
   const body = manifests.text.endsWith('\n') ? manifests.text : `${manifests.text}\n`;
@@ -55,4 +57,8 @@ export function recordedChecksum(componentsYaml: string): { version: string; sha
 /** The install manifests without our header, byte for byte as they were verified. */
 export function componentsText(componentsYaml: string): string {
   return componentsYaml.replace(/^# Flux v\S+ components, installed by gitops\.\n# gitops: [^\n]*\n/, '');
+}
+
+function recordKind(v: FluxManifests['verification']): string {
+  return v === 'first-seen' ? 'recorded' : v;
 }

@@ -16,6 +16,8 @@ import { GitMirror } from './git-mirror.js';
 const GIT_REPOSITORY = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository' };
 const KUSTOMIZATION = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' };
 export const SKIPPED_ANNOTATION = 'sandbox.gitops.dev/skipped';
+/** Tests set this on a GitRepository to hold the stand-in's source fetches (a slow controller). */
+export const PAUSED_ANNOTATION = 'sandbox.gitops.dev/paused';
 const MANAGER = 'kustomize-controller';
 
 export interface StandInOptions {
@@ -74,6 +76,7 @@ export class FluxStandIn {
     const ref = isRecord(spec['ref']) ? spec['ref'] : {};
     const branch = String(ref['branch'] ?? 'main');
     const generation = repo.metadata.generation ?? 1;
+    if (repo.metadata.annotations?.[PAUSED_ANNOTATION] === 'true') return;
     try {
       const co = await this.git.checkout(url, branch);
       const status = isRecord(repo['status']) ? repo['status'] : {};

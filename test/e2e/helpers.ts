@@ -1,0 +1,121 @@
+/** What e2e tests share: running the built CLI against the sandbox, and reading the emulator. */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { simpleGit } from 'simple-git';
+import { inject } from 'vitest';
+import { type KubeClient, kubeClientFromKubeconfig } from '../../src/kube/client.js';
+import type { CallRecord, EmulatorState } from '../support/aws-emulator/index.js';
+import { gitopsBin } from '../support/cli.js';
+
+export const sandbox = () => inject('sandbox');
+
+export interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function gitops(
+  args: string[],
+  opts: { env?: Record<string, string>; killAfterMs?: number; killSignal?: NodeJS.Signals } = {},
+): Promise<Run> {
+  const env = { ...process.env, ...sandbox().env, CI: 'true', NO_COLOR: '1', ...opts.env };
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [gitopsBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const timer =
+      opts.killAfterMs === undefined
+        ? undefined
+        : setTimeout(() => child.kill(opts.killSignal ?? 'SIGKILL'), opts.killAfterMs);
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+export async function createFleetRepo(name: string): Promise<{ url: string; dir: string }> {
+  const dir = join(sandbox().gitRoot, `${name}.git`);
+  await simpleGit().raw(['init', '--quiet', '--bare', '--initial-branch=main', dir]);
+  await simpleGit(dir).raw(['config', 'http.receivepack', 'true']);
+  return { url: `${sandbox().gitUrl}/${name}.git`, dir };
+}
+
+export async function commitCount(bareDir: string): Promise<number> {
+  const out = await simpleGit(bareDir)
+    .raw(['rev-list', '--count', 'main'])
+    .catch(() => '0');
+  return Number(out.trim());
+}
+
+export async function emulator<T>(path: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(`${sandbox().emulatorUrl}/_emulator/${path}`, init);
+  if (!res.ok) throw new Error(`emulator ${path}: ${res.status}`);
+  return (await res.json()) as T;
+}
+
+type TagList = { Key?: string; Value?: string; key?: string; value?: string }[];
+
+function tagsOf(tags: Record<string, string> | TagList): Record<string, string> {
+  if (!Array.isArray(tags)) return tags;
+  return Object.fromEntries(tags.map((t) => [t.Key ?? t.key ?? '', t.Value ?? t.value ?? '']));
+}
+
+/** Every live resource tagged for the cluster, counted by kind. */
+export async function taggedFor(cluster: string): Promise<Record<string, number>> {
+  const s = await emulator<EmulatorState>('state');
+  const mine = (r: { tags: Record<string, string> | TagList }) =>
+    tagsOf(r.tags)['gitops.dev/cluster'] === cluster;
+  const live = (r: { state: string }) => !['deleted', 'terminated', 'released'].includes(r.state);
+  const count: Record<string, number> = {};
+  const add = (k: string, n: number) => {
+    if (n > 0) count[k] = n;
+  };
+  for (const [kind, list] of Object.entries(s.ec2)) add(kind, list.filter((r) => mine(r) && live(r)).length);
+  add('roles', s.iam.roles.filter((r) => mine({ tags: r.Tags as TagList })).length);
+  add('ecr', s.ecr.repositories.filter((r) => mine(r)).length);
+  const clusters = s.eks.clusters.filter((c) => mine(c));
+  add('clusters', clusters.length);
+  add('nodegroups', clusters.flatMap((c) => c.nodegroups).length);
+  add('addons', clusters.flatMap((c) => c.addons).length);
+  return count;
+}
+
+/** Mutating AWS calls (anything but Describe/List/Get) since a time. */
+export async function mutatingCallsSince(at: number): Promise<string[]> {
+  const calls = await emulator<CallRecord[]>('calls');
+  return calls.filter((c) => c.at >= at && !/^(Describe|List|Get)/.test(c.operation)).map((c) => c.operation);
+}
+
+export function admin(): Promise<KubeClient> {
+  return kubeClientFromKubeconfig({ path: sandbox().adminKubeconfig });
+}
+
+export function bootstrapArgs(
+  cluster: string,
+  profile: string,
+  fleetUrl: string,
+  extra: string[] = [],
+): string[] {
+  return [
+    'bootstrap',
+    '--profile',
+    profile,
+    '--cluster',
+    cluster,
+    '--region',
+    sandbox().env.AWS_REGION ?? 'us-west-2',
+    '--git-url',
+    fleetUrl,
+    '--yes',
+    ...extra,
+  ];
+}

@@ -1,0 +1,44 @@
+/**
+ * Vitest global setup of the e2e project: one sandbox for the run (each test uses its own
+ * cluster name and fleet repository). Tests reach it through `inject('sandbox')`: the env the
+ * CLI needs, the emulator's admin URL, an admin kubeconfig and the Git server's folder.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startSandbox } from './sandbox.js';
+
+export interface SandboxInfo {
+  env: Record<string, string>;
+  emulatorUrl: string;
+  adminKubeconfig: string;
+  gitUrl: string;
+  gitRoot: string;
+  dir: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    sandbox: SandboxInfo;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const started = Date.now();
+  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'gitops-e2e-'));
+  const sandbox = await startSandbox({ dir, timeScale: 0.005 });
+  project.provide('sandbox', {
+    env: sandbox.env,
+    emulatorUrl: sandbox.emulator.url,
+    adminKubeconfig: sandbox.kube.kubeconfig,
+    gitUrl: sandbox.git.url,
+    gitRoot: sandbox.git.root,
+    dir,
+  });
+  process.stderr.write(`sandbox: ready in ${Date.now() - started} ms (${dir})\n`);
+  return async () => {
+    await sandbox.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
