@@ -27,7 +27,12 @@ export async function sdkClientConfig(s: SdkSettings) {
       rateLimiter,
       backoff: new ScaledBackoff(s.timeScale),
     }),
-    requestHandler: { requestTimeout: s.requestTimeoutMs, connectionTimeout: 10_000 },
+    // Without throwOnRequestTimeout the SDK only logs a warning and keeps waiting on a hung call.
+    requestHandler: {
+      requestTimeout: s.requestTimeoutMs,
+      connectionTimeout: 10_000,
+      throwOnRequestTimeout: true,
+    },
     ...(s.endpoint === undefined ? {} : { endpoint: s.endpoint }),
     ...(s.credentials === undefined ? {} : { credentials: s.credentials }),
     ...(s.profile === undefined ? {} : { profile: s.profile }),

@@ -22,12 +22,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   return startAwsEmulator({ timeScale: SCALE, seed: 7, ...options });
 }
 
-export function clientsFor(emu: RunningEmulator, overrides: { timeScale?: number } = {}): AwsClients {
+export function clientsFor(
+  emu: RunningEmulator,
+  overrides: { timeScale?: number; requestTimeoutMs?: number } = {},
+): AwsClients {
   return createAwsClients({
     region: emu.region,
     endpoint: emu.url,
     credentials: { accessKeyId: emu.accessKeyId, secretAccessKey: emu.secretAccessKey },
     timeScale: overrides.timeScale ?? SCALE,
+    ...(overrides.requestTimeoutMs ? { requestTimeoutMs: overrides.requestTimeoutMs } : {}),
   });
 }
 

@@ -7,6 +7,7 @@ import { userError } from '../../core/errors.js';
 import type { ClusterSpec } from '../../core/spec.js';
 import type { Changes } from '../changes.js';
 import type { AwsClients } from '../clients.js';
+import { ignoreNotFound } from '../errors.js';
 import { idempotencyToken } from '../idempotency.js';
 import type { RouteTable, Subnet, Vpc } from '../ports.js';
 import { ownershipTags } from '../tags.js';
@@ -22,21 +23,34 @@ import {
 
 export const ANYWHERE = '0.0.0.0/0';
 
-/** The VPC tagged for this cluster; two of them means someone else's run raced us. */
-export async function findVpc(aws: AwsClients, cluster: string): Promise<Vpc | undefined> {
+/**
+ * The VPC tagged for this cluster. EC2's CreateVpc has no idempotency token, so a create that
+ * timed out and was retried (or two runs racing) can leave a second, empty VPC: the one that
+ * holds our subnets is ours, empty extras are removed by the base network step. Two VPCs that
+ * both hold subnets cannot be told apart and are an error.
+ */
+export async function findVpcs(aws: AwsClients, cluster: string): Promise<{ vpc?: Vpc; extras: Vpc[] }> {
   const vpcs = (await aws.ec2.describeVpcs({ tags: ownershipTags(cluster) })).filter(
     (v) => v.state !== 'deleted',
   );
-  if (vpcs.length > 1) {
+  if (vpcs.length <= 1) return vpcs[0] ? { vpc: vpcs[0], extras: [] } : { extras: [] };
+  const subnets = await aws.ec2.describeSubnets({ tags: ownershipTags(cluster) });
+  const used = vpcs.filter((v) => subnets.some((s) => s.vpcId === v.id));
+  if (used.length > 1) {
     throw userError(
       'GITOPS_CONFLICT',
-      `found ${vpcs.length} VPCs tagged for cluster ${cluster} (${vpcs.map((v) => v.id).join(', ')})`,
+      `found ${used.length} VPCs with subnets tagged for cluster ${cluster} (${used.map((v) => v.id).join(', ')})`,
       {
         hint: 'two runs raced; run `gitops destroy` for this cluster, or delete the extra VPC, then run again',
       },
     );
   }
-  return vpcs[0];
+  const vpc = used[0] ?? [...vpcs].sort((a, b) => a.id.localeCompare(b.id))[0]!;
+  return { vpc, extras: vpcs.filter((v) => v !== vpc) };
+}
+
+export async function findVpc(aws: AwsClients, cluster: string): Promise<Vpc | undefined> {
+  return (await findVpcs(aws, cluster)).vpc;
 }
 
 export async function findSubnets(aws: AwsClients, cluster: string, vpcId: string): Promise<Subnet[]> {
@@ -56,7 +70,13 @@ export async function convergeBaseNetwork(
   changes: Changes,
 ): Promise<NetworkOutput | undefined> {
   const cidr = spec.network.vpcCidr;
-  let vpc = await findVpc(aws, spec.name);
+  const found = await findVpcs(aws, spec.name);
+  let vpc = found.vpc;
+  for (const extra of found.extras) {
+    await changes.make(`delete duplicate empty VPC ${extra.id}`, () =>
+      ignoreNotFound(aws.ec2.deleteVpc(extra.id)),
+    );
+  }
   if (vpc && vpc.cidr !== cidr) {
     throw userError(
       'GITOPS_CONFLICT',
@@ -100,6 +120,12 @@ export async function convergeBaseNetwork(
   // Internet gateway, attached to our VPC.
   const igws = await aws.ec2.describeInternetGateways({ tags: ownershipTags(spec.name) });
   let igw = igws.find((g) => vpc !== undefined && g.attachedVpcIds.includes(vpc.id));
+  // Like CreateVpc, CreateInternetGateway has no idempotency token: remove detached duplicates.
+  for (const extra of igws.filter((g) => g !== igw && g.attachedVpcIds.length === 0).slice(igw ? 0 : 1)) {
+    await changes.make(`delete duplicate internet gateway ${extra.id}`, () =>
+      ignoreNotFound(aws.ec2.deleteInternetGateway(extra.id)),
+    );
+  }
   if (!igw) {
     igw = igws.find((g) => g.attachedVpcIds.length === 0);
     igw ??= await changes.make('create internet gateway', () =>

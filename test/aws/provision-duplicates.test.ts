@@ -1,0 +1,78 @@
+// CreateVpc and CreateInternetGateway have no idempotency token: a create that timed out and was
+// retried leaves a second one behind. The next run finds the empty duplicate by its tags and
+// removes it, so the account converges to exactly one of each.
+import { CreateInternetGatewayCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownershipTags } from '../../src/aws/tags.js';
+import type { RunningEmulator } from '../support/aws-emulator/index.js';
+import { clientConfig } from '../support/aws-emulator/testing.js';
+import { clientsFor, count, expectOk, mlSpec, provision, startEmulator } from './fixtures.js';
+
+const tagSpec = (type: 'vpc' | 'internet-gateway', cluster: string) => [
+  {
+    ResourceType: type,
+    Tags: Object.entries(ownershipTags(cluster)).map(([Key, Value]) => ({ Key, Value })),
+  },
+];
+
+describe('duplicates left by retried creates', () => {
+  let emu: RunningEmulator;
+
+  beforeAll(async () => {
+    emu = await startEmulator();
+  });
+  afterAll(() => emu.stop());
+
+  it('a CreateVpc that hung past the client timeout and was retried: the next run removes the extra VPC', async () => {
+    const aws = clientsFor(emu, { requestTimeoutMs: 150 });
+    // Load every SDK client first, so the run reaches CreateVpc within the fault's window.
+    await Promise.all([
+      aws.ec2.availabilityZones(),
+      aws.iam.getRole('x'),
+      aws.ecr.listRepositories(),
+      aws.eks.listClusters(),
+    ]);
+    // The first CreateVpc hangs 500 ms (the client gives up at 150 ms and retries); the retry
+    // goes through at once, and then the hung one completes too.
+    emu.clearCalls();
+    emu.setFaults([{ service: 'ec2', operation: 'CreateVpc', hangMs: 500 }]);
+    // CreateVpc follows the apply's DescribeVpcs (the second one, after the observe's) at once;
+    // lift the fault after it arrived and before the retry comes.
+    const lift = setInterval(() => {
+      if (emu.calls({ operation: 'DescribeVpcs' }).length < 2) return;
+      clearInterval(lift);
+      setTimeout(() => emu.setFaults([]), 60);
+    }, 2);
+    expectOk(await provision(mlSpec('hung'), aws));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(emu.calls({ operation: 'CreateVpc' }).length).toBe(2);
+    expect(count(emu.state(), 'hung').vpcs).toBe(2);
+
+    const again = expectOk(await provision(mlSpec('hung'), aws));
+    expect(again.steps.find((s) => s.id === 'aws:network')?.summary).toMatch(
+      /^delete duplicate empty VPC vpc-/,
+    );
+    expect(count(emu.state(), 'hung')).toMatchObject({ vpcs: 1, subnets: 6, internetGateways: 1 });
+    expect(expectOk(await provision(mlSpec('hung'), aws)).steps.every((s) => s.result === 'unchanged')).toBe(
+      true,
+    );
+  });
+
+  it('an extra detached internet gateway is removed; the attached one stays', async () => {
+    const aws = clientsFor(emu);
+    expectOk(await provision(mlSpec('igw'), aws));
+    const ec2 = new EC2Client(clientConfig(emu));
+    await ec2.send(
+      new CreateInternetGatewayCommand({ TagSpecifications: tagSpec('internet-gateway', 'igw') }),
+    );
+    await ec2.send(
+      new CreateVpcCommand({ CidrBlock: '10.0.0.0/16', TagSpecifications: tagSpec('vpc', 'igw') }),
+    );
+    expect(count(emu.state(), 'igw')).toMatchObject({ vpcs: 2, internetGateways: 2 });
+    const report = expectOk(await provision(mlSpec('igw'), aws));
+    expect(report.steps.find((s) => s.id === 'aws:network')?.result).toBe('updated');
+    expect(count(emu.state(), 'igw')).toMatchObject({ vpcs: 1, internetGateways: 1 });
+    const igw = emu.state().ec2.internetGateways.find((g) => g.tags.some((t) => t.Value === 'igw'))!;
+    expect(igw.state).toBe('attached');
+  });
+});
