@@ -28,6 +28,9 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/support/sandbox/global-setup.ts'],
           testTimeout: 300_000,
+          // Every emulated EKS cluster is the one sandbox apiserver, and each bootstrap points its
+          // Flux at its own fleet repo: files run one after another so they do not repoint it.
+          fileParallelism: false,
         },
       },
     ],

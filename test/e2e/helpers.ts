@@ -119,3 +119,48 @@ export function bootstrapArgs(
     ...extra,
   ];
 }
+
+/** Clones a fleet repo, lets `change` edit the work tree, commits and pushes as another writer. */
+export async function pushAsSomeoneElse(
+  url: string,
+  message: string,
+  change: (dir: string) => Promise<void>,
+): Promise<string> {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(join(tmpdir(), 'gitops-e2e-writer-'));
+  try {
+    const git = simpleGit(dir);
+    await git.clone(url, dir);
+    await change(dir);
+    await git.add('.');
+    await git.raw([
+      '-c',
+      'user.name=someone',
+      '-c',
+      'user.email=someone@example.com',
+      'commit',
+      '--quiet',
+      '-m',
+      message,
+    ]);
+    await git.push('origin', 'main');
+    return (await git.revparse(['HEAD'])).trim();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Polls `check` until it returns true or the time is up. */
+export async function eventually(
+  check: () => Promise<boolean>,
+  timeoutMs = 60_000,
+  everyMs = 250,
+): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return false;
+}

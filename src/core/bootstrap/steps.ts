@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { AwsClients } from '../../aws/clients.js';
 import { CLUSTER_STEP, type ClusterOutput } from '../../aws/cluster.js';
 import { defaultKubeconfigPath, mergeKubeconfig } from '../../aws/kubeconfig.js';
-import { publishFleet } from '../../git/fleet.js';
+import { fleetPushStep } from '../../git/steps.js';
 import { type ClientSource, clientFor } from '../../kube/apply-step.js';
 import { isRecord, type ObjectRef } from '../../kube/object.js';
 import { readinessOf } from '../../kube/readiness.js';
@@ -18,13 +18,8 @@ export const FLEET_STEP = 'fleet:publish';
 export const KUBECONFIG_STEP = 'kubeconfig:write';
 export const WORKLOADS_STEP = 'workloads:ready';
 
-export interface FleetOutput {
-  url: string;
-  branch: string;
-  path: string;
-  revision: string | undefined;
-  committed: boolean;
-}
+/** What the fleet step reports: the branch tip holding the cluster folder, and whether we pushed. */
+export type { FleetPushOutput as FleetOutput } from '../../git/steps.js';
 
 export function fleetPublishStep(req: {
   url: string;
@@ -32,29 +27,9 @@ export function fleetPublishStep(req: {
   path: string;
   files: Record<string, string>;
   message: string;
-}): Step<FleetOutput> {
-  return {
-    id: FLEET_STEP,
-    title: `Publish ${req.path} to the fleet repo`,
-    async observe() {
-      // Publishing compares with the branch tip itself and commits nothing when it matches, so
-      // the step always runs; its result says whether anything was pushed.
-      return { inSync: false, summary: `${Object.keys(req.files).length} files under ${req.path}` };
-    },
-    async apply(ctx) {
-      const r = await publishFleet({ ...req, signal: ctx.signal, sink: ctx.sink, stepId: FLEET_STEP });
-      const output: FleetOutput = {
-        url: req.url,
-        branch: req.branch,
-        path: req.path,
-        revision: r.revision,
-        committed: r.committed,
-      };
-      return r.committed
-        ? { result: 'updated', summary: `pushed ${short(r.revision)} to ${req.branch}`, output }
-        : { result: 'unchanged', summary: `${req.path} already at ${short(r.revision)}`, output };
-    },
-  };
+}) {
+  // Observes by diffing the branch tip, so a dry run tells the truth and a re-run pushes nothing.
+  return fleetPushStep({ id: FLEET_STEP, title: `Publish ${req.path} to the fleet repo`, write: () => req });
 }
 
 export interface KubeconfigOutput {
@@ -183,8 +158,4 @@ export function inventoryRefs(kustomization: unknown): ObjectRef[] {
     });
   }
   return refs;
-}
-
-function short(rev: string | undefined): string {
-  return rev ? rev.slice(0, 12) : '(empty)';
 }

@@ -1,0 +1,122 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { KubeClient } from '../../src/kube/client.js';
+import { admin, bootstrapArgs, createFleetRepo, eventually, gitops, pushAsSomeoneElse } from './helpers.js';
+
+const CLUSTER = 'e2e-status';
+const repo = {
+  apiVersion: 'source.toolkit.fluxcd.io/v1',
+  kind: 'GitRepository',
+  name: 'flux-system',
+  namespace: 'flux-system',
+};
+
+async function pauseSource(kube: KubeClient, paused: boolean): Promise<void> {
+  const info = await kube.discovery.resolve(repo.apiVersion, repo.kind);
+  await kube.applyRaw(
+    info,
+    {
+      apiVersion: repo.apiVersion,
+      kind: repo.kind,
+      metadata: {
+        name: repo.name,
+        namespace: repo.namespace,
+        annotations: { 'sandbox.gitops.dev/paused': String(paused) },
+      },
+    },
+    { fieldManager: 'e2e-test', force: true },
+  );
+}
+
+describe('status and diff against a bootstrapped cluster', () => {
+  let fleetUrl = '';
+  let kube: KubeClient;
+
+  beforeAll(async () => {
+    const fleet = await createFleetRepo(CLUSTER);
+    fleetUrl = fleet.url;
+    const boot = await gitops(bootstrapArgs(CLUSTER, 'ml', fleetUrl));
+    expect(boot.code, boot.stderr + boot.stdout).toBe(0);
+    kube = await admin();
+    return () => kube.close();
+  });
+
+  it('status reports out of sync (3) after a push, then ready (0) once the reconciler applied it', async () => {
+    await pauseSource(kube, true);
+    const head = await pushAsSomeoneElse(fleetUrl, 'add a settings ConfigMap', async (dir) => {
+      const folder = join(dir, 'clusters', CLUSTER);
+      await writeFile(
+        join(folder, 'settings.yaml'),
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: team-settings\n  namespace: default\ndata:\n  owner: ml-platform\n',
+      );
+      const k = await readFile(join(folder, 'kustomization.yaml'), 'utf8');
+      await writeFile(
+        join(folder, 'kustomization.yaml'),
+        k.replace(/resources:\n/, 'resources:\n  - settings.yaml\n'),
+      );
+    });
+    const out = await gitops(['-o', 'json', 'status', '--cluster', CLUSTER]);
+    expect(out.code).toBe(3);
+    const doc = JSON.parse(out.stdout) as {
+      ready: boolean;
+      sync: { inSync: boolean; headRevision: string; appliedRevision: string };
+    };
+    expect(doc.ready).toBe(false);
+    expect(doc.sync.inSync).toBe(false);
+    expect(doc.sync.headRevision).toBe(head);
+    expect(doc.sync.appliedRevision).not.toBe(head);
+
+    await pauseSource(kube, false);
+    const caughtUp = await eventually(
+      async () => (await gitops(['status', '--cluster', CLUSTER])).code === 0,
+      60_000,
+      500,
+    );
+    expect(caughtUp).toBe(true);
+    expect(
+      await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'team-settings', namespace: 'default' }),
+    ).toBeDefined();
+  });
+
+  it('diff shows a live edit of a synced object as differing, and a deleted one as missing (exit 3)', async () => {
+    const clean = await gitops(['diff', '--cluster', CLUSTER]);
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect(clean.stdout).toMatch(/no drift/);
+
+    const mlflow = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'mlflow', namespace: 'mlflow' };
+    const info = await kube.discovery.resolve(mlflow.apiVersion, mlflow.kind);
+    await kube.applyRaw(
+      info,
+      {
+        apiVersion: mlflow.apiVersion,
+        kind: mlflow.kind,
+        metadata: { name: mlflow.name, namespace: mlflow.namespace },
+        spec: { replicas: 4 },
+      },
+      { fieldManager: 'kubectl-edit', force: true },
+    );
+    const drifted = await gitops(['-o', 'json', 'diff', '--cluster', CLUSTER]);
+    expect(drifted.code).toBe(3);
+    const doc = JSON.parse(drifted.stdout) as {
+      inSync: boolean;
+      drift: { kind: string; name: string; state: string; fields?: string[] }[];
+    };
+    expect(doc.inSync).toBe(false);
+    expect(doc.drift).toEqual([
+      expect.objectContaining({
+        kind: 'Deployment',
+        name: 'mlflow',
+        state: 'differs',
+        fields: expect.arrayContaining(['spec.replicas']),
+      }),
+    ]);
+
+    await kube.delete(mlflow);
+    const missing = await gitops(['-o', 'json', 'diff', '--cluster', CLUSTER]);
+    expect(missing.code).toBe(3);
+    expect(JSON.parse(missing.stdout).drift).toEqual([
+      expect.objectContaining({ name: 'mlflow', state: 'missing' }),
+    ]);
+  });
+});
