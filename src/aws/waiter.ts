@@ -11,8 +11,8 @@
  * Terminal states fail at once with the health issues AWS reports; the deadline and the abort
  * signal are honoured while sleeping; every poll reports its state and the elapsed time.
  */
-import { systemError } from '../core/errors.js';
-import { sleep } from '../core/wait.js';
+import { isGitopsError, systemError } from '../core/errors.js';
+import { abortError, sleep } from '../core/wait.js';
 import type { HealthIssue } from './ports.js';
 
 export interface PollTiming {
@@ -123,19 +123,39 @@ export async function retrying<T>(ctx: WaitContext, options: RetryOptions, fn: (
   const max = (options.maxDelayMs ?? 15_000) * scale;
   let delay = (options.firstDelayMs ?? 1_000) * scale;
   const started = Date.now();
+  let last: unknown;
+  // The run's deadline aborts the signal: then say what was still failing, not just "timeout".
+  const interrupted = (reason: unknown) =>
+    last !== undefined && isGitopsError(reason) && reason.code === 'GITOPS_TIMEOUT'
+      ? gaveUp(options.what, last)
+      : reason;
   for (;;) {
-    throwIfAborted(ctx.signal);
+    if (ctx.signal.aborted) throw interrupted(abortError(ctx.signal));
     try {
       return await fn();
     } catch (e) {
+      if (!options.retryable(e)) throw e;
+      last = e;
       const now = Date.now();
-      if (!options.retryable(e) || now + delay > ctx.deadline) throw e;
+      if (now + delay > ctx.deadline) throw gaveUp(options.what, e);
       const elapsed = now - started;
       ctx.progress(`${options.what}: waiting for dependencies to clear (${formatElapsed(elapsed)})`, elapsed);
-      await sleep(Math.max(1, Math.round(delay * (0.8 + 0.4 * Math.random()))), ctx.signal);
+      try {
+        await sleep(Math.max(1, Math.round(delay * (0.8 + 0.4 * Math.random()))), ctx.signal);
+      } catch (reason) {
+        throw interrupted(reason);
+      }
       delay = Math.min(max, delay * 2);
     }
   }
+}
+
+function gaveUp(what: string, last: unknown) {
+  const reason = last instanceof Error ? last.message : String(last);
+  return systemError('GITOPS_TIMEOUT', `${what}: still failing when the deadline passed: ${reason}`, {
+    hint: 'remove what AWS says is in the way (or raise --timeout), then run the same command again',
+    cause: last,
+  });
 }
 
 /** "AWS says: code: message; code: message" from health issues, or a fallback. */
