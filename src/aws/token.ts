@@ -8,9 +8,6 @@
  * The token is a bearer credential: it is returned to the caller and never put in an event,
  * an error or a log.
  */
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsClients, AwsCredentials } from './clients.js';
 
 export const TOKEN_PREFIX = 'k8s-aws-v1.';
@@ -53,6 +50,12 @@ export function stsEndpoint(region: string, explicit?: string, env: NodeJS.Proce
 }
 
 export async function createEksToken(options: EksTokenOptions): Promise<EksToken> {
+  // Loaded on use, so importing this module (for its constants) stays cheap.
+  const [{ Sha256 }, { HttpRequest }, { SignatureV4 }] = await Promise.all([
+    import('@aws-crypto/sha256-js'),
+    import('@smithy/protocol-http'),
+    import('@smithy/signature-v4'),
+  ]);
   const url = new URL(options.stsEndpoint ?? stsEndpoint(options.region));
   const signedAt = options.now ?? new Date();
   const request = new HttpRequest({

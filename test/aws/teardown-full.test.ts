@@ -35,6 +35,18 @@ describe('teardown', () => {
   });
   afterAll(() => emu.stop());
 
+  it('(setup) gave the extra admin principal an access entry with cluster admin, tagged as ours', () => {
+    const cluster = emu.state().eks.clusters.find((c) => c.name === 'doomed')!;
+    const entry = cluster.accessEntries.find((e) => e.principalArn === spec.access.adminPrincipals[0])!;
+    expect(entry.tags).toMatchObject({ 'gitops.dev/cluster': 'doomed' });
+    expect(entry.associatedAccessPolicies).toEqual([
+      expect.objectContaining({
+        policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
+        accessScope: expect.objectContaining({ type: 'cluster' }),
+      }),
+    ]);
+  });
+
   it('refuses repositories with images unless forced, before deleting anything', async () => {
     const before = count(emu.state(), 'doomed');
     const report = await teardown('doomed', aws);
