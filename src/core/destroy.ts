@@ -10,6 +10,7 @@
 import type { AwsClients } from '../aws/clients.js';
 import { teardownSteps } from '../aws/teardown.js';
 import { removeFleetPath } from '../git/fleet.js';
+import { clusterLease } from '../git/lease.js';
 import type { KubeClient } from '../kube/client.js';
 import { field, type ObjectRef, refOf } from '../kube/object.js';
 import { FLUX_NAMESPACE, GIT_REPOSITORY_API, KUSTOMIZATION_API } from '../reconciler/flux/sync.js';
@@ -77,13 +78,30 @@ export async function runDestroy(
         `clusters/${req.cluster}/ was not removed from the fleet repo: the cluster cannot tell where it is; pass --git-url`,
       );
     const plan = destroyPlan(req, client, req.keepGit ? undefined : fleet);
-    const report = await runPlan(plan, {
-      sink: req.sink,
-      signal: req.signal,
-      deadline: req.deadline,
-      dryRun: req.dryRun,
-      concurrency: 8,
-    });
+    // The same lease as bootstrap (src/git/lease.ts): a destroy never races a bootstrap of the
+    // cluster. Without a known fleet repo there is nowhere to hold it.
+    const lease =
+      req.dryRun || !fleet
+        ? undefined
+        : await clusterLease({
+            url: fleet.url,
+            cluster: req.cluster,
+            operation: 'destroy',
+            signal: req.signal,
+            sink: req.sink,
+          });
+    let report: PlanReport;
+    try {
+      report = await runPlan(plan, {
+        sink: req.sink,
+        signal: lease ? AbortSignal.any([req.signal, lease.lost]) : req.signal,
+        deadline: req.deadline,
+        dryRun: req.dryRun,
+        concurrency: 8,
+      });
+    } finally {
+      await lease?.release();
+    }
     const removed = report.outputs.get('fleet:remove') as
       | { revision?: string; committed: boolean }
       | undefined;

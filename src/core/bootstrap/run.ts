@@ -6,6 +6,7 @@ import type { AwsClients } from '../../aws/clients.js';
 import type { ClusterOutput } from '../../aws/cluster.js';
 import type { EcrOutput } from '../../aws/ecr.js';
 import type { CredentialsOutput } from '../../reconciler/flux/credentials-step.js';
+import { clusterLease } from '../../git/lease.js';
 import { FLUX_STEPS } from '../../reconciler/flux/install.js';
 import type { GitopsError } from '../errors.js';
 import { emit, type EventSink } from '../events.js';
@@ -102,10 +103,27 @@ export async function runBootstrap(req: BootstrapRequest): Promise<BootstrapResu
     ...(req.kubeconfigPath ? { kubeconfigPath: req.kubeconfigPath } : {}),
     ...(req.pollMs ? { pollMs: req.pollMs } : {}),
   });
+  // One run at a time per cluster, across machines: a lease in the fleet repo (src/git/lease.ts),
+  // taken once the read-only preparation is done; a dry run changes nothing and takes none.
+  const lease = req.dryRun
+    ? undefined
+    : await clusterLease({
+        url: inputs.spec.fleet.url,
+        cluster: inputs.spec.name,
+        operation: 'bootstrap',
+        signal: req.signal,
+        sink: req.sink,
+        env: req.env,
+      }).catch((e: unknown) => {
+        built.close();
+        throw e;
+      });
+  // Losing the lease mid-run stops new steps the way Ctrl-C does, with the reason as the error.
+  const signal = lease ? AbortSignal.any([req.signal, lease.lost]) : req.signal;
   const run = (dryRun: boolean) =>
     runPlan(built.plan, {
       sink: req.sink,
-      signal: req.signal,
+      signal,
       deadline: req.deadline,
       dryRun,
       concurrency: req.concurrency ?? 16,
@@ -123,6 +141,7 @@ export async function runBootstrap(req: BootstrapRequest): Promise<BootstrapResu
     return finish(inputs, report, started, built.path);
   } finally {
     built.close();
+    await lease?.release();
   }
 }
 
