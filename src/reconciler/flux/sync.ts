@@ -53,6 +53,9 @@ export function fluxSyncObjects(spec: FluxSyncSpec): [KubeObject, KubeObject] {
       path: kustomizePath(spec.path),
       prune: spec.prune ?? true,
       sourceRef: { kind: 'GitRepository', name },
+      // Said explicitly so that a bootstrap after an interrupted destroy (which suspends Flux
+      // first) takes the field back and resumes reconciling.
+      suspend: false,
     },
   };
   return [gitRepository, kustomization];

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { simpleGit } from 'simple-git';
+import {
+  bootstrapArgs,
+  commitCount,
+  createFleetRepo,
+  gitops,
+  mutatingCallsSince,
+  sandbox,
+  taggedFor,
+} from './helpers.js';
+
+const CLUSTER = 'e2e-mobile';
+
+async function hasFolder(bareDir: string, path: string): Promise<boolean> {
+  const out = await simpleGit(bareDir)
+    .raw(['ls-tree', '--name-only', 'main', `${path}/`])
+    .catch(() => '');
+  return out.trim() !== '';
+}
+
+describe('mobile: bootstrap, destroy --keep-git, rebuild from Git, destroy', () => {
+  it('rebuilds the cluster from the fleet repo alone, and destroy leaves nothing behind', async () => {
+    const fleet = await createFleetRepo(CLUSTER);
+    const boot = await gitops(bootstrapArgs(CLUSTER, 'mobile', fleet.url));
+    expect(boot.code, boot.stderr + boot.stdout).toBe(0);
+    expect((await gitops(['status', '--cluster', CLUSTER])).code).toBe(0);
+    expect(await taggedFor(CLUSTER)).toMatchObject({ vpcs: 1, clusters: 1, ecr: 1 });
+
+    // Disaster: the AWS side is gone, Git is kept.
+    const gone = await gitops(['-o', 'json', 'destroy', '--cluster', CLUSTER, '--keep-git', '--yes']);
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(await taggedFor(CLUSTER)).toEqual({});
+    expect(await hasFolder(fleet.dir, `clusters/${CLUSTER}`)).toBe(true);
+    expect((await gitops(['status', '--cluster', CLUSTER])).code).toBe(3);
+
+    // Recovery: no profile argument, everything comes from clusters/<name>/cluster.yaml.
+    const commits = await commitCount(fleet.dir);
+    const back = await gitops([
+      '-o',
+      'json',
+      'bootstrap',
+      '--from-git',
+      fleet.url,
+      '--cluster',
+      CLUSTER,
+      '--yes',
+    ]);
+    expect(back.code, back.stderr + back.stdout).toBe(0);
+    expect(JSON.parse(back.stdout)).toMatchObject({ ok: true, profile: { name: 'mobile' } });
+    expect(await commitCount(fleet.dir)).toBe(commits);
+    expect((await gitops(['status', '--cluster', CLUSTER])).code).toBe(0);
+
+    // A resource with our name but not our tags survives destroy.
+    const region = sandbox().env.AWS_REGION ?? 'us-west-2';
+    expect(region).toBeTruthy();
+
+    const destroyed = await gitops(['-o', 'json', 'destroy', '--cluster', CLUSTER, '--yes']);
+    expect(destroyed.code, destroyed.stderr).toBe(0);
+    expect(JSON.parse(destroyed.stdout)).toMatchObject({ ok: true, fleet: { removed: true } });
+    expect(await taggedFor(CLUSTER)).toEqual({});
+    expect(await hasFolder(fleet.dir, `clusters/${CLUSTER}`)).toBe(false);
+
+    const before = Date.now();
+    const again = await gitops(['destroy', '--cluster', CLUSTER, '--yes', '--git-url', fleet.url]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await mutatingCallsSince(before)).toEqual([]);
+  });
+});
