@@ -151,6 +151,20 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<PlanRepo
         ),
       );
     } catch (e) {
+      // A dry run cannot observe a step whose dependency does not exist yet (no cluster, no
+      // endpoint to ask): it would change too, after that dependency.
+      const pendingDeps = (step.dependsOn ?? []).filter((d) => reports.get(d)?.result === 'would-change');
+      if (dryRun && !controller.signal.aborted && pendingDeps.length > 0) {
+        const summary = `after ${pendingDeps.join(', ')}`;
+        finish(step, {
+          id: step.id,
+          title: step.title,
+          result: 'would-change',
+          durationMs: Date.now() - t0,
+          summary,
+        });
+        return;
+      }
       const error =
         controller.signal.aborted && !isGitopsError(e)
           ? abortReason(controller.signal, timedOut)

@@ -150,3 +150,48 @@ describe('plan engine', () => {
     expect(() => buildPlan('t', [step(p, 'a'), step(p, 'a')])).toThrow(/duplicate step id "a"/);
   });
 });
+
+describe('plan engine dry run with missing prerequisites', () => {
+  it('reports a step that cannot be observed before its dependency exists as would-change', async () => {
+    const p = probe();
+    const needsOutput: Step = {
+      id: 'needs',
+      title: 'needs the cluster',
+      dependsOn: ['a'],
+      async observe(ctx) {
+        ctx.requireOutput('a');
+        return { inSync: true };
+      },
+      async apply() {
+        return { result: 'created' };
+      },
+    };
+    const report = await runPlan(buildPlan('t', [step(p, 'a'), needsOutput]), {
+      sink: new RecordingSink(),
+      dryRun: true,
+    });
+    expect(report.ok).toBe(true);
+    expect(report.steps.map((s) => [s.id, s.result, s.summary])).toEqual([
+      ['a', 'would-change', undefined],
+      ['needs', 'would-change', 'after a'],
+    ]);
+  });
+
+  it('still fails such a step when it is not a dry run', async () => {
+    const p = probe();
+    const broken: Step = {
+      id: 'b',
+      title: 'b',
+      dependsOn: ['a'],
+      async observe(ctx) {
+        ctx.requireOutput('a');
+        return { inSync: true };
+      },
+      async apply() {
+        return { result: 'created' };
+      },
+    };
+    const report = await runPlan(buildPlan('t', [step(p, 'a'), broken]), { sink: new RecordingSink() });
+    expect(report.steps.map((s) => s.result)).toEqual(['created', 'failed']);
+  });
+});

@@ -15,6 +15,7 @@ import type { ClusterSpec } from '../spec.js';
 import { fluxCredentialsFor } from './git-credentials.js';
 import { type BootstrapInputs, prepareBootstrap } from './inputs.js';
 import { bootstrapPlan } from './plan.js';
+import { preflight } from './preflight.js';
 import { FLEET_STEP, type FleetOutput, KUBECONFIG_STEP, type KubeconfigOutput } from './steps.js';
 
 export interface BootstrapRequest {
@@ -96,6 +97,7 @@ export async function runBootstrap(req: BootstrapRequest): Promise<BootstrapResu
       message: `Flux ${inputs.flux.version} has no published checksum pinned in gitops; recording sha256 ${inputs.flux.sha256} in the fleet repo, and later downloads must match it`,
     });
   }
+  await preflight(inputs.spec, req.aws, { kubeconfigPath: req.kubeconfigPath, env: req.env });
   const credentials = await fluxCredentialsFor(inputs.spec.fleet.url, req.env);
   const built = bootstrapPlan(inputs, {
     aws: req.aws,

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import {
+  admin,
+  bootstrapArgs,
+  commitCount,
+  createFleetRepo,
+  emulator,
+  gitops,
+  mutatingCallsSince,
+  taggedFor,
+} from './helpers.js';
+import type { CallRecord } from '../support/aws-emulator/index.js';
+
+const CLUSTER = 'e2e-resume';
+
+/** The collection resourceVersion moves with every write to the apiserver. */
+async function apiserverRevision(): Promise<string> {
+  const kube = await admin();
+  try {
+    const res = await kube.http.request<{ metadata: { resourceVersion: string } }>({
+      method: 'GET',
+      path: '/api/v1/namespaces',
+    });
+    return res.body.metadata.resourceVersion;
+  } finally {
+    kube.close();
+  }
+}
+
+describe('dry run, then SIGKILL at several points and resume', () => {
+  it('a dry run changes nothing anywhere', async () => {
+    const fleet = await createFleetRepo(CLUSTER);
+    const before = Date.now();
+    const rv = await apiserverRevision();
+    const r = await gitops(['-o', 'json', ...bootstrapArgs(CLUSTER, 'ml', fleet.url, ['--dry-run'])]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { dryRun: boolean; steps: { id: string; result: string }[] };
+    expect(doc.dryRun).toBe(true);
+    expect(doc.steps.find((s) => s.id === 'aws:cluster')?.result).toBe('would-change');
+    expect(doc.steps.find((s) => s.id === 'fleet:publish')?.result).toBe('would-change');
+    expect(await mutatingCallsSince(before)).toEqual([]);
+    expect(await commitCount(fleet.dir)).toBe(0);
+    expect(await apiserverRevision()).toBe(rv);
+  });
+
+  it('converges after being killed mid-run, creating nothing twice', async () => {
+    const fleet = await createFleetRepo(`${CLUSTER}-kill`);
+    const name = `${CLUSTER}-kill`;
+    const start = Date.now();
+    // Kill points: during network/IAM, while the cluster is CREATING, during node groups/Flux.
+    for (const ms of [1500, 5000, 9000]) {
+      const killed = await gitops(bootstrapArgs(name, 'ml', fleet.url), {
+        killAfterMs: ms,
+        killSignal: 'SIGKILL',
+      });
+      expect(killed.signal === 'SIGKILL' || killed.code === 0).toBe(true);
+    }
+    const final = await gitops(['-o', 'json', ...bootstrapArgs(name, 'ml', fleet.url)]);
+    expect(final.code, final.stderr + final.stdout).toBe(0);
+    expect(JSON.parse(final.stdout).ok).toBe(true);
+    expect(await taggedFor(name)).toMatchObject({
+      vpcs: 1,
+      clusters: 1,
+      nodegroups: 3,
+      roles: 2,
+      ecr: 2,
+      natGateways: 1,
+    });
+
+    // The call log: each kind of resource was created once (retries of a lost answer excepted,
+    // which AWS's idempotency tokens turn into the same resource).
+    const calls = (await emulator<CallRecord[]>('calls')).filter((c) => c.at >= start && c.ok);
+    const created = (op: string) => calls.filter((c) => c.operation === op).length;
+    expect(created('CreateVpc')).toBe(1);
+    expect(created('CreateCluster')).toBe(1);
+    expect(created('CreateInternetGateway')).toBe(1);
+    expect(await commitCount(fleet.dir)).toBe(1);
+    expect((await gitops(['status', '--cluster', name])).code).toBe(0);
+  });
+});
