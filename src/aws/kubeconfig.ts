@@ -94,6 +94,11 @@ export async function mergeKubeconfig(
   return { path, contextName };
 }
 
+/** Refuses, before anything changes, a kubeconfig that mergeKubeconfig would refuse at the end. */
+export async function checkKubeconfigFile(path: string): Promise<void> {
+  await load(path);
+}
+
 async function load(path: string): Promise<Document> {
   let text: string;
   try {

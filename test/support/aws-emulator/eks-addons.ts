@@ -93,7 +93,8 @@ export const addonOps: Record<string, EksOp> = {
     const only = input.query.get('addonName') ?? undefined;
     const entries = CATALOG.filter((e) => only === undefined || e.name === only);
     const page = listPage(entries, input, `addon-versions:${k8s}:${only}`);
-    const clusterVersions = k8s ? [k8s] : SUPPORTED_VERSIONS;
+    // AWS lists no add-on builds for a Kubernetes version EKS does not offer.
+    const clusterVersions = k8s ? SUPPORTED_VERSIONS.filter((v) => v === k8s) : SUPPORTED_VERSIONS;
     return {
       addons: page.items.map((e) => ({
         addonName: e.name,
