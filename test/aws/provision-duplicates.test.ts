@@ -1,6 +1,6 @@
 // CreateVpc and CreateInternetGateway have no idempotency token: a create that timed out and was
-// retried leaves a second one behind. The next run finds the empty duplicate by its tags and
-// removes it, so the account converges to exactly one of each.
+// retried, or two runs racing, leave a second one behind. The next run finds the duplicate by its
+// tags and removes it (with whatever is in it), so the account converges to exactly one of each.
 import { CreateInternetGatewayCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownershipTags } from '../../src/aws/tags.js';
@@ -49,9 +49,7 @@ describe('duplicates left by retried creates', () => {
     expect(count(emu.state(), 'hung').vpcs).toBe(2);
 
     const again = expectOk(await provision(mlSpec('hung'), aws));
-    expect(again.steps.find((s) => s.id === 'aws:network')?.summary).toMatch(
-      /^delete duplicate empty VPC vpc-/,
-    );
+    expect(again.steps.find((s) => s.id === 'aws:network')?.summary).toMatch(/^delete duplicate VPC vpc-/);
     expect(count(emu.state(), 'hung')).toMatchObject({ vpcs: 1, subnets: 6, internetGateways: 1 });
     expect(expectOk(await provision(mlSpec('hung'), aws)).steps.every((s) => s.result === 'unchanged')).toBe(
       true,
@@ -74,5 +72,31 @@ describe('duplicates left by retried creates', () => {
     expect(count(emu.state(), 'igw')).toMatchObject({ vpcs: 1, internetGateways: 1 });
     const igw = emu.state().ec2.internetGateways.find((g) => g.tags.some((t) => t.Value === 'igw'))!;
     expect(igw.state).toBe('attached');
+  });
+
+  it('two runs of the same cluster at once: a re-run converges to exactly one of everything', async () => {
+    const [a, b] = [clientsFor(emu), clientsFor(emu)];
+    await Promise.all(
+      [a, b].flatMap((c) => [c.ec2.availabilityZones(), c.iam.getRole('x'), c.ecr.listRepositories()]),
+    );
+    // Without a lock both create a VPC; EKS's and EC2's idempotency tokens keep the rest single.
+    await Promise.all([provision(mlSpec('twin'), a), provision(mlSpec('twin'), b)]);
+    expectOk(await provision(mlSpec('twin'), a));
+    expect(count(emu.state(), 'twin')).toEqual({
+      cluster: 1,
+      nodegroup: 2,
+      addon: 5,
+      ecr: 2,
+      role: 2,
+      vpcs: 1,
+      subnets: 6,
+      internetGateways: 1,
+      routeTables: 4,
+      addresses: 1,
+      natGateways: 1,
+    });
+    expect(expectOk(await provision(mlSpec('twin'), b)).steps.every((s) => s.result === 'unchanged')).toBe(
+      true,
+    );
   });
 });

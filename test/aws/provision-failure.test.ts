@@ -32,14 +32,14 @@ describe('terminal states', () => {
       expect(s.result).toBe('skipped');
     expect(emu.calls({ operation: 'CreateNodegroup' })).toEqual([]);
 
-    // Detected at the first poll after the cluster turned FAILED, and no poll after that.
-    const created = emu.calls({ operation: 'CreateCluster' }).find((c) => c.ok)!.at;
-    const failedAt = created + CLUSTER_CREATE_MS;
+    // Detected by the first poll after the cluster turned FAILED, and no poll after that. (Counted
+    // in polls, not milliseconds, so that a loaded machine cannot make it flaky.)
+    const created = emu.state().eks.clusters.find((c) => c.name === 'broken')!.createdAt as number;
+    const failedAt = created * 1000 + CLUSTER_CREATE_MS;
     const finished = sink.ofType('step-finished').find((e) => e.stepId === 'aws:cluster')!.at;
     const polls = emu.calls({ operation: 'DescribeCluster' }).map((c) => c.at);
+    expect(polls.filter((t) => t >= failedAt)).toHaveLength(1);
     expect(polls.filter((t) => t > finished)).toEqual([]);
-    expect(polls.filter((t) => t >= failedAt).length).toBeLessThanOrEqual(2);
-    expect(finished - failedAt).toBeLessThan(100); // the poll interval at this scale is <= 11 ms
     // Progress was reported with state and elapsed time while it was creating.
     const progress = sink.ofType('step-progress').filter((e) => e.stepId === 'aws:cluster');
     expect(progress.length).toBeGreaterThan(3);

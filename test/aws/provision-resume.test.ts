@@ -76,7 +76,7 @@ describe('resume after a kill', () => {
       killThenResume(`kill${k}b`, (_e, n) => n === k));
   }
 
-  for (const ms of [30, 120, 400, 900]) {
+  for (const ms of [60, 400]) {
     it.concurrent(`converges after a kill ${ms} ms into the run`, async () => {
       const started = Date.now();
       await killThenResume(`kill${ms}t`, () => Date.now() - started >= ms);

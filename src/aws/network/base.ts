@@ -11,6 +11,8 @@ import { ignoreNotFound } from '../errors.js';
 import { idempotencyToken } from '../idempotency.js';
 import type { RouteTable, Subnet, Vpc } from '../ports.js';
 import { ownershipTags } from '../tags.js';
+import type { WaitContext } from '../waiter.js';
+import { deleteNetwork, networkInventory } from './delete.js';
 import {
   chooseZones,
   type NetworkOutput,
@@ -24,10 +26,10 @@ import {
 export const ANYWHERE = '0.0.0.0/0';
 
 /**
- * The VPC tagged for this cluster. EC2's CreateVpc has no idempotency token, so a create that
- * timed out and was retried (or two runs racing) can leave a second, empty VPC: the one that
- * holds our subnets is ours, empty extras are removed by the base network step. Two VPCs that
- * both hold subnets cannot be told apart and are an error.
+ * The VPC tagged for this cluster, and any duplicates. EC2's CreateVpc has no idempotency token,
+ * so a create that timed out and was retried, or two runs racing, can leave a second VPC. The
+ * one the cluster uses wins; without a cluster, the one with the most subnets (then the lowest
+ * id), so every run picks the same. The base network step removes the others.
  */
 export async function findVpcs(aws: AwsClients, cluster: string): Promise<{ vpc?: Vpc; extras: Vpc[] }> {
   const vpcs = (await aws.ec2.describeVpcs({ tags: ownershipTags(cluster) })).filter(
@@ -35,18 +37,17 @@ export async function findVpcs(aws: AwsClients, cluster: string): Promise<{ vpc?
   );
   if (vpcs.length <= 1) return vpcs[0] ? { vpc: vpcs[0], extras: [] } : { extras: [] };
   const subnets = await aws.ec2.describeSubnets({ tags: ownershipTags(cluster) });
-  const used = vpcs.filter((v) => subnets.some((s) => s.vpcId === v.id));
-  if (used.length > 1) {
-    throw userError(
-      'GITOPS_CONFLICT',
-      `found ${used.length} VPCs with subnets tagged for cluster ${cluster} (${used.map((v) => v.id).join(', ')})`,
-      {
-        hint: 'two runs raced; run `gitops destroy` for this cluster, or delete the extra VPC, then run again',
-      },
-    );
-  }
-  const vpc = used[0] ?? [...vpcs].sort((a, b) => a.id.localeCompare(b.id))[0]!;
-  return { vpc, extras: vpcs.filter((v) => v !== vpc) };
+  const inUse = new Set((await aws.eks.describeCluster(cluster))?.subnetIds ?? []);
+  const score = (v: Vpc) => {
+    const own = subnets.filter((s) => s.vpcId === v.id);
+    return [own.some((s) => inUse.has(s.id)) ? 1 : 0, own.length];
+  };
+  const [vpc] = [...vpcs].sort((a, b) => {
+    const [ua, na] = score(a);
+    const [ub, nb] = score(b);
+    return ub! - ua! || nb! - na! || a.id.localeCompare(b.id);
+  });
+  return { vpc: vpc!, extras: vpcs.filter((v) => v !== vpc) };
 }
 
 export async function findVpc(aws: AwsClients, cluster: string): Promise<Vpc | undefined> {
@@ -68,13 +69,14 @@ export async function convergeBaseNetwork(
   aws: AwsClients,
   spec: ClusterSpec,
   changes: Changes,
+  ctx: WaitContext,
 ): Promise<NetworkOutput | undefined> {
   const cidr = spec.network.vpcCidr;
   const found = await findVpcs(aws, spec.name);
   let vpc = found.vpc;
   for (const extra of found.extras) {
-    await changes.make(`delete duplicate empty VPC ${extra.id}`, () =>
-      ignoreNotFound(aws.ec2.deleteVpc(extra.id)),
+    await changes.make(`delete duplicate VPC ${extra.id}`, async () =>
+      deleteNetwork(ctx, aws, await networkInventory(aws, spec.name, extra.id)),
     );
   }
   if (vpc && vpc.cidr !== cidr) {

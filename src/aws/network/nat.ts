@@ -7,6 +7,7 @@ import { userError } from '../../core/errors.js';
 import type { ClusterSpec } from '../../core/spec.js';
 import type { Changes } from '../changes.js';
 import type { AwsClients } from '../clients.js';
+import { ignoreNotFound } from '../errors.js';
 import { idempotencyToken } from '../idempotency.js';
 import type { NatGateway, Subnet } from '../ports.js';
 import { ownershipTags } from '../tags.js';
@@ -77,6 +78,20 @@ export async function convergeNat(
         ctx,
         pending.map((n) => n.id),
       ),
+    );
+  }
+
+  // Elastic IPs of ours that no NAT gateway holds (left by a failed gateway, a retried
+  // AllocateAddress or a racing run) cost money and serve nothing: release them.
+  const held = new Set(
+    (await aws.ec2.describeNatGateways({ tags: owner }))
+      .filter((n) => LIVE.has(n.state))
+      .flatMap((n) => n.allocationIds),
+  );
+  for (const eip of await aws.ec2.describeAddresses({ tags: owner })) {
+    if (held.has(eip.allocationId) || eip.associationId !== undefined) continue;
+    await changes.make(`release unused Elastic IP ${eip.allocationId}`, () =>
+      ignoreNotFound(aws.ec2.releaseAddress(eip.allocationId)),
     );
   }
 

@@ -20,7 +20,7 @@ export function networkStep(spec: ClusterSpec, aws: AwsClients): Step<NetworkOut
     title: 'VPC, subnets and internet gateway',
     async observe(ctx) {
       const changes = new Changes(false, ctx.signal);
-      const output = await convergeBaseNetwork(aws, spec, changes);
+      const output = await convergeBaseNetwork(aws, spec, changes, ctx);
       return {
         inSync: changes.none,
         summary: changes.summary(
@@ -31,7 +31,7 @@ export function networkStep(spec: ClusterSpec, aws: AwsClients): Step<NetworkOut
     },
     async apply(ctx) {
       const changes = new Changes(true, ctx.signal);
-      const output = await convergeBaseNetwork(aws, spec, changes);
+      const output = await convergeBaseNetwork(aws, spec, changes, ctx);
       const created = changes.actions.some((a) => a.startsWith('create VPC'));
       return {
         result: created ? 'created' : 'updated',
