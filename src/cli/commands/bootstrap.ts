@@ -54,6 +54,7 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
       ? { fluxReleaseBaseUrl: ctx.env['GITOPS_FLUX_RELEASE_BASE_URL'] }
       : {}),
     pollMs: Math.max(100, Math.round(2000 * scale)),
+    ...concurrencyFrom(ctx.env),
     ...(dryRun || ctx.globals.yes ? {} : { confirm: (preview) => confirm(ctx, preview) }),
   });
   ctx.out.result(result.document, (s) => renderBootstrap(result.document, s));
@@ -89,4 +90,15 @@ async function specRequest(ctx: CommandContext, o: BootstrapOptions): Promise<Sp
     };
   }
   return request;
+}
+
+/** GITOPS_CONCURRENCY caps how many steps run at once (default 16; 1 runs the plan strictly in order). */
+function concurrencyFrom(env: NodeJS.ProcessEnv): { concurrency?: number } {
+  const raw = env['GITOPS_CONCURRENCY'];
+  if (raw === undefined || raw === '') return {};
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw userError('GITOPS_BAD_INPUT', `GITOPS_CONCURRENCY "${raw}": expected a whole number from 1 to 64`);
+  }
+  return { concurrency: n };
 }
