@@ -16,10 +16,10 @@ import('../dist/cli/main.js')
     process.exitCode = code;
   })
   .catch((err) => {
-    if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/cli/main.js')) {
+    if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/cli/main.js')) {
       process.stderr.write('gitops: not built yet; run `npm run build` first\n');
     } else {
-      process.stderr.write(`gitops: ${err && err.stack ? err.stack : err}\n`);
+      process.stderr.write(`gitops: ${err?.stack ?? err}\n`);
     }
     process.exitCode = 1;
   });

@@ -81,9 +81,9 @@ async function down(): Promise<number> {
 }
 
 const command = process.argv[2];
-process.exitCode =
-  command === 'up'
-    ? await up()
-    : command === 'down'
-      ? await down()
-      : (process.stderr.write('usage: main.ts up|down\n'), 2);
+if (command === 'up') process.exitCode = await up();
+else if (command === 'down') process.exitCode = await down();
+else {
+  process.stderr.write('usage: main.ts up|down\n');
+  process.exitCode = 2;
+}
