@@ -21,17 +21,40 @@ interface Timed {
   syncMs: number;
 }
 
-async function bootstrapOnce(sandbox: Sandbox, cluster: string, extraEnv: Record<string, string>): Promise<Timed> {
+async function bootstrapOnce(
+  sandbox: Sandbox,
+  cluster: string,
+  extraEnv: Record<string, string>,
+): Promise<Timed> {
   const fleet = await sandbox.git.createRepo(`${cluster}.git`);
-  const args = ['-o', 'json', '--quiet', 'bootstrap', '--profile', 'ml', '--cluster', cluster, '--region', sandbox.env.AWS_REGION ?? 'us-west-2', '--git-url', fleet, '--yes'];
+  const args = [
+    '-o',
+    'json',
+    '--quiet',
+    'bootstrap',
+    '--profile',
+    'ml',
+    '--cluster',
+    cluster,
+    '--region',
+    sandbox.env.AWS_REGION ?? 'us-west-2',
+    '--git-url',
+    fleet,
+    '--yes',
+  ];
   const t0 = Date.now();
   const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [gitopsBin, ...args], { env: { ...process.env, ...sandbox.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [gitopsBin, ...args], {
+      env: { ...process.env, ...sandbox.env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let text = '';
     child.stdout.on('data', (c: Buffer) => {
       text += c.toString();
     });
-    child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`bootstrap exited ${code}: ${text.slice(0, 400)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(text) : reject(new Error(`bootstrap exited ${code}: ${text.slice(0, 400)}`)),
+    );
   });
   const wallMs = Date.now() - t0;
   const doc = JSON.parse(out) as { steps: { id: string; durationMs: number }[] };
@@ -89,7 +112,9 @@ export const benchmarks: Benchmark[] = [
         value: sequential.wallMs,
         baseline: criticalPathMs(parallel.syncMs),
         unit: 'ms',
-        notes: [`parallel run: ${parallel.wallMs} ms; sequential is ${(sequential.wallMs / parallel.wallMs).toFixed(2)}x slower`],
+        notes: [
+          `parallel run: ${parallel.wallMs} ms; sequential is ${(sequential.wallMs / parallel.wallMs).toFixed(2)}x slower`,
+        ],
       };
     },
   },
