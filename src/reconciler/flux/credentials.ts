@@ -6,6 +6,7 @@
  * write, so re-applying stringData would never read as unchanged.
  */
 import { userError } from '../../core/errors.js';
+import { withoutCredentials } from '../../git/url.js';
 import type { KubeObject } from '../../kube/object.js';
 
 export type GitCredentials =
@@ -67,9 +68,14 @@ export function decodeSecretData(secret: KubeObject | undefined): SecretData | u
   return out;
 }
 
-/** Protocol-relative forms Flux does not accept, made explicit: git@host:org/repo -> ssh://git@host/org/repo. */
+/**
+ * The URL Flux is given (it lands in the GitRepository and in the fleet repo's gotk-sync.yaml):
+ * never with a user's password or token in it (https://bot:token@host/...), and in the explicit
+ * form Flux accepts: git@host:org/repo -> ssh://git@host/org/repo.
+ */
 export function fluxGitUrl(url: string): string {
-  const scp = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(?!\/\/)(.+)$/.exec(url);
+  const clean = withoutCredentials(url);
+  const scp = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(?!\/\/)(.+)$/.exec(clean);
   if (scp) return `ssh://${scp[1]}@${scp[2]}/${scp[3]}`;
-  return url;
+  return clean;
 }
