@@ -7,11 +7,15 @@ export function awsClientsFor(region: string, env: NodeJS.ProcessEnv): AwsClient
   if (endpoint !== undefined && endpoint !== '' && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
     throw userError('GITOPS_BAD_INPUT', `AWS_ENDPOINT_URL "${endpoint}": expected an http(s) URL`);
   }
+  const scale = timeScale(env);
   return createAwsClients({
     region,
     ...(endpoint ? { endpoint } : {}),
     ...(env['AWS_PROFILE'] ? { profile: env['AWS_PROFILE'] } : {}),
-    timeScale: timeScale(env),
+    timeScale: scale,
+    // A hung call fails at this timeout and is retried (30 s against AWS). On the sandbox's scaled
+    // clock it shrinks like every other wait, down to a floor a loaded machine's answers stay under.
+    requestTimeoutMs: Math.max(5_000, Math.round(30_000 * scale)),
   });
 }
 
