@@ -116,7 +116,9 @@ generate_openapi() {
     sed -e 's|^\./staging/src|vendor|' -e 's|^\./||' |
     xargs grep -l '^// *+k8s:' | xargs grep -l '+k8s:openapi-gen=' |
     grep -v -e '^vendor/k8s.io/code-generator/' -e '^vendor/k8s.io/sample-apiserver/' |
-    xargs -n1 dirname | LC_ALL=C sort -u | sed 's|^|k8s.io/kubernetes/|' | paste -sd, -)
+    xargs -n1 dirname | LC_ALL=C sort -u | sed 's|^|k8s.io/kubernetes/|' | paste -sd, - || true)
+  # (|| true: grep through xargs reports "no match" for batches without tagged files)
+  [ -n "$pkgs" ] || fail "found no packages tagged for openapi-gen"
   "$work/openapi-gen" --logtostderr -i "$pkgs" -p k8s.io/kubernetes/pkg/generated/openapi \
     -O zz_generated.openapi -h vendor/k8s.io/code-generator/hack/boilerplate.go.txt \
     -r "$work/openapi-violations.report"
@@ -150,7 +152,7 @@ do_build() {
   extract_etcd "$work"
 
   local src
-  src=$(find "$work/src" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' 2>/dev/null | head -1)
+  src=$(find "$work/src" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' 2>/dev/null | head -1 || true)
   if [ -z "$src" ]; then
     say "fetching the kubernetes source package"
     rm -rf "$work/src" && mkdir -p "$work/src"
