@@ -86,21 +86,26 @@ export async function waitFor<T>(
     const reason = spec.failure?.(value);
     if (reason !== undefined) {
       throw systemError('GITOPS_AWS', `${spec.what} is ${lastState}: ${reason}`, {
-        hint: 'fix the cause AWS reports, then run the same command again (the failed resource is replaced or kept as it is)',
+        hint: 'fix the cause AWS reports, then run the same command again',
       });
     }
     ctx.progress(`${spec.what}: ${lastState} (${formatElapsed(elapsed)})`, elapsed);
     const now = Date.now();
-    if (now >= ctx.deadline) {
-      throw systemError(
+    const stillWaiting = () =>
+      systemError(
         'GITOPS_TIMEOUT',
-        `${spec.what} is still ${lastState} after ${formatElapsed(elapsed)}`,
+        `${spec.what} is still ${lastState} after ${formatElapsed(Date.now() - started)}`,
         {
           hint: 'raise --timeout and run the same command again: it resumes the wait',
         },
       );
+    if (now >= ctx.deadline) throw stillWaiting();
+    try {
+      await sleep(Math.min(pollDelay(elapsed, timing, scale), ctx.deadline - now), ctx.signal);
+    } catch (reason) {
+      // The run's deadline fired while we slept: say what we were waiting for, and in which state.
+      throw isGitopsError(reason) && reason.code === 'GITOPS_TIMEOUT' ? stillWaiting() : reason;
     }
-    await sleep(Math.min(pollDelay(elapsed, timing, scale), ctx.deadline - now), ctx.signal);
   }
 }
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { waitForCluster } from '../../src/aws/cluster.js';
 import { DEFAULT_POLL, pollDelay, type WaitContext } from '../../src/aws/waiter.js';
-import { isGitopsError } from '../../src/core/errors.js';
+import { isGitopsError, systemError } from '../../src/core/errors.js';
 import type { StepContext } from '../../src/core/plan.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import {
@@ -104,6 +104,19 @@ describe('waiter', () => {
     expect(isGitopsError(err) && err.code).toBe('GITOPS_TIMEOUT');
     expect((err as Error).message).toMatch(new RegExp(`^cluster ${name} is still CREATING after \\d+ms$`));
     expect(Date.now() - started).toBeLessThan(100 + 2000);
+  });
+
+  it("when the run's deadline fires mid-wait, says what it was waiting for and in which state", async () => {
+    const { name } = await createCluster();
+    const controller = new AbortController();
+    const waiting = waitForCluster(context({ signal: controller.signal }), aws, name).catch(
+      (e: unknown) => e,
+    );
+    await new Promise((r) => setTimeout(r, 60));
+    controller.abort(systemError('GITOPS_TIMEOUT', 'the deadline passed'));
+    const err = await waiting;
+    expect(isGitopsError(err) && err.code).toBe('GITOPS_TIMEOUT');
+    expect((err as Error).message).toMatch(new RegExp(`^cluster ${name} is still CREATING after \\d+ms$`));
   });
 
   it('stops at once when aborted', async () => {
