@@ -34,6 +34,11 @@ export function nodegroupStep(spec: ClusterSpec, aws: AwsClients, ng: NodeGroupS
     async observe() {
       const current = await aws.eks.describeNodegroup(spec.name, ng.name);
       if (!current) return { inSync: false, summary: `create ${what} (${ng.instanceTypes.join(', ')})` };
+      if (replaceable(spec, current))
+        return {
+          inSync: false,
+          summary: `replace ${what}, which is ${current.status}: ${describeIssues(current.health)}`,
+        };
       checkUsable(spec, ng, current);
       if (WAITING.has(current.status))
         return { inSync: false, summary: `wait for ${what} (${current.status})` };
@@ -44,7 +49,15 @@ export function nodegroupStep(spec: ClusterSpec, aws: AwsClients, ng: NodeGroupS
     async apply(ctx) {
       let current = await aws.eks.describeNodegroup(spec.name, ng.name);
       let result: 'created' | 'updated' = 'updated';
-      if (!current) {
+      if (current && replaceable(spec, current)) {
+        ctx.warn(
+          'GITOPS_NODEGROUP_REPLACED',
+          `${what} is ${current.status} (${describeIssues(current.health)}); deleting it and creating it again`,
+        );
+        await replaceFailed(ctx, aws, spec.name, current);
+        current = await create(ctx, spec, aws, ng, current.arn);
+        result = 'created';
+      } else if (!current) {
         current = await create(ctx, spec, aws, ng);
         result = 'created';
       } else {
@@ -62,7 +75,40 @@ export function nodegroupStep(spec: ClusterSpec, aws: AwsClients, ng: NodeGroupS
   };
 }
 
-async function create(ctx: StepContext, spec: ClusterSpec, aws: AwsClients, ng: NodeGroupSpec) {
+/**
+ * A node group of ours whose creation failed (CREATE_FAILED), or that is going away (a run killed
+ * while replacing one): a re-run replaces it, so that running the same command again converges.
+ * EKS cannot repair a failed group in place. DELETE_FAILED still needs a person.
+ */
+function replaceable(spec: ClusterSpec, current: EksNodegroup): boolean {
+  return (
+    (current.status === 'CREATE_FAILED' || current.status === 'DELETING') && isOwned(current.tags, spec.name)
+  );
+}
+
+async function replaceFailed(ctx: StepContext, aws: AwsClients, cluster: string, failed: EksNodegroup) {
+  if (failed.status !== 'DELETING') await ignoreNotFound(aws.eks.deleteNodegroup(cluster, failed.name));
+  await waitFor(
+    ctx,
+    {
+      what: `node group ${failed.name} (deleting the failed one)`,
+      poll: () => aws.eks.describeNodegroup(cluster, failed.name),
+      state: (n) => n?.status ?? 'deleted',
+      done: (n) => n === undefined,
+      failure: (n) => (n?.status === 'DELETE_FAILED' ? describeIssues(n.health) : undefined),
+    },
+    { scale: aws.timeScale },
+  );
+}
+
+/** `replaces`: the ARN of the failed group this one replaces, so its token differs from that group's. */
+async function create(
+  ctx: StepContext,
+  spec: ClusterSpec,
+  aws: AwsClients,
+  ng: NodeGroupSpec,
+  replaces?: string,
+) {
   const cluster = ctx.requireOutput<ClusterOutput>(CLUSTER_STEP);
   const role = ctx.requireOutput<RoleOutput>('aws:iam:node-role');
   const network = ctx.requireOutput<NetworkOutput>('aws:network');
@@ -80,7 +126,13 @@ async function create(ctx: StepContext, spec: ClusterSpec, aws: AwsClients, ng: 
       labels: ng.labels,
       taints: ng.taints,
       tags: resourceTags(spec.name, spec.tags),
-      clientRequestToken: idempotencyToken('nodegroup', cluster.arn, cluster.createdAt, ng.name),
+      clientRequestToken: idempotencyToken(
+        'nodegroup',
+        cluster.arn,
+        cluster.createdAt,
+        ng.name,
+        ...(replaces ? [replaces] : []),
+      ),
     });
   } catch (e) {
     if (!hasAwsCode(e, 'ResourceInUseException')) throw e;
