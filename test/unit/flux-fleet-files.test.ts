@@ -67,6 +67,7 @@ describe('Flux files for the fleet repo', () => {
         path: './clusters/research',
         prune: true,
         sourceRef: { kind: 'GitRepository', name: 'flux-system' },
+        suspend: false,
       },
     });
     const [publicRepo] = fluxSyncObjects({ ...sync, url: 'https://github.com/acme/fleet', secretName: null });

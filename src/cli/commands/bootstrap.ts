@@ -1,7 +1,7 @@
 /** `gitops bootstrap`: flags -> cluster spec -> the bootstrap use case -> reporter -> exit code. */
 import { runBootstrap } from '../../core/bootstrap/run.js';
 import { requestedSpec, type SpecRequest } from '../../core/bootstrap/inputs.js';
-import { loadConfigFile, type SpecFlags } from '../../core/config.js';
+import { checkSpecFlags, loadConfigFile, type SpecFlags } from '../../core/config.js';
 import { EXIT, userError } from '../../core/errors.js';
 import type { CommandContext, CommandHandler } from '../context.js';
 import { confirm } from '../confirm.js';
@@ -29,16 +29,16 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
   const timeoutMs = timeoutFlag(o.timeout);
   const request = await specRequest(ctx, o);
   const dryRun = o.dryRun === true;
+  // Bad flags and files are reported before anything else (and before the --yes check); only
+  // --from-git needs the network to read its spec, so it is read after the go-ahead.
+  checkSpecFlags(request.flags);
+  const local = request.fromGit === undefined ? await requestedSpec(request, ctx.signal) : undefined;
   if (!dryRun && !ctx.globals.yes && !ctx.out.isInteractive) {
-    throw userError(
-      'GITOPS_BAD_INPUT',
-      'bootstrap changes AWS and the fleet repo; a non-interactive run needs --yes',
-      {
-        hint: 'add --yes (or --dry-run to see the plan)',
-      },
-    );
+    throw userError('GITOPS_BAD_INPUT', 'bootstrap changes AWS and the fleet repo; a non-interactive run needs --yes', {
+      hint: 'add --yes (or --dry-run to see the plan)',
+    });
   }
-  const requested = await requestedSpec(request, ctx.signal);
+  const requested = local ?? (await requestedSpec(request, ctx.signal));
   const aws = awsClientsFor(requested.region, ctx.env);
   const scale = timeScale(ctx.env);
   const result = await runBootstrap({
