@@ -7,6 +7,7 @@
  */
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { isAbortError, systemError, type GitopsError } from '../core/errors.js';
+import { registerSecret } from '../core/redact.js';
 import { ALLOWED_PROTOCOLS, redactUrl } from './url.js';
 
 export interface GitAuth {
@@ -39,6 +40,8 @@ export function remoteFor(url: string, auth?: GitAuth): { url: string; auth: Git
       return s;
     }
   };
+  // Redacted from anything the CLI writes from now on, like the tokens read from the environment.
+  registerSecret(decode(m[3]!));
   return { url: `${m[1]}${m[4]}`, auth: auth ?? { username: decode(m[2]!), token: decode(m[3]!) } };
 }
 

@@ -7,6 +7,7 @@ import type { ClusterOutput } from '../../aws/cluster.js';
 import type { EcrOutput } from '../../aws/ecr.js';
 import type { CredentialsOutput } from '../../reconciler/flux/credentials-step.js';
 import { clusterLease } from '../../git/lease.js';
+import { withoutCredentials } from '../../git/url.js';
 import { FLUX_STEPS } from '../../reconciler/flux/install.js';
 import type { GitopsError } from '../errors.js';
 import { emit, type EventSink } from '../events.js';
@@ -81,7 +82,7 @@ export async function runBootstrap(req: BootstrapRequest): Promise<BootstrapResu
   const started = Date.now();
   emit(req.sink, {
     type: 'info',
-    message: `resolving profile ${req.requested.profile.source}, AWS identity and Flux ${req.requested.reconciler.version} manifests`,
+    message: `resolving profile ${withoutCredentials(req.requested.profile.source)}, AWS identity and Flux ${req.requested.reconciler.version} manifests`,
   });
   const inputs = await prepareBootstrap(req.requested, {
     aws: req.aws,
