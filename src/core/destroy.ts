@@ -17,7 +17,7 @@ import { FLUX_NAMESPACE, GIT_REPOSITORY_API, KUSTOMIZATION_API } from '../reconc
 import { kubeClientForCluster } from './cluster-access.js';
 import type { EventSink } from './events.js';
 import { buildPlan, type Plan, type Step, type StepContext } from './plan.js';
-import { type PlanReport, runPlan } from './runner.js';
+import { type PlanReport, runPlan, type StepDocument, stepDocuments } from './runner.js';
 import { sleep } from './wait.js';
 
 export interface FleetLocation {
@@ -45,14 +45,7 @@ export interface DestroyDocument {
   dryRun: boolean;
   cluster: { name: string; region: string };
   fleet?: FleetLocation & { removed: boolean; revision?: string };
-  steps: {
-    id: string;
-    title: string;
-    result: string;
-    durationMs: number;
-    summary?: string;
-    error?: { code: string; message: string; hint?: string };
-  }[];
+  steps: StepDocument[];
   warnings: string[];
   error?: { code: string; message: string; hint?: string };
 }
@@ -118,14 +111,7 @@ export async function runDestroy(
             },
           }
         : {}),
-      steps: report.steps.map((s) => ({
-        id: s.id,
-        title: s.title,
-        result: s.result,
-        durationMs: s.durationMs,
-        ...(s.summary ? { summary: s.summary } : {}),
-        ...(s.error ? { error: s.error.toJSON() } : {}),
-      })),
+      steps: stepDocuments(report),
       warnings,
       ...(report.error ? { error: report.error.toJSON() } : {}),
     };

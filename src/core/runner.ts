@@ -262,3 +262,24 @@ function abortReason(signal: AbortSignal, timedOut: boolean): GitopsError {
   if (isGitopsError(reason)) return reason;
   return systemError('GITOPS_ABORTED', 'interrupted', { hint: 'run the same command again to resume' });
 }
+
+/** A step's report as it appears in JSON output (errors as their code, message and hint). */
+export interface StepDocument {
+  id: string;
+  title: string;
+  result: string;
+  durationMs: number;
+  summary?: string;
+  error?: { code: string; message: string; hint?: string };
+}
+
+export function stepDocuments(report: PlanReport): StepDocument[] {
+  return report.steps.map((s) => ({
+    id: s.id,
+    title: s.title,
+    result: s.result,
+    durationMs: s.durationMs,
+    ...(s.summary ? { summary: s.summary } : {}),
+    ...(s.error ? { error: s.error.toJSON() } : {}),
+  }));
+}

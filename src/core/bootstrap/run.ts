@@ -11,7 +11,7 @@ import { withoutCredentials } from '../../git/url.js';
 import { FLUX_STEPS } from '../../reconciler/flux/install.js';
 import type { GitopsError } from '../errors.js';
 import { emit, type EventSink } from '../events.js';
-import { type PlanReport, runPlan } from '../runner.js';
+import { type PlanReport, runPlan, type StepDocument, stepDocuments } from '../runner.js';
 import type { ClusterSpec } from '../spec.js';
 import { fluxCredentialsFor } from './git-credentials.js';
 import { type BootstrapInputs, prepareBootstrap } from './inputs.js';
@@ -65,14 +65,7 @@ export interface BootstrapDocument {
   kubeconfig?: { path: string; context: string };
   ecrRepositories: { name: string; uri: string }[];
   deployKey?: { publicKey: string; note: string };
-  steps: {
-    id: string;
-    title: string;
-    result: string;
-    durationMs: number;
-    summary?: string;
-    error?: { code: string; message: string; hint?: string };
-  }[];
+  steps: StepDocument[];
   durationMs: number;
   nextSteps: string[];
   error?: { code: string; message: string; hint?: string };
@@ -199,14 +192,7 @@ function finish(inputs: BootstrapInputs, report: PlanReport, started: number, pa
           },
         }
       : {}),
-    steps: report.steps.map((s) => ({
-      id: s.id,
-      title: s.title,
-      result: s.result,
-      durationMs: s.durationMs,
-      ...(s.summary ? { summary: s.summary } : {}),
-      ...(s.error ? { error: s.error.toJSON() } : {}),
-    })),
+    steps: stepDocuments(report),
     durationMs: Date.now() - started,
     nextSteps:
       report.ok && !report.dryRun
