@@ -34,9 +34,13 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
   checkSpecFlags(request.flags);
   const local = request.fromGit === undefined ? await requestedSpec(request, ctx.signal) : undefined;
   if (!dryRun && !ctx.globals.yes && !ctx.out.isInteractive) {
-    throw userError('GITOPS_BAD_INPUT', 'bootstrap changes AWS and the fleet repo; a non-interactive run needs --yes', {
-      hint: 'add --yes (or --dry-run to see the plan)',
-    });
+    throw userError(
+      'GITOPS_BAD_INPUT',
+      'bootstrap changes AWS and the fleet repo; a non-interactive run needs --yes',
+      {
+        hint: 'add --yes (or --dry-run to see the plan)',
+      },
+    );
   }
   const requested = local ?? (await requestedSpec(request, ctx.signal));
   const aws = awsClientsFor(requested.region, ctx.env);
