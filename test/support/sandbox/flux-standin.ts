@@ -68,6 +68,30 @@ export class FluxStandIn {
       await client.discovery.find(GIT_REPOSITORY.apiVersion, GIT_REPOSITORY.kind, true);
     }
     await this.markDeploymentsAvailable();
+    await this.finalizeDeletedNamespaces();
+  }
+
+  /**
+   * The namespace controller's part (no kube-controller-manager runs here). A Namespace pruned
+   * when the sync Kustomization moved to another cluster's folder would otherwise stay
+   * Terminating for ever, and the next bootstrap whose profile uses it could apply nothing into
+   * it (its flux:ready then waits to the timeout). Its contents were pruned with it; what is left
+   * is the `kubernetes` finalizer.
+   */
+  private async finalizeDeletedNamespaces(): Promise<void> {
+    const { client } = this.options;
+    for (const ns of await client.list('v1', 'Namespace')) {
+      if (ns.metadata.deletionTimestamp === undefined) continue;
+      await client.http
+        .request({
+          method: 'PUT',
+          path: `/api/v1/namespaces/${encodeURIComponent(ns.metadata.name ?? '')}/finalize`,
+          body: { ...ns, spec: { finalizers: [] } },
+        })
+        .catch((e: unknown) =>
+          this.log(`cannot finalize namespace ${ns.metadata.name}: ${(e as Error).message}`),
+        );
+    }
   }
 
   private async reconcileSource(repo: KubeObject): Promise<void> {
