@@ -9,6 +9,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { systemError } from '../core/errors.js';
 import { abortError, sleep } from '../core/wait.js';
 import { isRecord } from './object.js';
 
@@ -129,7 +130,18 @@ export class KubeHttp {
         } else {
           const code = (e as { code?: unknown }).code;
           const network = typeof code === 'string' && RETRYABLE_NETWORK.has(code);
-          if (!network || attempt >= 4) throw e;
+          if (!network) throw e;
+          // About 7 s of retries rides out a short API restart; past that, say which API is away.
+          if (attempt >= 8) {
+            throw systemError(
+              'GITOPS_KUBE',
+              `the Kubernetes API at ${this.server} did not answer (${code})`,
+              {
+                hint: 'the cluster API may be restarting or unreachable from here; run the same command again',
+                cause: e,
+              },
+            );
+          }
         }
         await sleep(Math.min(2000, 100 * 2 ** (attempt - 1)), options.signal);
       }
