@@ -59,7 +59,7 @@ export interface Run {
 
 export interface RunOptions {
   env?: Record<string, string>;
-  /** Called with all of stderr so far after each chunk; may signal the child. */
+  /** Called with all output so far (progress goes to stdout in text mode); may signal the child. */
   watch?: (stderr: string, child: ChildProcess) => void;
   /** Safety net: SIGKILL after this long. */
   limitMs?: number;
@@ -74,10 +74,11 @@ export function gitops(sb: SandboxHandle, args: string[], opts: RunOptions = {})
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString();
+      opts.watch?.(stdout + stderr, child);
     });
     child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString();
-      opts.watch?.(stderr, child);
+      opts.watch?.(stdout + stderr, child);
     });
     const limit = setTimeout(() => child.kill('SIGKILL'), opts.limitMs ?? 240_000);
     child.on('close', (code, signal) => {
@@ -254,6 +255,19 @@ export const TINY_COMPLETE = {
 /** One line of `error: ...`, an optional `hint: ...`, and no stack trace. */
 export function errorLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => /^(error|hint):/.test(l));
+}
+
+/**
+ * The one line that says why a run failed: `error: ...` on stderr when it stopped before its plan
+ * ran (or in JSON mode), or the result's `... did not finish: ...` on stdout when a step failed.
+ */
+export function failureLines(run: { stdout: string; stderr: string }): string[] {
+  const errors = errorLines(run.stderr).filter((l) => l.startsWith('error: '));
+  const unfinished = run.stdout.split('\n').filter((l) => / did not finish: /.test(l));
+  return [
+    ...errors.map((l) => l.slice('error: '.length)),
+    ...unfinished.map((l) => l.replace(/^.* did not finish: /, '')),
+  ];
 }
 
 export function hasStackTrace(text: string): boolean {
