@@ -462,7 +462,7 @@ describe('bad-input corpus', () => {
         results.push({ row, run });
         if (process.env['GITOPS_TEST_TRACE'])
           process.stderr.write(
-            `row ${row.input}: exit ${run.code} in ${run.ms} ms: ${errorLines(run.stderr)[0] ?? run.stderr.slice(-300)}\n`,
+            `row ${row.input}: exit ${run.code} in ${run.ms} ms: ${row.json ? `error: ${jsonError(run.stdout)}` : (errorLines(run.stderr)[0] ?? run.stderr.slice(-300))}\n`,
           );
       }
     };
@@ -543,6 +543,14 @@ async function seededFleet(name: string, files: Record<string, string>) {
   await git.raw(['push', '-q', repo.dir, 'HEAD:refs/heads/main']);
   rmSync(work, { recursive: true, force: true });
   return repo;
+}
+
+function jsonError(stdout: string): string {
+  try {
+    return (JSON.parse(stdout) as { error?: { message?: string } }).error?.message ?? stdout.slice(0, 300);
+  } catch {
+    return stdout.slice(0, 300);
+  }
 }
 
 function count(values: string[]): Record<string, number> {
