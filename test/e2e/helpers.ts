@@ -1,5 +1,6 @@
 /** What e2e tests share: running the built CLI against the sandbox, and reading the emulator. */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { inject } from 'vitest';
@@ -93,6 +94,39 @@ export async function taggedFor(cluster: string): Promise<Record<string, number>
 export async function mutatingCallsSince(at: number): Promise<string[]> {
   const calls = await emulator<CallRecord[]>('calls');
   return calls.filter((c) => c.at >= at && !/^(Describe|List|Get)/.test(c.operation)).map((c) => c.operation);
+}
+
+export interface AuditedWrite {
+  user: string;
+  verb: string;
+  uri: string;
+  code: number;
+}
+
+/**
+ * Writes to the apiserver since a time made by anyone but the sandbox itself: not the stand-in
+ * (gitops-admin, the test env's static token) and not the apiserver (system:*). In the sandbox
+ * that leaves the CLI, which reaches the cluster with EKS tokens.
+ */
+export function cliWritesSince(at: number): AuditedWrite[] {
+  const writes: AuditedWrite[] = [];
+  for (const line of readFileSync(sandbox().auditLog, 'utf8').split('\n')) {
+    if (line === '') continue;
+    const event = JSON.parse(line) as {
+      stage: string;
+      verb: string;
+      requestURI: string;
+      user: { username: string };
+      requestReceivedTimestamp: string;
+      responseStatus?: { code: number };
+    };
+    if (event.stage !== 'ResponseComplete') continue;
+    if (Date.parse(event.requestReceivedTimestamp) < at) continue;
+    const user = event.user.username;
+    if (user === 'gitops-admin' || user.startsWith('system:')) continue;
+    writes.push({ user, verb: event.verb, uri: event.requestURI, code: event.responseStatus?.code ?? 0 });
+  }
+  return writes;
 }
 
 export function admin(): Promise<KubeClient> {

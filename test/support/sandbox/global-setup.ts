@@ -16,6 +16,7 @@ export interface SandboxInfo {
   gitUrl: string;
   gitRoot: string;
   dir: string;
+  auditLog: string;
 }
 
 declare module 'vitest' {
@@ -35,6 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     gitUrl: sandbox.git.url,
     gitRoot: sandbox.git.root,
     dir,
+    auditLog: sandbox.auditLog,
   });
   process.stderr.write(`sandbox: ready in ${Date.now() - started} ms (${dir})\n`);
   return async () => {

@@ -32,6 +32,8 @@ export interface Sandbox {
   env: Record<string, string>;
   emulator: RunningEmulator;
   kube: KubeTestenv;
+  /** The apiserver's audit log: one JSON line per write (who, verb, object), reads not logged. */
+  auditLog: string;
   /** An admin client for the apiserver (the test env's static token, not an EKS token). */
   admin: KubeClient;
   standIn: FluxStandIn;
@@ -40,6 +42,19 @@ export interface Sandbox {
   git: GitHttpServer;
   stop(): Promise<void>;
 }
+
+/**
+ * Every write to the apiserver is logged with who made it, so tests can tell the CLI's writes
+ * (EKS-token users) from the stand-in's (gitops-admin) and the apiserver's own (system:*).
+ */
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    verbs: [create, update, patch, delete, deletecollection]
+  - level: None
+`;
 
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const log = options.log ?? (() => {});
@@ -56,9 +71,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
     const webhook = join(dir, 'token-webhook.kubeconfig');
     emulator.writeTokenWebhookKubeconfig(webhook);
+    const auditPolicy = join(dir, 'audit-policy.yaml');
+    writeFileSync(auditPolicy, AUDIT_POLICY);
+    const auditLog = join(dir, 'audit.log');
     const kube = await startKubeTestenv({
       runDir: join(dir, 'kube'),
-      apiserverArgs: `--authentication-token-webhook-config-file=${webhook} --authentication-token-webhook-cache-ttl=0s`,
+      apiserverArgs: [
+        `--authentication-token-webhook-config-file=${webhook}`,
+        '--authentication-token-webhook-cache-ttl=0s',
+        `--audit-policy-file=${auditPolicy}`,
+        `--audit-log-path=${auditLog}`,
+        '--audit-log-format=json',
+        '--audit-log-mode=blocking',
+      ].join(' '),
       log,
     });
     stops.push(() => kube.stop());
@@ -106,7 +131,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       { mode: 0o600 },
     );
     chmodSync(envFile, 0o600);
-    return { dir, envFile, env, emulator, kube, admin, standIn, flux, git, stop: stopAll };
+    return { dir, envFile, env, emulator, kube, auditLog, admin, standIn, flux, git, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;
