@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import {
+  admin,
+  bootstrapArgs,
+  commitCount,
+  createFleetRepo,
+  gitops,
+  mutatingCallsSince,
+  taggedFor,
+} from './helpers.js';
+
+describe('bootstrap ml in the sandbox', () => {
+  it('goes from nothing to ready, and a re-run changes nothing', async () => {
+    const fleet = await createFleetRepo('e2e-ml');
+    const first = await gitops(['-o', 'json', ...bootstrapArgs('e2e-ml', 'ml', fleet.url)]);
+    expect(first.stderr).not.toMatch(/error:/);
+    expect(first.code).toBe(0);
+    const doc = JSON.parse(first.stdout) as {
+      ok: boolean;
+      steps: { id: string; result: string }[];
+      fleet: { committed: boolean };
+    };
+    expect(doc.ok).toBe(true);
+    expect(doc.fleet.committed).toBe(true);
+    expect(doc.steps.find((s) => s.id === 'aws:cluster')?.result).toBe('created');
+
+    // What AWS now holds for the cluster: one of each, node groups and add-ons of the ml profile.
+    expect(await taggedFor('e2e-ml')).toMatchObject({
+      vpcs: 1,
+      clusters: 1,
+      nodegroups: 3,
+      roles: 2,
+      ecr: 2,
+      natGateways: 1,
+      internetGateways: 1,
+    });
+
+    const status = await gitops(['-o', 'json', 'status', '--cluster', 'e2e-ml']);
+    expect(status.code).toBe(0);
+    const st = JSON.parse(status.stdout) as {
+      ready: boolean;
+      cluster: { status: string };
+      sync: { inSync: boolean; headRevision: string; appliedRevision: string };
+    };
+    expect(st).toMatchObject({ ready: true, cluster: { status: 'ACTIVE' }, sync: { inSync: true } });
+    expect(st.sync.appliedRevision).toBe(st.sync.headRevision);
+
+    // The profile's workloads reached the cluster through the Flux stand-in.
+    const kube = await admin();
+    try {
+      expect(
+        await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'mlflow', namespace: 'mlflow' }),
+      ).toBeDefined();
+    } finally {
+      kube.close();
+    }
+
+    const commits = await commitCount(fleet.dir);
+    const before = Date.now();
+    const again = await gitops(['-o', 'json', ...bootstrapArgs('e2e-ml', 'ml', fleet.url)]);
+    expect(again.code).toBe(0);
+    const redo = JSON.parse(again.stdout) as { steps: { id: string; result: string }[] };
+    expect(redo.steps.filter((s) => s.result !== 'unchanged')).toEqual([]);
+    expect(await commitCount(fleet.dir)).toBe(commits);
+    expect(await mutatingCallsSince(before)).toEqual([]);
+  });
+});
