@@ -17,7 +17,6 @@ export type ErrorCode =
   | 'GITOPS_CHECKSUM'
   | 'GITOPS_TIMEOUT'
   | 'GITOPS_ABORTED'
-  | 'GITOPS_NOT_IMPLEMENTED'
   | 'GITOPS_INTERNAL';
 
 export const EXIT = {

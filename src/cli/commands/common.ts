@@ -1,6 +1,6 @@
 /** Flag checks shared by several commands; each error names the flag and what is wrong. */
 import { checkFlag } from '../../core/config.js';
-import { systemError, userError } from '../../core/errors.js';
+import { userError } from '../../core/errors.js';
 import { clusterName, regionName } from '../../core/spec.js';
 import { parseDuration } from '../../core/wait.js';
 
@@ -32,6 +32,3 @@ export function regionFlag(value: unknown, env: NodeJS.ProcessEnv): string {
   throw userError('GITOPS_BAD_INPUT', '--region is required', { hint: 'pass --region or set AWS_REGION' });
 }
 
-export function notImplemented(command: string): never {
-  throw systemError('GITOPS_NOT_IMPLEMENTED', `gitops ${command} is not implemented yet`);
-}
