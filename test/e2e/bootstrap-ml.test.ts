@@ -6,6 +6,7 @@ import {
   createFleetRepo,
   gitops,
   mutatingCallsSince,
+  ML_TAGGED,
   taggedFor,
 } from './helpers.js';
 
@@ -25,15 +26,7 @@ describe('bootstrap ml in the sandbox', () => {
     expect(doc.steps.find((s) => s.id === 'aws:cluster')?.result).toBe('created');
 
     // What AWS now holds for the cluster: one of each, node groups and add-ons of the ml profile.
-    expect(await taggedFor('e2e-ml')).toMatchObject({
-      vpcs: 1,
-      clusters: 1,
-      nodegroups: 3,
-      roles: 2,
-      ecr: 2,
-      natGateways: 1,
-      internetGateways: 1,
-    });
+    expect(await taggedFor('e2e-ml')).toMatchObject(ML_TAGGED);
 
     const status = await gitops(['-o', 'json', 'status', '--cluster', 'e2e-ml']);
     expect(status.code).toBe(0);

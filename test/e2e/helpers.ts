@@ -71,6 +71,17 @@ function tagsOf(tags: Record<string, string> | TagList): Record<string, string> 
 }
 
 /** Every live resource tagged for the cluster, counted by kind. */
+/** What an ml-profile cluster holds in AWS: one of each, the profile's 3 node groups and 2 ECR repositories. */
+export const ML_TAGGED = {
+  vpcs: 1,
+  clusters: 1,
+  nodegroups: 3,
+  roles: 2,
+  ecr: 2,
+  natGateways: 1,
+  internetGateways: 1,
+};
+
 export async function taggedFor(cluster: string): Promise<Record<string, number>> {
   const s = await emulator<EmulatorState>('state');
   const mine = (r: { tags: Record<string, string> | TagList }) =>

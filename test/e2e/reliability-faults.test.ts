@@ -30,6 +30,7 @@ import {
   type Run,
   setFaults,
   subjects,
+  TINY_COMPLETE,
   tinyConfig,
 } from '../reliability/support.js';
 
@@ -37,22 +38,6 @@ let sb: PrivateSandbox;
 let proxy: GitProxy;
 let dir: string;
 const figures: string[] = [];
-
-/** What one tiny-profile cluster holds (two zones, one NAT gateway), when complete. */
-const COMPLETE = {
-  vpcs: 1,
-  subnets: 4,
-  internetGateways: 1,
-  routeTables: 3,
-  addresses: 1,
-  natGateways: 1,
-  roles: 2,
-  ecr: 1,
-  clusters: 1,
-  nodegroups: 1,
-  addons: 4,
-  accessEntries: 1,
-};
 
 interface Cluster {
   name: string;
@@ -83,7 +68,7 @@ function clearFailure(run: Run, what: string): string {
   return `exit 1: ${lines[0]!.slice(0, 140)}`;
 }
 
-async function converged(c: Cluster, expected: Record<string, number> = COMPLETE): Promise<void> {
+async function converged(c: Cluster, expected: Record<string, number> = TINY_COMPLETE): Promise<void> {
   expect((await inventory(sb, c.name)).counts).toEqual(expected);
   expect(await orphans(sb)).toEqual([]);
 }
@@ -252,7 +237,7 @@ describe('fault matrix', () => {
     expect(again.stdout + again.stderr).toMatch(/deleting it and creating it again/);
     const log = await callsSince(at);
     expect([count(log, 'CreateNodegroup'), count(log, 'DeleteNodegroup')]).toEqual([2, 1]);
-    await converged(a, { ...COMPLETE, nodegroups: 2 });
+    await converged(a, { ...TINY_COMPLETE, nodegroups: 2 });
     figure(
       `node group CREATE_FAILED | lifecycle fault on node group extra | ${outcome} | re-run replaced it, exit 0 | CreateNodegroup 2, DeleteNodegroup 1`,
     );
@@ -424,7 +409,7 @@ describe('fault matrix', () => {
     expect(lease).toMatch(/^released: /m);
     const again = await gitops(sb, e.args(more));
     expect(again.code, again.stderr.slice(-3000)).toBe(0);
-    await converged(e, { ...COMPLETE, nodegroups: 2 });
+    await converged(e, { ...TINY_COMPLETE, nodegroups: 2 });
     expect(await folderCommits(e)).toHaveLength(2);
     figure(
       `SIGINT | while node group sig was being created | exit 130, "interrupted", no stack, lease released (${interrupted.ms} ms) | re-run exit 0 | +1 commit`,

@@ -239,17 +239,20 @@ export async function orphans(sb: SandboxHandle): Promise<string[]> {
   return out;
 }
 
-/** What one tiny-profile cluster holds when it is complete: exactly one of everything. */
+/** What one tiny-profile cluster (two zones, one NAT gateway) holds when complete: one of everything. */
 export const TINY_COMPLETE = {
   vpcs: 1,
   subnets: 4,
   internetGateways: 1,
-  natGateways: 1,
+  routeTables: 3,
   addresses: 1,
+  natGateways: 1,
   roles: 2,
   ecr: 1,
   clusters: 1,
   nodegroups: 1,
+  addons: 4,
+  accessEntries: 1,
 };
 
 /** One line of `error: ...`, an optional `hint: ...`, and no stack trace. */
