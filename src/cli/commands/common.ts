@@ -31,4 +31,3 @@ export function regionFlag(value: unknown, env: NodeJS.ProcessEnv): string {
   if (fromEnv) return checkFlag('AWS_REGION', regionName, fromEnv);
   throw userError('GITOPS_BAD_INPUT', '--region is required', { hint: 'pass --region or set AWS_REGION' });
 }
-
