@@ -83,11 +83,13 @@ describe('waiter', () => {
     const noticed = Date.now();
     expect(cluster.status).toBe('ACTIVE');
     expect(noticed - activeAt).toBeGreaterThanOrEqual(0);
-    // One poll after ACTIVE, counted in polls so that a loaded machine cannot make it flaky.
+    // At most one poll after ACTIVE, counted in polls so that a loaded machine cannot make it
+    // flaky. None is possible too: the call log stamps a call when it arrives, and the poll that
+    // saw ACTIVE may have arrived a moment before the status was read.
     const after = emu
       .calls({ operation: 'DescribeCluster' })
       .filter((c) => JSON.stringify(c.params).includes(`"${name}"`) && c.at >= activeAt);
-    expect(after).toHaveLength(1);
+    expect(after.length).toBeLessThanOrEqual(1);
     expect(progress.length).toBeGreaterThan(0);
     for (const p of progress)
       expect(p.message).toMatch(new RegExp(`^cluster ${name}: CREATING \\(\\d+ms\\)$`));
