@@ -1,3 +1,4 @@
+import { CreateRepositoryCommand, DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { describe, expect, it } from 'vitest';
 import { simpleGit } from 'simple-git';
 import {
@@ -51,14 +52,26 @@ describe('mobile: bootstrap, destroy --keep-git, rebuild from Git, destroy', () 
     expect(await commitCount(fleet.dir)).toBe(commits);
     expect((await gitops(['status', '--cluster', CLUSTER])).code).toBe(0);
 
-    // A resource with our name but not our tags survives destroy.
-    const region = sandbox().env.AWS_REGION ?? 'us-west-2';
-    expect(region).toBeTruthy();
+    // A resource named like ours but without our tags (someone else's) survives destroy.
+    const env = sandbox().env;
+    const foreign = `${CLUSTER}/not-ours`;
+    const ecr = new ECRClient({
+      endpoint: env.AWS_ENDPOINT_URL,
+      region: env.AWS_REGION ?? 'us-west-2',
+      credentials: {
+        accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+        secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
+      },
+    });
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: foreign }));
 
     const destroyed = await gitops(['-o', 'json', 'destroy', '--cluster', CLUSTER, '--yes']);
     expect(destroyed.code, destroyed.stderr).toBe(0);
     expect(JSON.parse(destroyed.stdout)).toMatchObject({ ok: true, fleet: { removed: true } });
     expect(await taggedFor(CLUSTER)).toEqual({});
+    const left = await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [foreign] }));
+    expect(left.repositories?.map((r) => r.repositoryName)).toEqual([foreign]);
+    ecr.destroy();
     expect(await hasFolder(fleet.dir, `clusters/${CLUSTER}`)).toBe(false);
 
     const before = Date.now();

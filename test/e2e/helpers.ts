@@ -70,7 +70,6 @@ function tagsOf(tags: Record<string, string> | TagList): Record<string, string> 
   return Object.fromEntries(tags.map((t) => [t.Key ?? t.key ?? '', t.Value ?? t.value ?? '']));
 }
 
-/** Every live resource tagged for the cluster, counted by kind. */
 /** What an ml-profile cluster holds in AWS: one of each, the profile's 3 node groups and 2 ECR repositories. */
 export const ML_TAGGED = {
   vpcs: 1,
@@ -82,6 +81,7 @@ export const ML_TAGGED = {
   internetGateways: 1,
 };
 
+/** Every live resource tagged for the cluster, counted by kind. */
 export async function taggedFor(cluster: string): Promise<Record<string, number>> {
   const s = await emulator<EmulatorState>('state');
   const mine = (r: { tags: Record<string, string> | TagList }) =>
