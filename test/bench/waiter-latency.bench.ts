@@ -67,11 +67,13 @@ export const benchmarks: Benchmark[] = [
         const sdkEks = new EKSClient(clientConfig(emu, sdkIdentity));
         // Only the URL, region and keys of the handle are used by this helper.
         const prereq = await createEksPrerequisites(emu as RunningEmulator, 'bench');
-        const ctx = {
+        // One context a wait, as each plan step has its own: 32 waits sleeping on one shared
+        // signal would trip Node's listener-leak warning.
+        const ctx = () => ({
           signal: new AbortController().signal,
           deadline: Number.POSITIVE_INFINITY,
           progress() {},
-        };
+        });
         const sdkWait = { client: sdkEks, maxWaitTime: 600, minDelay: 30 * SCALE, maxDelay: 120 * SCALE };
         const createdAt = async (operation: string, name: string) => {
           const calls = (await admin(emu, 'GET', `/_emulator/calls?operation=${operation}`)) as CallRecord[];
@@ -93,7 +95,7 @@ export const benchmarks: Benchmark[] = [
             );
             const active = (await createdAt('CreateCluster', name)) + CLUSTER_MS * SCALE;
             const [ours, sdk] = await Promise.all([
-              waitForCluster(ctx as never, aws, name).then(() => Date.now() - active),
+              waitForCluster(ctx() as never, aws, name).then(() => Date.now() - active),
               waitUntilClusterActive(sdkWait, { name }).then(() => Date.now() - active),
             ]);
             waits.push({ kind: 'cluster', match: { name }, activeAt: active, ours, sdk });
@@ -109,7 +111,7 @@ export const benchmarks: Benchmark[] = [
             );
             const ngActive = (await createdAt('CreateNodegroup', name)) + NODEGROUP_MS * SCALE;
             const [ngOurs, ngSdk] = await Promise.all([
-              waitActive(ctx as WaitContext, aws, name, 'ng').then(() => Date.now() - ngActive),
+              waitActive(ctx() as WaitContext, aws, name, 'ng').then(() => Date.now() - ngActive),
               waitUntilNodegroupActive(sdkWait, { clusterName: name, nodegroupName: 'ng' }).then(
                 () => Date.now() - ngActive,
               ),
