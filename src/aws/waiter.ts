@@ -89,7 +89,8 @@ export async function waitFor<T>(
         hint: 'fix the cause AWS reports, then run the same command again',
       });
     }
-    ctx.progress(`${spec.what}: ${lastState} (${formatElapsed(elapsed)})`, elapsed);
+    // The elapsed time travels as data; reporters show it (in the message it showed twice).
+    ctx.progress(`${spec.what}: ${lastState}`, elapsed);
     const now = Date.now();
     const stillWaiting = () =>
       systemError(
@@ -144,7 +145,7 @@ export async function retrying<T>(ctx: WaitContext, options: RetryOptions, fn: (
       const now = Date.now();
       if (now + delay > ctx.deadline) throw gaveUp(options.what, e);
       const elapsed = now - started;
-      ctx.progress(`${options.what}: waiting for dependencies to clear (${formatElapsed(elapsed)})`, elapsed);
+      ctx.progress(`${options.what}: waiting for dependencies to clear`, elapsed);
       try {
         await sleep(Math.max(1, Math.round(delay * (0.8 + 0.4 * Math.random()))), ctx.signal);
       } catch (reason) {
