@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { alive } from '../support/process.js';
 
 export async function restartApiserver(
   runDir: string,
@@ -26,15 +27,6 @@ export async function restartApiserver(
   writeFileSync(pidFile, `${child.pid}\n`);
   while (!(await ready().catch(() => false))) await sleep(200);
   return { downMs: Date.now() - started };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

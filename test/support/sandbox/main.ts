@@ -4,18 +4,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT } from '../kube/testenv.js';
+import { alive } from '../process.js';
 
 const dir = resolve(process.env.GITOPS_SANDBOX_DIR ?? join(REPO_ROOT, '.sandbox'));
 const pidFile = join(dir, 'pid');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function runningPid(): number | undefined {
   if (!existsSync(pidFile)) return undefined;
