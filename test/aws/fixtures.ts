@@ -148,6 +148,21 @@ export function taggedResources(state: EmulatorState, cluster: string): Record<s
   return out;
 }
 
+/** What `mlSpec` provisions when complete (3 zones, one NAT gateway): one of everything. */
+export const ML_COMPLETE = {
+  cluster: 1,
+  nodegroup: 2,
+  addon: 5,
+  ecr: 2,
+  role: 2,
+  vpcs: 1,
+  subnets: 6,
+  internetGateways: 1,
+  routeTables: 4,
+  addresses: 1,
+  natGateways: 1,
+};
+
 export function count(state: EmulatorState, cluster: string): Record<string, number> {
   return Object.fromEntries(Object.entries(taggedResources(state, cluster)).map(([k, v]) => [k, v.length]));
 }

@@ -6,7 +6,7 @@ import { simpleGit } from 'simple-git';
 import { inject } from 'vitest';
 import { type KubeClient, kubeClientFromKubeconfig } from '../../src/kube/client.js';
 import type { CallRecord, EmulatorState } from '../support/aws-emulator/index.js';
-import { gitopsBin } from '../support/cli.js';
+import { gitopsBin, sandboxBootstrapArgs } from '../support/cli.js';
 
 export const sandbox = () => inject('sandbox');
 
@@ -150,19 +150,7 @@ export function bootstrapArgs(
   fleetUrl: string,
   extra: string[] = [],
 ): string[] {
-  return [
-    'bootstrap',
-    '--profile',
-    profile,
-    '--cluster',
-    cluster,
-    '--region',
-    sandbox().env.AWS_REGION ?? 'us-west-2',
-    '--git-url',
-    fleetUrl,
-    '--yes',
-    ...extra,
-  ];
+  return sandboxBootstrapArgs({ profile, cluster, fleetUrl, env: sandbox().env }, extra);
 }
 
 /** Clones a fleet repo, lets `change` edit the work tree, commits and pushes as another writer. */

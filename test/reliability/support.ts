@@ -10,20 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { CallRecord, EmulatorState } from '../support/aws-emulator/index.js';
-import { gitopsBin } from '../support/cli.js';
-import { type Sandbox, startSandbox } from '../support/sandbox/sandbox.js';
+import { gitopsBin, sandboxBootstrapArgs } from '../support/cli.js';
+import { type Sandbox, type SandboxInfo, sandboxInfo, startSandbox } from '../support/sandbox/sandbox.js';
 
 export const TINY_PROFILE = new URL('./fixtures/tiny', import.meta.url).pathname;
 
 /** The parts of a sandbox the tests use; the shared one arrives through vitest's inject(). */
-export interface SandboxHandle {
-  env: Record<string, string>;
-  emulatorUrl: string;
-  adminKubeconfig: string;
-  gitUrl: string;
-  gitRoot: string;
-  dir: string;
-}
+export type SandboxHandle = SandboxInfo;
 
 export interface PrivateSandbox extends SandboxHandle {
   sandbox: Sandbox;
@@ -36,12 +29,7 @@ export async function privateSandbox(timeScale = 0.005): Promise<PrivateSandbox>
   const sandbox = await startSandbox({ dir, timeScale });
   return {
     sandbox,
-    env: sandbox.env,
-    emulatorUrl: sandbox.emulator.url,
-    adminKubeconfig: sandbox.kube.kubeconfig,
-    gitUrl: sandbox.git.url,
-    gitRoot: sandbox.git.root,
-    dir,
+    ...sandboxInfo(sandbox),
     stop: async () => {
       await sandbox.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -88,27 +76,18 @@ export function gitops(sb: SandboxHandle, args: string[], opts: RunOptions = {})
   });
 }
 
+/** A tiny-profile bootstrap, with a 4-minute timeout so that a hang fails the case, not the file. */
 export function bootstrapArgs(
   sb: SandboxHandle,
   cluster: string,
   fleetUrl: string,
   extra: string[] = [],
 ): string[] {
-  return [
-    'bootstrap',
-    '--profile',
-    TINY_PROFILE,
-    '--cluster',
-    cluster,
-    '--region',
-    sb.env['AWS_REGION'] ?? 'us-west-2',
-    '--git-url',
-    fleetUrl,
-    '--yes',
+  return sandboxBootstrapArgs({ profile: TINY_PROFILE, cluster, fleetUrl, env: sb.env }, [
     '--timeout',
     '4m',
     ...extra,
-  ];
+  ]);
 }
 
 /** A cluster spec file for the tiny profile: two zones (fewer calls), the greeting parameter. */

@@ -25,6 +25,27 @@ export function runCli(
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** `gitops bootstrap` of a sandbox cluster, non-interactive; `extra` flags go last. */
+export function sandboxBootstrapArgs(
+  o: { profile: string; cluster: string; fleetUrl: string; env: Record<string, string> },
+  extra: string[] = [],
+): string[] {
+  const region = o.env['AWS_REGION'] ?? 'us-west-2';
+  return [
+    'bootstrap',
+    '--profile',
+    o.profile,
+    '--cluster',
+    o.cluster,
+    '--region',
+    region,
+    '--git-url',
+    o.fleetUrl,
+    '--yes',
+    ...extra,
+  ];
+}
+
 /** A stack trace looks like "    at fn (file:line:col)". */
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+[:(]/m.test(text);

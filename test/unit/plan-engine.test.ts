@@ -151,21 +151,26 @@ describe('plan engine', () => {
   });
 });
 
+/** A step whose observe reads its dependency's output (throws while there is none). */
+function needsOutputOf(id: string, dependency: string): Step {
+  return {
+    id,
+    title: id,
+    dependsOn: [dependency],
+    async observe(ctx) {
+      ctx.requireOutput(dependency);
+      return { inSync: true };
+    },
+    async apply() {
+      return { result: 'created' };
+    },
+  };
+}
+
 describe('plan engine dry run with missing prerequisites', () => {
   it('reports a step that cannot be observed before its dependency exists as would-change', async () => {
     const p = probe();
-    const needsOutput: Step = {
-      id: 'needs',
-      title: 'needs the cluster',
-      dependsOn: ['a'],
-      async observe(ctx) {
-        ctx.requireOutput('a');
-        return { inSync: true };
-      },
-      async apply() {
-        return { result: 'created' };
-      },
-    };
+    const needsOutput = needsOutputOf('needs', 'a');
     const report = await runPlan(buildPlan('t', [step(p, 'a'), needsOutput]), {
       sink: new RecordingSink(),
       dryRun: true,
@@ -179,18 +184,7 @@ describe('plan engine dry run with missing prerequisites', () => {
 
   it('still fails such a step when it is not a dry run', async () => {
     const p = probe();
-    const broken: Step = {
-      id: 'b',
-      title: 'b',
-      dependsOn: ['a'],
-      async observe(ctx) {
-        ctx.requireOutput('a');
-        return { inSync: true };
-      },
-      async apply() {
-        return { result: 'created' };
-      },
-    };
+    const broken = needsOutputOf('b', 'a');
     const report = await runPlan(buildPlan('t', [step(p, 'a'), broken]), { sink: new RecordingSink() });
     expect(report.steps.map((s) => s.result)).toEqual(['created', 'failed']);
   });

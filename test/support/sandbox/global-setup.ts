@@ -7,17 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startSandbox } from './sandbox.js';
-
-export interface SandboxInfo {
-  env: Record<string, string>;
-  emulatorUrl: string;
-  adminKubeconfig: string;
-  gitUrl: string;
-  gitRoot: string;
-  dir: string;
-  auditLog: string;
-}
+import { type SandboxInfo, sandboxInfo, startSandbox } from './sandbox.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,15 +19,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const started = Date.now();
   const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'gitops-e2e-'));
   const sandbox = await startSandbox({ dir, timeScale: 0.005 });
-  project.provide('sandbox', {
-    env: sandbox.env,
-    emulatorUrl: sandbox.emulator.url,
-    adminKubeconfig: sandbox.kube.kubeconfig,
-    gitUrl: sandbox.git.url,
-    gitRoot: sandbox.git.root,
-    dir,
-    auditLog: sandbox.auditLog,
-  });
+  project.provide('sandbox', sandboxInfo(sandbox));
   process.stderr.write(`sandbox: ready in ${Date.now() - started} ms (${dir})\n`);
   return async () => {
     await sandbox.stop();

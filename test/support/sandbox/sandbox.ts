@@ -43,6 +43,29 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
+/** What tests need of a sandbox, as plain data (vitest passes it from the global setup to files). */
+export interface SandboxInfo {
+  env: Record<string, string>;
+  emulatorUrl: string;
+  adminKubeconfig: string;
+  gitUrl: string;
+  gitRoot: string;
+  dir: string;
+  auditLog: string;
+}
+
+export function sandboxInfo(sandbox: Sandbox): SandboxInfo {
+  return {
+    env: sandbox.env,
+    emulatorUrl: sandbox.emulator.url,
+    adminKubeconfig: sandbox.kube.kubeconfig,
+    gitUrl: sandbox.git.url,
+    gitRoot: sandbox.git.root,
+    dir: sandbox.dir,
+    auditLog: sandbox.auditLog,
+  };
+}
+
 /**
  * Every write to the apiserver is logged with who made it, so tests can tell the CLI's writes
  * (EKS-token users) from the stand-in's (gitops-admin) and the apiserver's own (system:*).
