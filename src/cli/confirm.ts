@@ -1,6 +1,6 @@
 /** The interactive go-ahead: show what the dry run found, ask once, default no. */
 import { createInterface } from 'node:readline/promises';
-import type { PlanReport } from '../core/runner.js';
+import type { PlanReport } from '../primitives/runner.js';
 import type { CommandContext } from './context.js';
 
 export async function confirm(ctx: CommandContext, preview: PlanReport): Promise<boolean> {

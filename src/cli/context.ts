@@ -2,7 +2,7 @@
  * What every command handler gets: the output (reporters, result printing), the event sink, an
  * AbortSignal wired to Ctrl-C, the global flags and the environment. Handlers return an exit code.
  */
-import type { EventSink } from '../core/events.js';
+import type { EventSink } from '../primitives/events.js';
 import type { Output } from '../io/output.js';
 
 export interface GlobalFlags {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
-import { EXIT, userError } from '../core/errors.js';
+import { EXIT, userError } from '../primitives/errors.js';
 import { Output } from '../io/output.js';
 import { buildProgram, type ProgramResult } from './program.js';
 import type { ProcessIO } from './run-command.js';

@@ -3,8 +3,8 @@
  * AbortSignal (a second Ctrl-C exits at once), and turns any error into its exit code with a
  * one-line message (a stack only with --verbose).
  */
-import { EXIT, isGitopsError, systemError, toGitopsError } from '../core/errors.js';
-import { registerEnvironmentSecrets } from '../core/redact.js';
+import { EXIT, isGitopsError, systemError, toGitopsError } from '../primitives/errors.js';
+import { registerEnvironmentSecrets } from '../primitives/redact.js';
 import { Output } from '../io/output.js';
 import type { CommandContext, CommandHandler, GlobalFlags } from './context.js';
 

@@ -3,10 +3,10 @@
  * (spinner on a TTY, plain lines otherwise) and prints a human result; JSON mode prints exactly
  * one JSON document on stdout and sends progress to stderr (or nowhere with --quiet).
  */
-import type { EventSink } from '../core/events.js';
-import { nullSink } from '../core/events.js';
-import type { GitopsError } from '../core/errors.js';
-import { redact } from '../core/redact.js';
+import type { EventSink } from '../primitives/events.js';
+import { nullSink } from '../primitives/events.js';
+import type { GitopsError } from '../primitives/errors.js';
+import { redact } from '../primitives/redact.js';
 import { PlainReporter } from './plain-reporter.js';
 import { SpinnerReporter } from './spinner-reporter.js';
 import { colorEnabled, createStyle, type Style } from './style.js';

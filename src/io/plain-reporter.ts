@@ -2,7 +2,7 @@
  * One line per event, for CI logs and pipes: no cursor movement, stable prefixes that grep well.
  * Progress lines are rate-limited per step so a long wait does not flood the log.
  */
-import type { EventSink, GitopsEvent, StepResult } from '../core/events.js';
+import type { EventSink, GitopsEvent, StepResult } from '../primitives/events.js';
 import { formatDuration, type Style } from './style.js';
 
 export interface LineWriter {

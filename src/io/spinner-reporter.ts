@@ -4,7 +4,7 @@
  * finished step. Used only when the output stream is a TTY and CI is not set.
  */
 import type { Ora } from 'ora';
-import type { EventSink, GitopsEvent } from '../core/events.js';
+import type { EventSink, GitopsEvent } from '../primitives/events.js';
 import { resultSymbol, resultWord } from './plain-reporter.js';
 import { formatDuration, type Style } from './style.js';
 

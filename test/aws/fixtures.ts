@@ -1,13 +1,13 @@
 // Shared setup for the provisioning tests: the emulator, our real clients pointed at it, an
 // ml-like cluster spec, and ways to run plans and inspect what the emulator holds.
-import { type AwsClients, createAwsClients } from '../../src/aws/clients.js';
-import { provisionSteps } from '../../src/aws/provision.js';
-import { CLUSTER_TAG } from '../../src/aws/tags.js';
-import { teardownSteps } from '../../src/aws/teardown.js';
-import { RecordingSink } from '../../src/core/events.js';
-import { buildPlan, type Step } from '../../src/core/plan.js';
-import { type PlanReport, runPlan } from '../../src/core/runner.js';
-import { type ClusterSpec, type ClusterSpecInput, clusterSpecSchema } from '../../src/core/spec.js';
+import { type AwsClients, createAwsClients } from '../../src/integrations/aws/clients.js';
+import { provisionSteps } from '../../src/integrations/aws/provision.js';
+import { CLUSTER_TAG } from '../../src/integrations/aws/tags.js';
+import { teardownSteps } from '../../src/integrations/aws/teardown.js';
+import { RecordingSink } from '../../src/primitives/events.js';
+import { buildPlan, type Step } from '../../src/primitives/plan.js';
+import { type PlanReport, runPlan } from '../../src/primitives/runner.js';
+import { type ClusterSpec, type ClusterSpecInput, clusterSpecSchema } from '../../src/spec/schema.js';
 import {
   type EmulatorOptions,
   type EmulatorState,

@@ -3,7 +3,7 @@
 // tags and removes it (with whatever is in it), so the account converges to exactly one of each.
 import { CreateInternetGatewayCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ownershipTags } from '../../src/aws/tags.js';
+import { ownershipTags } from '../../src/integrations/aws/tags.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import { clientConfig } from '../support/aws-emulator/testing.js';
 import { clientsFor, count, expectOk, mlSpec, provision, startEmulator, ML_COMPLETE } from './fixtures.js';

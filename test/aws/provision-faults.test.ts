@@ -2,7 +2,7 @@
 // and teardown still succeed: the SDK's adaptive retry absorbs the faults, our steps are safe
 // to repeat, and nothing is created twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../../src/aws/clients.js';
+import type { AwsClients } from '../../src/integrations/aws/clients.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import {
   clientsFor,

@@ -4,14 +4,14 @@
 // views (`gitops status`, `status --all`).
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../../src/aws/clients.js';
-import { provisionSteps } from '../../src/aws/provision.js';
-import { describeClusterStatus, listManagedClusters } from '../../src/aws/status.js';
-import { CLUSTER_TAG, MANAGED_BY_TAG } from '../../src/aws/tags.js';
-import { teardownSteps } from '../../src/aws/teardown.js';
-import { RecordingSink } from '../../src/core/events.js';
-import { buildPlan, type Step } from '../../src/core/plan.js';
-import { runPlan } from '../../src/core/runner.js';
+import type { AwsClients } from '../../src/integrations/aws/clients.js';
+import { provisionSteps } from '../../src/integrations/aws/provision.js';
+import { describeClusterStatus, listManagedClusters } from '../../src/integrations/aws/status.js';
+import { CLUSTER_TAG, MANAGED_BY_TAG } from '../../src/integrations/aws/tags.js';
+import { teardownSteps } from '../../src/integrations/aws/teardown.js';
+import { RecordingSink } from '../../src/primitives/events.js';
+import { buildPlan, type Step } from '../../src/primitives/plan.js';
+import { runPlan } from '../../src/primitives/runner.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import { clientConfig, createEksPrerequisites } from '../support/aws-emulator/testing.js';
 import {

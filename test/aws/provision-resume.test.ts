@@ -3,9 +3,9 @@
 // The cases run concurrently on one emulator, each with its own cluster name (none is a
 // substring of another, so filtering the call log by name is exact).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../../src/aws/clients.js';
-import { provisionSteps } from '../../src/aws/provision.js';
-import { type GitopsEvent, RecordingSink } from '../../src/core/events.js';
+import type { AwsClients } from '../../src/integrations/aws/clients.js';
+import { provisionSteps } from '../../src/integrations/aws/provision.js';
+import { type GitopsEvent, RecordingSink } from '../../src/primitives/events.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import { clientsFor, count, expectOk, mlSpec, provision, startEmulator, ML_COMPLETE } from './fixtures.js';
 

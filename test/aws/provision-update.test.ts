@@ -1,8 +1,8 @@
 // A changed spec on an existing cluster: what EKS/EC2/ECR can change in place is updated (and
 // only that), what they cannot is a clear error naming the field, before anything is touched.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../../src/aws/clients.js';
-import type { ClusterSpec } from '../../src/core/spec.js';
+import type { AwsClients } from '../../src/integrations/aws/clients.js';
+import type { ClusterSpec } from '../../src/spec/schema.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import { clientsFor, createCalls, expectOk, mlSpec, provision, startEmulator } from './fixtures.js';
 

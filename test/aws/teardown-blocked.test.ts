@@ -3,9 +3,9 @@
 // gone, and if it never goes the step fails at the deadline naming AWS's reason.
 import { CreateSubnetCommand, CreateVpcCommand, DeleteSubnetCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../../src/aws/clients.js';
-import { ownershipTags } from '../../src/aws/tags.js';
-import { type GitopsEvent, RecordingSink } from '../../src/core/events.js';
+import type { AwsClients } from '../../src/integrations/aws/clients.js';
+import { ownershipTags } from '../../src/integrations/aws/tags.js';
+import { type GitopsEvent, RecordingSink } from '../../src/primitives/events.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import { clientConfig } from '../support/aws-emulator/testing.js';
 import { clientsFor, count, expectOk, mlSpec, provision, startEmulator, teardown } from './fixtures.js';

@@ -3,8 +3,8 @@
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../../src/aws/clients.js';
-import { RecordingSink } from '../../src/core/events.js';
+import type { AwsClients } from '../../src/integrations/aws/clients.js';
+import { RecordingSink } from '../../src/primitives/events.js';
 import type { EmulatorState, RunningEmulator } from '../support/aws-emulator/index.js';
 import {
   clientConfig,

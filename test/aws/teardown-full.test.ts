@@ -1,7 +1,7 @@
 // Teardown after a full provision: ECR with images is refused unless forced (and the refusal
 // deletes nothing), then everything tagged for the cluster goes, and a second teardown is a no-op.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../../src/aws/clients.js';
+import type { AwsClients } from '../../src/integrations/aws/clients.js';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import { clientConfig, trustPolicy } from '../support/aws-emulator/testing.js';

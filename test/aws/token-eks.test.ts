@@ -3,8 +3,8 @@
 // any other, expired after 15 minutes; the ExecCredential kubectl gets expires after 14.
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AwsClients, createAwsClients } from '../../src/aws/clients.js';
-import { createEksToken, eksTokenFor, execCredential, stsEndpoint } from '../../src/aws/token.js';
+import { type AwsClients, createAwsClients } from '../../src/integrations/aws/clients.js';
+import { createEksToken, eksTokenFor, execCredential, stsEndpoint } from '../../src/integrations/aws/token.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import { clientConfig, createEksPrerequisites } from '../support/aws-emulator/testing.js';
 import { clientsFor, startEmulator } from './fixtures.js';

@@ -2,11 +2,11 @@
 // interval, reports state and elapsed time, and honours the deadline and the abort signal.
 import { CreateClusterCommand, EKSClient, waitUntilClusterActive } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../../src/aws/clients.js';
-import { waitForCluster } from '../../src/aws/cluster.js';
-import { DEFAULT_POLL, pollDelay, type WaitContext } from '../../src/aws/waiter.js';
-import { isGitopsError, systemError } from '../../src/core/errors.js';
-import type { StepContext } from '../../src/core/plan.js';
+import type { AwsClients } from '../../src/integrations/aws/clients.js';
+import { waitForCluster } from '../../src/integrations/aws/cluster.js';
+import { DEFAULT_POLL, pollDelay, type WaitContext } from '../../src/integrations/aws/waiter.js';
+import { isGitopsError, systemError } from '../../src/primitives/errors.js';
+import type { StepContext } from '../../src/primitives/plan.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import {
   clientConfig,

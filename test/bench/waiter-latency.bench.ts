@@ -20,10 +20,10 @@ import {
   waitUntilClusterActive,
   waitUntilNodegroupActive,
 } from '@aws-sdk/client-eks';
-import { createAwsClients } from '../../src/aws/clients.js';
-import { waitForCluster } from '../../src/aws/cluster.js';
-import { waitActive } from '../../src/aws/nodegroups.js';
-import type { WaitContext } from '../../src/aws/waiter.js';
+import { createAwsClients } from '../../src/integrations/aws/clients.js';
+import { waitForCluster } from '../../src/integrations/aws/cluster.js';
+import { waitActive } from '../../src/integrations/aws/nodegroups.js';
+import type { WaitContext } from '../../src/integrations/aws/waiter.js';
 import type { CallRecord, Identity, RunningEmulator } from '../support/aws-emulator/index.js';
 import { clientConfig, createEksPrerequisites } from '../support/aws-emulator/testing.js';
 import { type Benchmark, median } from './types.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubeClientFromKubeconfig } from '../../src/kube/client.js';
+import { kubeClientFromKubeconfig } from '../../src/integrations/kube/client.js';
 import {
   alteredReleaseServer,
   writeBrokenConfigs,

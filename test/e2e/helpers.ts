@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { inject } from 'vitest';
-import { type KubeClient, kubeClientFromKubeconfig } from '../../src/kube/client.js';
+import { type KubeClient, kubeClientFromKubeconfig } from '../../src/integrations/kube/client.js';
 import type { CallRecord, EmulatorState } from '../support/aws-emulator/index.js';
 import { gitopsBin, sandboxBootstrapArgs } from '../support/cli.js';
 

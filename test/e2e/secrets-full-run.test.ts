@@ -16,8 +16,8 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rolePolicies } from '../../src/aws/iam.js';
-import { kubeClientFromKubeconfig } from '../../src/kube/client.js';
+import { rolePolicies } from '../../src/integrations/aws/iam.js';
+import { kubeClientFromKubeconfig } from '../../src/integrations/kube/client.js';
 import type { CallRecord } from '../support/aws-emulator/index.js';
 import { repoRoot } from '../support/cli.js';
 import { type GitHttpServer, startGitHttpServer } from '../unit/git-http-server.js';
@@ -270,7 +270,7 @@ function adapterOperations(): string[] {
   const files = { ec2: 'ec2', ecr: 'ecr', eks: 'eks', iam: 'iam', sts: 'sts' } as const;
   const out: string[] = [];
   for (const [service, file] of Object.entries(files)) {
-    const text = readFileSync(join(repoRoot, 'src', 'aws', 'adapters', `${file}.ts`), 'utf8');
+    const text = readFileSync(join(repoRoot, 'src', 'integrations', 'aws', 'adapters', `${file}.ts`), 'utf8');
     for (const m of text.matchAll(/sdk\.([A-Za-z]+)Command\b/g)) out.push(`${service}:${m[1]}`);
   }
   return out;

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { KubeClient } from '../../src/kube/client.js';
+import type { KubeClient } from '../../src/integrations/kube/client.js';
 import { admin, bootstrapArgs, createFleetRepo, eventually, gitops, pushAsSomeoneElse } from './helpers.js';
 
 const CLUSTER = 'e2e-status';

@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isGitopsError } from '../../src/core/errors.js';
-import { RecordingSink } from '../../src/core/events.js';
-import { fluxFleetFiles, recordedChecksum } from '../../src/reconciler/flux/fleet-files.js';
-import { resolveFluxManifests, sha256Hex } from '../../src/reconciler/flux/manifests.js';
+import { isGitopsError } from '../../src/primitives/errors.js';
+import { RecordingSink } from '../../src/primitives/events.js';
+import { fluxFleetFiles, recordedChecksum } from '../../src/integrations/reconciler/flux/fleet-files.js';
+import { resolveFluxManifests, sha256Hex } from '../../src/integrations/reconciler/flux/manifests.js';
 
 const GOOD = '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n';
 const TAMPERED = `${GOOD}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: surprise\n  namespace: flux-system\n`;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordingSink } from '../../src/core/events.js';
-import { applyObjects } from '../../src/kube/apply.js';
-import { ApplyError } from '../../src/kube/apply-errors.js';
-import { parseManifests } from '../../src/kube/manifests.js';
-import type { KubeObject } from '../../src/kube/object.js';
+import { RecordingSink } from '../../src/primitives/events.js';
+import { applyObjects } from '../../src/integrations/kube/apply.js';
+import { ApplyError } from '../../src/integrations/kube/apply-errors.js';
+import { parseManifests } from '../../src/integrations/kube/manifests.js';
+import type { KubeObject } from '../../src/integrations/kube/object.js';
 import { widgetsBundle } from '../support/kube/fixtures.js';
 import {
   configMap,

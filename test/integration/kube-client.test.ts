@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { kubeClientForEks, kubeClientFromKubeconfig } from '../../src/kube/client.js';
+import { kubeClientForEks, kubeClientFromKubeconfig } from '../../src/integrations/kube/client.js';
 
 const kube = inject('kube');
 const caData = () => readFileSync(kube.caFile).toString('base64');

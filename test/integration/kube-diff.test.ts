@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyObjects } from '../../src/kube/apply.js';
-import type { ApplyError } from '../../src/kube/apply-errors.js';
-import { type Drift, diffObjects } from '../../src/kube/diff.js';
-import { deleteObjects, listLabelled, orphans } from '../../src/kube/inventory.js';
-import { parseManifests } from '../../src/kube/manifests.js';
-import type { KubeObject } from '../../src/kube/object.js';
+import { applyObjects } from '../../src/integrations/kube/apply.js';
+import type { ApplyError } from '../../src/integrations/kube/apply-errors.js';
+import { type Drift, diffObjects } from '../../src/integrations/kube/diff.js';
+import { deleteObjects, listLabelled, orphans } from '../../src/integrations/kube/inventory.js';
+import { parseManifests } from '../../src/integrations/kube/manifests.js';
+import type { KubeObject } from '../../src/integrations/kube/object.js';
 import { widgetsBundle } from '../support/kube/fixtures.js';
 import {
   configMap,

@@ -1,10 +1,10 @@
 /** Readiness of built-in kinds, with the test playing the Deployment controller. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isGitopsError } from '../../src/core/errors.js';
-import { RecordingSink } from '../../src/core/events.js';
-import { applyObjects } from '../../src/kube/apply.js';
-import { readinessOf } from '../../src/kube/readiness.js';
-import { waitForReady } from '../../src/kube/waiter.js';
+import { isGitopsError } from '../../src/primitives/errors.js';
+import { RecordingSink } from '../../src/primitives/events.js';
+import { applyObjects } from '../../src/integrations/kube/apply.js';
+import { readinessOf } from '../../src/integrations/kube/readiness.js';
+import { waitForReady } from '../../src/integrations/kube/waiter.js';
 import {
   deployment,
   type KubeClient,

@@ -15,12 +15,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { applyObjects } from '../../src/kube/apply.js';
-import { parseManifests } from '../../src/kube/manifests.js';
-import type { KubeObject } from '../../src/kube/object.js';
-import { resolveProfile } from '../../src/profiles/catalog.js';
-import { renderCluster } from '../../src/profiles/render.js';
-import { clusterSpecSchema } from '../../src/core/spec.js';
+import { applyObjects } from '../../src/integrations/kube/apply.js';
+import { parseManifests } from '../../src/integrations/kube/manifests.js';
+import type { KubeObject } from '../../src/integrations/kube/object.js';
+import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
+import { renderCluster } from '../../src/integrations/profiles/render.js';
+import { clusterSpecSchema } from '../../src/spec/schema.js';
 import { type KubeClient, testClient, unique } from '../support/kube/helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

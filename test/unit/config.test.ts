@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildClusterSpec } from '../../src/core/config.js';
-import { parseYamlText } from '../../src/core/yaml-file.js';
+import { buildClusterSpec } from '../../src/spec/from-flags.js';
+import { parseYamlText } from '../../src/primitives/yaml.js';
 
 const base = [
   'name: research',

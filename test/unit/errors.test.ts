@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXIT, systemError, toGitopsError, userError } from '../../src/core/errors.js';
+import { EXIT, systemError, toGitopsError, userError } from '../../src/primitives/errors.js';
 
 describe('errors', () => {
   it('maps faults to exit codes', () => {

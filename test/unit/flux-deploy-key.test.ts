@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { generateDeployKey, publicKeyOf } from '../../src/reconciler/flux/deploy-key.js';
+import { generateDeployKey, publicKeyOf } from '../../src/integrations/reconciler/flux/deploy-key.js';
 
 /** Reads back the seed from the OpenSSH private key, the way ssh does. */
 function seedOf(pem: string): Buffer {

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { parseManifests } from '../../src/kube/manifests.js';
+import { parseManifests } from '../../src/integrations/kube/manifests.js';
 import {
   decodeSecretData,
   fluxGitUrl,
   gitCredentialsSecret,
   secretDataFor,
-} from '../../src/reconciler/flux/credentials.js';
+} from '../../src/integrations/reconciler/flux/credentials.js';
 import {
   componentsText,
   FLUX_FILES,
   fluxFleetFiles,
   recordedChecksum,
-} from '../../src/reconciler/flux/fleet-files.js';
-import { sha256Hex } from '../../src/reconciler/flux/manifests.js';
-import { fluxSyncObjects, kustomizePath } from '../../src/reconciler/flux/sync.js';
+} from '../../src/integrations/reconciler/flux/fleet-files.js';
+import { sha256Hex } from '../../src/integrations/reconciler/flux/manifests.js';
+import { fluxSyncObjects, kustomizePath } from '../../src/integrations/reconciler/flux/sync.js';
 
 const COMPONENTS = '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n';
 const manifests = {

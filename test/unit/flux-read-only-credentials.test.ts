@@ -7,9 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fluxCredentialsFor } from '../../src/core/bootstrap/git-credentials.js';
-import { GitopsError } from '../../src/core/errors.js';
-import { fluxGitUrl } from '../../src/reconciler/flux/credentials.js';
+import { fluxCredentialsFor } from '../../src/usecases/bootstrap/git-credentials.js';
+import { GitopsError } from '../../src/primitives/errors.js';
+import { fluxGitUrl } from '../../src/integrations/reconciler/flux/credentials.js';
 import {
   type GitHttpServer as OpenServer,
   startGitHttpServer as startOpen,

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isGitopsError } from '../../src/core/errors.js';
-import { publishFleet } from '../../src/git/fleet.js';
-import { readFleetFile } from '../../src/git/remote.js';
-import { resolveProfile } from '../../src/profiles/catalog.js';
+import { isGitopsError } from '../../src/primitives/errors.js';
+import { publishFleet } from '../../src/integrations/git/fleet.js';
+import { readFleetFile } from '../../src/integrations/git/remote.js';
+import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
 import { bareRepo, cleanupAll, commitAsOther, git, tempDir } from './git-helpers.js';
 import { type GitHttpServer, startGitHttpServer } from './git-http-server.js';
 import { KUSTOMIZATION, profileYaml } from './profiles-helpers.js';

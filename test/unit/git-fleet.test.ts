@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { isGitopsError } from '../../src/core/errors.js';
-import { RecordingSink } from '../../src/core/events.js';
-import { publishFleet, removeFleetPath } from '../../src/git/fleet.js';
-import { readFleetFile, remoteHead } from '../../src/git/remote.js';
+import { isGitopsError } from '../../src/primitives/errors.js';
+import { RecordingSink } from '../../src/primitives/events.js';
+import { publishFleet, removeFleetPath } from '../../src/integrations/git/fleet.js';
+import { readFleetFile, remoteHead } from '../../src/integrations/git/remote.js';
 import {
   bareRepo,
   cleanupAll,

@@ -5,10 +5,10 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GitopsError } from '../../src/core/errors.js';
-import type { GitopsEvent } from '../../src/core/events.js';
-import { acquireLease, leaseDisabled, leaseRef } from '../../src/git/lease.js';
-import { type LocalHolder, localHolder, parseLease } from '../../src/git/lease-record.js';
+import { GitopsError } from '../../src/primitives/errors.js';
+import type { GitopsEvent } from '../../src/primitives/events.js';
+import { acquireLease, leaseDisabled, leaseRef } from '../../src/integrations/git/lease.js';
+import { type LocalHolder, localHolder, parseLease } from '../../src/integrations/git/lease-record.js';
 import { type BareRepo, bareRepo, cleanupAll, git, tempDir } from './git-helpers.js';
 
 afterAll(cleanupAll);

@@ -1,14 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { RecordingSink } from '../../src/core/events.js';
-import { clusterSpecSchema } from '../../src/core/spec.js';
-import { resolveProfile } from '../../src/profiles/catalog.js';
-import type { RenderedCluster } from '../../src/profiles/render.js';
-import { renderStep } from '../../src/profiles/steps.js';
-import { buildPlan } from '../../src/core/plan.js';
-import { runPlan } from '../../src/core/runner.js';
-import { describeChanges, diffFleet } from '../../src/git/diff.js';
-import { authFromEnv, gitEnv, remoteFor } from '../../src/git/exec.js';
-import { fleetPushStep } from '../../src/git/steps.js';
+import { RecordingSink } from '../../src/primitives/events.js';
+import { clusterSpecSchema } from '../../src/spec/schema.js';
+import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
+import type { RenderedCluster } from '../../src/integrations/profiles/render.js';
+import { renderStep } from '../../src/integrations/profiles/steps.js';
+import { buildPlan } from '../../src/primitives/plan.js';
+import { runPlan } from '../../src/primitives/runner.js';
+import { describeChanges, diffFleet } from '../../src/integrations/git/diff.js';
+import { authFromEnv, gitEnv, remoteFor } from '../../src/integrations/git/exec.js';
+import { fleetPushStep } from '../../src/integrations/git/steps.js';
 import { bareRepo, cleanupAll, commitAsOther, commitCount, head } from './git-helpers.js';
 
 afterAll(cleanupAll);

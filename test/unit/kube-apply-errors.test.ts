@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeApplyError } from '../../src/kube/apply-errors.js';
-import { KubeApiError } from '../../src/kube/http.js';
+import { describeApplyError } from '../../src/integrations/kube/apply-errors.js';
+import { KubeApiError } from '../../src/integrations/kube/http.js';
 
 const ref = { apiVersion: 'example.com/v1', kind: 'Widget', namespace: 'ns', name: 'w' };
 

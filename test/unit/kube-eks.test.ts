@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eksConnection, refreshingToken } from '../../src/kube/eks.js';
+import { eksConnection, refreshingToken } from '../../src/integrations/kube/eks.js';
 
 describe('EKS token refresh', () => {
   it('reuses a token until the margin before expiry, then fetches one new token for concurrent callers', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isGitopsError } from '../../src/core/errors.js';
-import { documentAt, parseManifests } from '../../src/kube/manifests.js';
+import { isGitopsError } from '../../src/primitives/errors.js';
+import { documentAt, parseManifests } from '../../src/integrations/kube/manifests.js';
 
 const catchError = (f: () => unknown): Error => {
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyIsNoop, quantity } from '../../src/kube/noop.js';
-import type { KubeObject } from '../../src/kube/object.js';
+import { applyIsNoop, quantity } from '../../src/integrations/kube/noop.js';
+import type { KubeObject } from '../../src/integrations/kube/object.js';
 
 const desired: KubeObject = {
   apiVersion: 'apps/v1',

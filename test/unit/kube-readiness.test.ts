@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../src/kube/object.js';
-import { readinessOf, revisionMatches } from '../../src/kube/readiness.js';
+import type { KubeObject } from '../../src/integrations/kube/object.js';
+import { readinessOf, revisionMatches } from '../../src/integrations/kube/readiness.js';
 
 const deploy = (generation: number, status: Record<string, unknown>, replicas = 2): KubeObject => ({
   apiVersion: 'apps/v1',

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { systemError } from '../../src/core/errors.js';
-import { RecordingSink } from '../../src/core/events.js';
-import { buildPlan, type Step, type StepContext } from '../../src/core/plan.js';
-import { runPlan } from '../../src/core/runner.js';
-import { sleep } from '../../src/core/wait.js';
+import { systemError } from '../../src/primitives/errors.js';
+import { RecordingSink } from '../../src/primitives/events.js';
+import { buildPlan, type Step, type StepContext } from '../../src/primitives/plan.js';
+import { runPlan } from '../../src/primitives/runner.js';
+import { sleep } from '../../src/primitives/wait.js';
 
 interface Probe {
   log: string[];

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: profile templates use ${param} on purpose
 import { describe, expect, it } from 'vitest';
-import { isGitopsError } from '../../src/core/errors.js';
-import { bundledProfilesDir, listBundledProfiles, resolveProfile } from '../../src/profiles/catalog.js';
+import { isGitopsError } from '../../src/primitives/errors.js';
+import { bundledProfilesDir, listBundledProfiles, resolveProfile } from '../../src/integrations/profiles/catalog.js';
 
 describe('bundled profile catalog', () => {
   it('finds the profiles folder of the repository', () => {

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isGitopsError } from '../../src/core/errors.js';
-import { publishFleet } from '../../src/git/fleet.js';
-import { resolveProfile } from '../../src/profiles/catalog.js';
-import { parseClusterFile, readClusterFromFleet } from '../../src/profiles/cluster-file.js';
-import { commitMessage, renderCluster } from '../../src/profiles/render.js';
+import { isGitopsError } from '../../src/primitives/errors.js';
+import { publishFleet } from '../../src/integrations/git/fleet.js';
+import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
+import { parseClusterFile, readClusterFromFleet } from '../../src/spec/cluster-file.js';
+import { commitMessage, renderCluster } from '../../src/integrations/profiles/render.js';
 import { bareRepo, cleanupAll, commitCount, tempDir } from './git-helpers.js';
 import { profileYaml, spec, writeFiles } from './profiles-helpers.js';
 

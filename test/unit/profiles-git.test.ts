@@ -1,9 +1,9 @@
 import { symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isGitopsError } from '../../src/core/errors.js';
-import { resolveProfile } from '../../src/profiles/catalog.js';
-import { parseProfileRef } from '../../src/profiles/ref.js';
+import { isGitopsError } from '../../src/primitives/errors.js';
+import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
+import { parseProfileRef } from '../../src/integrations/profiles/ref.js';
 import { type BareRepo, bareRepo, cleanupAll, commitAsOther, git, tempDir } from './git-helpers.js';
 import { KUSTOMIZATION, profileYaml } from './profiles-helpers.js';
 

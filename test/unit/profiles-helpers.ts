@@ -1,7 +1,7 @@
 /** Writes throwaway profile folders for the profile and render tests. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { clusterSpecSchema, type ClusterSpec, type ClusterSpecInput } from '../../src/core/spec.js';
+import { clusterSpecSchema, type ClusterSpec, type ClusterSpecInput } from '../../src/spec/schema.js';
 
 export function writeFiles(root: string, files: Record<string, string>): void {
   for (const [rel, content] of Object.entries(files)) {

@@ -3,10 +3,10 @@ import { symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { isGitopsError } from '../../src/core/errors.js';
-import { clusterSpecSchema } from '../../src/core/spec.js';
-import { resolveProfile } from '../../src/profiles/catalog.js';
-import { commitMessage, renderCluster } from '../../src/profiles/render.js';
+import { isGitopsError } from '../../src/primitives/errors.js';
+import { clusterSpecSchema } from '../../src/spec/schema.js';
+import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
+import { commitMessage, renderCluster } from '../../src/integrations/profiles/render.js';
 import { cleanupAll, tempDir } from './git-helpers.js';
 import { KUSTOMIZATION, profileYaml, spec, writeFiles } from './profiles-helpers.js';
 

@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { systemError } from '../../src/core/errors.js';
-import { emit } from '../../src/core/events.js';
-import { registerSecret } from '../../src/core/redact.js';
+import { systemError } from '../../src/primitives/errors.js';
+import { emit } from '../../src/primitives/events.js';
+import { registerSecret } from '../../src/primitives/redact.js';
 import { Output } from '../../src/io/output.js';
 
 class Capture extends PassThrough {

@@ -1,6 +1,6 @@
 /** AWS clients for a command, from the environment the way the AWS CLI reads it. */
-import { type AwsClients, createAwsClients } from '../../aws/clients.js';
-import { userError } from '../../core/errors.js';
+import { type AwsClients, createAwsClients } from '../../integrations/aws/clients.js';
+import { userError } from '../../primitives/errors.js';
 
 export function awsClientsFor(region: string, env: NodeJS.ProcessEnv): AwsClients {
   const endpoint = env['AWS_ENDPOINT_URL'];

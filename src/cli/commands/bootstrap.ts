@@ -1,8 +1,8 @@
 /** `gitops bootstrap`: flags -> cluster spec -> the bootstrap use case -> reporter -> exit code. */
-import { runBootstrap } from '../../core/bootstrap/run.js';
-import { requestedSpec, type SpecRequest } from '../../core/bootstrap/inputs.js';
-import { checkSpecFlags, loadConfigFile, type SpecFlags } from '../../core/config.js';
-import { EXIT, userError } from '../../core/errors.js';
+import { runBootstrap } from '../../usecases/bootstrap/run.js';
+import { requestedSpec, type SpecRequest } from '../../usecases/bootstrap/inputs.js';
+import { checkSpecFlags, loadConfigFile, type SpecFlags } from '../../spec/from-flags.js';
+import { EXIT, userError } from '../../primitives/errors.js';
 import type { CommandContext, CommandHandler } from '../context.js';
 import { confirm } from '../confirm.js';
 import { renderBootstrap } from '../render/bootstrap.js';

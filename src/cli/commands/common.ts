@@ -1,8 +1,8 @@
 /** Flag checks shared by several commands; each error names the flag and what is wrong. */
-import { checkFlag } from '../../core/config.js';
-import { userError } from '../../core/errors.js';
-import { clusterName, regionName } from '../../core/spec.js';
-import { parseDuration } from '../../core/wait.js';
+import { checkFlag } from '../../spec/from-flags.js';
+import { userError } from '../../primitives/errors.js';
+import { clusterName, regionName } from '../../spec/schema.js';
+import { parseDuration } from '../../primitives/wait.js';
 
 export function timeoutFlag(value: unknown, flag = '--timeout'): number {
   const ms = typeof value === 'string' ? parseDuration(value) : undefined;

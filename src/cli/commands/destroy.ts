@@ -1,7 +1,7 @@
 /** `gitops destroy`: tear down in reverse order; the fleet folder goes last, in one commit. */
 import { createInterface } from 'node:readline/promises';
-import { runDestroy } from '../../core/destroy.js';
-import { EXIT, userError } from '../../core/errors.js';
+import { runDestroy } from '../../usecases/destroy.js';
+import { EXIT, userError } from '../../primitives/errors.js';
 import type { CommandContext, CommandHandler } from '../context.js';
 import { renderDestroy } from '../render/destroy.js';
 import { awsClientsFor, timeScale } from './aws-context.js';

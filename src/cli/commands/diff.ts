@@ -1,8 +1,8 @@
 /** `gitops diff`: exit 0 when the cluster matches Git, 3 when something drifted. */
-import { kubeClientForCluster, kubeClientFromFile } from '../../core/cluster-access.js';
-import { clusterDiff } from '../../core/diff.js';
-import { EXIT, systemError } from '../../core/errors.js';
-import type { KubeClient } from '../../kube/client.js';
+import { kubeClientForCluster, kubeClientFromFile } from '../../usecases/connect.js';
+import { clusterDiff } from '../../usecases/diff.js';
+import { EXIT, systemError } from '../../primitives/errors.js';
+import type { KubeClient } from '../../integrations/kube/client.js';
 import type { CommandHandler } from '../context.js';
 import { renderDiff } from '../render/diff.js';
 import { awsClientsFor } from './aws-context.js';

@@ -1,6 +1,6 @@
 /** `gitops kubeconfig`: merge the cluster into a kubeconfig with an exec user running `gitops token`. */
-import { mergeKubeconfig } from '../../aws/kubeconfig.js';
-import { systemError } from '../../core/errors.js';
+import { mergeKubeconfig } from '../../integrations/aws/kubeconfig.js';
+import { systemError } from '../../primitives/errors.js';
 import type { CommandHandler } from '../context.js';
 import { awsClientsFor } from './aws-context.js';
 import { clusterFlag, regionFlag } from './common.js';

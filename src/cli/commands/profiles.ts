@@ -1,7 +1,7 @@
 /** `gitops profiles list` and `gitops profiles show <name>`. */
-import type { Profile } from '../../profiles/model.js';
+import type { Profile } from '../../integrations/profiles/model.js';
 import type { Style } from '../../io/style.js';
-import { listBundledProfiles, resolveProfile } from '../../profiles/catalog.js';
+import { listBundledProfiles, resolveProfile } from '../../integrations/profiles/catalog.js';
 import type { CommandHandler } from '../context.js';
 import { table } from '../table.js';
 

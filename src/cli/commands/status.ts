@@ -1,8 +1,8 @@
 /** `gitops status`: exit 0 ready and in sync, 3 reachable but not, 1 cannot tell. */
-import { listManagedClusters } from '../../aws/status.js';
-import { kubeClientFromFile } from '../../core/cluster-access.js';
-import { EXIT, toGitopsError, userError } from '../../core/errors.js';
-import { clusterStatus, type StatusDocument } from '../../core/status.js';
+import { listManagedClusters } from '../../integrations/aws/status.js';
+import { kubeClientFromFile } from '../../usecases/connect.js';
+import { EXIT, toGitopsError, userError } from '../../primitives/errors.js';
+import { clusterStatus, type StatusDocument } from '../../usecases/status.js';
 import type { CommandHandler } from '../context.js';
 import { renderStatus, renderStatusList } from '../render/status.js';
 import { awsClientsFor } from './aws-context.js';

@@ -1,5 +1,5 @@
 /** `gitops token`: an ExecCredential for kubectl, signed with the caller's AWS credentials. */
-import { eksTokenFor, execCredential } from '../../aws/token.js';
+import { eksTokenFor, execCredential } from '../../integrations/aws/token.js';
 import type { CommandHandler } from '../context.js';
 import { awsClientsFor } from './aws-context.js';
 import { clusterFlag, regionFlag } from './common.js';

@@ -1,5 +1,5 @@
 /** The text form of a bootstrap result: the step table, then what a developer needs next. */
-import type { BootstrapDocument } from '../../core/bootstrap/run.js';
+import type { BootstrapDocument } from '../../usecases/bootstrap/run.js';
 import { formatDuration, type Style } from '../../io/style.js';
 import { table } from '../table.js';
 

@@ -1,5 +1,5 @@
 /** Text form of a destroy result. */
-import type { DestroyDocument } from '../../core/destroy.js';
+import type { DestroyDocument } from '../../usecases/destroy.js';
 import { formatDuration, type Style } from '../../io/style.js';
 import { table } from '../table.js';
 

@@ -1,5 +1,5 @@
 /** Text form of `gitops diff`: one line per drifted object, the changed fields beneath it. */
-import type { DiffDocument } from '../../core/diff.js';
+import type { DiffDocument } from '../../usecases/diff.js';
 import type { Style } from '../../io/style.js';
 
 export function renderDiff(d: DiffDocument, s: Style): string {

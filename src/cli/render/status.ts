@@ -1,5 +1,5 @@
 /** The one-screen text form of `gitops status`. */
-import type { StatusDocument } from '../../core/status.js';
+import type { StatusDocument } from '../../usecases/status.js';
 import type { Style } from '../../io/style.js';
 import { table } from '../table.js';
 

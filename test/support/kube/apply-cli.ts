@@ -4,9 +4,9 @@
  *   node --import tsx test/support/kube/apply-cli.ts --kubeconfig FILE manifest.yaml...
  * Prints one summary line; exit 1 on failure.
  */
-import { applyObjects } from '../../../src/kube/apply.js';
-import { kubeClientFromKubeconfig } from '../../../src/kube/client.js';
-import { readManifestFile } from '../../../src/kube/manifests.js';
+import { applyObjects } from '../../../src/integrations/kube/apply.js';
+import { kubeClientFromKubeconfig } from '../../../src/integrations/kube/client.js';
+import { readManifestFile } from '../../../src/integrations/kube/manifests.js';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--kubeconfig');

@@ -1,8 +1,8 @@
 /** Test helpers around the shared apiserver: a client, unique names, status writes. */
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { KubeClient, kubeClientFromKubeconfig } from '../../../src/kube/client.js';
-import type { KubeObject, ObjectRef } from '../../../src/kube/object.js';
+import { KubeClient, kubeClientFromKubeconfig } from '../../../src/integrations/kube/client.js';
+import type { KubeObject, ObjectRef } from '../../../src/integrations/kube/object.js';
 
 export async function testClient(): Promise<KubeClient> {
   return await kubeClientFromKubeconfig({ path: inject('kube').kubeconfig });

@@ -8,9 +8,9 @@
  * Objects of APIs the apiserver does not serve are skipped and reported (log + annotation on
  * the Kustomization), never dropped silently.
  */
-import { buildKustomization } from '../../../src/fleet/kustomize.js';
-import type { KubeClient } from '../../../src/kube/client.js';
-import { describeRef, isRecord, type KubeObject, refOf } from '../../../src/kube/object.js';
+import { buildKustomization } from '../../../src/integrations/kustomize/build.js';
+import type { KubeClient } from '../../../src/integrations/kube/client.js';
+import { describeRef, isRecord, type KubeObject, refOf } from '../../../src/integrations/kube/object.js';
 import { GitMirror } from './git-mirror.js';
 
 const GIT_REPOSITORY = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository' };

@@ -11,7 +11,7 @@
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type KubeClient, kubeClientFromKubeconfig } from '../../../src/kube/client.js';
+import { type KubeClient, kubeClientFromKubeconfig } from '../../../src/integrations/kube/client.js';
 import { type RunningEmulator, startAwsEmulator } from '../aws-emulator/index.js';
 import { type KubeTestenv, startKubeTestenv } from '../kube/testenv.js';
 import { FluxStandIn } from './flux-standin.js';

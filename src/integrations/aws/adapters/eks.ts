@@ -1,0 +1,394 @@
+/** EksPort over @aws-sdk/client-eks (rest-json). */
+import type * as Sdk from '@aws-sdk/client-eks';
+import type { Taint } from '../../../spec/schema.js';
+import { lazy, type SdkSettings } from '../clients.js';
+import { sdkClientConfig } from '../sdk-config.js';
+import type {
+  AccessEntry,
+  AddonVersion,
+  CreateAddonInput,
+  CreateClusterInput,
+  CreateNodegroupInput,
+  EksAddon,
+  EksCluster,
+  EksNodegroup,
+  EksPort,
+  Tags,
+  UpdateNodegroupInput,
+} from '../ports.js';
+import { allPages, call, find, healthIssues } from './common.js';
+
+const EFFECT_TO_AWS = {
+  NoSchedule: 'NO_SCHEDULE',
+  PreferNoSchedule: 'PREFER_NO_SCHEDULE',
+  NoExecute: 'NO_EXECUTE',
+} as const;
+const EFFECT_FROM_AWS: Record<string, Taint['effect']> = {
+  NO_SCHEDULE: 'NoSchedule',
+  PREFER_NO_SCHEDULE: 'PreferNoSchedule',
+  NO_EXECUTE: 'NoExecute',
+};
+
+export class EksAdapter implements EksPort {
+  private readonly load: () => Promise<{ sdk: typeof Sdk; client: Sdk.EKSClient }>;
+
+  constructor(settings: SdkSettings) {
+    this.load = lazy(async () => {
+      const sdk = await import('@aws-sdk/client-eks');
+      return { sdk, client: new sdk.EKSClient(await sdkClientConfig(settings)) };
+    });
+  }
+
+  private async run<T>(
+    operation: string,
+    fn: (sdk: typeof Sdk, client: Sdk.EKSClient) => Promise<T>,
+  ): Promise<T> {
+    const { sdk, client } = await this.load();
+    return call('EKS', operation, () => fn(sdk, client));
+  }
+
+  private async describe<T>(operation: string, fn: (sdk: typeof Sdk, client: Sdk.EKSClient) => Promise<T>) {
+    const { sdk, client } = await this.load();
+    return find('EKS', operation, () => fn(sdk, client));
+  }
+
+  listClusters(): Promise<string[]> {
+    return this.run('ListClusters', (sdk, c) =>
+      allPages(async (nextToken) => {
+        const r = await c.send(new sdk.ListClustersCommand({ ...(nextToken ? { nextToken } : {}) }));
+        return { items: r.clusters ?? [], next: r.nextToken };
+      }),
+    );
+  }
+
+  async describeCluster(name: string): Promise<EksCluster | undefined> {
+    const r = await this.describe('DescribeCluster', (sdk, c) =>
+      c.send(new sdk.DescribeClusterCommand({ name })),
+    );
+    return r?.cluster ? toCluster(r.cluster) : undefined;
+  }
+
+  async createCluster(input: CreateClusterInput): Promise<EksCluster> {
+    const r = await this.run('CreateCluster', (sdk, c) =>
+      c.send(
+        new sdk.CreateClusterCommand({
+          name: input.name,
+          version: input.version,
+          roleArn: input.roleArn,
+          resourcesVpcConfig: {
+            subnetIds: input.subnetIds,
+            endpointPublicAccess: true,
+            endpointPrivateAccess: true,
+          },
+          accessConfig: {
+            authenticationMode: 'API_AND_CONFIG_MAP',
+            bootstrapClusterCreatorAdminPermissions: true,
+          },
+          tags: input.tags,
+          clientRequestToken: input.clientRequestToken,
+        }),
+      ),
+    );
+    return toCluster(r.cluster ?? {});
+  }
+
+  async deleteCluster(name: string): Promise<void> {
+    await this.run('DeleteCluster', (sdk, c) => c.send(new sdk.DeleteClusterCommand({ name })));
+  }
+
+  async tagResource(arn: string, tags: Tags): Promise<void> {
+    await this.run('TagResource', (sdk, c) => c.send(new sdk.TagResourceCommand({ resourceArn: arn, tags })));
+  }
+
+  listNodegroups(cluster: string): Promise<string[]> {
+    return this.run('ListNodegroups', (sdk, c) =>
+      allPages(async (nextToken) => {
+        const r = await c.send(
+          new sdk.ListNodegroupsCommand({ clusterName: cluster, ...(nextToken ? { nextToken } : {}) }),
+        );
+        return { items: r.nodegroups ?? [], next: r.nextToken };
+      }),
+    );
+  }
+
+  async describeNodegroup(cluster: string, name: string): Promise<EksNodegroup | undefined> {
+    const r = await this.describe('DescribeNodegroup', (sdk, c) =>
+      c.send(new sdk.DescribeNodegroupCommand({ clusterName: cluster, nodegroupName: name })),
+    );
+    return r?.nodegroup ? toNodegroup(r.nodegroup) : undefined;
+  }
+
+  async createNodegroup(input: CreateNodegroupInput): Promise<EksNodegroup> {
+    const r = await this.run('CreateNodegroup', (sdk, c) =>
+      c.send(
+        new sdk.CreateNodegroupCommand({
+          clusterName: input.clusterName,
+          nodegroupName: input.name,
+          nodeRole: input.nodeRoleArn,
+          subnets: input.subnetIds,
+          instanceTypes: input.instanceTypes,
+          amiType: input.amiType as Sdk.AMITypes,
+          capacityType: input.capacityType as Sdk.CapacityTypes,
+          diskSize: input.diskSize,
+          scalingConfig: input.scaling,
+          labels: input.labels,
+          taints: input.taints.map(toAwsTaint),
+          tags: input.tags,
+          clientRequestToken: input.clientRequestToken,
+        }),
+      ),
+    );
+    return toNodegroup(r.nodegroup ?? {});
+  }
+
+  async updateNodegroupConfig(input: UpdateNodegroupInput): Promise<void> {
+    await this.run('UpdateNodegroupConfig', (sdk, c) =>
+      c.send(
+        new sdk.UpdateNodegroupConfigCommand({
+          clusterName: input.clusterName,
+          nodegroupName: input.name,
+          clientRequestToken: input.clientRequestToken,
+          ...(input.scaling ? { scalingConfig: input.scaling } : {}),
+          ...(input.labels
+            ? { labels: { addOrUpdateLabels: input.labels.addOrUpdate, removeLabels: input.labels.remove } }
+            : {}),
+          ...(input.taints
+            ? {
+                taints: {
+                  addOrUpdateTaints: input.taints.addOrUpdate.map(toAwsTaint),
+                  removeTaints: input.taints.remove.map(toAwsTaint),
+                },
+              }
+            : {}),
+        }),
+      ),
+    );
+  }
+
+  async deleteNodegroup(cluster: string, name: string): Promise<void> {
+    await this.run('DeleteNodegroup', (sdk, c) =>
+      c.send(new sdk.DeleteNodegroupCommand({ clusterName: cluster, nodegroupName: name })),
+    );
+  }
+
+  listAddons(cluster: string): Promise<string[]> {
+    return this.run('ListAddons', (sdk, c) =>
+      allPages(async (nextToken) => {
+        const r = await c.send(
+          new sdk.ListAddonsCommand({ clusterName: cluster, ...(nextToken ? { nextToken } : {}) }),
+        );
+        return { items: r.addons ?? [], next: r.nextToken };
+      }),
+    );
+  }
+
+  async describeAddon(cluster: string, name: string): Promise<EksAddon | undefined> {
+    const r = await this.describe('DescribeAddon', (sdk, c) =>
+      c.send(new sdk.DescribeAddonCommand({ clusterName: cluster, addonName: name })),
+    );
+    return r?.addon ? toAddon(r.addon) : undefined;
+  }
+
+  describeAddonVersions(name: string, kubernetesVersion: string): Promise<AddonVersion[]> {
+    return this.run('DescribeAddonVersions', (sdk, c) =>
+      allPages(async (nextToken) => {
+        const r = await c.send(
+          new sdk.DescribeAddonVersionsCommand({
+            addonName: name,
+            kubernetesVersion,
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        );
+        const items: AddonVersion[] = [];
+        for (const addon of r.addons ?? []) {
+          if (addon.addonName !== undefined && addon.addonName !== name) continue;
+          for (const v of addon.addonVersions ?? []) {
+            const compat = (v.compatibilities ?? []).filter((x) => x.clusterVersion === kubernetesVersion);
+            if (v.addonVersion === undefined || compat.length === 0) continue;
+            items.push({ version: v.addonVersion, isDefault: compat.some((x) => x.defaultVersion === true) });
+          }
+        }
+        return { items, next: r.nextToken };
+      }),
+    );
+  }
+
+  async createAddon(input: CreateAddonInput): Promise<EksAddon> {
+    const r = await this.run('CreateAddon', (sdk, c) =>
+      c.send(
+        new sdk.CreateAddonCommand({
+          clusterName: input.clusterName,
+          addonName: input.name,
+          addonVersion: input.version,
+          // EKS installs vpc-cni, kube-proxy and coredns itself; the managed add-on takes them over.
+          resolveConflicts: 'OVERWRITE',
+          tags: input.tags,
+          clientRequestToken: input.clientRequestToken,
+        }),
+      ),
+    );
+    return toAddon(r.addon ?? {});
+  }
+
+  async updateAddon(
+    cluster: string,
+    name: string,
+    version: string,
+    clientRequestToken: string,
+  ): Promise<void> {
+    await this.run('UpdateAddon', (sdk, c) =>
+      c.send(
+        new sdk.UpdateAddonCommand({
+          clusterName: cluster,
+          addonName: name,
+          addonVersion: version,
+          resolveConflicts: 'OVERWRITE',
+          clientRequestToken,
+        }),
+      ),
+    );
+  }
+
+  async deleteAddon(cluster: string, name: string): Promise<void> {
+    await this.run('DeleteAddon', (sdk, c) =>
+      c.send(new sdk.DeleteAddonCommand({ clusterName: cluster, addonName: name })),
+    );
+  }
+
+  listAccessEntries(cluster: string): Promise<string[]> {
+    return this.run('ListAccessEntries', (sdk, c) =>
+      allPages(async (nextToken) => {
+        const r = await c.send(
+          new sdk.ListAccessEntriesCommand({ clusterName: cluster, ...(nextToken ? { nextToken } : {}) }),
+        );
+        return { items: r.accessEntries ?? [], next: r.nextToken };
+      }),
+    );
+  }
+
+  async describeAccessEntry(cluster: string, principalArn: string): Promise<AccessEntry | undefined> {
+    const r = await this.describe('DescribeAccessEntry', (sdk, c) =>
+      c.send(new sdk.DescribeAccessEntryCommand({ clusterName: cluster, principalArn })),
+    );
+    const e = r?.accessEntry;
+    if (!e) return undefined;
+    return {
+      principalArn: e.principalArn ?? principalArn,
+      tags: e.tags ?? {},
+      ...(e.type ? { type: e.type } : {}),
+    };
+  }
+
+  async createAccessEntry(cluster: string, principalArn: string, tags: Tags, clientRequestToken: string) {
+    await this.run('CreateAccessEntry', (sdk, c) =>
+      c.send(
+        new sdk.CreateAccessEntryCommand({ clusterName: cluster, principalArn, tags, clientRequestToken }),
+      ),
+    );
+  }
+
+  listAssociatedAccessPolicies(cluster: string, principalArn: string): Promise<string[]> {
+    return this.run('ListAssociatedAccessPolicies', (sdk, c) =>
+      allPages(async (nextToken) => {
+        const r = await c.send(
+          new sdk.ListAssociatedAccessPoliciesCommand({
+            clusterName: cluster,
+            principalArn,
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        );
+        const items = (r.associatedAccessPolicies ?? []).flatMap((p) => (p.policyArn ? [p.policyArn] : []));
+        return { items, next: r.nextToken };
+      }),
+    );
+  }
+
+  async associateClusterAccessPolicy(
+    cluster: string,
+    principalArn: string,
+    policyArn: string,
+  ): Promise<void> {
+    await this.run('AssociateAccessPolicy', (sdk, c) =>
+      c.send(
+        new sdk.AssociateAccessPolicyCommand({
+          clusterName: cluster,
+          principalArn,
+          policyArn,
+          accessScope: { type: 'cluster' },
+        }),
+      ),
+    );
+  }
+
+  async deleteAccessEntry(cluster: string, principalArn: string): Promise<void> {
+    await this.run('DeleteAccessEntry', (sdk, c) =>
+      c.send(new sdk.DeleteAccessEntryCommand({ clusterName: cluster, principalArn })),
+    );
+  }
+}
+
+function toAwsTaint(t: Taint): Sdk.Taint {
+  return {
+    key: t.key,
+    effect: EFFECT_TO_AWS[t.effect],
+    ...(t.value === undefined ? {} : { value: t.value }),
+  };
+}
+
+function fromAwsTaint(t: Sdk.Taint): Taint {
+  const effect = EFFECT_FROM_AWS[t.effect ?? ''] ?? 'NoSchedule';
+  return { key: t.key ?? '', effect, ...(t.value === undefined || t.value === '' ? {} : { value: t.value }) };
+}
+
+function toCluster(c: Sdk.Cluster): EksCluster {
+  return {
+    name: c.name ?? '',
+    arn: c.arn ?? '',
+    status: c.status ?? 'UNKNOWN',
+    version: c.version ?? '',
+    roleArn: c.roleArn ?? '',
+    subnetIds: c.resourcesVpcConfig?.subnetIds ?? [],
+    tags: c.tags ?? {},
+    health: healthIssues(c.health?.issues),
+    ...(c.endpoint ? { endpoint: c.endpoint } : {}),
+    ...(c.certificateAuthority?.data ? { certificateAuthority: c.certificateAuthority.data } : {}),
+    ...(c.accessConfig?.authenticationMode ? { authenticationMode: c.accessConfig.authenticationMode } : {}),
+    ...(c.createdAt ? { createdAt: c.createdAt } : {}),
+  };
+}
+
+function toNodegroup(n: Sdk.Nodegroup): EksNodegroup {
+  return {
+    name: n.nodegroupName ?? '',
+    clusterName: n.clusterName ?? '',
+    arn: n.nodegroupArn ?? '',
+    status: n.status ?? 'UNKNOWN',
+    nodeRoleArn: n.nodeRole ?? '',
+    subnetIds: n.subnets ?? [],
+    instanceTypes: n.instanceTypes ?? [],
+    scaling: {
+      minSize: n.scalingConfig?.minSize ?? 0,
+      maxSize: n.scalingConfig?.maxSize ?? 0,
+      desiredSize: n.scalingConfig?.desiredSize ?? 0,
+    },
+    labels: n.labels ?? {},
+    taints: (n.taints ?? []).map(fromAwsTaint),
+    tags: n.tags ?? {},
+    health: healthIssues(n.health?.issues),
+    ...(n.amiType ? { amiType: n.amiType } : {}),
+    ...(n.capacityType ? { capacityType: n.capacityType } : {}),
+    ...(n.diskSize !== undefined ? { diskSize: n.diskSize } : {}),
+  };
+}
+
+function toAddon(a: Sdk.Addon): EksAddon {
+  return {
+    name: a.addonName ?? '',
+    clusterName: a.clusterName ?? '',
+    arn: a.addonArn ?? '',
+    status: a.status ?? 'UNKNOWN',
+    version: a.addonVersion ?? '',
+    tags: a.tags ?? {},
+    health: healthIssues(a.health?.issues),
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * EKS add-ons, one step each, created concurrently once the cluster is ACTIVE. Without a pinned
+ * version the newest version compatible with the cluster's Kubernetes version is chosen at
+ * creation and kept afterwards (a re-run never upgrades behind the user's back); a pinned
+ * version that differs is applied with UpdateAddon.
+ */
+import { systemError, userError } from '../../primitives/errors.js';
+import type { Step, StepContext } from '../../primitives/plan.js';
+import type { AddonSpec, ClusterSpec } from '../../spec/schema.js';
+import type { AwsClients } from './clients.js';
+import { type ClusterOutput, CLUSTER_STEP } from './cluster.js';
+import { hasAwsCode, ignoreNotFound } from './errors.js';
+import { idempotencyToken } from './idempotency.js';
+import type { AddonVersion, EksAddon } from './ports.js';
+import { assertOwned, isOwned, resourceTags } from './tags.js';
+import { describeIssues, type WaitContext, waitFor } from './waiter.js';
+
+/** What every cluster gets, before the profile's and the spec's own add-ons. */
+export const DEFAULT_ADDONS: readonly AddonSpec[] = [
+  { name: 'vpc-cni' },
+  { name: 'kube-proxy' },
+  { name: 'coredns' },
+  { name: 'eks-pod-identity-agent' },
+];
+
+const WAITING = new Set(['CREATING', 'UPDATING', 'DEGRADED']);
+const FAILED = new Set(['CREATE_FAILED', 'UPDATE_FAILED', 'DELETE_FAILED']);
+
+/** Defaults first, then the spec's; a later entry with the same name wins (a pinned version). */
+export function mergeAddons(...lists: readonly (readonly AddonSpec[])[]): AddonSpec[] {
+  const byName = new Map<string, AddonSpec>();
+  for (const list of lists) for (const a of list) byName.set(a.name, { ...byName.get(a.name), ...a });
+  return [...byName.values()];
+}
+
+export function addonStepId(name: string): string {
+  return `aws:addon:${name}`;
+}
+
+export function addonStep(spec: ClusterSpec, aws: AwsClients, addon: AddonSpec): Step {
+  const what = `add-on ${addon.name}`;
+  return {
+    id: addonStepId(addon.name),
+    title: what,
+    dependsOn: [CLUSTER_STEP],
+    async observe() {
+      const current = await aws.eks.describeAddon(spec.name, addon.name);
+      if (!current)
+        return { inSync: false, summary: `create ${what} ${addon.version ?? '(newest compatible)'}` };
+      checkUsable(spec, current);
+      if (WAITING.has(current.status))
+        return { inSync: false, summary: `wait for ${what} (${current.status})` };
+      if (addon.version && current.version !== addon.version) {
+        return { inSync: false, summary: `update ${what} ${current.version} -> ${addon.version}` };
+      }
+      return { inSync: true, summary: `${what} ${current.version} is ${current.status}` };
+    },
+    async apply(ctx) {
+      const cluster = ctx.requireOutput<ClusterOutput>(CLUSTER_STEP);
+      let current = await aws.eks.describeAddon(spec.name, addon.name);
+      let result: 'created' | 'updated' = 'updated';
+      if (!current) {
+        current = await create(spec, aws, addon, cluster);
+        result = 'created';
+      } else {
+        checkUsable(spec, current);
+        if (WAITING.has(current.status)) current = await waitActive(ctx, aws, spec.name, addon.name);
+        if (addon.version && current.version !== addon.version) {
+          const token = idempotencyToken(
+            'addon-update',
+            cluster.arn,
+            cluster.createdAt,
+            addon.name,
+            addon.version,
+          );
+          await aws.eks.updateAddon(spec.name, addon.name, addon.version, token);
+        }
+      }
+      const active = await waitActive(ctx, aws, spec.name, addon.name);
+      return { result, summary: `${what} ${active.version} is ACTIVE` };
+    },
+  };
+}
+
+async function create(spec: ClusterSpec, aws: AwsClients, addon: AddonSpec, cluster: ClusterOutput) {
+  const version =
+    addon.version ?? newest(await aws.eks.describeAddonVersions(addon.name, spec.kubernetesVersion));
+  if (version === undefined) {
+    throw userError(
+      'GITOPS_BAD_CONFIG',
+      `addons: EKS has no version of ${addon.name} for Kubernetes ${spec.kubernetesVersion}`,
+      { hint: 'check the add-on name, or remove it from the profile or gitops.yaml' },
+    );
+  }
+  try {
+    return await aws.eks.createAddon({
+      clusterName: spec.name,
+      name: addon.name,
+      version,
+      tags: resourceTags(spec.name, spec.tags),
+      clientRequestToken: idempotencyToken('addon', cluster.arn, cluster.createdAt, addon.name),
+    });
+  } catch (e) {
+    if (!hasAwsCode(e, 'ResourceInUseException')) throw e;
+    const current = await aws.eks.describeAddon(spec.name, addon.name);
+    if (!current) throw e;
+    checkUsable(spec, current);
+    return current;
+  }
+}
+
+/** The highest version by number (v1.19.2-eksbuild.3 > v1.19.2-eksbuild.1 > v1.18.9). */
+export function newest(versions: readonly AddonVersion[]): string | undefined {
+  const parse = (v: string) => (v.match(/\d+/g) ?? []).map(Number);
+  let best: string | undefined;
+  for (const { version } of versions) {
+    if (best === undefined) {
+      best = version;
+      continue;
+    }
+    const a = parse(version);
+    const b = parse(best);
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      const d = (a[i] ?? 0) - (b[i] ?? 0);
+      if (d !== 0) {
+        if (d > 0) best = version;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+function checkUsable(spec: ClusterSpec, current: EksAddon): void {
+  assertOwned('add-on', current.name, current.tags, spec.name);
+  if (FAILED.has(current.status)) {
+    throw systemError(
+      'GITOPS_AWS',
+      `add-on ${current.name} is ${current.status}: ${describeIssues(current.health)}`,
+      {
+        hint: 'fix the cause AWS reports, delete the add-on, and run again',
+      },
+    );
+  }
+  if (current.status === 'DELETING') {
+    throw userError('GITOPS_CONFLICT', `add-on ${current.name} is being deleted`, {
+      hint: 'wait, then run again',
+    });
+  }
+}
+
+/**
+ * DEGRADED is waited through, not failed: coredns reports it until the first nodes join, and
+ * node groups are being created at the same time.
+ */
+export async function waitActive(ctx: WaitContext, aws: AwsClients, cluster: string, name: string) {
+  const addon = await waitFor(
+    ctx,
+    {
+      what: `add-on ${name}`,
+      poll: () => aws.eks.describeAddon(cluster, name),
+      state: (a) =>
+        a ? `${a.status}${a.status === 'DEGRADED' ? ` (${describeIssues(a.health)})` : ''}` : 'not found',
+      done: (a) => a?.status === 'ACTIVE',
+      failure: (a) => {
+        if (!a) return 'it disappeared';
+        if (FAILED.has(a.status)) return describeIssues(a.health);
+        if (a.status === 'DELETING') return 'it is being deleted';
+        return undefined;
+      },
+    },
+    { scale: aws.timeScale },
+  );
+  return addon!;
+}
+
+/** Teardown: our add-ons, deleted concurrently; others go with the cluster. */
+export function addonsTeardownStep(cluster: string, aws: AwsClients, dependsOn: string[]): Step {
+  const ours = async (ctx: StepContext) => {
+    let names: string[];
+    try {
+      names = await aws.eks.listAddons(cluster);
+    } catch (e) {
+      if (hasAwsCode(e, 'ResourceNotFoundException')) return [];
+      throw e;
+    }
+    const addons = await Promise.all(names.map((n) => aws.eks.describeAddon(cluster, n)));
+    return addons.filter((a): a is EksAddon => {
+      if (!a) return false;
+      if (!isOwned(a.tags, cluster))
+        ctx.info(`add-on ${a.name} is not managed by gitops; it goes with the cluster`);
+      return isOwned(a.tags, cluster);
+    });
+  };
+  return {
+    id: 'aws:addons',
+    title: 'delete add-ons',
+    dependsOn,
+    async observe(ctx) {
+      const owned = await ours(ctx);
+      if (owned.length === 0) return { inSync: true, summary: 'no add-ons of ours' };
+      return { inSync: false, summary: `delete add-ons ${owned.map((a) => a.name).join(', ')}` };
+    },
+    async apply(ctx) {
+      const owned = await ours(ctx);
+      await Promise.all(
+        owned.map(async (a) => {
+          if (a.status !== 'DELETING') await ignoreNotFound(aws.eks.deleteAddon(cluster, a.name));
+          await waitFor(
+            ctx,
+            {
+              what: `add-on ${a.name}`,
+              poll: () => aws.eks.describeAddon(cluster, a.name),
+              state: (x) => x?.status ?? 'deleted',
+              done: (x) => x === undefined,
+              failure: (x) => (x?.status === 'DELETE_FAILED' ? describeIssues(x.health) : undefined),
+            },
+            { scale: aws.timeScale },
+          );
+        }),
+      );
+      return { result: 'deleted', summary: `deleted add-ons ${owned.map((a) => a.name).join(', ')}` };
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The AWS half of `destroy` as plan steps, in reverse dependency order. Everything is found by
+ * our tags (or by the names we derive from the cluster name), so the cluster name is enough:
+ * teardown works after a profile changed, after a crash, and without the fleet repo.
+ *
+ *   aws:ecr ─┬─ aws:addons ─────┐
+ *            ├─ aws:nodegroups ─┼─ aws:cluster ─┬─ aws:network
+ *            └─ aws:access ─────┘               ├─ aws:iam:cluster-role
+ *                                               └─ aws:iam:node-role
+ * ECR comes first so that a refusal (repositories with images, no --force) deletes nothing.
+ */
+import type { Step } from '../../primitives/plan.js';
+import { accessTeardownStep } from './access.js';
+import { addonsTeardownStep } from './addons.js';
+import type { AwsClients } from './clients.js';
+import { CLUSTER_STEP, clusterTeardownStep } from './cluster.js';
+import { ecrTeardownStep } from './ecr.js';
+import { roleTeardownStep } from './iam.js';
+import { networkTeardownStep } from './network/teardown.js';
+import { nodegroupsTeardownStep } from './nodegroups.js';
+
+export interface TeardownTarget {
+  name: string;
+}
+
+export interface TeardownOptions {
+  /** Delete ECR repositories even when they hold images. */
+  force?: boolean;
+}
+
+export function teardownSteps(
+  target: TeardownTarget,
+  aws: AwsClients,
+  options: TeardownOptions = {},
+): Step[] {
+  const cluster = target.name;
+  const inCluster = ['aws:addons', 'aws:nodegroups', 'aws:access'];
+  return [
+    ecrTeardownStep(cluster, aws, options.force ?? false),
+    addonsTeardownStep(cluster, aws, ['aws:ecr']),
+    nodegroupsTeardownStep(cluster, aws, ['aws:ecr']),
+    accessTeardownStep(cluster, aws, ['aws:ecr']),
+    clusterTeardownStep(cluster, aws, inCluster),
+    networkTeardownStep(cluster, aws, [CLUSTER_STEP]),
+    roleTeardownStep(cluster, aws, 'cluster', [CLUSTER_STEP]),
+    // Node groups use the node role until they are gone; the cluster step waited for that.
+    roleTeardownStep(cluster, aws, 'node', [CLUSTER_STEP]),
+  ];
+}

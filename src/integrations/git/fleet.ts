@@ -1,0 +1,162 @@
+/**
+ * Writes a cluster's folder into the fleet repository: one commit that makes `path` hold exactly
+ * the given files (nothing else in the repository changes), pushed without force.
+ *
+ * Each attempt starts from the remote's current tip (a fresh shallow fetch into a temporary
+ * folder), replaces the folder, commits only when the tree changed, and pushes. When another
+ * writer got in first the push is refused as non-fast-forward; the next attempt rebuilds our
+ * commit on top of theirs, which is a rebase whose conflicts are resolved the only sensible way:
+ * their changes elsewhere are kept, our folder becomes what we render. Nothing is kept locally
+ * between runs, so a failed run leaves nothing to clean up and a re-run starts clean.
+ */
+import type { SimpleGit } from 'simple-git';
+import { isGitopsError, systemError } from '../../primitives/errors.js';
+import { emit, type EventSink, nullSink } from '../../primitives/events.js';
+import { checkBranch, checkRepoPath } from './checks.js';
+import { type GitAuth, gitFailure, gitReason, redactSecrets, remoteFor } from './exec.js';
+import { checkFiles, checkoutTip, openWorkspace, stageFolder } from './workspace.js';
+import { checkGitUrl, redactUrl } from './url.js';
+
+export interface PublishRequest {
+  url: string;
+  branch: string;
+  /** Folder in the repository (`clusters/research`). */
+  path: string;
+  /** Relative to `path` -> content. An empty map removes the folder. */
+  files: Readonly<Record<string, string>>;
+  message: string;
+  signal?: AbortSignal;
+  sink?: EventSink;
+  /** Progress events are attributed to this plan step. */
+  stepId?: string;
+  auth?: GitAuth;
+  /** Attempts when other writers keep getting in first (default 5). */
+  maxAttempts?: number;
+  /** Test seam: runs after our commit is made and before it is pushed. */
+  beforePush?: (attempt: number) => Promise<void>;
+}
+
+export interface PublishResult {
+  /** The branch tip after the operation (ours when committed). Undefined only for an empty branch left empty. */
+  revision: string | undefined;
+  committed: boolean;
+  attempts: number;
+}
+
+export async function publishFleet(request: PublishRequest): Promise<PublishResult> {
+  checkGitUrl(request.url, 'fleet git URL');
+  checkBranch(request.branch);
+  const folder = checkRepoPath(request.path);
+  const files = checkFiles(request.files);
+  const { url, auth } = remoteFor(request.url, request.auth);
+  const req: PublishRequest = auth === undefined ? { ...request, url } : { ...request, url, auth };
+  const sink = req.sink ?? nullSink;
+  const progress = (message: string) =>
+    req.stepId === undefined
+      ? emit(sink, { type: 'info', message })
+      : emit(sink, { type: 'step-progress', stepId: req.stepId, message });
+  const maxAttempts = req.maxAttempts ?? 5;
+  const shown = redactUrl(req.url);
+
+  const ws = await openWorkspace({ ...req, auth });
+  try {
+    for (let attempt = 1; ; attempt++) {
+      progress(
+        attempt === 1 ? `fetching ${shown} ${req.branch}` : `fetching ${shown} again (attempt ${attempt})`,
+      );
+      const base = await checkoutTip(ws, { ...req, auth });
+      const changes = await stageFolder(ws, folder, files);
+      if (changes.length === 0) {
+        progress(`${folder} is already up to date`);
+        return { revision: base, committed: false, attempts: attempt };
+      }
+      // --no-verify: the content is generated; a developer's own pre-commit hooks (linters) must
+      // not block or alter it.
+      await ws.run(['commit', '--quiet', '--no-verify', '-m', req.message], 'committing to');
+      const revision = (await ws.run(['rev-parse', 'HEAD'], 'committing to')).trim();
+      await req.beforePush?.(attempt);
+      progress(
+        `pushing ${revision.slice(0, 12)} (${changes.length} files changed) to ${shown} ${req.branch}`,
+      );
+      const outcome = await push(ws.git, req, auth);
+      if (outcome === 'pushed') return { revision, committed: true, attempts: attempt };
+      if (attempt >= maxAttempts) {
+        throw systemError(
+          'GITOPS_CONFLICT',
+          `push to ${shown} ${req.branch} kept losing to other writers (${attempt} attempts)`,
+          {
+            hint: 'someone is pushing to the same branch continuously; re-run when it is quiet',
+          },
+        );
+      }
+      progress(`${req.branch} moved on ${shown}; rebuilding our commit on the new tip`);
+      await delay(Math.min(2000, 100 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2), req.signal);
+    }
+  } finally {
+    await ws.close();
+  }
+}
+
+/** Removes a cluster's folder in one commit (destroy); no commit when it is already gone. */
+export function removeFleetPath(req: Omit<PublishRequest, 'files'>): Promise<PublishResult> {
+  return publishFleet({ ...req, files: {} });
+}
+
+type PushOutcome = 'pushed' | 'behind';
+
+async function push(git: SimpleGit, req: PublishRequest, auth: GitAuth | undefined): Promise<PushOutcome> {
+  try {
+    // No --force, ever: a refused push means someone else's commit is there, and it must stay.
+    await git.raw(['push', '--', req.url, `HEAD:refs/heads/${req.branch}`]);
+    return 'pushed';
+  } catch (e) {
+    if (isGitopsError(e)) throw e;
+    const text = e instanceof Error ? e.message : String(e);
+    if (
+      /non-fast-forward|fetch first|\[rejected\]|stale info|cannot lock ref|failed to update ref|reference already exists/i.test(
+        text,
+      )
+    ) {
+      return 'behind';
+    }
+    if (/\[remote rejected\]|hook declined|pre-receive|protected branch/i.test(text)) {
+      const reason = redactSecrets(remoteReason(text), auth);
+      throw systemError(
+        'GITOPS_GIT',
+        `push to ${redactUrl(req.url)} ${req.branch} was rejected by the remote: ${reason}`,
+        {
+          hint: 'check the branch protection and hooks of the fleet repository; nothing was changed there, re-run when fixed',
+          cause: new Error(redactSecrets(text, auth)),
+        },
+      );
+    }
+    throw gitFailure(e, 'pushing to', req.url, auth);
+  }
+}
+
+/** The remote's own words (`remote: ...` lines) or the rejection reason in parentheses. */
+function remoteReason(text: string): string {
+  const remoteLines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^remote:\s*\S/.test(l))
+    .map((l) => l.replace(/^remote:\s*/, ''));
+  const paren = /\[remote rejected\][^(]*\(([^)]+)\)/.exec(text)?.[1];
+  const parts = [...remoteLines.slice(0, 2), ...(paren ? [paren] : [])];
+  return parts.length > 0 ? parts.join('; ') : gitReason(text);
+}
+
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(systemError('GITOPS_ABORTED', 'interrupted'));
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(systemError('GITOPS_ABORTED', 'interrupted'));
+      },
+      { once: true },
+    );
+  });
+}

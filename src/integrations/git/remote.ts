@@ -1,0 +1,67 @@
+/**
+ * Read-only questions to a fleet repository: its head revision (status), and one file at the
+ * branch head (`bootstrap --from-git` reads `clusters/<name>/cluster.yaml`).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { isGitopsError, userError } from '../../primitives/errors.js';
+import { checkBranch, checkRepoPath } from './checks.js';
+import { type GitAuth, gitAt, gitFailure, remoteFor } from './exec.js';
+import { checkGitUrl, redactUrl } from './url.js';
+
+export interface RemoteOptions {
+  signal?: AbortSignal | undefined;
+  auth?: GitAuth | undefined;
+}
+
+/** The commit at the tip of `branch`, or undefined when the branch (or the whole repo) is empty. */
+export async function remoteHead(
+  rawUrl: string,
+  branch: string,
+  opts: RemoteOptions = {},
+): Promise<string | undefined> {
+  checkGitUrl(rawUrl, 'fleet git URL');
+  checkBranch(branch);
+  const { url, auth } = remoteFor(rawUrl, opts.auth);
+  const git = gitAt({ baseDir: os.tmpdir(), url, auth, signal: opts.signal });
+  let out: string;
+  try {
+    out = await git.raw(['ls-remote', '--heads', '--', url, `refs/heads/${branch}`]);
+  } catch (e) {
+    throw gitFailure(e, 'reading', url, auth);
+  }
+  const line = out.split('\n').find((l) => l.endsWith(`\trefs/heads/${branch}`));
+  return line?.split('\t')[0];
+}
+
+/** Text of `file` (a repository path) at the head of `branch`, or undefined when it is absent. */
+export async function readFleetFile(
+  rawUrl: string,
+  branch: string,
+  file: string,
+  opts: RemoteOptions = {},
+): Promise<string | undefined> {
+  const clean = checkRepoPath(file);
+  checkGitUrl(rawUrl, 'fleet git URL');
+  const { url, auth } = remoteFor(rawUrl, opts.auth);
+  const head = await remoteHead(url, branch, auth === undefined ? opts : { ...opts, auth });
+  if (head === undefined) {
+    throw userError('GITOPS_NOT_FOUND', `fleet repository ${redactUrl(url)} has no branch "${branch}"`);
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'gitops-read-'));
+  try {
+    const git = gitAt({ baseDir: dir, url, auth, signal: opts.signal });
+    await git.raw(['init', '--quiet']);
+    await git.raw(['fetch', '--quiet', '--depth=1', '--no-tags', '--', url, `refs/heads/${branch}`]);
+    // `<mode> <type> <id>\t<path>`: only a file (blob) at exactly this path counts.
+    const listed = (await git.raw(['ls-tree', 'FETCH_HEAD', '--', clean])).trim();
+    if (!listed.endsWith(`\t${clean}`) || listed.split(' ')[1] !== 'blob') return undefined;
+    return await git.raw(['show', `FETCH_HEAD:${clean}`]);
+  } catch (e) {
+    if (isGitopsError(e)) throw e;
+    throw gitFailure(e, `reading ${clean} from`, url, auth);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * API discovery, once per run and only for the group-versions a run touches: kind -> resource
+ * name and whether it is namespaced. A group-version the server does not serve (yet) is asked
+ * again when `refresh` says so, because a CRD applied a moment ago reaches discovery shortly
+ * after it is Established.
+ */
+import { userError } from '../../primitives/errors.js';
+import { isApiStatus, type KubeHttp } from './http.js';
+import { groupOf, isRecord, versionOf } from './object.js';
+
+export interface ResourceInfo {
+  group: string;
+  version: string;
+  kind: string;
+  /** Plural resource name used in URLs: deployments, gitrepositories. */
+  resource: string;
+  namespaced: boolean;
+  verbs: readonly string[];
+  /** Status is written through /status, so an apply to the object itself leaves it alone. */
+  statusSubresource: boolean;
+}
+
+export class Discovery {
+  private readonly http: KubeHttp;
+  private readonly byGroupVersion = new Map<string, Promise<Map<string, ResourceInfo>>>();
+  /** Resources known without asking: CRDs in the set being applied. */
+  private readonly taught = new Map<string, ResourceInfo>();
+
+  constructor(http: KubeHttp) {
+    this.http = http;
+  }
+
+  /** Kinds of one group-version; an empty map when the server does not serve it. */
+  async groupVersion(apiVersion: string, refresh = false): Promise<Map<string, ResourceInfo>> {
+    let entry = this.byGroupVersion.get(apiVersion);
+    if (!entry || refresh) {
+      entry = this.fetch(apiVersion);
+      this.byGroupVersion.set(apiVersion, entry);
+      // A failed fetch must not poison the cache for the rest of the run.
+      entry.catch(() => this.byGroupVersion.delete(apiVersion));
+    }
+    return await entry;
+  }
+
+  async find(apiVersion: string, kind: string, refresh = false): Promise<ResourceInfo | undefined> {
+    const known = (await this.groupVersion(apiVersion, refresh)).get(kind);
+    return known ?? this.taught.get(`${apiVersion}/${kind}`);
+  }
+
+  /** Like find, but a kind the server does not serve is the user's error, named. */
+  async resolve(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    const info = (await this.find(apiVersion, kind)) ?? (await this.find(apiVersion, kind, true));
+    if (!info) {
+      throw userError('GITOPS_KUBE', `the cluster does not serve kind ${kind} in ${apiVersion}`, {
+        hint: 'is the CustomResourceDefinition installed, and is this apiVersion one it serves?',
+      });
+    }
+    return info;
+  }
+
+  /** Records what a CRD declares, so its objects can be applied before discovery catches up. */
+  teach(info: ResourceInfo): void {
+    const apiVersion = info.group === '' ? info.version : `${info.group}/${info.version}`;
+    this.taught.set(`${apiVersion}/${info.kind}`, info);
+  }
+
+  private async fetch(apiVersion: string): Promise<Map<string, ResourceInfo>> {
+    const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    const out = new Map<string, ResourceInfo>();
+    let body: unknown;
+    try {
+      body = (await this.http.request({ method: 'GET', path })).body;
+    } catch (e) {
+      if (isApiStatus(e, 404)) return out;
+      throw e;
+    }
+    const resources = isRecord(body) && Array.isArray(body.resources) ? body.resources : [];
+    const withStatus = new Set(
+      resources
+        .filter(isRecord)
+        .flatMap((r) =>
+          typeof r.name === 'string' && r.name.endsWith('/status') ? [r.name.slice(0, -7)] : [],
+        ),
+    );
+    for (const r of resources) {
+      if (!isRecord(r) || typeof r.name !== 'string' || typeof r.kind !== 'string') continue;
+      if (r.name.includes('/')) continue; // subresources: deployments/status, pods/log
+      out.set(r.kind, {
+        group: groupOf(apiVersion),
+        version: versionOf(apiVersion),
+        kind: r.kind,
+        resource: r.name,
+        namespaced: r.namespaced === true,
+        verbs: Array.isArray(r.verbs) ? r.verbs.filter((v): v is string => typeof v === 'string') : [],
+        statusSubresource: withStatus.has(r.name),
+      });
+    }
+    return out;
+  }
+}
+
+/** The URL path of a collection or, with a name, of one object. */
+export function resourcePath(info: ResourceInfo, namespace?: string, name?: string): string {
+  const root = info.group === '' ? `/api/${info.version}` : `/apis/${info.group}/${info.version}`;
+  const ns = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  const tail = name === undefined ? '' : `/${encodeURIComponent(name)}`;
+  return `${root}${ns}/${info.resource}${tail}`;
+}
+
+/** What a CustomResourceDefinition object declares, one entry per served version. */
+export function resourcesOfCrd(crd: unknown): ResourceInfo[] {
+  const spec = isRecord(crd) && isRecord(crd.spec) ? crd.spec : undefined;
+  const names = spec && isRecord(spec.names) ? spec.names : undefined;
+  if (!spec || !names || typeof spec.group !== 'string') return [];
+  if (typeof names.kind !== 'string' || typeof names.plural !== 'string') return [];
+  const versions = Array.isArray(spec.versions) ? spec.versions : [];
+  const out: ResourceInfo[] = [];
+  for (const v of versions) {
+    if (!isRecord(v) || typeof v.name !== 'string' || v.served === false) continue;
+    out.push({
+      group: spec.group,
+      version: v.name,
+      kind: names.kind,
+      resource: names.plural,
+      namespaced: spec.scope !== 'Cluster',
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      statusSubresource: isRecord(v.subresources) && v.subresources.status !== undefined,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+/**
+ * Reads one profile folder: its profile.yaml (validated) and the files it ships under
+ * `manifests/` (what the reconciler applies) and `templates/` (files the team copies, such as a
+ * CI workflow). Everything is read into memory here, with path and size checks, so rendering can
+ * be a pure function and never touches the disk again.
+ */
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { isGitopsError, userError } from '../../primitives/errors.js';
+import { type Profile, profileSchema } from './model.js';
+import { MAX_YAML_BYTES } from '../../primitives/yaml-stream.js';
+import { parseValidated } from '../../primitives/validated-yaml.js';
+import { listFiles, readInside } from '../../primitives/safe-path.js';
+
+/** The folders of a profile that are rendered; anything else in the folder is ignored. */
+export const CONTENT_DIRS = ['manifests', 'templates'] as const;
+const MAX_TOTAL_BYTES = 16 * 1024 * 1024;
+
+export interface ProfileLayer {
+  name: string;
+  /** Local folder holding profile.yaml. */
+  dir: string;
+  /** How the folder is named in messages (`profiles/ml`, `./my-profile`, `repo.git//ml`). */
+  label: string;
+  /** This layer's own profile.yaml, before merging with its includes. */
+  profile: Profile;
+  /** Relative POSIX path (`manifests/app.yaml`, `templates/ci.yaml`) -> text, sorted by path. */
+  files: Record<string, string>;
+}
+
+export async function readProfileYaml(dir: string, label: string): Promise<Profile> {
+  const source = `${label}/profile.yaml`;
+  const text = await readInside(dir, 'profile.yaml', label, MAX_YAML_BYTES).catch((e: unknown) => {
+    if (isGitopsError(e) && e.code === 'GITOPS_NOT_FOUND') {
+      throw userError('GITOPS_NOT_FOUND', `${label}: no profile.yaml in this folder`, {
+        hint: 'a profile is a folder with a profile.yaml and a manifests/ folder',
+      });
+    }
+    throw e;
+  });
+  return parseValidated(profileSchema, text, source);
+}
+
+export async function loadLayer(dir: string, label: string): Promise<ProfileLayer> {
+  const profile = await readProfileYaml(dir, label);
+  const files: Record<string, string> = {};
+  let total = 0;
+  for (const sub of CONTENT_DIRS) {
+    const full = path.join(dir, sub);
+    const st = await lstat(full).catch(() => undefined);
+    if (st === undefined) continue;
+    if (st.isSymbolicLink() || !st.isDirectory()) {
+      throw userError(
+        'GITOPS_BAD_CONFIG',
+        `${label}/${sub}: must be a plain folder (symlinks are not allowed)`,
+      );
+    }
+    for (const rel of await listFiles(full, `${label}/${sub}`)) {
+      const text = await readInside(dir, `${sub}/${rel}`, label, MAX_YAML_BYTES);
+      total += text.length;
+      if (total > MAX_TOTAL_BYTES)
+        throw userError('GITOPS_BAD_CONFIG', `${label}: profile files are too large`);
+      files[`${sub}/${rel}`] = text;
+    }
+  }
+  return { name: profile.name, dir, label, profile, files };
+}

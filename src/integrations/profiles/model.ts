@@ -1,0 +1,70 @@
+/**
+ * The profile format (`profiles/<name>/profile.yaml`): what a stack runs (components, rendered
+ * from `manifests/`) and what it needs from AWS (node groups, add-ons, ECR repositories).
+ */
+import { z } from 'zod';
+import { addonSchema, ecrRepositorySchema, nodeGroupSchema } from '../../spec/schema.js';
+
+export const PROFILE_API_VERSION = 'gitops.dev/v1alpha1';
+
+/** Names every profile can use without declaring them; filled in from the cluster spec. */
+export const BUILTIN_PARAMETERS = ['cluster', 'region', 'accountId', 'ecrRegistry'] as const;
+export type BuiltinParameter = (typeof BUILTIN_PARAMETERS)[number];
+
+export const profileName = z
+  .string({ error: 'expected a string' })
+  .max(63, { error: 'must be at most 63 characters' })
+  .regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'must be lowercase letters, digits and "-"' });
+
+export const parameterSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an identifier (letters, digits, "_")' })
+    .refine((n) => !(BUILTIN_PARAMETERS as readonly string[]).includes(n), {
+      error: `is a built-in parameter (${BUILTIN_PARAMETERS.join(', ')}) and cannot be redeclared`,
+    }),
+  type: z.enum(['string', 'number', 'boolean']).default('string'),
+  description: z.string().default(''),
+  /** No default means the cluster spec must set it. */
+  default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+});
+
+export const componentSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().default(''),
+  /** Pinned chart or app version. */
+  version: z.string().min(1),
+  namespace: z.string().optional(),
+});
+
+/**
+ * ECR repository names in a profile may use `${cluster}` (two clusters built from the same
+ * profile in one account must not share, and then delete, each other's repositories). The name is
+ * checked against ECR's rules after substitution, in the effective cluster spec.
+ */
+export const profileEcrRepositorySchema = ecrRepositorySchema.extend({
+  name: z
+    .string()
+    .min(2)
+    .max(256)
+    .regex(/^[a-z0-9._/${}A-Za-z-]+$/, { error: 'is not a valid ECR repository name template' }),
+});
+
+export const profileSchema = z.strictObject({
+  apiVersion: z.literal(PROFILE_API_VERSION).default(PROFILE_API_VERSION),
+  kind: z.literal('Profile').default('Profile'),
+  name: profileName,
+  description: z.string().min(1, { error: 'must not be empty' }),
+  version: z.string().regex(/^\d+\.\d+\.\d+$/, { error: 'must be a version such as 1.0.0' }),
+  includes: z.array(profileName).default([]),
+  components: z.array(componentSchema).default([]),
+  parameters: z.array(parameterSchema).default([]),
+  nodeGroups: z.array(nodeGroupSchema).default([]),
+  addons: z.array(addonSchema).default([]),
+  ecrRepositories: z.array(profileEcrRepositorySchema).default([]),
+});
+
+export type Profile = z.output<typeof profileSchema>;
+export type ProfileParameter = z.output<typeof parameterSchema>;
+export type ProfileComponent = z.output<typeof componentSchema>;
+export type ParameterValue = string | number | boolean;

@@ -1,0 +1,100 @@
+/**
+ * Parameter values for one rendering: the profile's declared parameters (with their defaults),
+ * the values the cluster spec sets, and the built-ins every profile can use. A value the profile
+ * does not declare is refused (it is almost always a typo that would otherwise be ignored).
+ */
+import { userError } from '../../primitives/errors.js';
+import { BUILTIN_PARAMETERS, type ParameterValue, type Profile } from './model.js';
+
+export interface Builtins {
+  cluster: string;
+  region: string;
+  accountId: string;
+  ecrRegistry: string;
+}
+
+export interface ParameterSet {
+  /** Name -> value; a declared parameter without default or value is absent (missing). */
+  values: ReadonlyMap<string, ParameterValue>;
+  /** Declared parameters that have no value: using one is an error naming where. */
+  missing: ReadonlySet<string>;
+}
+
+export function ecrRegistryFor(accountId: string, region: string): string {
+  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `${accountId}.dkr.ecr.${region}.${suffix}`;
+}
+
+export function builtinsFor(cluster: string, region: string, accountId: string): Builtins {
+  if (!/^\d{12}$/.test(accountId)) {
+    throw userError('GITOPS_BAD_INPUT', `AWS account id "${accountId}" must be 12 digits`);
+  }
+  return { cluster, region, accountId, ecrRegistry: ecrRegistryFor(accountId, region) };
+}
+
+export function resolveParameters(
+  profile: Pick<Profile, 'name' | 'parameters'>,
+  provided: Readonly<Record<string, ParameterValue>>,
+  builtins: Builtins,
+): ParameterSet {
+  const declared = new Map(profile.parameters.map((p) => [p.name, p]));
+  const values = new Map<string, ParameterValue>();
+  const missing = new Set<string>();
+  for (const name of Object.keys(provided).sort()) {
+    if ((BUILTIN_PARAMETERS as readonly string[]).includes(name)) {
+      throw userError(
+        'GITOPS_BAD_CONFIG',
+        `profile.parameters.${name}: "${name}" is a built-in parameter taken from the cluster spec`,
+      );
+    }
+    if (!declared.has(name)) {
+      const known = [...declared.keys()].sort();
+      throw userError(
+        'GITOPS_BAD_CONFIG',
+        `profile.parameters.${name}: profile "${profile.name}" has no parameter "${name}"`,
+        {
+          hint: known.length > 0 ? `its parameters: ${known.join(', ')}` : 'it declares no parameters',
+        },
+      );
+    }
+  }
+  for (const p of profile.parameters) {
+    const given = provided[p.name];
+    const raw = given ?? p.default;
+    if (raw === undefined) {
+      missing.add(p.name);
+      continue;
+    }
+    const where =
+      given !== undefined
+        ? `profile.parameters.${p.name}`
+        : `profile "${profile.name}" parameter "${p.name}" default`;
+    values.set(p.name, coerce(raw, p.type, where));
+  }
+  for (const name of BUILTIN_PARAMETERS) values.set(name, builtins[name]);
+  return { values, missing };
+}
+
+/** Flags arrive as strings; "3" for a number parameter and "true" for a boolean one are fine. */
+function coerce(value: ParameterValue, type: 'string' | 'number' | 'boolean', where: string): ParameterValue {
+  switch (type) {
+    case 'string':
+      if (typeof value === 'string') return value;
+      return String(value);
+    case 'number': {
+      const n =
+        typeof value === 'number'
+          ? value
+          : typeof value === 'string' && value.trim() !== ''
+            ? Number(value)
+            : Number.NaN;
+      if (!Number.isFinite(n))
+        throw userError('GITOPS_BAD_CONFIG', `${where}: expected a number, got ${JSON.stringify(value)}`);
+      return n;
+    }
+    case 'boolean':
+      if (typeof value === 'boolean') return value;
+      if (value === 'true' || value === 'false') return value === 'true';
+      throw userError('GITOPS_BAD_CONFIG', `${where}: expected true or false, got ${JSON.stringify(value)}`);
+  }
+}
