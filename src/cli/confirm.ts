@@ -1,5 +1,4 @@
 /** The interactive go-ahead: show what the dry run found, ask once, default no. */
-import { createInterface } from 'node:readline/promises';
 import type { PlanReport } from '../primitives/runner.js';
 import type { CommandContext } from './context.js';
 
@@ -8,11 +7,6 @@ export async function confirm(ctx: CommandContext, preview: PlanReport): Promise
   if (changing.length === 0) return true;
   ctx.out.note(`\n${changing.length} of ${preview.steps.length} steps will make changes:`);
   for (const s of changing) ctx.out.note(`  ~ ${s.title}${s.summary ? ` (${s.summary})` : ''}`);
-  const rl = createInterface({ input: ctx.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question('Proceed? [y/N] ', { signal: ctx.signal });
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
+  const answer = await ctx.prompt('Proceed? [y/N] ');
+  return /^y(es)?$/i.test(answer.trim());
 }

@@ -20,8 +20,8 @@ export interface CommandContext {
   globals: GlobalFlags;
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Standard input, for the plan confirmation prompt. */
-  stdin: NodeJS.ReadStream;
+  /** Asks one question on the process's own terminal streams (stdin, stderr); Ctrl-C cancels it. */
+  prompt(question: string): Promise<string>;
 }
 
 export type CommandHandler<O> = (ctx: CommandContext, options: O, args: string[]) => Promise<number>;

@@ -49,7 +49,7 @@ export function buildProgram(version: string, io: ProcessIO, result: ProgramResu
     .option('--profile <ref>', 'profile: a bundled name (ml, mobile), a folder, or <git-url>[//subdir][#ref]')
     .option('--cluster <name>', 'EKS cluster name')
     .addOption(regionOption())
-    .option('--git-url <url>', 'fleet repository URL (https, ssh or file)')
+    .option('--git-url <url>', 'fleet repository URL (https or ssh; the cluster reads it too)')
     .option('--git-branch <branch>', 'fleet repository branch (default: main)')
     .option('--git-path <path>', 'folder in the fleet repository (default: clusters/<cluster>)')
     .option('--config <file>', 'cluster spec file (gitops.yaml); flags override it')
@@ -59,6 +59,10 @@ export function buildProgram(version: string, io: ProcessIO, result: ProgramResu
     .option(
       '--from-git <fleet-url>',
       'rebuild the cluster from clusters/<cluster>/cluster.yaml in this fleet repository',
+    )
+    .option(
+      '--allow-insecure-http',
+      'accept a plain http:// fleet URL (a server you trust, such as the local sandbox)',
     )
     .option('--dry-run', 'observe only: print what would change, change nothing')
     .option('--timeout <duration>', 'give up after this long (for example 40m, 1h30m)', '40m')

@@ -61,7 +61,7 @@ export async function runCommand<O>(
       globals,
       env: io.env,
       cwd: io.cwd,
-      stdin: io.stdin,
+      prompt: (question) => ask(io, question, controller.signal),
     };
     const code = await handler(ctx, options, args);
     return controller.signal.aborted && code !== EXIT.ok ? EXIT.interrupted : code;
@@ -75,5 +75,15 @@ export async function runCommand<O>(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+async function ask(io: ProcessIO, question: string, signal: AbortSignal): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: io.stdin, output: io.stderr });
+  try {
+    return await rl.question(question, { signal });
+  } finally {
+    rl.close();
   }
 }

@@ -1,12 +1,14 @@
 /**
  * Chooses how a command talks to the user and owns the two streams. Text mode draws events
  * (spinner on a TTY, plain lines otherwise) and prints a human result; JSON mode prints exactly
- * one JSON document on stdout and sends progress to stderr (or nowhere with --quiet).
+ * one JSON document on stdout and sends progress to stderr as one JSON event per line (or nowhere
+ * with --quiet).
  */
 import type { EventSink } from '../primitives/events.js';
 import { nullSink } from '../primitives/events.js';
 import type { GitopsError } from '../primitives/errors.js';
 import { redact } from '../primitives/redact.js';
+import { NdjsonReporter } from './ndjson-reporter.js';
 import { PlainReporter } from './plain-reporter.js';
 import { SpinnerReporter } from './spinner-reporter.js';
 import { colorEnabled, createStyle, type Style } from './style.js';
@@ -30,6 +32,8 @@ export class Output {
   readonly errStyle: Style;
   private readonly stdout: NodeJS.WriteStream;
   private readonly stderr: NodeJS.WriteStream;
+  /** stdout without redaction: only for output whose secret is its purpose (`gitops token`). */
+  private readonly rawStdout: NodeJS.WriteStream;
   private readonly quiet: boolean;
   private readonly interactive: boolean;
   private printedDocument = false;
@@ -38,7 +42,8 @@ export class Output {
     this.mode = options.mode;
     this.verbose = options.verbose;
     this.quiet = options.quiet;
-    this.stdout = redacting(options.stdout ?? process.stdout);
+    this.rawStdout = options.stdout ?? process.stdout;
+    this.stdout = redacting(this.rawStdout);
     this.stderr = redacting(options.stderr ?? process.stderr);
     const env = options.env ?? process.env;
     this.style = createStyle(colorEnabled(this.stdout, options.color, env));
@@ -55,7 +60,7 @@ export class Output {
   /** The event sink for this run. */
   async createSink(): Promise<EventSink> {
     if (this.quiet) return nullSink;
-    if (this.mode === 'json') return new PlainReporter({ write: (t) => this.stderr.write(t) }, this.errStyle);
+    if (this.mode === 'json') return new NdjsonReporter((line) => this.stderr.write(line));
     if (this.interactive) {
       // ora is loaded only for interactive runs: it is the one heavy part of drawing.
       const { default: ora } = await import('ora');
@@ -74,6 +79,14 @@ export class Output {
     }
     const text = renderText(this.style);
     if (text !== '') this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /**
+   * Writes text to stdout as it is, whatever the output mode: for a command whose whole output is
+   * a secret meant for a program (the ExecCredential kubectl reads).
+   */
+  raw(text: string): void {
+    this.rawStdout.write(text);
   }
 
   /** Human notes that are not part of the result (stderr in JSON mode, so stdout stays clean). */

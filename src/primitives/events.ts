@@ -1,7 +1,8 @@
 /**
  * Typed events the core emits while it works. The core never prints: the CLI picks a reporter
- * (spinner, plain lines, JSON) and hands it in as the sink. Every event has a `type` that scripts
- * can match on and a timestamp.
+ * (spinner, plain lines, NDJSON) and hands it in as the sink. Every event carries a stable `code`
+ * from the registry below, which scripts can match on (`-o json` writes one event per line on
+ * stderr); messages are for people and may change.
  */
 export type StepResult =
   | 'created'
@@ -13,6 +14,43 @@ export type StepResult =
   | 'failed'
   /** not started because an earlier step failed, the run was aborted or the deadline passed */
   | 'skipped';
+
+/** The code of each lifecycle event, one per event type. */
+export const LIFECYCLE_CODES = {
+  'plan-started': 'GITOPS_PLAN_STARTED',
+  'step-started': 'GITOPS_STEP_STARTED',
+  'step-progress': 'GITOPS_STEP_PROGRESS',
+  'step-finished': 'GITOPS_STEP_FINISHED',
+  'plan-finished': 'GITOPS_PLAN_FINISHED',
+} as const;
+
+/** Things worth knowing that need no action. */
+export const INFO_CODES = {
+  GITOPS_INPUTS: 'resolving the profile, the AWS identity and the reconciler manifests',
+  GITOPS_MANIFESTS: 'where the reconciler manifests come from',
+  GITOPS_FLEET: 'what happened in the fleet repository (pushed, rebased, retried)',
+  GITOPS_LEASE_HELD: 'the cluster lease is held by this run',
+  GITOPS_APPLY: 'what a server-side apply did',
+  GITOPS_WAIT: 'what a wait is still waiting for',
+  GITOPS_DEPLOY_KEY: "the reconciler's deploy key, to register with the Git host",
+  GITOPS_NOT_MANAGED: 'a resource gitops did not create, left to AWS (for example an add-on)',
+} as const;
+
+/** Things a person should look at; the run goes on. */
+export const WARNING_CODES = {
+  GITOPS_NOT_OURS: 'a resource with the name gitops would use is not tagged as managed by gitops; kept',
+  GITOPS_NODEGROUP_REPLACED: 'a failed node group of ours is deleted and created again',
+  GITOPS_CHECKSUM_UNPINNED: 'the reconciler version has no pinned checksum; the sha256 seen is recorded',
+  GITOPS_LEASE_OFF: 'GITOPS_LOCK=off: runs on this cluster are not serialised',
+  GITOPS_LEASE_TAKEN_OVER: 'an expired lease of another run was taken over',
+  GITOPS_LEASE_RENEWAL: 'renewing the lease failed once; retrying',
+  GITOPS_LEASE_RELEASE: 'releasing the lease failed; it expires by itself',
+  GITOPS_FLEET_NOT_REMOVED: "destroy could not tell where the cluster's folder is in the fleet repository",
+} as const;
+
+export type InfoCode = keyof typeof INFO_CODES;
+export type WarningCode = keyof typeof WARNING_CODES;
+export type EventCode = (typeof LIFECYCLE_CODES)[keyof typeof LIFECYCLE_CODES] | InfoCode | WarningCode;
 
 export interface StepInfo {
   id: string;
@@ -41,8 +79,8 @@ export type GitopsEvent =
       error?: ErrorInfo;
     }
   | { type: 'plan-finished'; at: number; plan: string; ok: boolean; durationMs: number }
-  | { type: 'info'; at: number; message: string; stepId?: string }
-  | { type: 'warning'; at: number; code: string; message: string; stepId?: string };
+  | { type: 'info'; at: number; code: InfoCode; message: string; stepId?: string }
+  | { type: 'warning'; at: number; code: WarningCode; message: string; stepId?: string };
 
 /** Distributes Omit over the union so callers can build any event without `at`. */
 export type EventInput = GitopsEvent extends infer E
@@ -62,6 +100,11 @@ export function emit(sink: EventSink, event: EventInput): void {
   sink.emit({ ...event, at: Date.now() } as GitopsEvent);
 }
 
+/** The stable code of any event. */
+export function codeOf(event: GitopsEvent): EventCode {
+  return event.type === 'info' || event.type === 'warning' ? event.code : LIFECYCLE_CODES[event.type];
+}
+
 /** A sink that keeps every event, for tests and for building reports. */
 export class RecordingSink implements EventSink {
   readonly events: GitopsEvent[] = [];
@@ -71,13 +114,4 @@ export class RecordingSink implements EventSink {
   ofType<T extends GitopsEvent['type']>(type: T): Extract<GitopsEvent, { type: T }>[] {
     return this.events.filter((e): e is Extract<GitopsEvent, { type: T }> => e.type === type);
   }
-}
-
-/** Sends each event to several sinks (reporter + report builder). */
-export function teeSink(...sinks: EventSink[]): EventSink {
-  return {
-    emit: (e) => {
-      for (const s of sinks) s.emit(e);
-    },
-  };
 }

@@ -2,9 +2,24 @@
  * A plan is data: steps with stable ids, titles and dependencies. Each step observes first and
  * converges only when the observation says it is not in sync, so a plan can be re-run after a
  * crash and counts "already done" as success (result `unchanged`).
+ *
+ * Steps hand each other values (a cluster's endpoint, a role's ARN) through typed references: a
+ * `StepRef<T>` names a step and the type of its output, so a dependant reads `ctx.need(CLUSTER)`
+ * and gets a `ClusterOutput`, not a string id and a cast.
  */
 import { systemError } from './errors.js';
-import type { EventSink, StepResult } from './events.js';
+import type { EventSink, InfoCode, StepResult, WarningCode } from './events.js';
+
+/** A step's id, typed with what the step outputs. */
+export interface StepRef<TOutput = unknown> {
+  readonly id: string;
+  /** Never set: carries the output type. */
+  readonly output?: TOutput;
+}
+
+export function stepRef<TOutput>(id: string): StepRef<TOutput> {
+  return { id };
+}
 
 export interface Observation<TOutput = unknown> {
   /** True when the live state already matches: apply() is skipped and the result is `unchanged`. */
@@ -21,18 +36,35 @@ export interface ApplyOutcome<TOutput = unknown> {
   output?: TOutput;
 }
 
+/**
+ * Thrown by a step that cannot be observed yet because a dependency has not made what it reads
+ * (a dry run before the cluster exists has no endpoint to ask). The runner reports such a step as
+ * `would-change` in a dry run; anywhere else, and any other error in a dry run, is a failure.
+ */
+export class DependencyPending extends Error {
+  constructor(readonly dependencies: readonly string[]) {
+    super(`waiting for ${dependencies.join(', ')}`);
+    this.name = 'DependencyPending';
+  }
+}
+
 export interface StepContext {
   readonly signal: AbortSignal;
   /** Epoch milliseconds after which the step should give up (with a timeout error). */
   readonly deadline: number;
   readonly dryRun: boolean;
+  /** Dependencies of this step that a dry run found would change (so they made nothing yet). */
+  readonly pending: readonly string[];
   /** Output of a finished step this one depends on, or undefined (dry-run, or it produced none). */
-  outputOf<T>(stepId: string): T | undefined;
-  /** Like outputOf, but a missing output is a programming error. */
-  requireOutput<T>(stepId: string): T;
+  output<T>(ref: StepRef<T>): T | undefined;
+  /**
+   * The output this step cannot do without. Missing because the dependency would change first (a
+   * dry run): DependencyPending. Missing otherwise: our bug, a system error naming both steps.
+   */
+  need<T>(ref: StepRef<T>): T;
   progress(message: string, elapsedMs?: number): void;
-  info(message: string): void;
-  warn(code: string, message: string): void;
+  info(code: InfoCode, message: string): void;
+  warn(code: WarningCode, message: string): void;
   readonly sink: EventSink;
 }
 

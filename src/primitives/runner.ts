@@ -5,8 +5,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { type GitopsError, isGitopsError, systemError, toGitopsError } from './errors.js';
-import { type EventSink, emit, type StepResult } from './events.js';
-import type { Observation, Plan, Step, StepContext } from './plan.js';
+import { type EventSink, emit, type InfoCode, type StepResult, type WarningCode } from './events.js';
+import { DependencyPending, type Plan, type Step, type StepContext, type StepRef } from './plan.js';
 
 export interface RunOptions {
   sink: EventSink;
@@ -34,74 +34,185 @@ export interface PlanReport {
   timedOut: boolean;
   durationMs: number;
   steps: StepReport[];
-  outputs: ReadonlyMap<string, unknown>;
+  /** The output of a finished step, typed by its reference. */
+  output<T>(ref: StepRef<T>): T | undefined;
   /** The first failure, which decides the exit code. */
   error?: GitopsError;
 }
 
 export async function runPlan(plan: Plan, options: RunOptions): Promise<PlanReport> {
-  const { sink } = options;
-  const concurrency = Math.max(1, options.concurrency ?? 8);
-  const dryRun = options.dryRun ?? false;
-  const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
-  const started = Date.now();
+  return await new PlanRun(plan, options).run();
+}
 
-  // One controller per run: aborted by the caller's signal or by the deadline, so that steps
-  // blocked in a wait wake up at once.
-  const controller = new AbortController();
-  // Every running step's waits listen on this one signal; many at once is expected.
-  setMaxListeners(0, controller.signal);
-  const onAbort = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) onAbort();
-  let timedOut = false;
-  const timer = Number.isFinite(deadline)
-    ? setTimeout(
-        () => {
-          timedOut = true;
-          controller.abort(systemError('GITOPS_TIMEOUT', 'the deadline passed'));
-        },
-        Math.max(0, deadline - Date.now()),
-      )
-    : undefined;
+/** One run of a plan: the scheduler's state and the bookkeeping of results and outputs. */
+class PlanRun {
+  private readonly sink: EventSink;
+  private readonly concurrency: number;
+  private readonly dryRun: boolean;
+  private readonly deadline: number;
+  private readonly started = Date.now();
+  /** Aborted by the caller's signal or by the deadline, so that steps blocked in a wait wake up. */
+  private readonly controller = new AbortController();
+  private timedOut = false;
+  private readonly outputs = new Map<string, unknown>();
+  private readonly reports = new Map<string, StepReport>();
+  private readonly pending: Set<string>;
+  private readonly running = new Map<string, Promise<void>>();
+  private firstError: GitopsError | undefined;
 
-  emit(sink, {
-    type: 'plan-started',
-    plan: plan.name,
-    dryRun,
-    steps: plan.steps.map((s) => ({ id: s.id, title: s.title, dependsOn: s.dependsOn ?? [] })),
-  });
+  constructor(
+    private readonly plan: Plan,
+    private readonly options: RunOptions,
+  ) {
+    this.sink = options.sink;
+    this.concurrency = Math.max(1, options.concurrency ?? 8);
+    this.dryRun = options.dryRun ?? false;
+    this.deadline = options.deadline ?? Number.POSITIVE_INFINITY;
+    this.pending = new Set(plan.steps.map((s) => s.id));
+    // Every running step's waits listen on this one signal; many at once is expected.
+    setMaxListeners(0, this.controller.signal);
+  }
 
-  const outputs = new Map<string, unknown>();
-  const reports = new Map<string, StepReport>();
-  const pending = new Set(plan.steps.map((s) => s.id));
-  const running = new Map<string, Promise<void>>();
-  let firstError: GitopsError | undefined;
+  async run(): Promise<PlanReport> {
+    const onAbort = () => this.controller.abort(this.options.signal?.reason);
+    this.options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (this.options.signal?.aborted) onAbort();
+    const timer = Number.isFinite(this.deadline)
+      ? setTimeout(
+          () => {
+            this.timedOut = true;
+            this.controller.abort(systemError('GITOPS_TIMEOUT', 'the deadline passed'));
+          },
+          Math.max(0, this.deadline - Date.now()),
+        )
+      : undefined;
+    emit(this.sink, {
+      type: 'plan-started',
+      plan: this.plan.name,
+      dryRun: this.dryRun,
+      steps: this.plan.steps.map((s) => ({ id: s.id, title: s.title, dependsOn: s.dependsOn ?? [] })),
+    });
+    try {
+      await this.schedule();
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.options.signal?.removeEventListener('abort', onAbort);
+    }
+    return this.report();
+  }
 
-  const contextFor = (step: Step): StepContext => ({
-    signal: controller.signal,
-    deadline,
-    dryRun,
-    sink,
-    outputOf: <T>(id: string) => outputs.get(id) as T | undefined,
-    requireOutput: <T>(id: string) => {
-      if (!outputs.has(id)) throw systemError('GITOPS_INTERNAL', `step ${step.id} needs the output of ${id}`);
-      return outputs.get(id) as T;
-    },
-    progress: (message, elapsedMs) =>
-      emit(sink, {
-        type: 'step-progress',
-        stepId: step.id,
-        message,
-        ...(elapsedMs === undefined ? {} : { elapsedMs }),
-      }),
-    info: (message) => emit(sink, { type: 'info', stepId: step.id, message }),
-    warn: (code, message) => emit(sink, { type: 'warning', stepId: step.id, code, message }),
-  });
+  /** Starts every step whose dependencies finished, until nothing runs and nothing can start. */
+  private async schedule(): Promise<void> {
+    while (this.pending.size > 0 || this.running.size > 0) {
+      if (this.firstError === undefined && !this.controller.signal.aborted) this.startReadySteps();
+      if (this.running.size === 0) {
+        for (const step of this.plan.steps) if (this.pending.delete(step.id)) this.skip(step, undefined);
+        return;
+      }
+      await Promise.race(this.running.values());
+    }
+  }
 
-  const finish = (step: Step, report: StepReport) => {
-    reports.set(step.id, report);
-    emit(sink, {
+  private startReadySteps(): void {
+    for (const step of this.plan.steps) {
+      if (this.running.size >= this.concurrency) return;
+      if (!this.pending.has(step.id)) continue;
+      const deps = (step.dependsOn ?? []).map((d) => this.reports.get(d)?.result);
+      if (deps.some((r) => r === 'failed' || r === 'skipped')) {
+        this.pending.delete(step.id);
+        this.skip(step, 'a step it depends on did not finish');
+        continue;
+      }
+      if (deps.some((r) => r === undefined)) continue;
+      this.pending.delete(step.id);
+      this.running.set(
+        step.id,
+        this.execute(step).finally(() => this.running.delete(step.id)),
+      );
+    }
+  }
+
+  private async execute(step: Step): Promise<void> {
+    const t0 = Date.now();
+    const finish = (result: StepResult, summary?: string, error?: GitopsError) =>
+      this.finish(step, {
+        id: step.id,
+        title: step.title,
+        result,
+        durationMs: Date.now() - t0,
+        ...(summary === undefined ? {} : { summary }),
+        ...(error === undefined ? {} : { error }),
+      });
+    emit(this.sink, { type: 'step-started', stepId: step.id, title: step.title });
+    const ctx = this.contextFor(step);
+    try {
+      const observation = await step.observe(ctx);
+      this.throwIfAborted();
+      if (observation.inSync || this.dryRun) {
+        if (observation.output !== undefined) this.outputs.set(step.id, observation.output);
+        finish(observation.inSync ? 'unchanged' : 'would-change', observation.summary);
+        return;
+      }
+      const outcome = await step.apply(ctx, observation);
+      if (outcome.output !== undefined) this.outputs.set(step.id, outcome.output);
+      finish(outcome.result, outcome.summary ?? observation.summary);
+    } catch (e) {
+      // A dry run cannot observe what a dependency has not made yet (no cluster, no endpoint to
+      // ask): the step would change too, after that dependency. Only that is forgiven; a refused
+      // permission or a bad value fails the dry run as it would fail the real one.
+      if (this.dryRun && e instanceof DependencyPending && !this.controller.signal.aborted) {
+        finish('would-change', `after ${e.dependencies.join(', ')}`);
+        return;
+      }
+      const error =
+        this.controller.signal.aborted && !isGitopsError(e) ? this.abortReason() : toGitopsError(e);
+      this.firstError ??= error;
+      finish('failed', undefined, error);
+    }
+  }
+
+  private contextFor(step: Step): StepContext {
+    const pending = (step.dependsOn ?? []).filter((d) => this.reports.get(d)?.result === 'would-change');
+    const output = <T>(ref: StepRef<T>) => this.outputs.get(ref.id) as T | undefined;
+    return {
+      signal: this.controller.signal,
+      deadline: this.deadline,
+      dryRun: this.dryRun,
+      pending,
+      sink: this.sink,
+      output,
+      need: <T>(ref: StepRef<T>): T => {
+        if (this.outputs.has(ref.id)) return output(ref) as T;
+        if (pending.includes(ref.id)) throw new DependencyPending([ref.id]);
+        throw systemError('GITOPS_INTERNAL', `step ${step.id} needs the output of ${ref.id}`);
+      },
+      progress: (message, elapsedMs) =>
+        emit(this.sink, {
+          type: 'step-progress',
+          stepId: step.id,
+          message,
+          ...(elapsedMs === undefined ? {} : { elapsedMs }),
+        }),
+      info: (code: InfoCode, message: string) =>
+        emit(this.sink, { type: 'info', stepId: step.id, code, message }),
+      warn: (code: WarningCode, message: string) =>
+        emit(this.sink, { type: 'warning', stepId: step.id, code, message }),
+    };
+  }
+
+  private skip(step: Step, summary: string | undefined): void {
+    this.finish(step, {
+      id: step.id,
+      title: step.title,
+      result: 'skipped',
+      durationMs: 0,
+      ...(summary === undefined ? {} : { summary }),
+    });
+  }
+
+  private finish(step: Step, report: StepReport): void {
+    this.reports.set(step.id, report);
+    emit(this.sink, {
       type: 'step-finished',
       stepId: step.id,
       title: step.title,
@@ -110,157 +221,42 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<PlanRepo
       ...(report.summary === undefined ? {} : { summary: report.summary }),
       ...(report.error === undefined ? {} : { error: report.error.toJSON() }),
     });
-  };
-
-  const execute = async (step: Step): Promise<void> => {
-    const t0 = Date.now();
-    emit(sink, { type: 'step-started', stepId: step.id, title: step.title });
-    const ctx = contextFor(step);
-    try {
-      const observation: Observation = await step.observe(ctx);
-      throwIfAborted(controller.signal);
-      if (observation.inSync) {
-        if (observation.output !== undefined) outputs.set(step.id, observation.output);
-        finish(
-          step,
-          withSummary(
-            { id: step.id, title: step.title, result: 'unchanged', durationMs: Date.now() - t0 },
-            observation.summary,
-          ),
-        );
-        return;
-      }
-      if (dryRun) {
-        if (observation.output !== undefined) outputs.set(step.id, observation.output);
-        finish(
-          step,
-          withSummary(
-            { id: step.id, title: step.title, result: 'would-change', durationMs: Date.now() - t0 },
-            observation.summary,
-          ),
-        );
-        return;
-      }
-      const outcome = await step.apply(ctx, observation);
-      if (outcome.output !== undefined) outputs.set(step.id, outcome.output);
-      finish(
-        step,
-        withSummary(
-          { id: step.id, title: step.title, result: outcome.result, durationMs: Date.now() - t0 },
-          outcome.summary ?? observation.summary,
-        ),
-      );
-    } catch (e) {
-      // A dry run cannot observe a step whose dependency does not exist yet (no cluster, no
-      // endpoint to ask): it would change too, after that dependency.
-      const pendingDeps = (step.dependsOn ?? []).filter((d) => reports.get(d)?.result === 'would-change');
-      if (dryRun && !controller.signal.aborted && pendingDeps.length > 0) {
-        const summary = `after ${pendingDeps.join(', ')}`;
-        finish(step, {
-          id: step.id,
-          title: step.title,
-          result: 'would-change',
-          durationMs: Date.now() - t0,
-          summary,
-        });
-        return;
-      }
-      const error =
-        controller.signal.aborted && !isGitopsError(e)
-          ? abortReason(controller.signal, timedOut)
-          : toGitopsError(e);
-      firstError ??= error;
-      finish(step, { id: step.id, title: step.title, result: 'failed', durationMs: Date.now() - t0, error });
-    }
-  };
-
-  const ready = (step: Step) =>
-    (step.dependsOn ?? []).every(
-      (d) =>
-        reports.get(d) !== undefined &&
-        reports.get(d)!.result !== 'failed' &&
-        reports.get(d)!.result !== 'skipped',
-    );
-  const blocked = (step: Step) =>
-    (step.dependsOn ?? []).some((d) => {
-      const r = reports.get(d)?.result;
-      return r === 'failed' || r === 'skipped';
-    });
-
-  try {
-    while (pending.size > 0 || running.size > 0) {
-      const stopping = firstError !== undefined || controller.signal.aborted;
-      if (!stopping) {
-        for (const step of plan.steps) {
-          if (running.size >= concurrency) break;
-          if (!pending.has(step.id)) continue;
-          if (blocked(step)) {
-            pending.delete(step.id);
-            finish(step, {
-              id: step.id,
-              title: step.title,
-              result: 'skipped',
-              durationMs: 0,
-              summary: 'a step it depends on did not finish',
-            });
-            continue;
-          }
-          if (!ready(step)) continue;
-          pending.delete(step.id);
-          const p = execute(step).finally(() => running.delete(step.id));
-          running.set(step.id, p);
-        }
-      }
-      if (running.size === 0) {
-        // Nothing runs and nothing more can start: the rest are skipped.
-        for (const step of plan.steps) {
-          if (!pending.has(step.id)) continue;
-          pending.delete(step.id);
-          finish(step, { id: step.id, title: step.title, result: 'skipped', durationMs: 0 });
-        }
-        break;
-      }
-      await Promise.race(running.values());
-    }
-  } finally {
-    if (timer) clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
   }
 
-  const aborted = controller.signal.aborted && !timedOut;
-  if (!firstError && controller.signal.aborted) firstError = abortReason(controller.signal, timedOut);
-  const ok = firstError === undefined;
-  const durationMs = Date.now() - started;
-  emit(sink, { type: 'plan-finished', plan: plan.name, ok, durationMs });
-  return {
-    plan: plan.name,
-    ok,
-    dryRun,
-    aborted,
-    timedOut,
-    durationMs,
-    steps: plan.steps.map((s) => reports.get(s.id)!),
-    outputs,
-    ...(firstError === undefined ? {} : { error: firstError }),
-  };
-}
+  private throwIfAborted(): void {
+    const signal = this.controller.signal;
+    if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+  }
 
-function withSummary(report: StepReport, summary: string | undefined): StepReport {
-  return summary === undefined ? report : { ...report, summary };
-}
+  private abortReason(): GitopsError {
+    if (this.timedOut)
+      return systemError('GITOPS_TIMEOUT', 'the deadline passed before the plan finished', {
+        hint: 'raise --timeout, then run the same command again: finished steps are kept',
+      });
+    const reason: unknown = this.controller.signal.reason;
+    if (isGitopsError(reason)) return reason;
+    return systemError('GITOPS_ABORTED', 'interrupted', { hint: 'run the same command again to resume' });
+  }
 
-function throwIfAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
-}
-
-function abortReason(signal: AbortSignal, timedOut: boolean): GitopsError {
-  if (timedOut)
-    return systemError('GITOPS_TIMEOUT', 'the deadline passed before the plan finished', {
-      hint: 'raise --timeout, then run the same command again: finished steps are kept',
-    });
-  const reason: unknown = signal.reason;
-  if (isGitopsError(reason)) return reason;
-  return systemError('GITOPS_ABORTED', 'interrupted', { hint: 'run the same command again to resume' });
+  private report(): PlanReport {
+    const aborted = this.controller.signal.aborted && !this.timedOut;
+    if (!this.firstError && this.controller.signal.aborted) this.firstError = this.abortReason();
+    const ok = this.firstError === undefined;
+    const durationMs = Date.now() - this.started;
+    emit(this.sink, { type: 'plan-finished', plan: this.plan.name, ok, durationMs });
+    const outputs = this.outputs;
+    return {
+      plan: this.plan.name,
+      ok,
+      dryRun: this.dryRun,
+      aborted,
+      timedOut: this.timedOut,
+      durationMs,
+      steps: this.plan.steps.map((s) => this.reports.get(s.id)!),
+      output: <T>(ref: StepRef<T>) => outputs.get(ref.id) as T | undefined,
+      ...(this.firstError === undefined ? {} : { error: this.firstError }),
+    };
+  }
 }
 
 /** A step's report as it appears in JSON output (errors as their code, message and hint). */

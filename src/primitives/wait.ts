@@ -38,3 +38,33 @@ export function parseDuration(text: string): number | undefined {
   }
   return total > 0 ? Math.round(total) : undefined;
 }
+
+/**
+ * A signal that fires when `parent` does, or when `ms` have passed; then its reason is a timeout
+ * error naming what ran out of time (not an anonymous AbortError), so that every call listening
+ * on it fails with that one message.
+ */
+export function deadlineSignal(parent: AbortSignal, ms: number, what: string): AbortSignal {
+  const controller = new AbortController();
+  const onParent = () => controller.abort(parent.reason);
+  if (parent.aborted) onParent();
+  else parent.addEventListener('abort', onParent, { once: true });
+  const timer = setTimeout(() => {
+    controller.abort(
+      systemError('GITOPS_TIMEOUT', `${what} did not finish within ${formatMs(ms)}`, {
+        hint: 'raise --timeout, or check what it was waiting for with --verbose',
+      }),
+    );
+  }, ms);
+  // A pending deadline must not keep the process alive once the command is done.
+  timer.unref();
+  controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  return controller.signal;
+}
+
+function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}

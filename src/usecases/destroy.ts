@@ -1,6 +1,6 @@
 /**
  * `gitops destroy`: the reverse of bootstrap, as a plan.
- *   kube:suspend        stop Flux first, or it would recreate what we remove
+ *   kube:suspend        stop the reconciler first, or it would recreate what we remove
  *   kube:load-balancers delete Services of type LoadBalancer and Ingresses: the AWS load
  *                       balancers they own would otherwise outlive the cluster (and block the VPC)
  *   aws:*               the AWS teardown, in reverse dependency order
@@ -12,23 +12,25 @@ import { teardownSteps } from '../integrations/aws/teardown.js';
 import { removeFleetPath } from '../integrations/git/fleet.js';
 import { clusterLease } from '../integrations/git/lease.js';
 import type { KubeClient } from '../integrations/kube/client.js';
-import { field, type ObjectRef, refOf } from '../integrations/kube/object.js';
-import { FLUX_NAMESPACE, GIT_REPOSITORY_API, KUSTOMIZATION_API } from '../integrations/reconciler/flux/sync.js';
-import { kubeClientForCluster } from './connect.js';
-import type { EventSink } from '../primitives/events.js';
-import { buildPlan, type Plan, type Step, type StepContext } from '../primitives/plan.js';
+import { describeRef, field, type KubeObject, type ObjectRef, refOf } from '../integrations/kube/object.js';
+import type { FleetLocation, Reconciler } from '../integrations/reconciler/reconciler.js';
+import { systemError } from '../primitives/errors.js';
+import { emit, type EventSink } from '../primitives/events.js';
+import { buildPlan, type Plan, type Step, type StepContext, stepRef } from '../primitives/plan.js';
 import { type PlanReport, runPlan, type StepDocument, stepDocuments } from '../primitives/runner.js';
 import { sleep } from '../primitives/wait.js';
+import type { Clients } from './clients.js';
+import { connect } from './connect.js';
 
-export interface FleetLocation {
-  url: string;
-  branch: string;
-  path: string;
-}
+export type { FleetLocation };
+
+const SUSPEND = stepRef<unknown>('kube:suspend');
+const LOAD_BALANCERS = stepRef<unknown>('kube:load-balancers');
+const FLEET_REMOVE = stepRef<{ revision?: string; committed: boolean }>('fleet:remove');
 
 export interface DestroyRequest {
   cluster: string;
-  aws: AwsClients;
+  clients: Clients;
   sink: EventSink;
   signal: AbortSignal;
   deadline: number;
@@ -37,7 +39,7 @@ export interface DestroyRequest {
   force: boolean;
   /** Where the cluster's folder is, when the cluster can no longer say (flags). */
   fleet?: Partial<FleetLocation>;
-  pollMs?: number;
+  pollMs: number;
 }
 
 export interface DestroyDocument {
@@ -53,26 +55,22 @@ export interface DestroyDocument {
 export async function runDestroy(
   req: DestroyRequest,
 ): Promise<{ report: PlanReport; document: DestroyDocument }> {
-  const described = await req.aws.eks.describeCluster(req.cluster);
-  const client =
-    described?.endpoint && described.status === 'ACTIVE'
-      ? kubeClientForCluster(req.aws, {
-          name: req.cluster,
-          endpoint: described.endpoint,
-          certificateAuthority: described.certificateAuthority ?? '',
-        })
-      : undefined;
+  const { aws, reconciler, env } = req.clients;
+  const { client } = await connect(aws, req.cluster, { signal: req.signal });
   const warnings: string[] = [];
   try {
-    const fromCluster = client ? await fleetFromCluster(client).catch(() => undefined) : undefined;
+    // A cluster that answers but cannot say where its folder is (its API refuses us) stops here:
+    // guessing would remove the wrong folder, or none, without saying so.
+    const fromCluster = client ? await reconciler.location(client, req.signal) : undefined;
     const fleet = completeFleet(fromCluster, req.fleet, req.cluster);
-    if (!req.keepGit && !fleet)
-      warnings.push(
-        `clusters/${req.cluster}/ was not removed from the fleet repo: the cluster cannot tell where it is; pass --git-url`,
-      );
-    const plan = destroyPlan(req, client, req.keepGit ? undefined : fleet);
-    // The same lease as bootstrap (src/git/lease.ts): a destroy never races a bootstrap of the
-    // cluster. Without a known fleet repo there is nowhere to hold it.
+    if (!req.keepGit && !fleet) {
+      const message = `clusters/${req.cluster}/ was not removed from the fleet repo: the cluster cannot tell where it is; pass --git-url`;
+      warnings.push(message);
+      emit(req.sink, { type: 'warning', code: 'GITOPS_FLEET_NOT_REMOVED', message });
+    }
+    const plan = destroyPlan(req, aws, reconciler, client, req.keepGit ? undefined : fleet);
+    // The same lease as bootstrap (src/integrations/git/lease.ts): a destroy never races a
+    // bootstrap of the cluster. Without a known fleet repo there is nowhere to hold it.
     const lease =
       req.dryRun || !fleet
         ? undefined
@@ -82,6 +80,7 @@ export async function runDestroy(
             operation: 'destroy',
             signal: req.signal,
             sink: req.sink,
+            env,
           });
     let report: PlanReport;
     try {
@@ -95,13 +94,11 @@ export async function runDestroy(
     } finally {
       await lease?.release();
     }
-    const removed = report.outputs.get('fleet:remove') as
-      | { revision?: string; committed: boolean }
-      | undefined;
+    const removed = report.output(FLEET_REMOVE);
     const document: DestroyDocument = {
       ok: report.ok,
       dryRun: report.dryRun,
-      cluster: { name: req.cluster, region: req.aws.region },
+      cluster: { name: req.cluster, region: aws.region },
       ...(fleet && !req.keepGit
         ? {
             fleet: {
@@ -123,15 +120,21 @@ export async function runDestroy(
 
 function destroyPlan(
   req: DestroyRequest,
+  aws: AwsClients,
+  reconciler: Reconciler,
   client: KubeClient | undefined,
   fleet: FleetLocation | undefined,
 ): Plan {
-  const aws = teardownSteps({ name: req.cluster }, req.aws, { force: req.force });
-  const inCluster = client ? [suspendStep(client), loadBalancersStep(client, req.pollMs ?? 2000)] : [];
+  const awsSteps = teardownSteps({ name: req.cluster }, aws, { force: req.force });
+  // The AWS teardown starts only after the in-cluster steps: a load balancer that could not be
+  // removed (or listed) must stop the destroy before the cluster that owns it is deleted.
+  const inCluster = client
+    ? [reconciler.suspendStep(client, SUSPEND.id), loadBalancersStep(client, req.pollMs)]
+    : [];
   const first = inCluster.map((s) => s.id);
   const steps: Step[] = [
     ...inCluster,
-    ...aws.map((s) =>
+    ...awsSteps.map((s) =>
       first.length > 0 && (s.dependsOn ?? []).length === 0 ? { ...s, dependsOn: first } : s,
     ),
   ];
@@ -140,69 +143,57 @@ function destroyPlan(
       fleetRemoveStep(
         req.cluster,
         fleet,
-        aws.map((s) => s.id),
+        req.clients.env,
+        awsSteps.map((s) => s.id),
       ),
     );
   return buildPlan('destroy', steps);
 }
 
-function suspendStep(client: KubeClient): Step {
-  const list = async () => client.list(KUSTOMIZATION_API, 'Kustomization').catch(() => []);
-  return {
-    id: 'kube:suspend',
-    title: 'Suspend Flux',
-    async observe() {
-      const active = (await list()).filter((k) => field(k, 'spec', 'suspend') !== true);
-      return active.length === 0
-        ? { inSync: true, summary: 'no active Kustomizations' }
-        : { inSync: false, summary: `suspend ${active.length} Kustomizations` };
-    },
-    async apply() {
-      const active = (await list()).filter((k) => field(k, 'spec', 'suspend') !== true);
-      const info = await client.discovery.resolve(KUSTOMIZATION_API, 'Kustomization');
-      for (const k of active) {
-        await client.applyRaw(
-          info,
-          {
-            apiVersion: KUSTOMIZATION_API,
-            kind: 'Kustomization',
-            metadata: { name: k.metadata.name ?? '', namespace: k.metadata.namespace ?? FLUX_NAMESPACE },
-            spec: { suspend: true },
-          },
-          { fieldManager: 'gitops-destroy', force: true },
-        );
-      }
-      return { result: 'updated', summary: `suspended ${active.length} Kustomizations` };
-    },
-  };
-}
-
-/** Services of type LoadBalancer and Ingresses: what makes the AWS load balancer controller create ELBs. */
+/**
+ * Services of type LoadBalancer and Ingresses: what makes the AWS load balancer controller create
+ * load balancers, which would outlive the cluster and hold its VPC. A kind the cluster does not
+ * serve has none; a list that fails is an error, never "none".
+ */
 function loadBalancersStep(client: KubeClient, pollMs: number): Step {
-  const find = async (): Promise<ObjectRef[]> => {
-    const services = (await client.list('v1', 'Service').catch(() => [])).filter(
-      (s) => field(s, 'spec', 'type') === 'LoadBalancer',
-    );
-    const ingresses = await client.list('networking.k8s.io/v1', 'Ingress').catch(() => []);
-    return [...services, ...ingresses].map(refOf);
+  const listServed = async (apiVersion: string, kind: string, signal: AbortSignal): Promise<KubeObject[]> => {
+    const info = await client.discovery.find(apiVersion, kind);
+    return info ? await client.listResource(info, { signal }) : [];
+  };
+  const find = async (signal: AbortSignal): Promise<ObjectRef[]> => {
+    const [services, ingresses] = await Promise.all([
+      listServed('v1', 'Service', signal),
+      listServed('networking.k8s.io/v1', 'Ingress', signal),
+    ]);
+    return [...services.filter((s) => field(s, 'spec', 'type') === 'LoadBalancer'), ...ingresses].map(refOf);
   };
   return {
-    id: 'kube:load-balancers',
+    id: LOAD_BALANCERS.id,
     title: 'Remove load balancers the cluster created',
-    dependsOn: ['kube:suspend'],
-    async observe() {
-      const refs = await find();
+    dependsOn: [SUSPEND.id],
+    async observe(ctx) {
+      const refs = await find(ctx.signal);
       return refs.length === 0
         ? { inSync: true, summary: 'none' }
         : { inSync: false, summary: `delete ${refs.length} Services/Ingresses` };
     },
     async apply(ctx: StepContext) {
-      const refs = await find();
+      const refs = await find(ctx.signal);
       for (const ref of refs) await client.delete(ref);
       // Deletion finishes when the controller removed the AWS side and its finalizer.
-      while ((await find()).length > 0) {
-        if (Date.now() > ctx.deadline) break;
-        ctx.progress(`waiting for ${refs.length} load balancer objects to go`);
+      for (;;) {
+        const left = await find(ctx.signal);
+        if (left.length === 0) break;
+        if (Date.now() > ctx.deadline) {
+          throw systemError(
+            'GITOPS_TIMEOUT',
+            `${left.length} load balancer object(s) still there at the deadline: ${left.slice(0, 3).map(describeRef).join(', ')}`,
+            {
+              hint: 'their AWS load balancers would hold the VPC; check the load balancer controller, then run destroy again',
+            },
+          );
+        }
+        ctx.progress(`waiting for ${left.length} load balancer objects to go`);
         await sleep(pollMs, ctx.signal);
       }
       return { result: 'deleted', summary: `deleted ${refs.length} Services/Ingresses` };
@@ -213,10 +204,11 @@ function loadBalancersStep(client: KubeClient, pollMs: number): Step {
 function fleetRemoveStep(
   cluster: string,
   fleet: FleetLocation,
+  env: NodeJS.ProcessEnv,
   dependsOn: string[],
 ): Step<{ revision?: string; committed: boolean }> {
   return {
-    id: 'fleet:remove',
+    id: FLEET_REMOVE.id,
     title: `Remove ${fleet.path} from the fleet repo`,
     dependsOn,
     async observe() {
@@ -226,9 +218,10 @@ function fleetRemoveStep(
       const r = await removeFleetPath({
         ...fleet,
         message: `gitops: destroy ${cluster}`,
+        env,
         signal: ctx.signal,
         sink: ctx.sink,
-        stepId: 'fleet:remove',
+        stepId: FLEET_REMOVE.id,
       });
       const output = { committed: r.committed, ...(r.revision ? { revision: r.revision } : {}) };
       return r.committed
@@ -236,29 +229,6 @@ function fleetRemoveStep(
         : { result: 'unchanged', summary: 'already gone', output };
     },
   };
-}
-
-async function fleetFromCluster(client: KubeClient): Promise<Partial<FleetLocation>> {
-  const source = await client.get({
-    apiVersion: GIT_REPOSITORY_API,
-    kind: 'GitRepository',
-    name: FLUX_NAMESPACE,
-    namespace: FLUX_NAMESPACE,
-  });
-  const sync = await client.get({
-    apiVersion: KUSTOMIZATION_API,
-    kind: 'Kustomization',
-    name: FLUX_NAMESPACE,
-    namespace: FLUX_NAMESPACE,
-  });
-  const out: Partial<FleetLocation> = {};
-  const url = field(source, 'spec', 'url');
-  const branch = field(source, 'spec', 'ref', 'branch');
-  const path = field(sync, 'spec', 'path');
-  if (typeof url === 'string') out.url = url;
-  if (typeof branch === 'string') out.branch = branch;
-  if (typeof path === 'string') out.path = path.replace(/^\.\//, '');
-  return out;
 }
 
 /** Flags win over what the cluster says; the path defaults to clusters/<name>. */

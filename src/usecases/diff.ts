@@ -1,17 +1,19 @@
 /**
  * `gitops diff`: drift between the fleet repo and the cluster. The desired objects are what the
- * sync Kustomization's path builds to at the branch head; each is compared with the cluster by a
- * server-side dry-run apply (so defaults and admission are taken into account); objects Flux
- * applied before (its inventory) that Git no longer has are reported as orphaned.
+ * reconciler would apply from its folder at the branch head; each is compared with the cluster by a
+ * server-side dry-run apply (so defaults and admission are taken into account); objects the reconciler
+ * applied before (its inventory) that Git no longer has are reported as orphaned. An inventory
+ * object that cannot be read is an error, never "gone".
  */
-import { buildKustomization } from '../integrations/kustomize/build.js';
 import { checkoutFleet } from '../integrations/git/checkout.js';
 import type { KubeClient } from '../integrations/kube/client.js';
 import { diffObjects } from '../integrations/kube/diff.js';
-import { describeRef, field, type KubeObject, type ObjectRef, refKey, refOf } from '../integrations/kube/object.js';
-import { FLUX_NAMESPACE, GIT_REPOSITORY_API, KUSTOMIZATION_API } from '../integrations/reconciler/flux/sync.js';
-import { inventoryRefs } from './bootstrap/steps.js';
+import { describeRef, type KubeObject, type ObjectRef, refKey, refOf } from '../integrations/kube/object.js';
+import type { Reconciler } from '../integrations/reconciler/reconciler.js';
 import { systemError } from '../primitives/errors.js';
+import { abortError } from '../primitives/wait.js';
+import type { Clients } from './clients.js';
+import { connectOrFail } from './connect.js';
 
 export interface DriftEntry {
   kind: string;
@@ -32,47 +34,37 @@ export interface DiffDocument {
   skipped: { ref: string; reason: string }[];
 }
 
-export async function clusterDiff(client: KubeClient, signal?: AbortSignal): Promise<DiffDocument> {
-  const source = await client.get(
-    {
-      apiVersion: GIT_REPOSITORY_API,
-      kind: 'GitRepository',
-      name: FLUX_NAMESPACE,
-      namespace: FLUX_NAMESPACE,
-    },
-    signal,
-  );
-  const sync = await client.get(
-    { apiVersion: KUSTOMIZATION_API, kind: 'Kustomization', name: FLUX_NAMESPACE, namespace: FLUX_NAMESPACE },
-    signal,
-  );
-  if (!source || !sync) {
-    throw systemError(
-      'GITOPS_RECONCILER',
-      'the cluster has no flux-system GitRepository/Kustomization to compare with',
-      {
-        hint: 'run gitops bootstrap first',
-      },
-    );
+export interface DiffRequest {
+  client: KubeClient;
+  reconciler: Reconciler;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal | undefined;
+}
+
+export async function clusterDiff(req: DiffRequest): Promise<DiffDocument> {
+  const { client, reconciler, signal } = req;
+  const location = await reconciler.location(client, signal);
+  if (!location?.url || !location.path) {
+    throw systemError('GITOPS_RECONCILER', `the cluster has no ${reconciler.name} sync to compare with`, {
+      hint: 'run gitops bootstrap first',
+    });
   }
-  const url = String(field(source, 'spec', 'url') ?? '');
-  const branch = String(field(source, 'spec', 'ref', 'branch') ?? 'main');
-  const path = String(field(sync, 'spec', 'path') ?? './');
-  const checkout = await checkoutFleet(url, branch, signal);
+  const url = location.url;
+  const branch = location.branch ?? 'main';
+  const path = location.path;
+  const checkout = await checkoutFleet(url, branch, { env: req.env, signal });
   try {
-    const built = await buildKustomization(checkout.dir, path);
+    const desired = await reconciler.desired(checkout.dir, path);
     const comparable: KubeObject[] = [];
     const skipped: DiffDocument['skipped'] = [];
-    for (const raw of built.objects) {
-      const obj = withFluxLabels(raw);
+    for (const obj of desired.objects) {
       const info =
         (await client.discovery.find(obj.apiVersion, obj.kind)) ??
         (await client.discovery.find(obj.apiVersion, obj.kind, true));
-      // Flux puts namespaced objects that name none into the default namespace.
       if (info)
         comparable.push(
           info.namespaced && !obj.metadata.namespace
-            ? { ...obj, metadata: { ...obj.metadata, namespace: 'default' } }
+            ? { ...obj, metadata: { ...obj.metadata, namespace: desired.defaultNamespace } }
             : obj,
         );
       else
@@ -81,9 +73,9 @@ export async function clusterDiff(client: KubeClient, signal?: AbortSignal): Pro
           reason: `${obj.apiVersion} is not served by the cluster`,
         });
     }
-    // Compare as the reconciler's field manager would see it: Flux's own fields are not drift.
+    // Compare as the reconciler's field manager would see it: its own fields are not drift.
     const drifts = await diffObjects(client, comparable, {
-      fieldManager: 'kustomize-controller',
+      fieldManager: desired.fieldManager,
       ...(signal ? { signal } : {}),
     });
     const drift: DriftEntry[] = drifts
@@ -94,9 +86,9 @@ export async function clusterDiff(client: KubeClient, signal?: AbortSignal): Pro
         ...(d.fields ? { fields: d.fields } : {}),
         ...(d.error ? { error: d.error } : {}),
       }));
-    const wanted = new Set([...comparable, ...built.objects].map((o) => refKey(refOf(o))));
-    for (const ref of inventoryRefs(sync)) {
-      if (!wanted.has(refKey(ref)) && (await client.get(ref, signal).catch(() => undefined)))
+    const wanted = new Set([...comparable, ...desired.objects].map((o) => refKey(refOf(o))));
+    for (const ref of await reconciler.inventory(client, signal)) {
+      if (!wanted.has(refKey(ref)) && (await client.get(ref, signal)))
         drift.push({ ...entry(ref), state: 'orphaned' });
     }
     return {
@@ -120,12 +112,24 @@ function entry(ref: ObjectRef): Omit<DriftEntry, 'state'> {
   };
 }
 
-/** Flux labels every object it applies with the Kustomization that owns it; so do we, to compare. */
-function withFluxLabels(obj: KubeObject): KubeObject {
-  const labels = {
-    ...(obj.metadata.labels ?? {}),
-    'kustomize.toolkit.fluxcd.io/name': FLUX_NAMESPACE,
-    'kustomize.toolkit.fluxcd.io/namespace': FLUX_NAMESPACE,
-  };
-  return { ...obj, metadata: { ...obj.metadata, labels } };
+/** `gitops diff --cluster`: connect (EKS token, or --kubeconfig), compare, close. */
+export async function diffCluster(
+  clients: Clients,
+  cluster: string,
+  options: { kubeconfig?: string | undefined; signal?: AbortSignal | undefined },
+): Promise<DiffDocument> {
+  const { client } = await connectOrFail(clients.aws, cluster, { ...options, purpose: 'nothing to compare' });
+  try {
+    return await clusterDiff({
+      client,
+      reconciler: clients.reconciler,
+      env: clients.env,
+      signal: options.signal,
+    });
+  } catch (e) {
+    if (options.signal?.aborted) throw abortError(options.signal);
+    throw e;
+  } finally {
+    client.close();
+  }
 }

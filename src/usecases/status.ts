@@ -1,16 +1,20 @@
 /**
  * `gitops status`: is the cluster up (AWS), is the reconciler healthy, and has it applied what
  * Git holds now? One document, built from three independent reads: AWS, the cluster's API and
- * the fleet repo's head. `ready` is true only when all three agree.
+ * the fleet repo's head. `ready` is true only when all three agree. Every read stops at the
+ * request's signal (--timeout), which then fails the whole answer as a timeout.
  */
-import type { AwsClients } from '../integrations/aws/clients.js';
-import { type ClusterStatus, describeClusterStatus } from '../integrations/aws/status.js';
+import {
+  type ClusterStatus,
+  describeClusterStatus,
+  listManagedClusters,
+} from '../integrations/aws/status.js';
 import { remoteHead } from '../integrations/git/remote.js';
-import type { KubeClient } from '../integrations/kube/client.js';
-import { type FluxHealth, readFluxHealth } from '../integrations/reconciler/flux/health.js';
-import { FLUX_NAMESPACE } from '../integrations/reconciler/flux/sync.js';
-import { kubeClientForCluster } from './connect.js';
+import type { ReconcilerHealth } from '../integrations/reconciler/reconciler.js';
 import { toGitopsError } from '../primitives/errors.js';
+import { abortError } from '../primitives/wait.js';
+import type { Clients } from './clients.js';
+import { connect } from './connect.js';
 
 export interface SyncStatus {
   url?: string;
@@ -47,6 +51,7 @@ export interface StatusDocument {
   };
   addons: { name: string; version: string; status: string; health?: string }[];
   reconciler: {
+    kind: string;
     installed: boolean;
     version?: string;
     ready: boolean;
@@ -58,29 +63,41 @@ export interface StatusDocument {
 }
 
 export interface StatusRequest {
-  aws: AwsClients;
+  clients: Clients;
   cluster: string;
-  /** A client from --kubeconfig; otherwise one is made from the EKS endpoint and a token. */
-  kube?: KubeClient;
-  signal?: AbortSignal;
+  /** --kubeconfig: reach the API through this file instead of an EKS token. */
+  kubeconfig?: string | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 export async function clusterStatus(req: StatusRequest): Promise<StatusDocument> {
-  const aws = await describeClusterStatus(req.aws, req.cluster);
+  try {
+    return await readStatus(req);
+  } catch (e) {
+    // An SDK call or a git command cut short by the deadline fails with its own abort error;
+    // the answer is the deadline's.
+    if (req.signal?.aborted) throw abortError(req.signal);
+    throw e;
+  }
+}
+
+async function readStatus(req: StatusRequest): Promise<StatusDocument> {
+  const { aws, reconciler, env } = req.clients;
+  const state = await describeClusterStatus(aws, req.cluster);
   const problems: string[] = [];
   const doc: StatusDocument = {
     ready: false,
     known: true,
-    cluster: clusterPart(aws),
-    addons: aws.addons.map((a) => ({
+    cluster: clusterPart(state),
+    addons: state.addons.map((a) => ({
       name: a.name,
       version: a.version,
       status: a.status,
       ...(a.health ? { health: a.health } : {}),
     })),
-    reconciler: { installed: false, ready: false, controllers: [] },
+    reconciler: { kind: reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
-    ecrRepositories: aws.ecrRepositories.map((r) => ({
+    ecrRepositories: state.ecrRepositories.map((r) => ({
       name: r.name,
       uri: r.uri,
       images: r.imageCount,
@@ -88,74 +105,73 @@ export async function clusterStatus(req: StatusRequest): Promise<StatusDocument>
     })),
     problems,
   };
-  if (!aws.found) {
-    problems.push(`cluster ${req.cluster} does not exist in ${aws.region}`);
+  if (!state.found) {
+    problems.push(`cluster ${req.cluster} does not exist in ${state.region}`);
     return doc;
   }
-  if (aws.status !== 'ACTIVE')
-    problems.push(`cluster is ${aws.status}${aws.health ? `: ${aws.health}` : ''}`);
+  if (state.status !== 'ACTIVE')
+    problems.push(`cluster is ${state.status}${state.health ? `: ${state.health}` : ''}`);
   for (const ng of doc.cluster.nodeGroups)
     if (!ng.ready) problems.push(`node group ${ng.name} is ${ng.status}${ng.health ? `: ${ng.health}` : ''}`);
   for (const a of doc.addons)
     if (a.status !== 'ACTIVE')
       problems.push(`add-on ${a.name} is ${a.status}${a.health ? `: ${a.health}` : ''}`);
 
-  let client = req.kube;
-  let opened = false;
-  if (!client && aws.status === 'ACTIVE' && aws.endpoint) {
-    client = kubeClientForCluster(req.aws, {
-      name: req.cluster,
-      endpoint: aws.endpoint,
-      certificateAuthority: aws.certificateAuthority ?? '',
-    });
-    opened = true;
+  const { client } =
+    state.status === 'ACTIVE' || req.kubeconfig !== undefined
+      ? await connect(aws, req.cluster, { kubeconfig: req.kubeconfig, signal: req.signal, described: state })
+      : { client: undefined };
+  if (!client) {
+    doc.ready = problems.length === 0;
+    return doc;
   }
   try {
-    if (client) {
-      let flux: FluxHealth;
-      try {
-        flux = await readFluxHealth(client);
-      } catch (e) {
-        // Reachable AWS but an unreachable or forbidding API server: we cannot tell.
-        doc.known = false;
-        problems.push(`cannot read the cluster's API: ${toGitopsError(e).message}`);
-        return doc;
-      }
-      doc.reconciler = {
-        installed: flux.installed,
-        ...(flux.version ? { version: flux.version } : {}),
-        ready: flux.controllers.length > 0 && flux.controllers.every((c) => c.ready),
-        controllers: flux.controllers.map((c) => ({ name: c.name, ready: c.ready, reason: c.reason })),
-      };
-      if (!flux.installed) problems.push('Flux is not installed');
-      for (const c of flux.controllers) if (!c.ready) problems.push(`Flux ${c.name}: ${c.reason}`);
-      doc.sync = await syncPart(flux, req.signal);
-      if (!doc.sync.inSync) {
-        problems.push(
-          doc.sync.headRevision && doc.sync.appliedRevision
-            ? `out of sync: Git is at ${doc.sync.headRevision.slice(0, 12)}, the cluster at ${doc.sync.appliedRevision.slice(0, 12)}`
-            : 'not in sync with Git yet',
-        );
-      }
-      problems.push(...doc.sync.failing);
+    let health: ReconcilerHealth;
+    try {
+      health = await reconciler.health(client, req.signal);
+    } catch (e) {
+      if (req.signal?.aborted) throw e;
+      // Reachable AWS but an unreachable or forbidding API server: we cannot tell.
+      doc.known = false;
+      problems.push(`cannot read the cluster's API: ${toGitopsError(e).message}`);
+      return doc;
     }
+    doc.reconciler = {
+      kind: reconciler.name,
+      installed: health.installed,
+      ...(health.version ? { version: health.version } : {}),
+      ready: health.controllers.length > 0 && health.controllers.every((c) => c.ready),
+      controllers: health.controllers,
+    };
+    if (!health.installed) problems.push(`${reconciler.name} is not installed`);
+    for (const c of health.controllers)
+      if (!c.ready) problems.push(`${reconciler.name} ${c.name}: ${c.reason}`);
+    doc.sync = await syncPart(health, env, req.signal);
+    if (!doc.sync.inSync) {
+      problems.push(
+        doc.sync.headRevision && doc.sync.appliedRevision
+          ? `out of sync: Git is at ${doc.sync.headRevision.slice(0, 12)}, the cluster at ${doc.sync.appliedRevision.slice(0, 12)}`
+          : 'not in sync with Git yet',
+      );
+    }
+    problems.push(...doc.sync.failing);
   } finally {
-    if (opened) client?.close();
+    client.close();
   }
   doc.ready = problems.length === 0;
   return doc;
 }
 
-function clusterPart(aws: ClusterStatus): StatusDocument['cluster'] {
+function clusterPart(state: ClusterStatus): StatusDocument['cluster'] {
   return {
-    name: aws.name,
-    region: aws.region,
-    status: aws.found ? (aws.status ?? 'UNKNOWN') : 'NOT_FOUND',
-    ...(aws.version ? { version: aws.version } : {}),
-    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
-    managed: aws.managed,
-    ...(aws.health ? { health: aws.health } : {}),
-    nodeGroups: aws.nodeGroups.map((n) => ({
+    name: state.name,
+    region: state.region,
+    status: state.found ? (state.status ?? 'UNKNOWN') : 'NOT_FOUND',
+    ...(state.version ? { version: state.version } : {}),
+    ...(state.endpoint ? { endpoint: state.endpoint } : {}),
+    managed: state.managed,
+    ...(state.health ? { health: state.health } : {}),
+    nodeGroups: state.nodeGroups.map((n) => ({
       name: n.name,
       status: n.status,
       desired: n.desiredSize,
@@ -167,33 +183,65 @@ function clusterPart(aws: ClusterStatus): StatusDocument['cluster'] {
   };
 }
 
-async function syncPart(flux: FluxHealth, signal?: AbortSignal): Promise<SyncStatus> {
-  const source =
-    flux.sources.find((s) => s.name === FLUX_NAMESPACE && s.namespace === FLUX_NAMESPACE) ?? flux.sources[0];
-  const root =
-    flux.kustomizations.find((k) => k.name === FLUX_NAMESPACE && k.namespace === FLUX_NAMESPACE) ??
-    flux.kustomizations[0];
-  const failing = [...flux.sources, ...flux.kustomizations, ...flux.helmReleases]
+async function syncPart(
+  health: ReconcilerHealth,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+): Promise<SyncStatus> {
+  const failing = health.objects
     .filter((o) => !o.ready && !o.suspended)
     .map((o) => `${o.kind} ${o.namespace}/${o.name}: ${o.reason}`);
   const sync: SyncStatus = { inSync: false, failing };
-  if (source?.url) sync.url = source.url;
-  if (source?.branch) sync.branch = source.branch;
-  if (root?.path) sync.path = root.path;
-  const applied = shaOf(root?.lastAppliedRevision);
-  if (applied) sync.appliedRevision = applied;
-  if (source?.url && source.branch) {
-    const head = await remoteHead(source.url, source.branch, { signal }).catch(() => undefined);
+  const { url, branch, path } = health.location ?? {};
+  if (url) sync.url = url;
+  if (branch) sync.branch = branch;
+  if (path) sync.path = path;
+  if (health.appliedRevision) sync.appliedRevision = health.appliedRevision;
+  if (url && branch) {
+    // A fleet repository that cannot be read is a problem to report, not a reason to give up
+    // on the rest of the answer; a deadline that passes is.
+    const head = await remoteHead(url, branch, { env, signal }).catch((e: unknown) => {
+      if (signal?.aborted) throw e;
+      sync.failing.push(`cannot read ${branch} of ${url}: ${toGitopsError(e).message}`);
+      return undefined;
+    });
     if (head) sync.headRevision = head;
-    else sync.failing.push(`cannot read ${source.branch} of ${source.url}`);
   }
-  sync.inSync = !!sync.headRevision && sync.headRevision === sync.appliedRevision && root?.ready === true;
+  sync.inSync = !!sync.headRevision && sync.headRevision === sync.appliedRevision && health.syncReady;
   return sync;
 }
 
-/** Flux writes revisions as `main@sha1:<sha>` (v2) or `main/<sha>` (older). */
-export function shaOf(revision: string | undefined): string | undefined {
-  if (!revision) return undefined;
-  const m = /([0-9a-f]{40}|[0-9a-f]{64})$/.exec(revision);
-  return m?.[1];
+export interface FleetStatusDocument {
+  ready: boolean;
+  region: string;
+  clusters: StatusDocument[];
+}
+
+/** `status --all`: every cluster gitops manages in the region (found by tag), read at once. */
+export async function allClustersStatus(
+  clients: Clients,
+  signal?: AbortSignal,
+): Promise<FleetStatusDocument> {
+  const clusters = await listManagedClusters(clients.aws);
+  const docs = await Promise.all(
+    clusters.map((c) =>
+      clusterStatus({ clients, cluster: c.name, signal }).catch(
+        (e: unknown): StatusDocument => unknownStatus(clients, c.name, toGitopsError(e).message),
+      ),
+    ),
+  );
+  return { ready: docs.length > 0 && docs.every((d) => d.ready), region: clients.aws.region, clusters: docs };
+}
+
+function unknownStatus(clients: Clients, name: string, reason: string): StatusDocument {
+  return {
+    ready: false,
+    known: false,
+    cluster: { name, region: clients.aws.region, status: 'UNKNOWN', managed: true, nodeGroups: [] },
+    addons: [],
+    reconciler: { kind: clients.reconciler.name, installed: false, ready: false, controllers: [] },
+    sync: { inSync: false, failing: [] },
+    ecrRepositories: [],
+    problems: [reason],
+  };
 }

@@ -7,7 +7,11 @@ import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterOutput } from '../../src/integrations/aws/cluster.js';
-import { defaultKubeconfigPath, type KubeconfigCluster, mergeKubeconfig } from '../../src/integrations/aws/kubeconfig.js';
+import {
+  defaultKubeconfigPath,
+  type KubeconfigCluster,
+  mergeKubeconfig,
+} from '../../src/integrations/aws/kubeconfig.js';
 import { isGitopsError } from '../../src/primitives/errors.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import { clientConfig, createEksPrerequisites } from '../support/aws-emulator/testing.js';

@@ -4,7 +4,12 @@
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsClients, createAwsClients } from '../../src/integrations/aws/clients.js';
-import { createEksToken, eksTokenFor, execCredential, stsEndpoint } from '../../src/integrations/aws/token.js';
+import {
+  createEksToken,
+  eksTokenFor,
+  execCredential,
+  stsEndpoint,
+} from '../../src/integrations/aws/token.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import { clientConfig, createEksPrerequisites } from '../support/aws-emulator/testing.js';
 import { clientsFor, startEmulator } from './fixtures.js';

@@ -21,8 +21,16 @@ import { readinessOf } from '../../src/integrations/kube/readiness.js';
 import { waitForReady } from '../../src/integrations/kube/waiter.js';
 import { decodeSecretData } from '../../src/integrations/reconciler/flux/credentials.js';
 import { readFluxHealth } from '../../src/integrations/reconciler/flux/health.js';
-import { FLUX_STEPS, fluxInstallSteps, fluxReadyStep } from '../../src/integrations/reconciler/flux/install.js';
-import { type FluxManifests, resolveFluxManifests } from '../../src/integrations/reconciler/flux/manifests.js';
+import {
+  FLUX_STEPS,
+  fluxInstallSteps,
+  fluxReadyStep,
+} from '../../src/integrations/reconciler/flux/install.js';
+import {
+  type FluxManifests,
+  resolveFluxManifests,
+  defaultFluxCacheDir,
+} from '../../src/integrations/reconciler/flux/manifests.js';
 import { type FluxSyncSpec, fluxSyncObjects } from '../../src/integrations/reconciler/flux/sync.js';
 import { FIXTURES_DIR, FLUX_FIXTURE_DIR } from '../support/kube/fixtures.js';
 import {
@@ -66,7 +74,11 @@ function installPlan() {
 
 beforeAll(async () => {
   client = await testClient();
-  manifests = await resolveFluxManifests({ version: '2.9.6', source });
+  manifests = await resolveFluxManifests({
+    cacheDir: defaultFluxCacheDir(process.env),
+    version: '2.9.6',
+    source,
+  });
 });
 afterAll(() => client.close());
 

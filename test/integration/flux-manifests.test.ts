@@ -8,7 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGitopsError } from '../../src/primitives/errors.js';
 import { RecordingSink } from '../../src/primitives/events.js';
 import { fluxFleetFiles, recordedChecksum } from '../../src/integrations/reconciler/flux/fleet-files.js';
-import { resolveFluxManifests, sha256Hex } from '../../src/integrations/reconciler/flux/manifests.js';
+import {
+  resolveFluxManifests,
+  sha256Hex,
+  defaultFluxCacheDir,
+} from '../../src/integrations/reconciler/flux/manifests.js';
 
 const GOOD = '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n';
 const TAMPERED = `${GOOD}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: surprise\n  namespace: flux-system\n`;
@@ -138,7 +142,11 @@ describe('Flux manifests: flag, cache, verified download', () => {
   it('uses --reconciler-manifests as given, from a file or a URL', async () => {
     const dir = fresh();
     writeFileSync(join(dir, 'flux.yaml'), TAMPERED);
-    const file = await resolveFluxManifests({ version: '2.9.6', source: join(dir, 'flux.yaml') });
+    const file = await resolveFluxManifests({
+      cacheDir: defaultFluxCacheDir(process.env),
+      version: '2.9.6',
+      source: join(dir, 'flux.yaml'),
+    });
     expect(file).toMatchObject({
       origin: 'flag-file',
       verification: 'user-supplied',
@@ -146,18 +154,27 @@ describe('Flux manifests: flag, cache, verified download', () => {
     });
     served.set('/mirror/flux.yaml', GOOD);
     const url = await resolveFluxManifests({
+      cacheDir: defaultFluxCacheDir(process.env),
       version: '2.9.6',
       source: base.replace('/releases', '/mirror/flux.yaml'),
     });
     expect(url).toMatchObject({ origin: 'flag-url', text: GOOD });
     await expect(
-      resolveFluxManifests({ version: '2.9.6', source: join(dir, 'missing.yaml') }),
+      resolveFluxManifests({
+        cacheDir: defaultFluxCacheDir(process.env),
+        version: '2.9.6',
+        source: join(dir, 'missing.yaml'),
+      }),
     ).rejects.toThrow(/cannot read --reconciler-manifests/);
   });
 
   it('refuses plain HTTP to anything but this machine', async () => {
     await expect(
-      resolveFluxManifests({ version: '2.9.6', source: 'http://flux.example.com/install.yaml' }),
+      resolveFluxManifests({
+        cacheDir: defaultFluxCacheDir(process.env),
+        version: '2.9.6',
+        source: 'http://flux.example.com/install.yaml',
+      }),
     ).rejects.toThrow(/refusing to download Flux manifests over http:/);
   });
 });

@@ -89,7 +89,11 @@ async function renderedObjects(profile: string): Promise<{ object: KubeObject; f
     profile: { source: profile },
     fleet: { url: 'file:///tmp/fleet.git' },
   });
-  const out = renderCluster({ spec, profile: await resolveProfile(profile), accountId: '123456789012' });
+  const out = renderCluster({
+    spec,
+    profile: await resolveProfile(profile, { env: process.env }),
+    accountId: '123456789012',
+  });
   const objects: { object: KubeObject; file: string }[] = [];
   for (const [file, text] of Object.entries(out.files)) {
     if (!file.startsWith('profile/') || file.endsWith('kustomization.yaml') || file === 'profile/source.yaml')

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fluxCredentialsFor } from '../../src/usecases/bootstrap/git-credentials.js';
+import { fluxCredentialsFor } from '../../src/integrations/reconciler/flux/read-credentials.js';
 import { GitopsError } from '../../src/primitives/errors.js';
 import { fluxGitUrl } from '../../src/integrations/reconciler/flux/credentials.js';
 import {

@@ -52,6 +52,7 @@ function filesContaining(dir: string, needle: string): string[] {
 const served = (repo: { dir: string }) => `${path.basename(path.dirname(repo.dir))}/fleet.git`;
 const url = () => `${server.base}/${served(fleet)}`;
 const write = (extra: Record<string, unknown> = {}) => ({
+  env: process.env,
   url: url(),
   branch: 'main',
   path: 'clusters/web',
@@ -66,9 +67,12 @@ describe('git over HTTP with a token', () => {
     expect(result.committed).toBe(true);
     expect(server.seen.filter((h) => h !== undefined).length).toBeGreaterThan(0);
     expect(filesContaining(fleet.dir, TOKEN)).toEqual([]);
-    expect(await readFleetFile(url(), 'main', 'clusters/web/cluster.yaml', { auth: { token: TOKEN } })).toBe(
-      'name: web\n',
-    );
+    expect(
+      await readFleetFile(url(), 'main', 'clusters/web/cluster.yaml', {
+        env: process.env,
+        auth: { token: TOKEN },
+      }),
+    ).toBe('name: web\n');
   });
 
   it('takes the token from GITOPS_GIT_TOKEN, or from the URL without keeping it there', async () => {
@@ -104,6 +108,7 @@ describe('git over HTTP with a token', () => {
     process.env['GITOPS_GIT_TOKEN'] = TOKEN;
     try {
       const r = await resolveProfile(`${server.base}/${served(profiles)}//stacks/web`, {
+        env: process.env,
         cacheDir,
       });
       expect(r.chain).toEqual(['web']);

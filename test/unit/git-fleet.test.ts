@@ -26,6 +26,7 @@ const files = {
 
 function request(url: string, extra: Partial<Parameters<typeof publishFleet>[0]> = {}) {
   return {
+    env: process.env,
     url,
     branch: 'main',
     path: 'clusters/research',
@@ -173,6 +174,7 @@ describe('publishFleet on real bare repositories', () => {
     commitAsOther(repo, { 'clusters/other/cluster.yaml': 'name: other\n' }, 'seed');
     await publishFleet(request(repo.url));
     const removed = await removeFleetPath({
+      env: process.env,
       url: repo.url,
       branch: 'main',
       path: 'clusters/research',
@@ -181,6 +183,7 @@ describe('publishFleet on real bare repositories', () => {
     expect(removed.committed).toBe(true);
     expect(lsTree(repo)).toEqual(['clusters/other/cluster.yaml']);
     const again = await removeFleetPath({
+      env: process.env,
       url: repo.url,
       branch: 'main',
       path: 'clusters/research',
@@ -236,15 +239,19 @@ describe('publishFleet on real bare repositories', () => {
 describe('remote reads', () => {
   it('reads the head revision and one file of a branch', async () => {
     const repo = bareRepo();
-    expect(await remoteHead(repo.url, 'main')).toBeUndefined();
+    expect(await remoteHead(repo.url, 'main', { env: process.env })).toBeUndefined();
     const { revision } = await publishFleet(request(repo.url));
-    expect(await remoteHead(repo.url, 'main')).toBe(revision);
-    expect(await readFleetFile(repo.url, 'main', 'clusters/research/cluster.yaml')).toBe('name: research\n');
-    expect(await readFleetFile(repo.url, 'main', 'clusters/nope/cluster.yaml')).toBeUndefined();
-    expect(await readFleetFile(repo.url, 'main', 'clusters/research')).toBeUndefined();
-    const err = await readFleetFile(repo.url, 'prod', 'clusters/research/cluster.yaml').catch(
-      (e: unknown) => e,
-    );
+    expect(await remoteHead(repo.url, 'main', { env: process.env })).toBe(revision);
+    expect(
+      await readFleetFile(repo.url, 'main', 'clusters/research/cluster.yaml', { env: process.env }),
+    ).toBe('name: research\n');
+    expect(
+      await readFleetFile(repo.url, 'main', 'clusters/nope/cluster.yaml', { env: process.env }),
+    ).toBeUndefined();
+    expect(await readFleetFile(repo.url, 'main', 'clusters/research', { env: process.env })).toBeUndefined();
+    const err = await readFleetFile(repo.url, 'prod', 'clusters/research/cluster.yaml', {
+      env: process.env,
+    }).catch((e: unknown) => e);
     expect(isGitopsError(err) && err.message).toMatch(/has no branch "prod"/);
   });
 });

@@ -24,7 +24,7 @@ function history(repo: BareRepo): string[] {
 }
 
 function opts(repo: BareRepo, extra: Partial<Parameters<typeof acquireLease>[0]> = {}) {
-  return { url: repo.url, cluster: 'research', operation: 'bootstrap', ...extra };
+  return { env: process.env, url: repo.url, cluster: 'research', operation: 'bootstrap', ...extra };
 }
 
 async function heldBy(p: Promise<unknown>): Promise<GitopsError> {
@@ -100,7 +100,7 @@ describe('cluster lease', () => {
   it('takes over at once the lease of a process on this machine that no longer runs', async () => {
     const repo = bareRepo();
     const gone = spawnSync(process.execPath, ['-e', '0']).pid;
-    const crashed = await acquireLease(opts(repo, { holder: { ...localHolder(), pid: gone } }));
+    const crashed = await acquireLease(opts(repo, { holder: { ...localHolder(process.env), pid: gone } }));
     // (the crashed run never releases; its timer is stopped here only to end the test cleanly)
     const next = await acquireLease(opts(repo));
     expect(next.record.run).not.toBe(crashed.record.run);
@@ -138,7 +138,7 @@ describe('cluster lease', () => {
 
 let seq = 0;
 function holderLike(): LocalHolder {
-  return { ...localHolder(), run: `run-${++seq}` };
+  return { ...localHolder(process.env), run: `run-${++seq}` };
 }
 
 async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {

@@ -1,14 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { RecordingSink } from '../../src/primitives/events.js';
-import { clusterSpecSchema } from '../../src/spec/schema.js';
-import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
-import type { RenderedCluster } from '../../src/integrations/profiles/render.js';
-import { renderStep } from '../../src/integrations/profiles/steps.js';
-import { buildPlan } from '../../src/primitives/plan.js';
+import { buildPlan, stepRef } from '../../src/primitives/plan.js';
 import { runPlan } from '../../src/primitives/runner.js';
 import { describeChanges, diffFleet } from '../../src/integrations/git/diff.js';
 import { authFromEnv, gitEnv, remoteFor } from '../../src/integrations/git/exec.js';
-import { fleetPushStep } from '../../src/integrations/git/steps.js';
+import { type FleetPushOutput, fleetPushStep } from '../../src/integrations/git/steps.js';
 import { bareRepo, cleanupAll, commitAsOther, commitCount, head } from './git-helpers.js';
 
 afterAll(cleanupAll);
@@ -22,6 +18,7 @@ describe('diffFleet', () => {
       'seed',
     );
     const diff = await diffFleet({
+      env: process.env,
       url: repo.url,
       branch: 'main',
       path: 'clusters/a',
@@ -43,6 +40,7 @@ describe('fleetPushStep', () => {
     const step = () =>
       fleetPushStep({
         write: () => ({
+          env: process.env,
           url: repo.url,
           branch: 'main',
           path: 'clusters/a',
@@ -60,15 +58,14 @@ describe('fleetPushStep', () => {
     const second = await runPlan(buildPlan('again', [step()]), { sink: new RecordingSink() });
     expect(second.steps[0]!.result).toBe('unchanged');
     expect(commitCount(repo)).toBe(1);
-    expect((second.outputs.get('fleet:push') as { revision: string }).revision).toBe(
-      (first.outputs.get('fleet:push') as { revision: string }).revision,
-    );
+    const push = stepRef<FleetPushOutput>('fleet:push');
+    expect(second.output(push)?.revision).toBe(first.output(push)?.revision);
   });
 });
 
 describe('credentials', () => {
   it('sends a token only to http(s) remotes, as a header in the environment of that one command', () => {
-    const https = gitEnv('https://git.example.com/acme/fleet.git', { token: 'tok-123' });
+    const https = gitEnv(process.env, 'https://git.example.com/acme/fleet.git', { token: 'tok-123' });
     const keys = Object.keys(https).filter((k) => k.startsWith('GIT_CONFIG_KEY_'));
     const header = keys
       .map((k) => https[k.replace('KEY', 'VALUE')])
@@ -76,59 +73,20 @@ describe('credentials', () => {
     expect(header).toBe(`Authorization: Basic ${Buffer.from('x-access-token:tok-123').toString('base64')}`);
     expect(https['GIT_TERMINAL_PROMPT']).toBe('0');
     expect(https['GIT_ALLOW_PROTOCOL']).toBe('https:http:ssh:git:file');
-    const ssh = gitEnv('git@github.com:acme/fleet.git', { token: 'tok-123' });
+    const ssh = gitEnv(process.env, 'git@github.com:acme/fleet.git', { token: 'tok-123' });
     expect(JSON.stringify(ssh)).not.toContain(Buffer.from('x-access-token:tok-123').toString('base64'));
     expect(authFromEnv({ GIT_TOKEN: 'a', GITOPS_GIT_TOKEN: 'b' })).toEqual({ token: 'b' });
     expect(authFromEnv({})).toBeUndefined();
   });
 
   it('takes credentials out of an https URL so git never stores or prints them', () => {
-    expect(remoteFor('https://bot:p%40ss@git.example.com/fleet.git')).toEqual({
+    expect(remoteFor('https://bot:p%40ss@git.example.com/fleet.git', {})).toEqual({
       url: 'https://git.example.com/fleet.git',
       auth: { username: 'bot', token: 'p@ss' },
     });
-    expect(remoteFor('https://bot:x@git.example.com/fleet.git', { token: 'given' }).auth).toEqual({
+    expect(remoteFor('https://bot:x@git.example.com/fleet.git', {}, { token: 'given' }).auth).toEqual({
       token: 'given',
     });
-    expect(remoteFor('git@github.com:acme/fleet.git').url).toBe('git@github.com:acme/fleet.git');
-  });
-});
-
-describe('renderStep + fleetPushStep in one plan', () => {
-  it('renders in observe, so a dry run can tell what the push would change', async () => {
-    const repo = bareRepo();
-    const spec = clusterSpecSchema.parse({
-      name: 'demo',
-      region: 'us-west-2',
-      profile: { source: 'mobile' },
-      fleet: { url: repo.url },
-    });
-    const profile = await resolveProfile('mobile');
-    const plan = () =>
-      buildPlan('bootstrap', [
-        renderStep({ request: () => ({ spec, profile, accountId: '123456789012', fluxSystem: false }) }),
-        fleetPushStep({
-          dependsOn: ['fleet:render'],
-          write: (ctx) => {
-            const r = ctx.requireOutput<RenderedCluster>('fleet:render');
-            return {
-              url: repo.url,
-              branch: 'main',
-              path: r.path,
-              files: r.files,
-              message: 'gitops: bootstrap demo',
-            };
-          },
-        }),
-      ]);
-    const dry = await runPlan(plan(), { sink: new RecordingSink(), dryRun: true });
-    expect(dry.steps.map((s) => s.result)).toEqual(['unchanged', 'would-change']);
-    expect(dry.steps[1]!.summary).toMatch(/^clusters\/demo: \d+ to add$/);
-    expect(head(repo)).toBeUndefined();
-    const real = await runPlan(plan(), { sink: new RecordingSink() });
-    expect(real.steps.map((s) => s.result)).toEqual(['unchanged', 'updated']);
-    const again = await runPlan(plan(), { sink: new RecordingSink() });
-    expect(again.steps.map((s) => s.result)).toEqual(['unchanged', 'unchanged']);
-    expect(commitCount(repo)).toBe(1);
+    expect(remoteFor('git@github.com:acme/fleet.git', {}).url).toBe('git@github.com:acme/fleet.git');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { systemError } from '../../src/primitives/errors.js';
 import { RecordingSink } from '../../src/primitives/events.js';
-import { buildPlan, type Step, type StepContext } from '../../src/primitives/plan.js';
+import { buildPlan, type Step, type StepContext, stepRef } from '../../src/primitives/plan.js';
 import { runPlan } from '../../src/primitives/runner.js';
 import { sleep } from '../../src/primitives/wait.js';
 
@@ -74,7 +74,7 @@ describe('plan engine', () => {
       ['b', 'created'],
     ]);
     expect(p.applied).toEqual(['b']);
-    expect(report.outputs.get('a')).toBe('A');
+    expect(report.output(stepRef<string>('a'))).toBe('A');
   });
 
   it('stops scheduling after the first failure but lets running steps finish', async () => {
@@ -158,7 +158,7 @@ function needsOutputOf(id: string, dependency: string): Step {
     title: id,
     dependsOn: [dependency],
     async observe(ctx) {
-      ctx.requireOutput(dependency);
+      ctx.need(stepRef(dependency));
       return { inSync: true };
     },
     async apply() {

@@ -1,7 +1,11 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: profile templates use ${param} on purpose
 import { describe, expect, it } from 'vitest';
 import { isGitopsError } from '../../src/primitives/errors.js';
-import { bundledProfilesDir, listBundledProfiles, resolveProfile } from '../../src/integrations/profiles/catalog.js';
+import {
+  bundledProfilesDir,
+  listBundledProfiles,
+  resolveProfile,
+} from '../../src/integrations/profiles/catalog.js';
 
 describe('bundled profile catalog', () => {
   it('finds the profiles folder of the repository', () => {
@@ -19,7 +23,7 @@ describe('bundled profile catalog', () => {
   });
 
   it('resolves ml merged with base: GPU and CPU node groups, EBS CSI add-on, ECR repos', async () => {
-    const r = await resolveProfile('ml');
+    const r = await resolveProfile('ml', { env: process.env });
     expect(r.chain).toEqual(['base', 'ml']);
     expect(r.source.kind).toBe('bundled');
     expect(r.source.revision).toMatch(/^sha256:[0-9a-f]{16}$/);
@@ -45,7 +49,7 @@ describe('bundled profile catalog', () => {
   });
 
   it('names an unknown profile and lists the catalog', async () => {
-    const err = await resolveProfile('nope').catch((e: unknown) => e);
+    const err = await resolveProfile('nope', { env: process.env }).catch((e: unknown) => e);
     expect(isGitopsError(err)).toBe(true);
     if (!isGitopsError(err)) return;
     expect(err.code).toBe('GITOPS_NOT_FOUND');

@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isGitopsError } from '../../src/primitives/errors.js';
 import { publishFleet } from '../../src/integrations/git/fleet.js';
 import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
-import { parseClusterFile, readClusterFromFleet } from '../../src/spec/cluster-file.js';
+import { parseClusterFile } from '../../src/spec/cluster-file.js';
+import { requestedSpec } from '../../src/usecases/bootstrap/inputs.js';
 import { commitMessage, renderCluster } from '../../src/integrations/profiles/render.js';
 import { bareRepo, cleanupAll, commitCount, tempDir } from './git-helpers.js';
 import { profileYaml, spec, writeFiles } from './profiles-helpers.js';
@@ -23,10 +24,11 @@ async function message(p: Promise<unknown>): Promise<string> {
 describe('bootstrap into the fleet repo, then rebuild from it', () => {
   it('renders ml, pushes it, makes no commit on re-run, and reads the same spec back', async () => {
     const repo = bareRepo();
-    const profile = await resolveProfile('ml');
+    const profile = await resolveProfile('ml', { env: process.env });
     const s = spec({ fleet: { url: repo.url } });
     const rendered = renderCluster({ spec: s, profile, accountId: '123456789012' });
     const req = {
+      env: process.env,
       url: repo.url,
       branch: 'main',
       path: rendered.path,
@@ -34,14 +36,29 @@ describe('bootstrap into the fleet repo, then rebuild from it', () => {
       message: commitMessage('research', profile),
     };
     expect((await publishFleet(req)).committed).toBe(true);
-    const again = renderCluster({ spec: s, profile: await resolveProfile('ml'), accountId: '123456789012' });
+    const again = renderCluster({
+      spec: s,
+      profile: await resolveProfile('ml', { env: process.env }),
+      accountId: '123456789012',
+    });
     expect((await publishFleet({ ...req, files: again.files })).committed).toBe(false);
     expect(commitCount(repo)).toBe(1);
 
-    const back = await readClusterFromFleet({ url: repo.url, branch: 'main', cluster: 'research' });
+    // bootstrap --from-git, as the CLI runs it.
+    const fromGit = (cluster: string, path?: string) =>
+      requestedSpec(
+        { flags: { cluster }, fromGit: { url: repo.url, ...(path ? { path } : {}) } },
+        { env: process.env },
+      );
+    const back = await fromGit('research');
     expect(back).toEqual(rendered.spec);
-    expect(await message(readClusterFromFleet({ url: repo.url, branch: 'main', cluster: 'other' }))).toMatch(
+    expect(await message(fromGit('other'))).toMatch(
       /^no cluster "other" in the fleet repository: .*clusters\/other\/cluster\.yaml does not exist$/,
+    );
+    // A folder that describes another cluster is refused: rebuilding it under this name would
+    // make a second copy of that cluster. (The path taken by bootstrap lacked this check.)
+    expect(await message(fromGit('other', 'clusters/research'))).toMatch(
+      /clusters\/research\/cluster\.yaml: describes cluster "research", not "other"$/,
     );
   });
 });
@@ -82,7 +99,7 @@ describe('bad profile.yaml and cluster.yaml', () => {
     it(`refuses a profile.yaml with ${what}, naming the file`, async () => {
       const dir = path.join(tempDir('gitops-prof-'), 'x');
       writeFiles(dir, { 'profile.yaml': text });
-      expect(await message(resolveProfile(dir))).toMatch(expected);
+      expect(await message(resolveProfile(dir, { env: process.env }))).toMatch(expected);
     });
   }
 

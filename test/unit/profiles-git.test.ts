@@ -58,7 +58,7 @@ describe('profiles from a git URL', () => {
   const cacheDir = tempDir('gitops-cache-');
 
   it('resolves //subdir#tag to that tag content and records the commit', async () => {
-    const r = await resolveProfile(`${repo.url}//profiles/custom#v1`, { cacheDir });
+    const r = await resolveProfile(`${repo.url}//profiles/custom#v1`, { env: process.env, cacheDir });
     expect(r.profile.description).toBe('custom v1');
     expect(r.layers.at(-1)!.files['manifests/marker.yaml']).toBe(cm('one'));
     expect(r.source).toEqual({ kind: 'git', ref: `${repo.url}//profiles/custom#v1`, revision: v1 });
@@ -69,30 +69,30 @@ describe('profiles from a git URL', () => {
   });
 
   it('follows a branch, the default branch, and a commit id', async () => {
-    const main = await resolveProfile(`${repo.url}//profiles/custom#main`, { cacheDir });
+    const main = await resolveProfile(`${repo.url}//profiles/custom#main`, { env: process.env, cacheDir });
     expect([main.profile.description, main.source.revision]).toEqual(['custom v2', v2]);
-    const dflt = await resolveProfile(`${repo.url}//profiles/custom`, { cacheDir });
+    const dflt = await resolveProfile(`${repo.url}//profiles/custom`, { env: process.env, cacheDir });
     expect(dflt.source.revision).toBe(v2);
-    const pinned = await resolveProfile(`${repo.url}//profiles/custom#${v1}`, { cacheDir });
+    const pinned = await resolveProfile(`${repo.url}//profiles/custom#${v1}`, { env: process.env, cacheDir });
     expect([pinned.profile.description, pinned.source.revision]).toEqual(['custom v1', v1]);
     // Going back to the tag in the same cache gives the tag content again (no stale files).
-    const again = await resolveProfile(`${repo.url}//profiles/custom#v1`, { cacheDir });
+    const again = await resolveProfile(`${repo.url}//profiles/custom#v1`, { env: process.env, cacheDir });
     expect(again.layers.at(-1)!.files['manifests/marker.yaml']).toBe(cm('one'));
   });
 
   it('names what is wrong: bad ref, missing subfolder, missing profile.yaml, unreachable repo', async () => {
-    expect(await failure(resolveProfile(`${repo.url}//profiles/custom#v9`, { cacheDir }))).toMatch(
-      /has no branch, tag or commit "v9"$/,
-    );
-    expect(await failure(resolveProfile(`${repo.url}//profiles/missing#v1`, { cacheDir }))).toMatch(
-      /subfolder "profiles\/missing" not found in the repository$/,
-    );
-    expect(await failure(resolveProfile(`${repo.url}//profiles/nothing-here#v1`, { cacheDir }))).toMatch(
-      /profiles\/nothing-here#v1: no profile\.yaml in this folder$/,
-    );
-    expect(await failure(resolveProfile('file:///nonexistent/profiles.git//x#v1', { cacheDir }))).toMatch(
-      /^cannot read profile repository file:\/\/\/nonexistent\/profiles\.git: /,
-    );
+    expect(
+      await failure(resolveProfile(`${repo.url}//profiles/custom#v9`, { env: process.env, cacheDir })),
+    ).toMatch(/has no branch, tag or commit "v9"$/);
+    expect(
+      await failure(resolveProfile(`${repo.url}//profiles/missing#v1`, { env: process.env, cacheDir })),
+    ).toMatch(/subfolder "profiles\/missing" not found in the repository$/);
+    expect(
+      await failure(resolveProfile(`${repo.url}//profiles/nothing-here#v1`, { env: process.env, cacheDir })),
+    ).toMatch(/profiles\/nothing-here#v1: no profile\.yaml in this folder$/);
+    expect(
+      await failure(resolveProfile('file:///nonexistent/profiles.git//x#v1', { env: process.env, cacheDir })),
+    ).toMatch(/^cannot read profile repository file:\/\/\/nonexistent\/profiles\.git: /);
   });
 
   it('refuses a subfolder that is a symlink out of the repository', async () => {
@@ -104,7 +104,7 @@ describe('profiles from a git URL', () => {
     git(work, 'add', 'evil');
     git(work, 'commit', '--quiet', '-m', 'link');
     git(work, 'push', '--quiet', r.url, 'HEAD:refs/heads/main');
-    expect(await failure(resolveProfile(`${r.url}//evil`, { cacheDir }))).toMatch(
+    expect(await failure(resolveProfile(`${r.url}//evil`, { env: process.env, cacheDir }))).toMatch(
       /"evil" is a symlink pointing outside the profile folder/,
     );
   });

@@ -28,7 +28,7 @@ function appProfile(manifest: string, params = '', extraFiles: Record<string, st
 }
 
 async function render(dir: string, parameters: Record<string, string | number | boolean> = {}) {
-  const profile = await resolveProfile(dir);
+  const profile = await resolveProfile(dir, { env: process.env });
   return renderCluster({ spec: spec({ profile: { source: dir, parameters } }), profile, accountId: ACCOUNT });
 }
 
@@ -121,18 +121,26 @@ describe('renderCluster', () => {
   });
 
   it('is deterministic: the same inputs give byte-identical files', async () => {
-    const a = renderCluster({ spec: spec(), profile: await resolveProfile('ml'), accountId: ACCOUNT });
-    const b = renderCluster({ spec: spec(), profile: await resolveProfile('ml'), accountId: ACCOUNT });
+    const a = renderCluster({
+      spec: spec(),
+      profile: await resolveProfile('ml', { env: process.env }),
+      accountId: ACCOUNT,
+    });
+    const b = renderCluster({
+      spec: spec(),
+      profile: await resolveProfile('ml', { env: process.env }),
+      accountId: ACCOUNT,
+    });
     expect(Buffer.from(JSON.stringify(a.files))).toEqual(Buffer.from(JSON.stringify(b.files)));
     // Map order in the spec does not matter either.
     const c = renderCluster({
       spec: spec({ tags: { team: 'ml', cost: 'research' } }),
-      profile: await resolveProfile('ml'),
+      profile: await resolveProfile('ml', { env: process.env }),
       accountId: ACCOUNT,
     });
     const d = renderCluster({
       spec: spec({ tags: { cost: 'research', team: 'ml' } }),
-      profile: await resolveProfile('ml'),
+      profile: await resolveProfile('ml', { env: process.env }),
       accountId: ACCOUNT,
     });
     expect(c.files['cluster.yaml']).toBe(d.files['cluster.yaml']);
@@ -140,7 +148,7 @@ describe('renderCluster', () => {
   });
 
   it('writes a cluster.yaml that parses back to the effective spec, ECR names substituted', async () => {
-    const profile = await resolveProfile('ml');
+    const profile = await resolveProfile('ml', { env: process.env });
     const out = renderCluster({
       spec: spec({
         nodeGroups: [{ name: 'gpu', instanceTypes: ['g5.12xlarge'], minSize: 0, desiredSize: 0, maxSize: 2 }],
@@ -160,7 +168,7 @@ describe('renderCluster', () => {
   it('keeps passwords and tokens written into URLs out of the committed files', async () => {
     const out = renderCluster({
       spec: spec({ fleet: { url: 'https://bot:s3cret@git.example.com/fleet.git' } }),
-      profile: await resolveProfile('base'),
+      profile: await resolveProfile('base', { env: process.env }),
       accountId: ACCOUNT,
     });
     expect(JSON.stringify(out.files)).not.toContain('s3cret');
@@ -242,7 +250,9 @@ describe('renderCluster', () => {
     ].join('\n');
     expect((await failure(render(appProfile(bomb)))).message).toMatch(/alias/);
     const huge = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "${'x'.repeat(1024 * 1024 + 10)}"\n`;
-    expect((await failure(resolveProfile(appProfile(huge)))).message).toMatch(/too large/);
+    expect((await failure(resolveProfile(appProfile(huge), { env: process.env }))).message).toMatch(
+      /too large/,
+    );
   });
 
   it('refuses objects declared twice across layers', async () => {
@@ -293,18 +303,20 @@ describe('profile folder safety', () => {
     );
     const linkOut = appProfile('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n');
     symlinkSync(path.join(outside, 'secret.yaml'), path.join(linkOut, 'manifests', 'secret.yaml'));
-    expect((await failure(resolveProfile(linkOut))).message).toMatch(
+    expect((await failure(resolveProfile(linkOut, { env: process.env }))).message).toMatch(
       /"secret.yaml" is a symlink; profiles may not contain symlinks/,
     );
 
     const dirLink = appProfile('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n');
     symlinkSync(outside, path.join(dirLink, 'templates'));
-    expect((await failure(resolveProfile(dirLink))).message).toMatch(/templates: must be a plain folder/);
+    expect((await failure(resolveProfile(dirLink, { env: process.env }))).message).toMatch(
+      /templates: must be a plain folder/,
+    );
 
     const yamlLink = tempDir('gitops-prof-');
     writeFileSync(path.join(outside, 'profile.yaml'), profileYaml('evil'));
     symlinkSync(path.join(outside, 'profile.yaml'), path.join(yamlLink, 'profile.yaml'));
-    expect((await failure(resolveProfile(yamlLink))).message).toMatch(
+    expect((await failure(resolveProfile(yamlLink, { env: process.env }))).message).toMatch(
       /symlink pointing outside the profile folder/,
     );
   });
@@ -317,10 +329,10 @@ describe('profile folder safety', () => {
       'c/profile.yaml': profileYaml('c', 'includes: [a]\n'),
       'self/profile.yaml': profileYaml('self', 'includes: [self]\n'),
     });
-    const e = await failure(resolveProfile(path.join(root, 'a')));
+    const e = await failure(resolveProfile(path.join(root, 'a'), { env: process.env }));
     expect(e.message).toBe('include cycle: a -> b -> c -> a');
     expect(e.exitCode).toBe(2);
-    expect((await failure(resolveProfile(path.join(root, 'self')))).message).toBe(
+    expect((await failure(resolveProfile(path.join(root, 'self'), { env: process.env }))).message).toBe(
       'include cycle: self -> self',
     );
   });
@@ -334,25 +346,29 @@ describe('profile folder safety', () => {
       ),
       'team/profile.yaml': profileYaml('team', 'includes: [shared]\n'),
     });
-    const r = await resolveProfile(path.join(root, 'team'));
+    const r = await resolveProfile(path.join(root, 'team'), { env: process.env });
     expect(r.chain).toEqual(['base', 'shared', 'team']);
     expect(r.profile.nodeGroups.find((n) => n.name === 'system')!.instanceTypes).toEqual(['t3.large']);
     expect(r.profile.addons.map((a) => a.name)).toContain('aws-ebs-csi-driver');
-    const e = await failure(resolveProfile(appProfileWithInclude('nope-profile')));
+    const e = await failure(resolveProfile(appProfileWithInclude('nope-profile'), { env: process.env }));
     expect(e.message).toMatch(/included profile "nope-profile" not found/);
   });
 
   it('names a folder without profile.yaml and invalid profile fields', async () => {
     const empty = tempDir('gitops-prof-');
-    expect((await failure(resolveProfile(empty))).message).toMatch(/no profile\.yaml in this folder/);
+    expect((await failure(resolveProfile(empty, { env: process.env }))).message).toMatch(
+      /no profile\.yaml in this folder/,
+    );
     const bad = tempDir('gitops-prof-');
     writeFiles(bad, {
       'profile.yaml': `${profileYaml('bad')}nodeGroups:\n  - name: x\n    instanceTypes: []\n    minSize: 1\n    desiredSize: 1\n    maxSize: 1\n`,
     });
-    expect((await failure(resolveProfile(bad))).message).toMatch(
+    expect((await failure(resolveProfile(bad, { env: process.env }))).message).toMatch(
       /profile\.yaml:8: nodeGroups\[0\]\.instanceTypes: expected a non-empty list/,
     );
-    expect((await failure(resolveProfile(path.join(empty, 'missing')))).message).toMatch(/does not exist/);
+    expect(
+      (await failure(resolveProfile(path.join(empty, 'missing'), { env: process.env }))).message,
+    ).toMatch(/does not exist/);
   });
 });
 

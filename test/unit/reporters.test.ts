@@ -36,20 +36,32 @@ async function drive(out: Output): Promise<void> {
   });
   emit(sink, { type: 'step-started', stepId: 'a', title: 'A' });
   emit(sink, { type: 'step-progress', stepId: 'a', message: 'CREATING', elapsedMs: 100 });
-  emit(sink, { type: 'warning', code: 'W', message: 'careful' });
+  emit(sink, { type: 'warning', code: 'GITOPS_NOT_OURS', message: 'careful' });
   emit(sink, { type: 'step-finished', stepId: 'a', title: 'A', result: 'created', durationMs: 1200 });
   emit(sink, { type: 'plan-finished', plan: 'bootstrap', ok: true, durationMs: 1300 });
 }
 
 describe('reporters', () => {
-  it('JSON mode writes exactly one JSON document to stdout; progress goes to stderr', async () => {
+  it('JSON mode writes exactly one JSON document to stdout; progress goes to stderr as NDJSON', async () => {
     const s = streams();
     const out = new Output({ mode: 'json', color: false, quiet: false, verbose: false, ...s.io, env: {} });
     await drive(out);
     out.result({ ready: true }, () => 'text');
     expect(JSON.parse(s.stdout.text)).toEqual({ ready: true });
-    expect(s.stderr.text).toMatch(/A created/);
-    expect(s.stderr.text).toMatch(/careful/);
+    // One event per line, each a JSON object with a stable code, its type and an ISO time.
+    const lines = s.stderr.text.trimEnd().split('\n');
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.map((e) => e['code'])).toEqual([
+      'GITOPS_PLAN_STARTED',
+      'GITOPS_STEP_STARTED',
+      'GITOPS_STEP_PROGRESS',
+      'GITOPS_NOT_OURS',
+      'GITOPS_STEP_FINISHED',
+      'GITOPS_PLAN_FINISHED',
+    ]);
+    for (const e of events) expect(new Date(String(e['at'])).toISOString()).toBe(e['at']);
+    expect(events[4]).toMatchObject({ type: 'step-finished', stepId: 'a', result: 'created', durationMs: 1200 });
+    expect(events[3]).toMatchObject({ type: 'warning', message: 'careful' });
   });
 
   it('JSON mode with --quiet prints nothing but the document', async () => {

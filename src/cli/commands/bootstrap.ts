@@ -1,12 +1,12 @@
 /** `gitops bootstrap`: flags -> cluster spec -> the bootstrap use case -> reporter -> exit code. */
-import { runBootstrap } from '../../usecases/bootstrap/run.js';
-import { requestedSpec, type SpecRequest } from '../../usecases/bootstrap/inputs.js';
-import { checkSpecFlags, loadConfigFile, type SpecFlags } from '../../spec/from-flags.js';
 import { EXIT, userError } from '../../primitives/errors.js';
+import { checkSpecFlags, loadConfigFile, type SpecFlags } from '../../spec/from-flags.js';
+import { bootstrapSpec, runBootstrap } from '../../usecases/bootstrap/run.js';
+import type { SpecRequest } from '../../usecases/bootstrap/inputs.js';
+import { clientsFor, localClients, pollInterval } from '../../usecases/clients.js';
 import type { CommandContext, CommandHandler } from '../context.js';
 import { confirm } from '../confirm.js';
 import { renderBootstrap } from '../render/bootstrap.js';
-import { awsClientsFor, timeScale } from './aws-context.js';
 import { timeoutFlag } from './common.js';
 
 export interface BootstrapOptions {
@@ -21,6 +21,7 @@ export interface BootstrapOptions {
   fluxVersion?: string;
   reconcilerManifests?: string;
   fromGit?: string;
+  allowInsecureHttp?: boolean;
   dryRun?: boolean;
   timeout?: string;
 }
@@ -29,10 +30,16 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
   const timeoutMs = timeoutFlag(o.timeout);
   const request = await specRequest(ctx, o);
   const dryRun = o.dryRun === true;
-  // Bad flags and files are reported before anything else (and before the --yes check); only
-  // --from-git needs the network to read its spec, so it is read after the go-ahead.
+  const local = {
+    allowInsecureHttp: o.allowInsecureHttp === true || truthy(ctx.env['GITOPS_ALLOW_INSECURE_HTTP']),
+    reconcilerManifests: o.reconcilerManifests,
+    signal: ctx.signal,
+  };
+  const reconciler = localClients(ctx.env);
+  // Bad flags, files and fleet URLs are reported before anything else (and before the --yes
+  // check); only --from-git needs the network to read its spec, so it is read after the go-ahead.
   checkSpecFlags(request.flags);
-  const local = request.fromGit === undefined ? await requestedSpec(request, ctx.signal) : undefined;
+  const early = request.fromGit === undefined ? await bootstrapSpec(request, reconciler, local) : undefined;
   if (!dryRun && !ctx.globals.yes && !ctx.out.isInteractive) {
     throw userError(
       'GITOPS_BAD_INPUT',
@@ -42,22 +49,22 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
       },
     );
   }
-  const requested = local ?? (await requestedSpec(request, ctx.signal));
-  const aws = awsClientsFor(requested.region, ctx.env);
-  const scale = timeScale(ctx.env);
+  const { requested, sourceUrl } = early ?? (await bootstrapSpec(request, reconciler, local));
+  const clients = clientsFor(requested.region, ctx.env, {
+    signal: ctx.signal,
+    reconciler: requested.reconciler.kind,
+  });
   const result = await runBootstrap({
     requested,
-    aws,
+    sourceUrl,
+    clients,
     sink: ctx.sink,
     signal: ctx.signal,
     deadline: Date.now() + timeoutMs,
     dryRun,
-    env: ctx.env,
-    ...(o.reconcilerManifests ? { reconcilerManifests: o.reconcilerManifests } : {}),
-    ...(ctx.env['GITOPS_FLUX_RELEASE_BASE_URL']
-      ? { fluxReleaseBaseUrl: ctx.env['GITOPS_FLUX_RELEASE_BASE_URL'] }
-      : {}),
-    pollMs: Math.max(100, Math.round(2000 * scale)),
+    reconcilerManifests: o.reconcilerManifests,
+    releaseBaseUrl: ctx.env['GITOPS_FLUX_RELEASE_BASE_URL'] || undefined,
+    pollMs: pollInterval(ctx.env),
     ...concurrencyFrom(ctx.env),
     ...(dryRun || ctx.globals.yes ? {} : { confirm: (preview) => confirm(ctx, preview) }),
   });
@@ -68,6 +75,10 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
   }
   return result.ok ? EXIT.ok : (result.error?.exitCode ?? EXIT.failed);
 };
+
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
+}
 
 async function specRequest(ctx: CommandContext, o: BootstrapOptions): Promise<SpecRequest> {
   const flags: SpecFlags = {};

@@ -1,10 +1,9 @@
 /** `gitops destroy`: tear down in reverse order; the fleet folder goes last, in one commit. */
-import { createInterface } from 'node:readline/promises';
 import { runDestroy } from '../../usecases/destroy.js';
 import { EXIT, userError } from '../../primitives/errors.js';
 import type { CommandContext, CommandHandler } from '../context.js';
 import { renderDestroy } from '../render/destroy.js';
-import { awsClientsFor, timeScale } from './aws-context.js';
+import { clientsFor, pollInterval } from '../../usecases/clients.js';
 import { clusterFlag, regionFlag, timeoutFlag } from './common.js';
 
 export interface DestroyOptions {
@@ -39,7 +38,7 @@ export const destroy: CommandHandler<DestroyOptions> = async (ctx, o) => {
       return EXIT.failed;
     }
   }
-  const aws = awsClientsFor(region, ctx.env);
+  const clients = clientsFor(region, ctx.env, { signal: ctx.signal });
   const fleet = {
     ...(o.gitUrl ? { url: o.gitUrl } : {}),
     ...(o.gitBranch ? { branch: o.gitBranch } : {}),
@@ -47,7 +46,7 @@ export const destroy: CommandHandler<DestroyOptions> = async (ctx, o) => {
   };
   const { report, document } = await runDestroy({
     cluster,
-    aws,
+    clients,
     sink: ctx.sink,
     signal: ctx.signal,
     deadline: Date.now() + timeoutMs,
@@ -55,21 +54,15 @@ export const destroy: CommandHandler<DestroyOptions> = async (ctx, o) => {
     keepGit: o.keepGit === true,
     force: o.force === true,
     fleet,
-    pollMs: Math.max(100, Math.round(2000 * timeScale(ctx.env))),
+    pollMs: pollInterval(ctx.env),
   });
   ctx.out.result(document, (s) => renderDestroy(document, s));
   return report.ok ? EXIT.ok : (report.error?.exitCode ?? EXIT.failed);
 };
 
 async function confirmByName(ctx: CommandContext, cluster: string): Promise<boolean> {
-  const rl = createInterface({ input: ctx.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question(
-      `This deletes cluster ${cluster}, its node groups, network, IAM roles and ECR repositories. Type the cluster name to confirm: `,
-      { signal: ctx.signal },
-    );
-    return answer.trim() === cluster;
-  } finally {
-    rl.close();
-  }
+  const answer = await ctx.prompt(
+    `This deletes cluster ${cluster}, its node groups, network, IAM roles and ECR repositories. Type the cluster name to confirm: `,
+  );
+  return answer.trim() === cluster;
 }

@@ -1,12 +1,15 @@
 /** `gitops profiles list` and `gitops profiles show <name>`. */
-import type { Profile } from '../../integrations/profiles/model.js';
 import type { Style } from '../../io/style.js';
-import { listBundledProfiles, resolveProfile } from '../../integrations/profiles/catalog.js';
+import {
+  listProfiles as catalog,
+  type Profile,
+  showProfile as describeProfile,
+} from '../../usecases/profiles.js';
 import type { CommandHandler } from '../context.js';
 import { table } from '../table.js';
 
 export const listProfiles: CommandHandler<Record<string, never>> = async (ctx) => {
-  const profiles = await listBundledProfiles();
+  const profiles = await catalog();
   ctx.out.result(profiles, (s) =>
     table(
       ['NAME', 'VERSION', 'INCLUDES', 'DESCRIPTION'].map((h) => s.bold(h)),
@@ -17,22 +20,8 @@ export const listProfiles: CommandHandler<Record<string, never>> = async (ctx) =
 };
 
 export const showProfile: CommandHandler<Record<string, never>> = async (ctx, _o, args) => {
-  const resolved = await resolveProfile(args[0] ?? '', { signal: ctx.signal });
-  const p = resolved.profile;
-  const doc = {
-    name: p.name,
-    description: p.description,
-    version: p.version,
-    includes: p.includes,
-    chain: resolved.chain,
-    source: resolved.source,
-    components: p.components,
-    parameters: p.parameters,
-    nodeGroups: p.nodeGroups,
-    addons: p.addons,
-    ecrRepositories: p.ecrRepositories,
-  };
-  ctx.out.result(doc, (s) => renderProfile(p, resolved.chain, s));
+  const { doc, profile } = await describeProfile(args[0] ?? '', ctx.env, ctx.signal);
+  ctx.out.result(doc, (s) => renderProfile(profile, doc.chain, s));
   return 0;
 };
 

@@ -4,10 +4,10 @@
  * already has admin through bootstrapClusterCreatorAdminPermissions.
  */
 import { userError } from '../../primitives/errors.js';
-import type { Step, StepContext } from '../../primitives/plan.js';
+import { type Step, type StepContext, type StepRef, stepRef } from '../../primitives/plan.js';
 import type { ClusterSpec } from '../../spec/schema.js';
 import type { AwsClients } from './clients.js';
-import { type ClusterOutput, CLUSTER_STEP } from './cluster.js';
+import { CLUSTER } from './cluster.js';
 import { hasAwsCode, ignoreNotFound } from './errors.js';
 import { partitionOf } from './iam.js';
 import { idempotencyToken } from './idempotency.js';
@@ -17,8 +17,8 @@ export function clusterAdminPolicy(region: string): string {
   return `arn:${partitionOf(region)}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`;
 }
 
-export function accessStepId(index: number): string {
-  return `aws:access:${index}`;
+export function accessRef(index: number): StepRef<unknown> {
+  return stepRef(`aws:access:${index}`);
 }
 
 export function accessStep(spec: ClusterSpec, aws: AwsClients, principalArn: string, index: number): Step {
@@ -30,9 +30,9 @@ export function accessStep(spec: ClusterSpec, aws: AwsClients, principalArn: str
     return { entry, admin };
   };
   return {
-    id: accessStepId(index),
+    id: accessRef(index).id,
     title: `cluster admin access for ${principalArn}`,
-    dependsOn: [CLUSTER_STEP],
+    dependsOn: [CLUSTER.id],
     async observe() {
       const { entry, admin } = await inspect();
       if (!entry) return { inSync: false, summary: `grant ${principalArn} cluster admin` };
@@ -41,7 +41,7 @@ export function accessStep(spec: ClusterSpec, aws: AwsClients, principalArn: str
       return { inSync: false, summary: `associate the cluster admin policy with ${principalArn}` };
     },
     async apply(ctx: StepContext) {
-      const cluster = ctx.requireOutput<ClusterOutput>(CLUSTER_STEP);
+      const cluster = ctx.need(CLUSTER);
       const { entry, admin } = await inspect();
       if (!entry) {
         try {

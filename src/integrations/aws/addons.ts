@@ -5,10 +5,10 @@
  * version that differs is applied with UpdateAddon.
  */
 import { systemError, userError } from '../../primitives/errors.js';
-import type { Step, StepContext } from '../../primitives/plan.js';
+import { type Step, type StepContext, type StepRef, stepRef } from '../../primitives/plan.js';
 import type { AddonSpec, ClusterSpec } from '../../spec/schema.js';
 import type { AwsClients } from './clients.js';
-import { type ClusterOutput, CLUSTER_STEP } from './cluster.js';
+import { type ClusterOutput, CLUSTER } from './cluster.js';
 import { hasAwsCode, ignoreNotFound } from './errors.js';
 import { idempotencyToken } from './idempotency.js';
 import type { AddonVersion, EksAddon } from './ports.js';
@@ -33,16 +33,16 @@ export function mergeAddons(...lists: readonly (readonly AddonSpec[])[]): AddonS
   return [...byName.values()];
 }
 
-export function addonStepId(name: string): string {
-  return `aws:addon:${name}`;
+export function addonRef(name: string): StepRef<unknown> {
+  return stepRef(`aws:addon:${name}`);
 }
 
 export function addonStep(spec: ClusterSpec, aws: AwsClients, addon: AddonSpec): Step {
   const what = `add-on ${addon.name}`;
   return {
-    id: addonStepId(addon.name),
+    id: addonRef(addon.name).id,
     title: what,
-    dependsOn: [CLUSTER_STEP],
+    dependsOn: [CLUSTER.id],
     async observe() {
       const current = await aws.eks.describeAddon(spec.name, addon.name);
       if (!current)
@@ -56,7 +56,7 @@ export function addonStep(spec: ClusterSpec, aws: AwsClients, addon: AddonSpec):
       return { inSync: true, summary: `${what} ${current.version} is ${current.status}` };
     },
     async apply(ctx) {
-      const cluster = ctx.requireOutput<ClusterOutput>(CLUSTER_STEP);
+      const cluster = ctx.need(CLUSTER);
       let current = await aws.eks.describeAddon(spec.name, addon.name);
       let result: 'created' | 'updated' = 'updated';
       if (!current) {
@@ -188,7 +188,7 @@ export function addonsTeardownStep(cluster: string, aws: AwsClients, dependsOn: 
     return addons.filter((a): a is EksAddon => {
       if (!a) return false;
       if (!isOwned(a.tags, cluster))
-        ctx.info(`add-on ${a.name} is not managed by gitops; it goes with the cluster`);
+        ctx.info('GITOPS_NOT_MANAGED', `add-on ${a.name} is not managed by gitops; it goes with the cluster`);
       return isOwned(a.tags, cluster);
     });
   };

@@ -13,15 +13,14 @@ import { IamAdapter } from './adapters/iam.js';
 import { StsAdapter } from './adapters/sts.js';
 import { toAwsError } from './errors.js';
 import type { Ec2Port, EcrPort, EksPort, IamPort, StsPort } from './ports.js';
+import {
+  type AwsCredentials,
+  type AwsCredentialsProvider,
+  DEFAULT_MAX_ATTEMPTS,
+  type SdkSettings,
+} from './sdk-config.js';
 
-export interface AwsCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-  expiration?: Date;
-}
-
-export type AwsCredentialsProvider = () => Promise<AwsCredentials>;
+export type { AwsCredentials, AwsCredentialsProvider } from './sdk-config.js';
 
 export interface AwsClientOptions {
   region: string;
@@ -39,6 +38,8 @@ export interface AwsClientOptions {
    * clock (timeScale 0.001 makes a 9-minute cluster take 0.54 s) and scale our waits the same.
    */
   timeScale?: number;
+  /** Stops every call (a command's --timeout or an interrupt). */
+  signal?: AbortSignal;
 }
 
 export interface AwsClients {
@@ -54,19 +55,6 @@ export interface AwsClients {
   credentials(): Promise<AwsCredentials>;
 }
 
-/** What every SDK client is built from (see ./sdk-config.ts). */
-export interface SdkSettings {
-  region: string;
-  endpoint?: string;
-  credentials?: AwsCredentials | AwsCredentialsProvider;
-  profile?: string;
-  maxAttempts: number;
-  requestTimeoutMs: number;
-  timeScale: number;
-}
-
-export const DEFAULT_MAX_ATTEMPTS = 10;
-
 export function createAwsClients(options: AwsClientOptions): AwsClients {
   const config: SdkSettings = {
     region: options.region,
@@ -76,6 +64,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
   let provider: Promise<AwsCredentialsProvider> | undefined;
   const resolveProvider = async (): Promise<AwsCredentialsProvider> => {
@@ -101,17 +90,5 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
         throw toAwsError('credentials', 'resolve', e);
       }
     },
-  };
-}
-
-/** Loads an SDK module and builds its client once, on first use. */
-export function lazy<T>(make: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined;
-  return () => {
-    value ??= make().catch((e: unknown) => {
-      value = undefined;
-      throw e;
-    });
-    return value;
   };
 }

@@ -3,18 +3,18 @@
  * ACTIVE with our waiter. A cluster in FAILED state stops the run with AWS's health issues.
  */
 import { systemError, userError } from '../../primitives/errors.js';
-import type { Step, StepContext } from '../../primitives/plan.js';
+import { type Step, type StepContext, stepRef } from '../../primitives/plan.js';
 import type { ClusterSpec } from '../../spec/schema.js';
 import type { AwsClients } from './clients.js';
 import { hasAwsCode } from './errors.js';
-import type { RoleOutput } from './iam.js';
+import { CLUSTER_ROLE } from './iam.js';
 import { idempotencyToken } from './idempotency.js';
-import type { NetworkOutput } from './network/layout.js';
+import { NETWORK } from './network/steps.js';
 import type { EksCluster } from './ports.js';
 import { assertOwned, isOwned, missingTags, resourceTags } from './tags.js';
 import { describeIssues, retrying, waitFor } from './waiter.js';
 
-export const CLUSTER_STEP = 'aws:cluster';
+export const CLUSTER = stepRef<ClusterOutput>('aws:cluster');
 
 export interface ClusterOutput {
   name: string;
@@ -44,9 +44,9 @@ export function clusterStep(spec: ClusterSpec, aws: AwsClients): Step<ClusterOut
   const name = spec.name;
   const tags = resourceTags(name, spec.tags);
   return {
-    id: CLUSTER_STEP,
+    id: CLUSTER.id,
     title: `EKS cluster ${name}`,
-    dependsOn: ['aws:network', 'aws:iam:cluster-role'],
+    dependsOn: [NETWORK.id, CLUSTER_ROLE.id],
     async observe() {
       const cluster = await aws.eks.describeCluster(name);
       if (!cluster)
@@ -115,8 +115,8 @@ function checkUsable(spec: ClusterSpec, cluster: EksCluster): void {
 }
 
 async function createCluster(ctx: StepContext, spec: ClusterSpec, aws: AwsClients): Promise<EksCluster> {
-  const network = ctx.requireOutput<NetworkOutput>('aws:network');
-  const role = ctx.requireOutput<RoleOutput>('aws:iam:cluster-role');
+  const network = ctx.need(NETWORK);
+  const role = ctx.need(CLUSTER_ROLE);
   const subnetIds = [...network.clusterSubnetIds].sort();
   const input = {
     name: spec.name,
@@ -173,7 +173,7 @@ export async function waitForCluster(ctx: StepContext, aws: AwsClients, name: st
 /** Teardown: delete the cluster once its node groups are gone, and wait until it is gone. */
 export function clusterTeardownStep(cluster: string, aws: AwsClients, dependsOn: string[]): Step {
   return {
-    id: CLUSTER_STEP,
+    id: CLUSTER.id,
     title: `delete EKS cluster ${cluster}`,
     dependsOn,
     async observe(ctx) {

@@ -3,7 +3,7 @@
  * policy that keeps the newest N images. They need no cluster, so their steps start at once.
  */
 import { userError } from '../../primitives/errors.js';
-import type { Step, StepContext } from '../../primitives/plan.js';
+import { type Step, type StepContext, type StepRef, stepRef } from '../../primitives/plan.js';
 import type { ClusterSpec, EcrRepositorySpec } from '../../spec/schema.js';
 import { Changes } from './changes.js';
 import type { AwsClients } from './clients.js';
@@ -17,8 +17,8 @@ export interface EcrOutput {
   arn: string;
 }
 
-export function ecrStepId(name: string): string {
-  return `aws:ecr:${name}`;
+export function ecrRef(name: string): StepRef<EcrOutput> {
+  return stepRef(`aws:ecr:${name}`);
 }
 
 export function lifecyclePolicy(keepImages: number): string {
@@ -71,7 +71,7 @@ export function ecrStep(spec: ClusterSpec, aws: AwsClients, repo: EcrRepositoryS
     return { changes, created, output };
   };
   return {
-    id: ecrStepId(repo.name),
+    id: ecrRef(repo.name).id,
     title: `ECR repository ${repo.name}`,
     async observe(ctx) {
       const { changes, output } = await converge(ctx, false);

@@ -3,7 +3,12 @@
  * that still knows AWS's own error name (for decisions such as "retry DependencyViolation") and
  * keeps the SDK error as `cause`. Messages carry AWS's text, which never holds credentials.
  */
-import { GitopsError, type GitopsErrorOptions, isAbortError, isGitopsError } from '../../primitives/errors.js';
+import {
+  GitopsError,
+  type GitopsErrorOptions,
+  isAbortError,
+  isGitopsError,
+} from '../../primitives/errors.js';
 
 export class AwsError extends GitopsError {
   /** AWS's error name, e.g. `DependencyViolation`, `ResourceNotFoundException`. */

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { userError } from '../../primitives/errors.js';
 import type { ClusterSpec } from '../../spec/schema.js';
-import type { Step, StepContext } from '../../primitives/plan.js';
+import { type Step, type StepContext, type StepRef, stepRef } from '../../primitives/plan.js';
 import { Changes } from './changes.js';
 import type { AwsClients } from './clients.js';
 import { hasAwsCode, ignoreNotFound } from './errors.js';
@@ -63,8 +63,11 @@ export function trustPolicy(region: string, kind: RoleKind): string {
   });
 }
 
-export function roleStepId(kind: RoleKind): string {
-  return `aws:iam:${kind}-role`;
+export const CLUSTER_ROLE = stepRef<RoleOutput>('aws:iam:cluster-role');
+export const NODE_ROLE = stepRef<RoleOutput>('aws:iam:node-role');
+
+export function roleRef(kind: RoleKind): StepRef<RoleOutput> {
+  return kind === 'cluster' ? CLUSTER_ROLE : NODE_ROLE;
 }
 
 export function roleStep(spec: ClusterSpec, aws: AwsClients, kind: RoleKind): Step<RoleOutput> {
@@ -98,7 +101,7 @@ export function roleStep(spec: ClusterSpec, aws: AwsClients, kind: RoleKind): St
     return { changes, output: role ? { name, arn: role.arn, managed: true } : undefined };
   };
   return {
-    id: roleStepId(kind),
+    id: roleRef(kind).id,
     title: `IAM ${kind} role`,
     async observe(ctx) {
       if (given !== undefined) return observeGiven(aws, given, field);
@@ -161,7 +164,7 @@ export function roleTeardownStep(
 ): Step {
   const name = roleName(cluster, kind);
   return {
-    id: roleStepId(kind),
+    id: roleRef(kind).id,
     title: `delete IAM ${kind} role`,
     dependsOn,
     async observe(ctx) {

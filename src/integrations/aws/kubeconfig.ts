@@ -25,8 +25,8 @@ export interface KubeconfigCluster {
 }
 
 export interface KubeconfigOptions {
-  /** File to merge into; default `$KUBECONFIG` (its first path) or `~/.kube/config`. */
-  path?: string;
+  /** File to merge into (see defaultKubeconfigPath). */
+  path: string;
   /** Default `<cluster>.<region>`. */
   contextName?: string;
   /** Make it the current context (default true, as `aws eks update-kubeconfig` does). */
@@ -44,7 +44,8 @@ export interface KubeconfigResult {
   contextName: string;
 }
 
-export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string {
+/** `$KUBECONFIG` (its first path) or `~/.kube/config`, as kubectl reads them. */
+export function defaultKubeconfigPath(env: NodeJS.ProcessEnv): string {
   const first = (env['KUBECONFIG'] ?? '').split(delimiter).find((p) => p.trim() !== '');
   return first ?? join(homedir(), '.kube', 'config');
 }
@@ -55,9 +56,9 @@ export function contextNameFor(cluster: Pick<KubeconfigCluster, 'name' | 'region
 
 export async function mergeKubeconfig(
   cluster: KubeconfigCluster,
-  options: KubeconfigOptions = {},
+  options: KubeconfigOptions,
 ): Promise<KubeconfigResult> {
-  const path = options.path ?? defaultKubeconfigPath();
+  const path = options.path;
   const contextName = options.contextName ?? contextNameFor(cluster);
   const doc = await load(path);
   const server = cluster.endpoint.startsWith('http') ? cluster.endpoint : `https://${cluster.endpoint}`;

@@ -6,14 +6,14 @@
  * re-run only moves it back inside [minSize, maxSize].
  */
 import { systemError, userError } from '../../primitives/errors.js';
-import type { Step, StepContext } from '../../primitives/plan.js';
+import { type Step, type StepContext, type StepRef, stepRef } from '../../primitives/plan.js';
 import type { ClusterSpec, NodeGroupSpec, Taint } from '../../spec/schema.js';
 import type { AwsClients } from './clients.js';
-import { type ClusterOutput, CLUSTER_STEP } from './cluster.js';
+import { CLUSTER } from './cluster.js';
 import { hasAwsCode, ignoreNotFound } from './errors.js';
-import type { RoleOutput } from './iam.js';
+import { NODE_ROLE } from './iam.js';
 import { idempotencyToken } from './idempotency.js';
-import type { NetworkOutput } from './network/layout.js';
+import { NAT, NETWORK } from './network/steps.js';
 import type { EksNodegroup, Scaling, UpdateNodegroupInput } from './ports.js';
 import { assertOwned, isOwned, resourceTags } from './tags.js';
 import { describeIssues, type WaitContext, waitFor } from './waiter.js';
@@ -21,16 +21,16 @@ import { describeIssues, type WaitContext, waitFor } from './waiter.js';
 const WAITING = new Set(['CREATING', 'UPDATING']);
 const FAILED = new Set(['CREATE_FAILED', 'DELETE_FAILED']);
 
-export function nodegroupStepId(name: string): string {
-  return `aws:nodegroup:${name}`;
+export function nodegroupRef(name: string): StepRef<unknown> {
+  return stepRef(`aws:nodegroup:${name}`);
 }
 
 export function nodegroupStep(spec: ClusterSpec, aws: AwsClients, ng: NodeGroupSpec): Step {
   const what = `node group ${ng.name}`;
   return {
-    id: nodegroupStepId(ng.name),
+    id: nodegroupRef(ng.name).id,
     title: `node group ${ng.name}`,
-    dependsOn: [CLUSTER_STEP, 'aws:iam:node-role', 'aws:network:nat'],
+    dependsOn: [CLUSTER.id, NODE_ROLE.id, NAT.id],
     async observe() {
       const current = await aws.eks.describeNodegroup(spec.name, ng.name);
       if (!current) return { inSync: false, summary: `create ${what} (${ng.instanceTypes.join(', ')})` };
@@ -109,9 +109,9 @@ async function create(
   ng: NodeGroupSpec,
   replaces?: string,
 ) {
-  const cluster = ctx.requireOutput<ClusterOutput>(CLUSTER_STEP);
-  const role = ctx.requireOutput<RoleOutput>('aws:iam:node-role');
-  const network = ctx.requireOutput<NetworkOutput>('aws:network');
+  const cluster = ctx.need(CLUSTER);
+  const role = ctx.need(NODE_ROLE);
+  const network = ctx.need(NETWORK);
   try {
     return await aws.eks.createNodegroup({
       clusterName: spec.name,

@@ -12,7 +12,41 @@
  * like every other duration; at timeScale 1 the backoff is the SDK's own (full jitter,
  * exponential from the base AWS gives each error type, at most 20 s).
  */
-import type { SdkSettings } from './clients.js';
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+export type AwsCredentialsProvider = () => Promise<AwsCredentials>;
+
+/** What every SDK client is built from . */
+export interface SdkSettings {
+  region: string;
+  endpoint?: string;
+  credentials?: AwsCredentials | AwsCredentialsProvider;
+  profile?: string;
+  maxAttempts: number;
+  requestTimeoutMs: number;
+  timeScale: number;
+  /** Aborts every call in flight and refuses new ones (a command's deadline, an interrupt). */
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 10;
+
+/** Loads an SDK module and builds its client once, on first use. */
+export function lazy<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= make().catch((e: unknown) => {
+      value = undefined;
+      throw e;
+    });
+    return value;
+  };
+}
 
 const MIN_REQUESTS_PER_SECOND = 2;
 
@@ -53,4 +87,22 @@ class ScaledBackoff {
   setDelayBase(delay: number): void {
     this.base = delay;
   }
+}
+
+/**
+ * Gives every call of an SDK client the command's abort signal, unless the call brings its own:
+ * a --timeout or Ctrl-C then stops a request in flight instead of waiting out its retries.
+ */
+export function abortable<C extends { send: (...args: never[]) => unknown }>(
+  client: C,
+  signal: AbortSignal | undefined,
+): C {
+  if (signal === undefined) return client;
+  const send = client.send.bind(client) as (
+    command: unknown,
+    options?: { abortSignal?: AbortSignal },
+  ) => unknown;
+  (client as { send: unknown }).send = (command: unknown, options?: { abortSignal?: AbortSignal }) =>
+    send(command, { abortSignal: signal, ...options });
+  return client;
 }

@@ -13,7 +13,7 @@ import type { Step } from '../../primitives/plan.js';
 import { accessTeardownStep } from './access.js';
 import { addonsTeardownStep } from './addons.js';
 import type { AwsClients } from './clients.js';
-import { CLUSTER_STEP, clusterTeardownStep } from './cluster.js';
+import { CLUSTER, clusterTeardownStep } from './cluster.js';
 import { ecrTeardownStep } from './ecr.js';
 import { roleTeardownStep } from './iam.js';
 import { networkTeardownStep } from './network/teardown.js';
@@ -41,9 +41,9 @@ export function teardownSteps(
     nodegroupsTeardownStep(cluster, aws, ['aws:ecr']),
     accessTeardownStep(cluster, aws, ['aws:ecr']),
     clusterTeardownStep(cluster, aws, inCluster),
-    networkTeardownStep(cluster, aws, [CLUSTER_STEP]),
-    roleTeardownStep(cluster, aws, 'cluster', [CLUSTER_STEP]),
+    networkTeardownStep(cluster, aws, [CLUSTER.id]),
+    roleTeardownStep(cluster, aws, 'cluster', [CLUSTER.id]),
     // Node groups use the node role until they are gone; the cluster step waited for that.
-    roleTeardownStep(cluster, aws, 'node', [CLUSTER_STEP]),
+    roleTeardownStep(cluster, aws, 'node', [CLUSTER.id]),
   ];
 }

@@ -14,14 +14,15 @@ export interface FleetCheckout {
 export async function checkoutFleet(
   url: string,
   branch: string,
-  signal?: AbortSignal,
+  options: { env: NodeJS.ProcessEnv; signal?: AbortSignal | undefined },
 ): Promise<FleetCheckout> {
   checkGitUrl(url, 'fleet git URL');
-  const auth = authFromEnv();
+  const { env, signal } = options;
+  const auth = authFromEnv(env);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gitops-fleet-'));
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
-    const git = gitAt({ baseDir: dir, url, auth, signal });
+    const git = gitAt({ baseDir: dir, env, url, auth, signal });
     await git.raw(['init', '--quiet']);
     await git.raw(['fetch', '--quiet', '--depth=1', '--no-tags', '--', url, `refs/heads/${branch}`]);
     await git.raw(['checkout', '--quiet', 'FETCH_HEAD']);

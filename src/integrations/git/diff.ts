@@ -15,6 +15,7 @@ export interface FleetDiffRequest {
   files: Readonly<Record<string, string>>;
   signal?: AbortSignal;
   auth?: GitAuth;
+  env: NodeJS.ProcessEnv;
 }
 
 export interface FleetDiff {
@@ -28,8 +29,8 @@ export async function diffFleet(req: FleetDiffRequest): Promise<FleetDiff> {
   checkBranch(req.branch);
   const folder = checkRepoPath(req.path);
   const files = checkFiles(req.files);
-  const remote = remoteFor(req.url, req.auth);
-  const target = { url: remote.url, branch: req.branch, auth: remote.auth, signal: req.signal };
+  const remote = remoteFor(req.url, req.env, req.auth);
+  const target = { env: req.env, url: remote.url, branch: req.branch, auth: remote.auth, signal: req.signal };
   const ws = await openWorkspace(target);
   try {
     const head = await checkoutTip(ws, target);

@@ -18,7 +18,7 @@ export interface GitAuth {
 }
 
 /** GITOPS_GIT_TOKEN wins over GIT_TOKEN; no token means the user's own git setup applies. */
-export function authFromEnv(env: NodeJS.ProcessEnv = process.env): GitAuth | undefined {
+export function authFromEnv(env: NodeJS.ProcessEnv): GitAuth | undefined {
   const token = env['GITOPS_GIT_TOKEN'] || env['GIT_TOKEN'];
   if (!token) return undefined;
   const username = env['GITOPS_GIT_USERNAME'] || env['GIT_USERNAME'];
@@ -30,9 +30,13 @@ export function authFromEnv(env: NodeJS.ProcessEnv = process.env): GitAuth | und
  * (FETCH_HEAD) and echoed in its messages. They are taken out of the URL and sent the same way
  * as a token from the environment: a header in the environment of each command.
  */
-export function remoteFor(url: string, auth?: GitAuth): { url: string; auth: GitAuth | undefined } {
+export function remoteFor(
+  url: string,
+  env: NodeJS.ProcessEnv,
+  auth?: GitAuth,
+): { url: string; auth: GitAuth | undefined } {
   const m = /^(https?:\/\/)([^/@]*):([^/@]*)@(.*)$/i.exec(url);
-  if (!m) return { url, auth: auth ?? authFromEnv() };
+  if (!m) return { url, auth: auth ?? authFromEnv(env) };
   const decode = (s: string) => {
     try {
       return decodeURIComponent(s);
@@ -60,9 +64,13 @@ const DROPPED = new Set([
   'PREFIX',
 ]);
 
-export function gitEnv(url: string | undefined, auth: GitAuth | undefined): Record<string, string> {
+export function gitEnv(
+  processEnv: NodeJS.ProcessEnv,
+  url: string | undefined,
+  auth: GitAuth | undefined,
+): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
+  for (const [k, v] of Object.entries(processEnv)) {
     if (v !== undefined && !DROPPED.has(k.toUpperCase())) env[k] = v;
   }
   env['GIT_TERMINAL_PROMPT'] = '0';
@@ -80,6 +88,8 @@ export function gitEnv(url: string | undefined, auth: GitAuth | undefined): Reco
 
 export interface GitOptions {
   baseDir: string;
+  /** The environment git runs with (PATH, HOME, the user's ssh and credential settings). */
+  env: NodeJS.ProcessEnv;
   /** The remote this git talks to; decides whether the token applies. */
   url?: string;
   auth?: GitAuth | undefined;
@@ -101,7 +111,7 @@ export function gitAt(opts: GitOptions): SimpleGit {
       allowUnsafeConfigEnvCount: true,
       allowUnsafeConfigPaths: true,
     },
-  }).env({ ...gitEnv(opts.url, opts.auth), ...opts.extraEnv });
+  }).env({ ...gitEnv(opts.env, opts.url, opts.auth), ...opts.extraEnv });
 }
 
 /**

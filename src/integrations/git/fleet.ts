@@ -25,6 +25,7 @@ export interface PublishRequest {
   /** Relative to `path` -> content. An empty map removes the folder. */
   files: Readonly<Record<string, string>>;
   message: string;
+  env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   sink?: EventSink;
   /** Progress events are attributed to this plan step. */
@@ -48,12 +49,12 @@ export async function publishFleet(request: PublishRequest): Promise<PublishResu
   checkBranch(request.branch);
   const folder = checkRepoPath(request.path);
   const files = checkFiles(request.files);
-  const { url, auth } = remoteFor(request.url, request.auth);
+  const { url, auth } = remoteFor(request.url, request.env, request.auth);
   const req: PublishRequest = auth === undefined ? { ...request, url } : { ...request, url, auth };
   const sink = req.sink ?? nullSink;
   const progress = (message: string) =>
     req.stepId === undefined
-      ? emit(sink, { type: 'info', message })
+      ? emit(sink, { type: 'info', code: 'GITOPS_FLEET', message })
       : emit(sink, { type: 'step-progress', stepId: req.stepId, message });
   const maxAttempts = req.maxAttempts ?? 5;
   const shown = redactUrl(req.url);

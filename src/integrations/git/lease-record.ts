@@ -44,7 +44,7 @@ export interface LocalHolder {
   job: string | undefined;
 }
 
-export function localHolder(env: NodeJS.ProcessEnv = process.env): LocalHolder {
+export function localHolder(env: NodeJS.ProcessEnv): LocalHolder {
   const host = os.hostname();
   return {
     holder: `${userName(env)}@${host}`,

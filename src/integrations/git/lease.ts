@@ -51,7 +51,7 @@ export interface LeaseOptions {
   ttlMs?: number;
   /** Default: a third of the TTL, so two renewals may fail before the lease runs out. */
   renewEveryMs?: number;
-  env?: NodeJS.ProcessEnv;
+  env: NodeJS.ProcessEnv;
   /** Test seams. */
   now?: () => number;
   holder?: LocalHolder;
@@ -67,7 +67,7 @@ export interface Lease {
 }
 
 /** GITOPS_LOCK=off runs without the lease: for Git hosts that refuse refs outside branches and tags. */
-export function leaseDisabled(env: NodeJS.ProcessEnv = process.env): boolean {
+export function leaseDisabled(env: NodeJS.ProcessEnv): boolean {
   return ['off', '0', 'false', 'no'].includes((env['GITOPS_LOCK'] ?? '').toLowerCase());
 }
 
@@ -82,7 +82,7 @@ export async function acquireLease(options: LeaseOptions): Promise<Lease> {
   const ttl = options.ttlMs ?? LEASE_TTL_MS;
   const me = options.holder ?? localHolder(options.env);
   const sink = options.sink ?? nullSink;
-  const remote = await LeaseRemote.open(options.url, ref, options.auth);
+  const remote = await LeaseRemote.open(options.url, ref, options.env, options.auth);
   try {
     for (let attempt = 1; attempt <= 5; attempt++) {
       const head = await remote.head(options.signal);
@@ -222,12 +222,18 @@ class LeaseRemote {
     private readonly url: string,
     private readonly ref: string,
     private readonly auth: GitAuth | undefined,
+    private readonly env: NodeJS.ProcessEnv,
   ) {}
 
-  static async open(rawUrl: string, ref: string, auth?: GitAuth): Promise<LeaseRemote> {
-    const { url, auth: resolved } = remoteFor(rawUrl, auth);
+  static async open(
+    rawUrl: string,
+    ref: string,
+    env: NodeJS.ProcessEnv,
+    auth?: GitAuth,
+  ): Promise<LeaseRemote> {
+    const { url, auth: resolved } = remoteFor(rawUrl, env, auth);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'gitops-lease-'));
-    const remote = new LeaseRemote(dir, url, ref, resolved);
+    const remote = new LeaseRemote(dir, url, ref, resolved, env);
     try {
       await remote.git().raw(['init', '--quiet']);
       return remote;
@@ -244,6 +250,7 @@ class LeaseRemote {
   private git(signal?: AbortSignal) {
     return gitAt({
       baseDir: this.dir,
+      env: this.env,
       url: this.url,
       auth: this.auth,
       signal,
@@ -361,6 +368,7 @@ export async function clusterLease(options: LeaseOptions): Promise<Lease | undef
   const lease = await acquireLease(options);
   emit(options.sink ?? nullSink, {
     type: 'info',
+    code: 'GITOPS_LEASE_HELD',
     message: `holding the lease ${lease.ref} in ${redactUrl(options.url)} until ${iso(lease.record.expires)} (renewed while running)`,
   });
   return lease;

@@ -11,6 +11,7 @@ import { type GitAuth, gitAt, gitFailure, remoteFor } from './exec.js';
 import { checkGitUrl, redactUrl } from './url.js';
 
 export interface RemoteOptions {
+  env: NodeJS.ProcessEnv;
   signal?: AbortSignal | undefined;
   auth?: GitAuth | undefined;
 }
@@ -19,12 +20,12 @@ export interface RemoteOptions {
 export async function remoteHead(
   rawUrl: string,
   branch: string,
-  opts: RemoteOptions = {},
+  opts: RemoteOptions,
 ): Promise<string | undefined> {
   checkGitUrl(rawUrl, 'fleet git URL');
   checkBranch(branch);
-  const { url, auth } = remoteFor(rawUrl, opts.auth);
-  const git = gitAt({ baseDir: os.tmpdir(), url, auth, signal: opts.signal });
+  const { url, auth } = remoteFor(rawUrl, opts.env, opts.auth);
+  const git = gitAt({ baseDir: os.tmpdir(), env: opts.env, url, auth, signal: opts.signal });
   let out: string;
   try {
     out = await git.raw(['ls-remote', '--heads', '--', url, `refs/heads/${branch}`]);
@@ -40,18 +41,18 @@ export async function readFleetFile(
   rawUrl: string,
   branch: string,
   file: string,
-  opts: RemoteOptions = {},
+  opts: RemoteOptions,
 ): Promise<string | undefined> {
   const clean = checkRepoPath(file);
   checkGitUrl(rawUrl, 'fleet git URL');
-  const { url, auth } = remoteFor(rawUrl, opts.auth);
+  const { url, auth } = remoteFor(rawUrl, opts.env, opts.auth);
   const head = await remoteHead(url, branch, auth === undefined ? opts : { ...opts, auth });
   if (head === undefined) {
     throw userError('GITOPS_NOT_FOUND', `fleet repository ${redactUrl(url)} has no branch "${branch}"`);
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gitops-read-'));
   try {
-    const git = gitAt({ baseDir: dir, url, auth, signal: opts.signal });
+    const git = gitAt({ baseDir: dir, env: opts.env, url, auth, signal: opts.signal });
     await git.raw(['init', '--quiet']);
     await git.raw(['fetch', '--quiet', '--depth=1', '--no-tags', '--', url, `refs/heads/${branch}`]);
     // `<mode> <type> <id>\t<path>`: only a file (blob) at exactly this path counts.

@@ -16,6 +16,7 @@ export interface FleetWrite {
   files: Readonly<Record<string, string>>;
   message: string;
   auth?: GitAuth;
+  env: NodeJS.ProcessEnv;
 }
 
 export interface FleetPushOutput {

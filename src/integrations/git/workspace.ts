@@ -12,6 +12,7 @@ import { systemError } from '../../primitives/errors.js';
 import { authFromEnv, type GitAuth, gitAt, gitFailure } from './exec.js';
 
 export interface Target {
+  env: NodeJS.ProcessEnv;
   url: string;
   branch: string;
   auth?: GitAuth | undefined;
@@ -29,17 +30,18 @@ export interface Workspace {
 const FALLBACK_IDENTITY = { name: 'gitops', email: 'gitops@localhost' };
 
 export async function openWorkspace(target: Target): Promise<Workspace> {
-  const auth = target.auth ?? authFromEnv();
+  const auth = target.auth ?? authFromEnv(target.env);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gitops-fleet-'));
   const close = () => rm(dir, { recursive: true, force: true });
   try {
-    const probe = gitAt({ baseDir: dir, url: target.url, auth, signal: target.signal });
+    const probe = gitAt({ baseDir: dir, env: target.env, url: target.url, auth, signal: target.signal });
     await probe.raw(['init', '--quiet']).catch((e: unknown) => {
       throw gitFailure(e, 'preparing a working copy of', target.url, auth);
     });
-    const identity = await hasIdentity(probe);
+    const identity = await hasIdentity(probe, target.env);
     const git = gitAt({
       baseDir: dir,
+      env: target.env,
       url: target.url,
       auth,
       signal: target.signal,
@@ -137,9 +139,8 @@ export async function stageFolder(
     .map((l) => ({ status: l.slice(0, 1), path: l.slice(3) }));
 }
 
-async function hasIdentity(git: SimpleGit): Promise<boolean> {
+async function hasIdentity(git: SimpleGit, env: NodeJS.ProcessEnv): Promise<boolean> {
   const email = await git.raw(['config', '--get', 'user.email']).catch(() => '');
-  const env = process.env;
   return email.trim() !== '' || (Boolean(env['GIT_AUTHOR_EMAIL']) && Boolean(env['GIT_COMMITTER_EMAIL']));
 }
 

@@ -163,5 +163,5 @@ function report(options: ApplyOptions, message: string): void {
   if (!options.sink) return;
   if (options.stepId !== undefined)
     emit(options.sink, { type: 'step-progress', stepId: options.stepId, message });
-  else emit(options.sink, { type: 'info', message });
+  else emit(options.sink, { type: 'info', code: 'GITOPS_APPLY', message });
 }

@@ -16,6 +16,8 @@ export interface ClientOptions {
   /** Parallel connections to the API server (default 16). */
   maxSockets?: number;
   timeoutMs?: number;
+  /** Stops every call that does not bring a signal of its own (a command's --timeout, Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 export interface ApplyRequest {

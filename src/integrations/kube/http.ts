@@ -91,9 +91,14 @@ export class KubeHttp {
   private readonly agent: http.Agent;
   private readonly connection: Connection;
   private readonly defaultTimeoutMs: number;
+  private readonly defaultSignal: AbortSignal | undefined;
 
-  constructor(connection: Connection, options: { maxSockets?: number; timeoutMs?: number } = {}) {
+  constructor(
+    connection: Connection,
+    options: { maxSockets?: number; timeoutMs?: number; signal?: AbortSignal } = {},
+  ) {
     this.connection = connection;
+    this.defaultSignal = options.signal;
     this.server = connection.server.replace(/\/+$/, '');
     this.base = new URL(this.server);
     this.defaultTimeoutMs = options.timeoutMs ?? 60_000;
@@ -110,7 +115,10 @@ export class KubeHttp {
       this.base.protocol === 'http:' ? new http.Agent(agentOptions) : new https.Agent(agentOptions);
   }
 
-  async request<T = unknown>(options: RequestOptions): Promise<KubeResponse<T>> {
+  async request<T = unknown>(request: RequestOptions): Promise<KubeResponse<T>> {
+    // A call without a signal of its own still stops with the client's (a command's --timeout).
+    const signal = request.signal ?? this.defaultSignal;
+    const options = signal === undefined ? request : { ...request, signal };
     let refreshToken = false;
     for (let attempt = 1; ; attempt++) {
       try {

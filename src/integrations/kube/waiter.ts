@@ -120,6 +120,6 @@ function report(options: WaitOptions, message: string, elapsedMs: number): void 
   if (options.stepId !== undefined) {
     emit(options.sink, { type: 'step-progress', stepId: options.stepId, message, elapsedMs });
   } else {
-    emit(options.sink, { type: 'info', message });
+    emit(options.sink, { type: 'info', code: 'GITOPS_WAIT', message });
   }
 }

@@ -37,7 +37,7 @@ export interface ResolvedProfile {
   digest: string;
 }
 
-/** `<repo>/profiles`: this module sits two levels down both as src/profiles/*.ts and dist/profiles/*.js. */
+/** `<repo>/profiles`: this module sits three levels down as src/integrations/profiles/*.ts and dist/integrations/profiles/*.js. */
 export function bundledProfilesDir(): string {
   return fileURLToPath(new URL('../../../profiles/', import.meta.url)).replace(/[\\/]$/, '');
 }
@@ -71,7 +71,7 @@ async function unknownProfile(name: string): Promise<Error> {
 
 export async function resolveProfile(
   ref: string,
-  opts: { cacheDir?: string; signal?: AbortSignal } = {},
+  opts: { env: NodeJS.ProcessEnv; cacheDir?: string; signal?: AbortSignal },
 ): Promise<ResolvedProfile> {
   const parsed = parseProfileRef(ref);
   let layers: ProfileLayer[];

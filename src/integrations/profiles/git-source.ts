@@ -19,8 +19,9 @@ export interface FetchedRepo {
   revision: string;
 }
 
-export function defaultCacheDir(): string {
-  const base = process.env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache');
+/** ~/.cache/gitops, or under $XDG_CACHE_HOME. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
+  const base = env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache');
   return path.join(base, 'gitops');
 }
 
@@ -33,22 +34,26 @@ const SHA = /^[0-9a-f]{7,40}$/i;
 export async function withProfileRepo<T>(
   rawUrl: string,
   ref: string | undefined,
-  opts: { cacheDir?: string | undefined; signal?: AbortSignal | undefined },
+  opts: { env: NodeJS.ProcessEnv; cacheDir?: string | undefined; signal?: AbortSignal | undefined },
   use: (repo: FetchedRepo) => Promise<T>,
 ): Promise<T> {
-  const { url, auth } = remoteFor(rawUrl);
+  const { url, auth } = remoteFor(rawUrl, opts.env);
   const key = createHash('sha256')
     .update(`${url}#${ref ?? ''}`)
     .digest('hex')
     .slice(0, 20);
-  const root = path.join(opts.cacheDir ?? defaultCacheDir(), 'profiles');
+  const root = path.join(opts.cacheDir ?? defaultCacheDir(opts.env), 'profiles');
   const dir = path.join(root, key);
   await mkdir(dir, { recursive: true });
   // One run at a time per cached checkout: another run's checkout must not change the files
   // while this one reads them.
-  return withDirLock(`${dir}.lock`, async () => use(await fetchInto(dir, url, ref, auth, opts.signal)), {
-    signal: opts.signal,
-  });
+  return withDirLock(
+    `${dir}.lock`,
+    async () => use(await fetchInto(dir, url, ref, auth, opts.env, opts.signal)),
+    {
+      signal: opts.signal,
+    },
+  );
 }
 
 async function fetchInto(
@@ -56,9 +61,10 @@ async function fetchInto(
   url: string,
   ref: string | undefined,
   auth: GitAuth | undefined,
+  env: NodeJS.ProcessEnv,
   signal: AbortSignal | undefined,
 ): Promise<FetchedRepo> {
-  const git = gitAt({ baseDir: dir, url, auth, signal });
+  const git = gitAt({ baseDir: dir, env, url, auth, signal });
   const shown = redactUrl(url);
 
   let remoteRefs: string;

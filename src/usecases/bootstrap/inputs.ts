@@ -1,21 +1,22 @@
 /**
  * Everything a bootstrap needs decided before its plan can be built: the cluster spec (from
  * flags and gitops.yaml, or from the fleet repo's cluster.yaml with --from-git), the resolved
- * profile merged into the spec, the AWS account, and the Flux manifests. All read-only: a
- * --dry-run or a refused confirmation leaves nothing behind (but the Flux download cache).
+ * profile merged into the spec, the AWS account, and the reconciler's manifests. All read-only: a
+ * --dry-run or a refused confirmation leaves nothing behind (but the manifests download cache).
  */
 import type { AwsClients } from '../../integrations/aws/clients.js';
 import { readFleetFile } from '../../integrations/git/remote.js';
+import { redactUrl } from '../../integrations/git/url.js';
 import { type ResolvedProfile, resolveProfile } from '../../integrations/profiles/catalog.js';
 import { builtinsFor, resolveParameters } from '../../integrations/profiles/parameters.js';
 import { effectiveClusterSpec } from '../../integrations/profiles/render.js';
-import { FLUX_FILES, recordedChecksum } from '../../integrations/reconciler/flux/fleet-files.js';
-import { type FluxManifests, resolveFluxManifests } from '../../integrations/reconciler/flux/manifests.js';
-import { buildClusterSpec, type SpecFlags } from '../../spec/from-flags.js';
-import { userError } from '../../primitives/errors.js';
+import type { Reconciler, ReconcilerManifests } from '../../integrations/reconciler/reconciler.js';
+import { isGitopsError, userError } from '../../primitives/errors.js';
 import type { EventSink } from '../../primitives/events.js';
+import type { LoadedYaml } from '../../primitives/yaml.js';
+import { parseClusterFile } from '../../spec/cluster-file.js';
+import { buildClusterSpec, type SpecFlags } from '../../spec/from-flags.js';
 import { type ClusterSpec, fleetPath } from '../../spec/schema.js';
-import { parseYamlText, type LoadedYaml } from '../../primitives/yaml.js';
 
 export interface SpecRequest {
   flags: SpecFlags;
@@ -26,7 +27,10 @@ export interface SpecRequest {
 }
 
 /** The spec the user asked for, before the profile is merged in. */
-export async function requestedSpec(req: SpecRequest, signal?: AbortSignal): Promise<ClusterSpec> {
+export async function requestedSpec(
+  req: SpecRequest,
+  options: { env: NodeJS.ProcessEnv; signal?: AbortSignal },
+): Promise<ClusterSpec> {
   if (req.fromGit === undefined)
     return buildClusterSpec({
       flags: req.flags,
@@ -47,16 +51,26 @@ export async function requestedSpec(req: SpecRequest, signal?: AbortSignal): Pro
   const branch = req.fromGit.branch ?? 'main';
   const folder = req.fromGit.path ?? `clusters/${cluster}`;
   const file = `${folder}/cluster.yaml`;
-  const text = await readFleetFile(req.fromGit.url, branch, file, { signal });
+  const text = await readFleetFile(req.fromGit.url, branch, file, {
+    env: options.env,
+    signal: options.signal,
+  });
+  const shown = `${redactUrl(req.fromGit.url)}#${branch}:${file}`;
   if (text === undefined) {
-    throw userError('GITOPS_NOT_FOUND', `${file} is not in the fleet repository (branch ${branch})`, {
-      hint: 'was the cluster bootstrapped into this repository, and removed with destroy without --keep-git?',
-    });
+    throw userError(
+      'GITOPS_NOT_FOUND',
+      `no cluster "${cluster}" in the fleet repository: ${shown} does not exist`,
+      {
+        hint: 'was the cluster bootstrapped into this repository, and removed with destroy without --keep-git? check --cluster, --git-branch and --git-path',
+      },
+    );
   }
-  const loaded = parseYamlText(text, file);
+  // The folder must describe the cluster asked for: rebuilding another cluster's spec under
+  // this name would create a second copy of it.
+  const recorded = parseClusterFile(text, shown, cluster);
   // Flags may still move things the file cannot know (a new region after a regional outage).
   return buildClusterSpec({
-    file: loaded,
+    file: { data: recorded, source: shown, lineOf: () => undefined },
     flags: { ...req.flags, gitUrl: req.fromGit.url, gitBranch: branch },
   });
 }
@@ -69,13 +83,16 @@ export interface BootstrapInputs {
   profile: ResolvedProfile;
   accountId: string;
   callerArn: string;
-  flux: FluxManifests;
+  manifests: ReconcilerManifests;
 }
 
 export interface PrepareOptions {
   aws: AwsClients;
+  reconciler: Reconciler;
+  env: NodeJS.ProcessEnv;
+  /** Local files named by flags, read before the first remote call (see preflight). */
   reconcilerManifests?: string;
-  fluxReleaseBaseUrl?: string;
+  releaseBaseUrl?: string;
   sink: EventSink;
   signal?: AbortSignal;
 }
@@ -84,10 +101,20 @@ export async function prepareBootstrap(
   requested: ClusterSpec,
   options: PrepareOptions,
 ): Promise<BootstrapInputs> {
-  const [profile, identity, recorded] = await Promise.all([
-    resolveProfile(requested.profile.source, optional('signal', options.signal)),
+  const { env, signal } = options;
+  // Independent reads, made at once: the profile (maybe a git clone), the AWS identity, and the
+  // reconciler's manifests (checked against what the fleet repository recorded).
+  const [profile, identity, manifests] = await Promise.all([
+    resolveProfile(requested.profile.source, { env, ...optional('signal', signal) }),
     options.aws.sts.getCallerIdentity(),
-    recordedFluxChecksum(requested, options.signal),
+    options.reconciler.resolveManifests({
+      version: requested.reconciler.version,
+      sink: options.sink,
+      env,
+      recorded: (file) => fleetFile(requested, file, env, signal),
+      ...optional('source', options.reconcilerManifests),
+      ...optional('releaseBaseUrl', options.releaseBaseUrl),
+    }),
   ]);
   const params = resolveParameters(
     profile.profile,
@@ -95,30 +122,30 @@ export async function prepareBootstrap(
     builtinsFor(requested.name, requested.region, identity.account),
   );
   const spec = effectiveClusterSpec(requested, profile.profile, params);
-  const version = requested.reconciler.version;
-  const flux = await resolveFluxManifests({
-    version,
-    ...optional('source', options.reconcilerManifests),
-    ...optional('releaseBaseUrl', options.fluxReleaseBaseUrl),
-    ...(recorded && recorded.version === version ? { recordedSha256: recorded.sha256 } : {}),
-    sink: options.sink,
-  });
-  return { spec, requested, profile, accountId: identity.account, callerArn: identity.arn, flux };
+  return { spec, requested, profile, accountId: identity.account, callerArn: identity.arn, manifests };
 }
 
-/** The Flux checksum an earlier bootstrap recorded in the fleet repo, if the repo has one. */
-async function recordedFluxChecksum(spec: ClusterSpec, signal?: AbortSignal) {
-  const file = `${fleetPath(spec)}/${FLUX_FILES.components}`;
-  const text = await readFleetFile(spec.fleet.url, spec.fleet.branch, file, optional('signal', signal)).catch(
-    (e: unknown) => {
-      // An empty repository (no branch yet) has recorded nothing.
-      if (e instanceof Error && /has no branch/.test(e.message)) return undefined;
-      throw e;
-    },
-  );
-  return text === undefined ? undefined : recordedChecksum(text);
+/** A file an earlier bootstrap wrote into the cluster's folder, or undefined (none, or no branch yet). */
+async function fleetFile(
+  spec: ClusterSpec,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  const path = `${fleetPath(spec)}/${file}`;
+  try {
+    return await readFleetFile(spec.fleet.url, spec.fleet.branch, path, {
+      env,
+      ...optional('signal', signal),
+    });
+  } catch (e) {
+    // An empty repository (no branch yet) has recorded nothing.
+    if (isGitopsError(e) && e.code === 'GITOPS_NOT_FOUND' && /has no branch/.test(e.message))
+      return undefined;
+    throw e;
+  }
 }
 
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -2,36 +2,65 @@
  * The bootstrap use case: prepare (spec, profile, account, Flux manifests), show the plan and
  * get a go-ahead, run it, and describe the result: everything a developer needs next.
  */
-import type { AwsClients } from '../../integrations/aws/clients.js';
-import type { ClusterOutput } from '../../integrations/aws/cluster.js';
-import type { EcrOutput } from '../../integrations/aws/ecr.js';
-import type { CredentialsOutput } from '../../integrations/reconciler/flux/credentials-step.js';
 import { clusterLease } from '../../integrations/git/lease.js';
 import { withoutCredentials } from '../../integrations/git/url.js';
-import { FLUX_STEPS } from '../../integrations/reconciler/flux/install.js';
 import type { GitopsError } from '../../primitives/errors.js';
 import { emit, type EventSink } from '../../primitives/events.js';
 import { type PlanReport, runPlan, type StepDocument, stepDocuments } from '../../primitives/runner.js';
 import type { ClusterSpec } from '../../spec/schema.js';
-import { fluxCredentialsFor } from './git-credentials.js';
-import { type BootstrapInputs, prepareBootstrap } from './inputs.js';
-import { bootstrapPlan } from './plan.js';
-import { preflight } from './preflight.js';
-import { FLEET_STEP, type FleetOutput, KUBECONFIG_STEP, type KubeconfigOutput } from './steps.js';
+import { CLUSTER } from '../../integrations/aws/cluster.js';
+import { ecrRef } from '../../integrations/aws/ecr.js';
+import type { Clients } from '../clients.js';
+import { type BootstrapInputs, prepareBootstrap, requestedSpec, type SpecRequest } from './inputs.js';
+import { type BootstrapPlan, bootstrapPlan } from './plan.js';
+import { localPreflight, remotePreflight } from './preflight.js';
+import { FLEET, KUBECONFIG } from './steps.js';
+
+export interface LocalOptions {
+  /** --allow-insecure-http (or GITOPS_ALLOW_INSECURE_HTTP): plain http fleet URLs are accepted. */
+  allowInsecureHttp: boolean;
+  reconcilerManifests?: string | undefined;
+}
+
+/**
+ * The spec to bootstrap and the URL the reconciler will read, with every local check made before
+ * any remote call: flags and files (exit 2), a fleet URL the reconciler cannot use, a missing
+ * file named by a flag. With --from-git the spec is read from the fleet repository, after the
+ * URL itself passed the same checks.
+ */
+export async function bootstrapSpec(
+  request: SpecRequest,
+  clients: Pick<Clients, 'reconciler' | 'env'>,
+  options: LocalOptions & { signal?: AbortSignal },
+): Promise<{ requested: ClusterSpec; sourceUrl: string }> {
+  const checks = { reconciler: clients.reconciler, ...options };
+  if (request.fromGit !== undefined) {
+    await localPreflight(
+      { fleet: { url: request.fromGit.url, branch: request.fromGit.branch ?? 'main' } },
+      checks,
+    );
+  }
+  const requested = await requestedSpec(request, {
+    env: clients.env,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return { requested, sourceUrl: await localPreflight(requested, checks) };
+}
 
 export interface BootstrapRequest {
   requested: ClusterSpec;
-  aws: AwsClients;
+  /** The fleet URL as the reconciler reads it (from bootstrapSpec). */
+  sourceUrl: string;
+  clients: Clients;
   sink: EventSink;
   signal: AbortSignal;
   deadline: number;
   dryRun: boolean;
-  env: NodeJS.ProcessEnv;
-  reconcilerManifests?: string;
-  fluxReleaseBaseUrl?: string;
-  kubeconfigPath?: string;
-  concurrency?: number;
-  pollMs?: number;
+  reconcilerManifests?: string | undefined;
+  releaseBaseUrl?: string | undefined;
+  kubeconfigPath?: string | undefined;
+  concurrency?: number | undefined;
+  pollMs: number;
   /**
    * Called with the dry-run report before anything changes; false stops the run (nothing
    * changed). Not called for --dry-run or when the caller already has consent (--yes).
@@ -56,7 +85,7 @@ export interface BootstrapDocument {
   profile: { name: string; version: string; source: string; revision?: string };
   fleet: { url: string; branch: string; path: string; revision?: string; committed?: boolean };
   reconciler: {
-    kind: 'flux';
+    kind: string;
     version: string;
     manifestsSha256: string;
     verification: string;
@@ -73,34 +102,36 @@ export interface BootstrapDocument {
 
 export async function runBootstrap(req: BootstrapRequest): Promise<BootstrapResult> {
   const started = Date.now();
+  const { aws, reconciler, env } = req.clients;
   emit(req.sink, {
     type: 'info',
-    message: `resolving profile ${withoutCredentials(req.requested.profile.source)}, AWS identity and Flux ${req.requested.reconciler.version} manifests`,
+    code: 'GITOPS_INPUTS',
+    message: `resolving profile ${withoutCredentials(req.requested.profile.source)}, AWS identity and ${reconciler.name} ${req.requested.reconciler.version} manifests`,
   });
   const inputs = await prepareBootstrap(req.requested, {
-    aws: req.aws,
+    aws,
+    reconciler,
+    env,
     sink: req.sink,
     signal: req.signal,
     ...(req.reconcilerManifests ? { reconcilerManifests: req.reconcilerManifests } : {}),
-    ...(req.fluxReleaseBaseUrl ? { fluxReleaseBaseUrl: req.fluxReleaseBaseUrl } : {}),
+    ...(req.releaseBaseUrl ? { releaseBaseUrl: req.releaseBaseUrl } : {}),
   });
-  if (inputs.flux.verification === 'first-seen') {
-    emit(req.sink, {
-      type: 'warning',
-      code: 'FLUX_CHECKSUM_UNPINNED',
-      message: `Flux ${inputs.flux.version} has no published checksum pinned in gitops; recording sha256 ${inputs.flux.sha256} in the fleet repo, and later downloads must match it`,
-    });
-  }
-  await preflight(inputs.spec, req.aws, { kubeconfigPath: req.kubeconfigPath, env: req.env });
-  const credentials = await fluxCredentialsFor(inputs.spec.fleet.url, req.env);
+  await remotePreflight(inputs.spec, aws, { kubeconfigPath: req.kubeconfigPath, env });
+  const credentials = await reconciler.readCredentials(inputs.spec.fleet.url, env);
   const built = bootstrapPlan(inputs, {
-    aws: req.aws,
+    aws,
+    reconciler,
     credentials,
+    sourceUrl: req.sourceUrl,
+    env,
+    pollMs: req.pollMs,
+    signal: req.signal,
     ...(req.kubeconfigPath ? { kubeconfigPath: req.kubeconfigPath } : {}),
-    ...(req.pollMs ? { pollMs: req.pollMs } : {}),
   });
-  // One run at a time per cluster, across machines: a lease in the fleet repo (src/git/lease.ts),
-  // taken once the read-only preparation is done; a dry run changes nothing and takes none.
+  // One run at a time per cluster, across machines: a lease in the fleet repo
+  // (src/integrations/git/lease.ts), taken once the read-only preparation is done; a dry run
+  // changes nothing and takes none.
   const lease = req.dryRun
     ? undefined
     : await clusterLease({
@@ -109,7 +140,7 @@ export async function runBootstrap(req: BootstrapRequest): Promise<BootstrapResu
         operation: 'bootstrap',
         signal: req.signal,
         sink: req.sink,
-        env: req.env,
+        env,
       }).catch((e: unknown) => {
         built.close();
         throw e;
@@ -127,29 +158,36 @@ export async function runBootstrap(req: BootstrapRequest): Promise<BootstrapResu
   try {
     if (!req.dryRun && req.confirm) {
       const preview = await run(true);
-      if (!preview.ok) return finish(inputs, preview, started, built.path);
+      if (!preview.ok) return finish(inputs, preview, started, built, reconciler.name);
       if (!(await req.confirm(preview))) {
-        const result = finish(inputs, preview, started, built.path);
+        const result = finish(inputs, preview, started, built, reconciler.name);
         return { ...result, ok: false, cancelled: true };
       }
     }
     const report = await run(req.dryRun);
-    return finish(inputs, report, started, built.path);
+    return finish(inputs, report, started, built, reconciler.name);
   } finally {
     built.close();
     await lease?.release();
   }
 }
 
-function finish(inputs: BootstrapInputs, report: PlanReport, started: number, path: string): BootstrapResult {
+function finish(
+  inputs: BootstrapInputs,
+  report: PlanReport,
+  started: number,
+  built: BootstrapPlan,
+  reconcilerName: string,
+): BootstrapResult {
+  const path = built.path;
   const spec = inputs.spec;
-  const cluster = report.outputs.get('aws:cluster') as ClusterOutput | undefined;
-  const fleet = report.outputs.get(FLEET_STEP) as FleetOutput | undefined;
-  const kubeconfig = report.outputs.get(KUBECONFIG_STEP) as KubeconfigOutput | undefined;
-  const creds = report.outputs.get(FLUX_STEPS.credentials) as CredentialsOutput | undefined;
+  const cluster = report.output(CLUSTER);
+  const fleet = report.output(FLEET);
+  const kubeconfig = report.output(KUBECONFIG);
+  const creds = report.output(built.install.credentials);
   const registry = `${inputs.accountId}.dkr.ecr.${spec.region}.amazonaws.com`;
   const ecr = spec.ecrRepositories.map((r) => {
-    const out = report.outputs.get(`aws:ecr:${r.name}`) as EcrOutput | undefined;
+    const out = report.output(ecrRef(r.name));
     return { name: r.name, uri: out?.uri ?? `${registry}/${r.name}` };
   });
   const document: BootstrapDocument = {
@@ -176,11 +214,11 @@ function finish(inputs: BootstrapInputs, report: PlanReport, started: number, pa
       ...(fleet ? { committed: fleet.committed } : {}),
     },
     reconciler: {
-      kind: 'flux',
-      version: inputs.flux.version,
-      manifestsSha256: inputs.flux.sha256,
-      verification: inputs.flux.verification,
-      origin: inputs.flux.origin,
+      kind: reconcilerName,
+      version: inputs.manifests.version,
+      manifestsSha256: inputs.manifests.sha256,
+      verification: inputs.manifests.verification,
+      origin: inputs.manifests.origin,
     },
     ...(kubeconfig ? { kubeconfig } : {}),
     ecrRepositories: ecr,

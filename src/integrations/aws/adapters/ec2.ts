@@ -1,7 +1,6 @@
 /** Ec2Port over @aws-sdk/client-ec2 (ec2 query protocol). */
 import type * as Sdk from '@aws-sdk/client-ec2';
-import { lazy, type SdkSettings } from '../clients.js';
-import { sdkClientConfig } from '../sdk-config.js';
+import { abortable, lazy, type SdkSettings, sdkClientConfig } from '../sdk-config.js';
 import type {
   Ec2Filter,
   Ec2Port,
@@ -24,7 +23,7 @@ export class Ec2Adapter implements Ec2Port {
   constructor(settings: SdkSettings) {
     this.load = lazy(async () => {
       const sdk = await import('@aws-sdk/client-ec2');
-      return { sdk, client: new sdk.EC2Client(await sdkClientConfig(settings)) };
+      return { sdk, client: abortable(new sdk.EC2Client(await sdkClientConfig(settings)), settings.signal) };
     });
   }
 

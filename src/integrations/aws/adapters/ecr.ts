@@ -1,7 +1,6 @@
 /** EcrPort over @aws-sdk/client-ecr (json 1.1). */
 import type * as Sdk from '@aws-sdk/client-ecr';
-import { lazy, type SdkSettings } from '../clients.js';
-import { sdkClientConfig } from '../sdk-config.js';
+import { abortable, lazy, type SdkSettings, sdkClientConfig } from '../sdk-config.js';
 import type { EcrImage, EcrPort, EcrRepository, Tags } from '../ports.js';
 import { allPages, call, find, tagsFromList, tagsToList } from './common.js';
 
@@ -13,7 +12,7 @@ export class EcrAdapter implements EcrPort {
   constructor(settings: SdkSettings) {
     this.load = lazy(async () => {
       const sdk = await import('@aws-sdk/client-ecr');
-      return { sdk, client: new sdk.ECRClient(await sdkClientConfig(settings)) };
+      return { sdk, client: abortable(new sdk.ECRClient(await sdkClientConfig(settings)), settings.signal) };
     });
   }
 

@@ -1,8 +1,7 @@
 /** EksPort over @aws-sdk/client-eks (rest-json). */
 import type * as Sdk from '@aws-sdk/client-eks';
 import type { Taint } from '../../../spec/schema.js';
-import { lazy, type SdkSettings } from '../clients.js';
-import { sdkClientConfig } from '../sdk-config.js';
+import { abortable, lazy, type SdkSettings, sdkClientConfig } from '../sdk-config.js';
 import type {
   AccessEntry,
   AddonVersion,
@@ -35,7 +34,7 @@ export class EksAdapter implements EksPort {
   constructor(settings: SdkSettings) {
     this.load = lazy(async () => {
       const sdk = await import('@aws-sdk/client-eks');
-      return { sdk, client: new sdk.EKSClient(await sdkClientConfig(settings)) };
+      return { sdk, client: abortable(new sdk.EKSClient(await sdkClientConfig(settings)), settings.signal) };
     });
   }
 

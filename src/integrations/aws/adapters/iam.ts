@@ -1,7 +1,6 @@
 /** IamPort over @aws-sdk/client-iam (query protocol, global service). */
 import type * as Sdk from '@aws-sdk/client-iam';
-import { lazy, type SdkSettings } from '../clients.js';
-import { sdkClientConfig } from '../sdk-config.js';
+import { abortable, lazy, type SdkSettings, sdkClientConfig } from '../sdk-config.js';
 import type { IamPort, IamRole, Tags } from '../ports.js';
 import { allPages, call, find, tagsFromList, tagsToList } from './common.js';
 
@@ -13,7 +12,7 @@ export class IamAdapter implements IamPort {
   constructor(settings: SdkSettings) {
     this.load = lazy(async () => {
       const sdk = await import('@aws-sdk/client-iam');
-      return { sdk, client: new sdk.IAMClient(await sdkClientConfig(settings)) };
+      return { sdk, client: abortable(new sdk.IAMClient(await sdkClientConfig(settings)), settings.signal) };
     });
   }
 

@@ -1,7 +1,6 @@
 /** StsPort over @aws-sdk/client-sts (query protocol). */
 import type * as Sdk from '@aws-sdk/client-sts';
-import { lazy, type SdkSettings } from '../clients.js';
-import { sdkClientConfig } from '../sdk-config.js';
+import { abortable, lazy, type SdkSettings, sdkClientConfig } from '../sdk-config.js';
 import type { CallerIdentity, StsPort } from '../ports.js';
 import { call } from './common.js';
 
@@ -11,7 +10,7 @@ export class StsAdapter implements StsPort {
   constructor(settings: SdkSettings) {
     this.load = lazy(async () => {
       const sdk = await import('@aws-sdk/client-sts');
-      return { sdk, client: new sdk.STSClient(await sdkClientConfig(settings)) };
+      return { sdk, client: abortable(new sdk.STSClient(await sdkClientConfig(settings)), settings.signal) };
     });
   }
 

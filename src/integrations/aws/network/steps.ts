@@ -1,6 +1,6 @@
 /** The network as plan steps: `aws:network` (or the user's own subnets) and `aws:network:nat`. */
 import { userError } from '../../../primitives/errors.js';
-import type { Step, StepContext } from '../../../primitives/plan.js';
+import { type Step, type StepContext, stepRef } from '../../../primitives/plan.js';
 import type { ClusterSpec } from '../../../spec/schema.js';
 import { Changes } from '../changes.js';
 import type { AwsClients } from '../clients.js';
@@ -9,14 +9,14 @@ import { convergeBaseNetwork } from './base.js';
 import type { NetworkOutput } from './layout.js';
 import { convergeNat, type NatOutput } from './nat.js';
 
-export const NETWORK_STEP = 'aws:network';
-export const NAT_STEP = 'aws:network:nat';
+export const NETWORK = stepRef<NetworkOutput>('aws:network');
+export const NAT = stepRef<NatOutput>('aws:network:nat');
 
 export function networkStep(spec: ClusterSpec, aws: AwsClients): Step<NetworkOutput> {
   const given = spec.network.subnetIds;
   if (given !== undefined) return givenSubnetsStep(aws, given);
   return {
-    id: NETWORK_STEP,
+    id: NETWORK.id,
     title: 'VPC, subnets and internet gateway',
     async observe(ctx) {
       const changes = new Changes(false, ctx.signal);
@@ -45,9 +45,9 @@ export function networkStep(spec: ClusterSpec, aws: AwsClients): Step<NetworkOut
 export function natStep(spec: ClusterSpec, aws: AwsClients): Step<NatOutput> {
   const skip = spec.network.subnetIds !== undefined;
   return {
-    id: NAT_STEP,
+    id: NAT.id,
     title: 'NAT gateways and private routes',
-    dependsOn: [NETWORK_STEP],
+    dependsOn: [NETWORK.id],
     async observe(ctx) {
       if (skip)
         return {
@@ -79,7 +79,7 @@ export function natStep(spec: ClusterSpec, aws: AwsClients): Step<NatOutput> {
 /** Bring your own subnets: they must exist, share one VPC and span at least two zones. */
 function givenSubnetsStep(aws: AwsClients, ids: readonly string[]): Step<NetworkOutput> {
   return {
-    id: NETWORK_STEP,
+    id: NETWORK.id,
     title: 'check the given subnets',
     async observe(_ctx: StepContext) {
       let subnets: Awaited<ReturnType<AwsClients['ec2']['describeSubnets']>>;

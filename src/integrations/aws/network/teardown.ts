@@ -5,7 +5,7 @@
 import type { Step } from '../../../primitives/plan.js';
 import type { AwsClients } from '../clients.js';
 import { deleteNetwork, inventorySize, type NetworkInventory, networkInventory } from './delete.js';
-import { NETWORK_STEP } from './steps.js';
+import { NETWORK } from './steps.js';
 
 function describe(inv: NetworkInventory): string {
   const parts: [number, string][] = [
@@ -24,7 +24,7 @@ function describe(inv: NetworkInventory): string {
 
 export function networkTeardownStep(cluster: string, aws: AwsClients, dependsOn: string[]): Step {
   return {
-    id: NETWORK_STEP,
+    id: NETWORK.id,
     title: 'delete the network',
     dependsOn,
     async observe() {

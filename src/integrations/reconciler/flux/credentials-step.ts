@@ -17,13 +17,7 @@ import {
 } from './credentials.js';
 import { generateDeployKey, publicKeyOf } from './deploy-key.js';
 import { FLUX_NAMESPACE, type FluxSyncSpec } from './sync.js';
-
-export interface CredentialsOutput {
-  secretName?: string;
-  /** The deploy key's public half (ssh / ssh-generate), to register with the Git host. */
-  publicKey?: string;
-  fingerprint?: string;
-}
+import type { CredentialsOutput } from '../reconciler.js';
 
 export interface CredentialsStepOptions {
   id: string;
@@ -95,6 +89,7 @@ export function credentialsStep(options: CredentialsStepOptions): Step<Credentia
           output.publicKey = key.publicKey;
           output.fingerprint = key.fingerprint;
           ctx.info(
+            'GITOPS_DEPLOY_KEY',
             `deploy key for the fleet repo (grant it read access): ${key.publicKey} (${key.fingerprint})`,
           );
         }

@@ -6,17 +6,12 @@
  * write, so re-applying stringData would never read as unchanged.
  */
 import { userError } from '../../../primitives/errors.js';
-import { withoutCredentials } from '../../git/url.js';
+import { checkGitUrl, redactUrl, withoutCredentials } from '../../git/url.js';
 import type { KubeObject } from '../../kube/object.js';
+import type { ReadCredentials } from '../reconciler.js';
 
-export type GitCredentials =
-  | { type: 'ssh'; privateKey: string; knownHosts: string; publicKey?: string }
-  /** Generate an ed25519 deploy key unless the Secret already holds one. */
-  | { type: 'ssh-generate'; knownHosts: string; comment?: string }
-  | { type: 'basic'; username: string; password: string }
-  | { type: 'bearer'; token: string }
-  /** A public repository: no Secret, no secretRef. */
-  | { type: 'none' };
+/** How Flux reads the fleet repository (the reconciler interface's ReadCredentials). */
+export type GitCredentials = ReadCredentials;
 
 export type SecretData = Record<string, string>;
 
@@ -78,4 +73,34 @@ export function fluxGitUrl(url: string): string {
   const scp = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(?!\/\/)(.+)$/.exec(clean);
   if (scp) return `ssh://${scp[1]}@${scp[2]}/${scp[3]}`;
   return clean;
+}
+
+/**
+ * Flux's source-controller fetches over https, ssh and (when told to) plain http only: a file://
+ * URL or a path on this machine reads fine for gitops but never for the cluster, so it is refused
+ * before anything changes. Plain http carries the repository unencrypted and is refused unless
+ * the user allows it (the sandbox's Git server is http on loopback).
+ */
+export function checkFluxSource(url: string, options: { allowInsecureHttp: boolean }): string {
+  const transport = checkGitUrl(url, '--git-url');
+  const shown = redactUrl(url);
+  if (transport === 'file' || transport === 'local' || transport === 'git') {
+    throw userError(
+      'GITOPS_BAD_INPUT',
+      `--git-url "${shown}": Flux cannot read ${transport === 'local' ? 'a local path' : `${transport}:// URLs`}`,
+      {
+        hint: 'give the fleet repository as an https://, ssh:// or git@host:path URL that the cluster can reach',
+      },
+    );
+  }
+  if (transport === 'http' && !options.allowInsecureHttp) {
+    throw userError(
+      'GITOPS_BAD_INPUT',
+      `--git-url "${shown}": plain http sends the fleet repository unencrypted`,
+      {
+        hint: 'use https:// or ssh://, or pass --allow-insecure-http (GITOPS_ALLOW_INSECURE_HTTP=1) for a server you trust, such as the local sandbox',
+      },
+    );
+  }
+  return fluxGitUrl(url);
 }

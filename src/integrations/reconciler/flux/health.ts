@@ -6,6 +6,7 @@
 import type { KubeClient } from '../../kube/client.js';
 import { conditionOf, field, type KubeObject } from '../../kube/object.js';
 import { readinessOf } from '../../kube/readiness.js';
+import type { FleetLocation, ReconcilerHealth } from '../reconciler.js';
 import { FLUX_NAMESPACE } from './sync.js';
 
 export interface ControllerHealth {
@@ -43,6 +44,47 @@ export interface FluxHealth {
   helmReleases: FluxObjectHealth[];
   /** Controllers available and every source / Kustomization / HelmRelease Ready. */
   ready: boolean;
+}
+
+/**
+ * Flux's health as the reconciler interface reports it: its controllers, its objects, where the
+ * root (flux-system) sync points and which revision it applied.
+ */
+export async function fluxHealth(client: KubeClient): Promise<ReconcilerHealth> {
+  const flux = await readFluxHealth(client);
+  const source =
+    flux.sources.find((s) => s.name === FLUX_NAMESPACE && s.namespace === FLUX_NAMESPACE) ?? flux.sources[0];
+  const root =
+    flux.kustomizations.find((k) => k.name === FLUX_NAMESPACE && k.namespace === FLUX_NAMESPACE) ??
+    flux.kustomizations[0];
+  const location: Partial<FleetLocation> = {};
+  if (source?.url) location.url = source.url;
+  if (source?.branch) location.branch = source.branch;
+  if (root?.path) location.path = root.path.replace(/^\.\//, '');
+  const applied = shaOf(root?.lastAppliedRevision);
+  return {
+    installed: flux.installed,
+    ...(flux.version ? { version: flux.version } : {}),
+    controllers: flux.controllers.map((c) => ({ name: c.name, ready: c.ready, reason: c.reason })),
+    ...(flux.installed ? { location } : {}),
+    ...(applied ? { appliedRevision: applied } : {}),
+    syncReady: root?.ready === true,
+    objects: [...flux.sources, ...flux.kustomizations, ...flux.helmReleases].map((o) => ({
+      kind: o.kind,
+      name: o.name,
+      namespace: o.namespace,
+      ready: o.ready,
+      suspended: o.suspended,
+      reason: o.reason,
+    })),
+  };
+}
+
+/** Flux writes revisions as `main@sha1:<sha>` (v2) or `main/<sha>` (older). */
+export function shaOf(revision: string | undefined): string | undefined {
+  if (!revision) return undefined;
+  const m = /([0-9a-f]{40}|[0-9a-f]{64})$/.exec(revision);
+  return m?.[1];
 }
 
 export async function readFluxHealth(

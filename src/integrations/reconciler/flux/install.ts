@@ -6,22 +6,23 @@
  *   flux:sync         GitRepository + Kustomization pointing at the cluster's folder
  * and, separately, a step that waits until Flux has applied a given revision.
  */
-import type { Step, StepContext } from '../../../primitives/plan.js';
+import { type Step, type StepContext, stepRef } from '../../../primitives/plan.js';
 import { type ApplySetOutput, applySetStep, type ClientSource, clientFor } from '../../kube/apply-step.js';
 import { parseManifests } from '../../kube/manifests.js';
 import type { KubeObject, ObjectRef } from '../../kube/object.js';
 import { type WaitTarget, waitForReady } from '../../kube/waiter.js';
-import { credentialsStep, type CredentialsOutput } from './credentials-step.js';
+import type { CredentialsOutput } from '../reconciler.js';
+import { credentialsStep } from './credentials-step.js';
 import type { GitCredentials } from './credentials.js';
 import type { FluxManifests } from './manifests.js';
 import { FLUX_NAMESPACE, type FluxSyncSpec, fluxSyncObjects } from './sync.js';
 import { readinessOf } from '../../kube/readiness.js';
 
 export const FLUX_STEPS = {
-  components: 'flux:components',
-  credentials: 'flux:credentials',
-  sync: 'flux:sync',
-  ready: 'flux:ready',
+  components: stepRef<ApplySetOutput>('flux:components'),
+  credentials: stepRef<CredentialsOutput>('flux:credentials'),
+  sync: stepRef<ApplySetOutput>('flux:sync'),
+  ready: stepRef<{ revision?: string }>('flux:ready'),
 } as const;
 
 export type ManifestsSource = FluxManifests | ((ctx: StepContext) => FluxManifests | Promise<FluxManifests>);
@@ -37,23 +38,23 @@ export interface FluxInstallOptions {
 
 export function fluxInstallSteps(options: FluxInstallOptions): Step[] {
   const components: Step<ApplySetOutput> = applySetStep({
-    id: FLUX_STEPS.components,
+    id: FLUX_STEPS.components.id,
     title: 'Install Flux components',
     ...(options.dependsOn ? { dependsOn: options.dependsOn } : {}),
     client: options.client,
     objects: async (ctx) => await componentObjects(options.manifests, ctx),
   });
   const credentials: Step<CredentialsOutput> = credentialsStep({
-    id: FLUX_STEPS.credentials,
-    dependsOn: [FLUX_STEPS.components],
+    id: FLUX_STEPS.credentials.id,
+    dependsOn: [FLUX_STEPS.components.id],
     client: options.client,
     sync: options.sync,
     credentials: options.credentials,
   });
   const sync: Step<ApplySetOutput> = applySetStep({
-    id: FLUX_STEPS.sync,
+    id: FLUX_STEPS.sync.id,
     title: 'Point Flux at the fleet repo',
-    dependsOn: [FLUX_STEPS.components, FLUX_STEPS.credentials],
+    dependsOn: [FLUX_STEPS.components.id, FLUX_STEPS.credentials.id],
     client: options.client,
     objects: () =>
       fluxSyncObjects(
@@ -108,9 +109,9 @@ export function fluxReadyStep(options: FluxReadyOptions): Step<{ revision?: stri
     ];
   };
   return {
-    id: options.id ?? FLUX_STEPS.ready,
+    id: options.id ?? FLUX_STEPS.ready.id,
     title: 'Wait for Flux to apply the fleet repo',
-    dependsOn: options.dependsOn ?? [FLUX_STEPS.sync],
+    dependsOn: options.dependsOn ?? [FLUX_STEPS.sync.id],
     async observe(ctx) {
       const client = await clientFor(options.client, ctx);
       const states = await Promise.all(
@@ -136,7 +137,7 @@ export function fluxReadyStep(options: FluxReadyOptions): Step<{ revision?: stri
         deadline: ctx.deadline,
         signal: ctx.signal,
         sink: ctx.sink,
-        stepId: options.id ?? FLUX_STEPS.ready,
+        stepId: options.id ?? FLUX_STEPS.ready.id,
         intervalMs: options.intervalMs ?? 2000,
       });
       return {

@@ -13,28 +13,19 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { systemError, userError } from '../../../primitives/errors.js';
-import { emit, type EventSink } from '../../../primitives/events.js';
+import { emit, type EventSink, type WarningCode } from '../../../primitives/events.js';
+import type { ReconcilerManifests, Verification } from '../reconciler.js';
 import { fluxInstallUrl, PINNED_FLUX_CHECKSUMS, type PinnedChecksum } from './checksums.js';
 
-export type ManifestOrigin = 'flag-file' | 'flag-url' | 'cache' | 'download';
-/** pinned: matched a checksum in the source; recorded: matched the fleet repo's record. */
-export type Verification = 'pinned' | 'recorded' | 'first-seen' | 'user-supplied';
-
-export interface FluxManifests {
-  version: string;
-  text: string;
-  sha256: string;
-  origin: ManifestOrigin;
-  location: string;
-  verification: Verification;
-}
+/** Flux's install manifests: the reconciler interface's ReconcilerManifests. */
+export type FluxManifests = ReconcilerManifests;
 
 export interface FluxManifestOptions {
   version: string;
   /** --reconciler-manifests: a file path or an http(s) URL. */
   source?: string;
-  /** Default ~/.cache/gitops/flux. */
-  cacheDir?: string;
+  /** ~/.cache/gitops/flux, or under $XDG_CACHE_HOME (see defaultFluxCacheDir). */
+  cacheDir: string;
   /** Default Flux's GitHub releases; tests point it at a local server. */
   releaseBaseUrl?: string;
   /** sha256 the fleet repo recorded for this version (see recordedChecksum). */
@@ -48,8 +39,8 @@ export interface FluxManifestOptions {
 
 const MAX_BYTES = 8 * 1024 * 1024;
 
-export function defaultFluxCacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'gitops', 'flux');
+export function defaultFluxCacheDir(env: NodeJS.ProcessEnv): string {
+  return join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'gitops', 'flux');
 }
 
 export function sha256Hex(text: string): string {
@@ -63,7 +54,7 @@ export async function resolveFluxManifests(options: FluxManifestOptions): Promis
   const pinned = (options.pinned ?? PINNED_FLUX_CHECKSUMS)[version];
   const expected = pinned?.sha256 ?? options.recordedSha256;
   const verification: Verification = pinned ? 'pinned' : options.recordedSha256 ? 'recorded' : 'first-seen';
-  const cacheFile = join(options.cacheDir ?? defaultFluxCacheDir(), version, 'install.yaml');
+  const cacheFile = join(options.cacheDir, version, 'install.yaml');
 
   const cached = await readFile(cacheFile, 'utf8').catch(() => undefined);
   if (cached !== undefined) {
@@ -93,7 +84,7 @@ export async function resolveFluxManifests(options: FluxManifestOptions): Promis
   if (expected === undefined) {
     warn(
       options,
-      'FLUX_CHECKSUM_NOT_PINNED',
+      'GITOPS_CHECKSUM_UNPINNED',
       `Flux ${version} has no pinned checksum in this version of gitops; recording the sha256 seen (${sha}) ` +
         'in the fleet repo, and later downloads of this version must match it',
     );
@@ -166,7 +157,7 @@ async function writeAtomically(file: string, text: string): Promise<void> {
   await rename(tmp, file);
 }
 
-function warn(options: FluxManifestOptions, code: string, message: string): void {
+function warn(options: FluxManifestOptions, code: WarningCode, message: string): void {
   if (!options.sink) return;
   emit(options.sink, {
     type: 'warning',
@@ -180,5 +171,5 @@ function note(options: FluxManifestOptions, message: string): void {
   if (!options.sink) return;
   if (options.stepId !== undefined)
     emit(options.sink, { type: 'step-progress', stepId: options.stepId, message });
-  else emit(options.sink, { type: 'info', message });
+  else emit(options.sink, { type: 'info', code: 'GITOPS_MANIFESTS', message });
 }

@@ -1,6 +1,5 @@
 /**
- * What Flux gets to read the fleet repo, chosen from the URL: nothing for local and file
- * repositories; for HTTPS a read-only token of Flux's own (GITOPS_FLUX_GIT_TOKEN), never the
+ * What Flux gets to read the fleet repo, chosen from the URL: for HTTPS a read-only token of Flux's own (GITOPS_FLUX_GIT_TOKEN), never the
  * token gitops pushes with, or none for a repository anyone can read; for
  * SSH a generated ed25519 deploy key, whose public half the user registers as read-only, with the
  * host's keys taken from known_hosts (we never trust a host key we did not already have).
@@ -8,13 +7,14 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { checkGitUrl, redactUrl, withoutCredentials } from '../../integrations/git/url.js';
-import type { GitCredentials } from '../../integrations/reconciler/flux/credentials.js';
-import { systemError, userError } from '../../primitives/errors.js';
-import { registerSecret } from '../../primitives/redact.js';
+import { systemError, userError } from '../../../primitives/errors.js';
+import { registerSecret } from '../../../primitives/redact.js';
+import { checkGitUrl, redactUrl, withoutCredentials } from '../../git/url.js';
+import type { GitCredentials } from './credentials.js';
 
 export async function fluxCredentialsFor(url: string, env: NodeJS.ProcessEnv): Promise<GitCredentials> {
   const transport = checkGitUrl(url, '--git-url');
+  // file://, local paths and git:// never reach here: checkFluxSource refuses them first.
   if (transport === 'file' || transport === 'local' || transport === 'git') return { type: 'none' };
   if (transport === 'https' || transport === 'http') {
     // Flux only reads. The token gitops pushes with (GITOPS_GIT_TOKEN, GIT_TOKEN, or one in the

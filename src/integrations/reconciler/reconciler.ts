@@ -1,0 +1,149 @@
+/**
+ * What the use cases need from the in-cluster reconciler that applies the fleet repository.
+ * Flux implements it (./flux); a second reconciler (Argo CD, say) would be a new folder beside it
+ * that implements this interface, with no edit to bootstrap, status, diff or destroy. Nothing
+ * here names a reconciler's APIs, namespaces or file layout.
+ */
+import type { EventSink } from '../../primitives/events.js';
+import type { Step, StepContext, StepRef } from '../../primitives/plan.js';
+import type { ClientSource } from '../kube/apply-step.js';
+import type { KubeClient } from '../kube/client.js';
+import type { KubeObject, ObjectRef } from '../kube/object.js';
+
+/** Where in the fleet repository a cluster's desired state lives. */
+export interface FleetLocation {
+  url: string;
+  branch: string;
+  /** The cluster's folder, e.g. clusters/research (no leading ./). */
+  path: string;
+}
+
+/** How the reconciler reads the fleet repository: never the token gitops pushes with. */
+export type ReadCredentials =
+  | { type: 'ssh'; privateKey: string; knownHosts: string; publicKey?: string }
+  /** Generate a deploy key unless the cluster already holds one. */
+  | { type: 'ssh-generate'; knownHosts: string; comment?: string }
+  | { type: 'basic'; username: string; password: string }
+  | { type: 'bearer'; token: string }
+  /** A repository anyone may read (or one on this machine): nothing to hand over. */
+  | { type: 'none' };
+
+export type ManifestOrigin = 'flag-file' | 'flag-url' | 'cache' | 'download';
+/** pinned: matched a checksum in the source; recorded: matched the fleet repo's record. */
+export type Verification = 'pinned' | 'recorded' | 'first-seen' | 'user-supplied';
+
+/** The reconciler's install manifests, verified. */
+export interface ReconcilerManifests {
+  version: string;
+  text: string;
+  sha256: string;
+  origin: ManifestOrigin;
+  location: string;
+  verification: Verification;
+}
+
+export interface ManifestRequest {
+  version: string;
+  /** A file or URL the user named instead of the release's manifests. */
+  source?: string;
+  /** A mirror of the release downloads. */
+  releaseBaseUrl?: string;
+  /** The fleet repository's files in the cluster's folder, keyed by path in that folder. */
+  recorded?: (file: string) => Promise<string | undefined>;
+  sink: EventSink;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface InstallRequest {
+  /** The cluster's API, once the step that makes it reachable has run. */
+  client: ClientSource;
+  manifests: ReconcilerManifests;
+  location: FleetLocation;
+  credentials: ReadCredentials;
+  /** Steps the first install step waits for (the one that makes the API reachable). */
+  dependsOn: readonly string[];
+  /** The fleet revision the reconciler must have applied before the run is done. */
+  revision: (ctx: StepContext) => string | undefined;
+  /** The steps that produce that revision (the fleet push). */
+  revisionDependsOn: readonly string[];
+  pollMs: number;
+}
+
+export interface CredentialsOutput {
+  secretName?: string;
+  /** A generated deploy key's public half, to register with the Git host (read-only). */
+  publicKey?: string;
+  fingerprint?: string;
+}
+
+export interface InstallSteps {
+  steps: Step[];
+  /** The step that gives the reconciler read access: its output holds a deploy key to register. */
+  credentials: StepRef<CredentialsOutput>;
+  /** The step that finishes when the reconciler has applied the revision. */
+  ready: StepRef<unknown>;
+}
+
+export interface ControllerHealth {
+  name: string;
+  ready: boolean;
+  reason: string;
+}
+
+/** One object of the reconciler's own (a source, a sync, a release) and whether it is healthy. */
+export interface ReconcilerObjectHealth {
+  kind: string;
+  name: string;
+  namespace: string;
+  ready: boolean;
+  suspended: boolean;
+  reason: string;
+}
+
+export interface ReconcilerHealth {
+  installed: boolean;
+  version?: string;
+  controllers: ControllerHealth[];
+  /** Where the cluster syncs from, as the installed reconciler says. */
+  location?: Partial<FleetLocation>;
+  /** The fleet revision the cluster last applied (a commit SHA), and whether that apply is Ready. */
+  appliedRevision?: string;
+  syncReady: boolean;
+  objects: ReconcilerObjectHealth[];
+}
+
+/** What the cluster should hold according to a checkout of the fleet repository. */
+export interface DesiredState {
+  objects: KubeObject[];
+  /** The field manager the reconciler applies with: its own fields are not drift. */
+  fieldManager: string;
+  /** Where it puts namespaced objects that name no namespace. */
+  defaultNamespace: string;
+}
+
+export interface Reconciler {
+  /** 'flux' */
+  readonly name: string;
+  /**
+   * The URL the reconciler is given for the fleet repository: no credentials, in a form it
+   * accepts. A URL it cannot read (its schemes) is a user error naming those it accepts.
+   */
+  sourceUrl(url: string, options: { allowInsecureHttp: boolean }): string;
+  /** How it will read the repository, chosen from the URL and the environment. */
+  readCredentials(url: string, env: NodeJS.ProcessEnv): Promise<ReadCredentials>;
+  resolveManifests(request: ManifestRequest): Promise<ReconcilerManifests>;
+  /** Its files in the cluster's folder of the fleet repository, keyed by path in that folder. */
+  fleetFiles(manifests: ReconcilerManifests, location: FleetLocation): Record<string, string>;
+  installSteps(request: InstallRequest): InstallSteps;
+  /** The workloads it applied for the cluster (its inventory, without its own components). */
+  workloads(client: KubeClient, signal?: AbortSignal): Promise<ObjectRef[]>;
+  /** Everything it applied for the cluster's folder. */
+  inventory(client: KubeClient, signal?: AbortSignal): Promise<ObjectRef[]>;
+  health(client: KubeClient, signal?: AbortSignal): Promise<ReconcilerHealth>;
+  /** Where the installed reconciler syncs from; undefined when it is not installed. */
+  location(client: KubeClient, signal?: AbortSignal): Promise<Partial<FleetLocation> | undefined>;
+  /** A step that stops it from reconciling (destroy runs it first). */
+  suspendStep(client: KubeClient, id: string): Step;
+  /** The objects it would apply from a checkout's folder, as it would apply them. */
+  desired(checkoutDir: string, path: string): Promise<DesiredState>;
+}

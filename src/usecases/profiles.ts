@@ -1,0 +1,52 @@
+/** `gitops profiles list` and `gitops profiles show`: the catalog and one profile, as data. */
+import {
+  listBundledProfiles,
+  type ProfileSummary,
+  type ResolvedProfile,
+  resolveProfile,
+} from '../integrations/profiles/catalog.js';
+import type { Profile } from '../integrations/profiles/model.js';
+
+export type { Profile, ProfileSummary };
+
+export interface ProfileDocument {
+  name: string;
+  description: string;
+  version: string;
+  includes: string[];
+  /** The profiles merged, base first. */
+  chain: string[];
+  source: ResolvedProfile['source'];
+  components: Profile['components'];
+  parameters: Profile['parameters'];
+  nodeGroups: Profile['nodeGroups'];
+  addons: Profile['addons'];
+  ecrRepositories: Profile['ecrRepositories'];
+}
+
+export async function listProfiles(): Promise<ProfileSummary[]> {
+  return await listBundledProfiles();
+}
+
+export async function showProfile(
+  ref: string,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<{ doc: ProfileDocument; profile: Profile }> {
+  const resolved = await resolveProfile(ref, { env, ...(signal ? { signal } : {}) });
+  const p = resolved.profile;
+  const doc: ProfileDocument = {
+    name: p.name,
+    description: p.description,
+    version: p.version,
+    includes: p.includes,
+    chain: resolved.chain,
+    source: resolved.source,
+    components: p.components,
+    parameters: p.parameters,
+    nodeGroups: p.nodeGroups,
+    addons: p.addons,
+    ecrRepositories: p.ecrRepositories,
+  };
+  return { doc, profile: p };
+}
