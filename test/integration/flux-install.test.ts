@@ -107,9 +107,9 @@ describe(`Flux install with ${label}`, () => {
     }
     expect(report.error?.message).toBeUndefined();
     expect(report.steps.map((s) => [s.id, s.result])).toEqual([
-      [FLUX_STEPS.components, 'created'],
-      [FLUX_STEPS.credentials, 'created'],
-      [FLUX_STEPS.sync, 'created'],
+      [FLUX_STEPS.components.id, 'created'],
+      [FLUX_STEPS.credentials.id, 'created'],
+      [FLUX_STEPS.sync.id, 'created'],
     ]);
 
     const objects = parseManifests(manifests.text, source);

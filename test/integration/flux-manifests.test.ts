@@ -105,7 +105,7 @@ describe('Flux manifests: flag, cache, verified download', () => {
     });
     expect(first.verification).toBe('first-seen');
     const warning = sink.ofType('warning')[0]!;
-    expect(warning.code).toBe('FLUX_CHECKSUM_NOT_PINNED');
+    expect(warning.code).toBe('GITOPS_CHECKSUM_UNPINNED');
     expect(warning.message).toContain('no pinned checksum');
     expect(warning.message).toContain(sha256Hex(GOOD));
 

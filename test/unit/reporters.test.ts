@@ -60,7 +60,12 @@ describe('reporters', () => {
       'GITOPS_PLAN_FINISHED',
     ]);
     for (const e of events) expect(new Date(String(e['at'])).toISOString()).toBe(e['at']);
-    expect(events[4]).toMatchObject({ type: 'step-finished', stepId: 'a', result: 'created', durationMs: 1200 });
+    expect(events[4]).toMatchObject({
+      type: 'step-finished',
+      stepId: 'a',
+      result: 'created',
+      durationMs: 1200,
+    });
     expect(events[3]).toMatchObject({ type: 'warning', message: 'careful' });
   });
 

@@ -4,10 +4,11 @@
  * apply() runs the apply engine. The cluster client is usually known only once earlier steps
  * ran (the EKS endpoint), hence a function of the step context.
  */
-import type { Observation, Step, StepContext } from '../../primitives/plan.js';
+import { DependencyPending, type Observation, type Step, type StepContext } from '../../primitives/plan.js';
 import { type ApplyOptions, type ApplyReport, applyObjects } from './apply.js';
 import type { KubeClient } from './client.js';
 import { diffObjects } from './diff.js';
+import { isKindNotServed } from './discovery.js';
 import { describeRef, type KubeObject } from './object.js';
 
 export type ClientSource = KubeClient | ((ctx: StepContext) => KubeClient | Promise<KubeClient>);
@@ -55,7 +56,13 @@ export function applySetStep(options: ApplySetStepOptions): Step<ApplySetOutput>
     ...(options.dependsOn ? { dependsOn: options.dependsOn } : {}),
     async observe(ctx): Promise<Observation<ApplySetOutput>> {
       const { client, objects } = await prepare(ctx);
-      const drifts = await diffObjects(client, objects, { signal: ctx.signal });
+      const drifts = await diffObjects(client, objects, { signal: ctx.signal }).catch((e: unknown) => {
+        // In a dry run, kinds whose definitions a pending dependency would install are not
+        // served yet: the set would be created after it. Anything else is a real failure.
+        if (ctx.dryRun && ctx.pending.length > 0 && isKindNotServed(e))
+          throw new DependencyPending(ctx.pending);
+        throw e;
+      });
       const missing = drifts.filter((d) => d.state === 'missing');
       const differing = drifts.filter((d) => d.state === 'differs');
       if (missing.length === 0 && differing.length === 0) {

@@ -4,7 +4,7 @@
  * again when `refresh` says so, because a CRD applied a moment ago reaches discovery shortly
  * after it is Established.
  */
-import { userError } from '../../primitives/errors.js';
+import { GitopsError } from '../../primitives/errors.js';
 import { isApiStatus, type KubeHttp } from './http.js';
 import { groupOf, isRecord, versionOf } from './object.js';
 
@@ -18,6 +18,25 @@ export interface ResourceInfo {
   verbs: readonly string[];
   /** Status is written through /status, so an apply to the object itself leaves it alone. */
   statusSubresource: boolean;
+}
+
+/** The API server does not serve this kind (its CRD is not installed, or not this version). */
+export class KindNotServed extends GitopsError {
+  constructor(
+    readonly apiVersion: string,
+    readonly kind: string,
+  ) {
+    super('GITOPS_KUBE', 'user', `the cluster does not serve kind ${kind} in ${apiVersion}`, {
+      hint: 'is the CustomResourceDefinition installed, and is this apiVersion one it serves?',
+    });
+  }
+}
+
+/** Whether an error, or one it wraps, says a kind is not served. */
+export function isKindNotServed(e: unknown): boolean {
+  for (let cur: unknown = e, depth = 0; cur instanceof Error && depth < 5; cur = cur.cause, depth++)
+    if (cur instanceof KindNotServed) return true;
+  return false;
 }
 
 export class Discovery {
@@ -50,11 +69,7 @@ export class Discovery {
   /** Like find, but a kind the server does not serve is the user's error, named. */
   async resolve(apiVersion: string, kind: string): Promise<ResourceInfo> {
     const info = (await this.find(apiVersion, kind)) ?? (await this.find(apiVersion, kind, true));
-    if (!info) {
-      throw userError('GITOPS_KUBE', `the cluster does not serve kind ${kind} in ${apiVersion}`, {
-        hint: 'is the CustomResourceDefinition installed, and is this apiVersion one it serves?',
-      });
-    }
+    if (!info) throw new KindNotServed(apiVersion, kind);
     return info;
   }
 

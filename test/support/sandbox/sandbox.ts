@@ -144,6 +144,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       XDG_CACHE_HOME: join(dir, 'cache'),
       GITOPS_SANDBOX: dir,
       GITOPS_SANDBOX_GIT_URL: git.url,
+      // The sandbox's Git server speaks plain http on loopback; bootstrap refuses http otherwise.
+      GITOPS_ALLOW_INSECURE_HTTP: '1',
     };
     const envFile = join(dir, 'env');
     writeFileSync(
