@@ -227,7 +227,7 @@ describe('renderCluster', () => {
       ],
       [
         'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n',
-        /app\.yaml:5: invalid YAML: Map keys must be unique/,
+        /app\.yaml:5: invalid YAML: duplicate key/,
       ],
     ];
     for (const [manifest, expected] of cases) {

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import jsyaml from 'js-yaml';
 import { userError } from '../../primitives/errors.js';
+import { parseYamlValues } from '../../primitives/yaml.js';
 import type { Connection } from './http.js';
 import { isRecord } from './object.js';
 
@@ -64,12 +64,10 @@ export async function loadKubeconfig(options: KubeconfigOptions = {}): Promise<R
       });
     }
     read++;
-    let doc: unknown;
-    try {
-      doc = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA });
-    } catch (e) {
-      throw userError('GITOPS_BAD_CONFIG', `kubeconfig ${file} is not valid YAML: ${(e as Error).message}`);
-    }
+    const docs = parseYamlValues(text, `kubeconfig ${file}`, { code: 'GITOPS_BAD_CONFIG' });
+    if (docs.length > 1)
+      throw userError('GITOPS_BAD_CONFIG', `kubeconfig ${file} holds several YAML documents`);
+    const doc = docs[0];
     if (doc === null || doc === undefined) continue;
     if (!isRecord(doc)) throw userError('GITOPS_BAD_CONFIG', `kubeconfig ${file} is not a mapping`);
     const dir = dirname(resolve(file));

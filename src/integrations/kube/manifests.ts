@@ -4,8 +4,8 @@
  * and metadata.name is an error naming the file and the document (counted from 1).
  */
 import { readFile } from 'node:fs/promises';
-import jsyaml from 'js-yaml';
 import { userError } from '../../primitives/errors.js';
+import { parseYamlValues, YAML_LIMITS } from '../../primitives/yaml.js';
 import { isRecord, type KubeObject } from './object.js';
 
 export async function readManifestFile(path: string): Promise<KubeObject[]> {
@@ -18,28 +18,13 @@ export async function readManifestFile(path: string): Promise<KubeObject[]> {
   return parseManifests(text, path);
 }
 
-// YAML 1.2 core (as Flux's kustomize-controller reads it: plain `on`/`yes` stay strings, dates
-// stay strings) plus merge keys, which Kubernetes' own YAML reader also accepts.
-// (@types/js-yaml does not declare the built-in `types` the library exports.)
-const { merge } = (jsyaml as unknown as { types: { merge: jsyaml.Type } }).types;
-const SCHEMA = jsyaml.CORE_SCHEMA.extend({ implicit: [merge] });
-
 /** `source` names the text in errors (a file path, a URL, "gotk-sync.yaml"). */
 export function parseManifests(text: string, source: string): KubeObject[] {
-  // js-yaml, not the yaml package: several times faster on large files such as Flux's install
-  // manifests, which a CLI parses on every run.
-  let docs: unknown[];
-  try {
-    docs = jsyaml.loadAll(text, undefined, { schema: SCHEMA });
-  } catch (e) {
-    const mark = (e as { mark?: { line?: number } }).mark;
-    const reason = (e as { reason?: string }).reason ?? (e as Error).message;
-    const line = mark?.line ?? 0;
-    throw userError(
-      'GITOPS_BAD_INPUT',
-      `${source} document ${documentAt(text, line)}: invalid YAML at line ${line + 1}: ${reason}`,
-    );
-  }
+  const docs = parseYamlValues(text, source, {
+    maxBytes: YAML_LIMITS.maxBundleBytes,
+    describe: ({ line, reason }) =>
+      `${source} document ${documentAt(text, line ?? 0)}: invalid YAML at line ${(line ?? 0) + 1}: ${reason}`,
+  });
   const out: KubeObject[] = [];
   docs.forEach((value, i) => {
     if (value === null || value === undefined) return;

@@ -8,7 +8,7 @@ import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { isGitopsError, userError } from '../../primitives/errors.js';
 import { type Profile, profileSchema } from './model.js';
-import { MAX_YAML_BYTES } from '../../primitives/yaml-stream.js';
+import { MAX_YAML_BYTES } from '../../primitives/yaml.js';
 import { parseValidated } from '../../primitives/validated-yaml.js';
 import { listFiles, readInside } from '../../primitives/safe-path.js';
 

@@ -6,7 +6,7 @@
 import { userError } from '../../primitives/errors.js';
 import { checkKustomization, isKustomizationFile } from '../kustomize/check.js';
 import type { ProfileLayer } from './layer.js';
-import { parseYamlStream, toPlain } from '../../primitives/yaml-stream.js';
+import { parseYamlStream, toPlain } from '../../primitives/yaml.js';
 import { type SubstitutionContext, substituteDocument, substituteText } from './substitute.js';
 import type { ParameterSet } from './parameters.js';
 

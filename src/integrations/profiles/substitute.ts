@@ -9,7 +9,7 @@ import { type Document, type LineCounter, type Scalar, visit } from 'yaml';
 import { userError } from '../../primitives/errors.js';
 import type { ParameterValue } from './model.js';
 import type { ParameterSet } from './parameters.js';
-import { lineOf } from '../../primitives/yaml-stream.js';
+import { lineOf } from '../../primitives/yaml.js';
 
 const TOKEN = /\$\$\{|\$\{(?!\{)([^}\n]*)\}/g;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
