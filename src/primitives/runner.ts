@@ -183,7 +183,10 @@ class PlanRun {
       output,
       need: <T>(ref: StepRef<T>): T => {
         if (this.outputs.has(ref.id)) return output(ref) as T;
-        if (pending.includes(ref.id)) throw new DependencyPending([ref.id]);
+        // Also an ancestor further up: a step that reads the cluster through the step that
+        // installs into it needs the cluster too.
+        if (this.dryRun && this.reports.get(ref.id)?.result === 'would-change')
+          throw new DependencyPending([ref.id]);
         throw systemError('GITOPS_INTERNAL', `step ${step.id} needs the output of ${ref.id}`);
       },
       progress: (message, elapsedMs) =>

@@ -10,6 +10,7 @@ import {
   listManagedClusters,
 } from '../integrations/aws/status.js';
 import { remoteHead } from '../integrations/git/remote.js';
+import type { KubeClient } from '../integrations/kube/client.js';
 import type { ReconcilerHealth } from '../integrations/reconciler/reconciler.js';
 import { toGitopsError } from '../primitives/errors.js';
 import { abortError } from '../primitives/wait.js';
@@ -82,6 +83,17 @@ export async function clusterStatus(req: StatusRequest): Promise<StatusDocument>
 }
 
 async function readStatus(req: StatusRequest): Promise<StatusDocument> {
+  const { aws } = req.clients;
+  // A --kubeconfig is local input: read (and refuse, when broken) before anything remote.
+  const fromFile = req.kubeconfig === undefined ? undefined : await connect(aws, req.cluster, req);
+  try {
+    return await statusWith(req, fromFile?.client);
+  } finally {
+    fromFile?.client?.close();
+  }
+}
+
+async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined): Promise<StatusDocument> {
   const { aws, reconciler, env } = req.clients;
   const state = await describeClusterStatus(aws, req.cluster);
   const problems: string[] = [];
@@ -117,10 +129,8 @@ async function readStatus(req: StatusRequest): Promise<StatusDocument> {
     if (a.status !== 'ACTIVE')
       problems.push(`add-on ${a.name} is ${a.status}${a.health ? `: ${a.health}` : ''}`);
 
-  const { client } =
-    state.status === 'ACTIVE' || req.kubeconfig !== undefined
-      ? await connect(aws, req.cluster, { kubeconfig: req.kubeconfig, signal: req.signal, described: state })
-      : { client: undefined };
+  const client =
+    fromFile ?? (await connect(aws, req.cluster, { signal: req.signal, described: state })).client;
   if (!client) {
     doc.ready = problems.length === 0;
     return doc;
@@ -156,7 +166,7 @@ async function readStatus(req: StatusRequest): Promise<StatusDocument> {
     }
     problems.push(...doc.sync.failing);
   } finally {
-    client.close();
+    if (client !== fromFile) client.close();
   }
   doc.ready = problems.length === 0;
   return doc;

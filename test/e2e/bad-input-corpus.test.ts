@@ -185,7 +185,7 @@ const ROWS: Row[] = [
       '--yes',
     ],
     exit: 2,
-    says: /clusters\/bi-absent\/cluster\.yaml is not in the fleet repository/,
+    says: /no cluster "bi-absent" in the fleet repository: .*clusters\/bi-absent\/cluster\.yaml does not exist/,
   },
   {
     input: 'no --git-url and no config',
@@ -249,7 +249,7 @@ const ROWS: Row[] = [
     input: 'fleet URL with ext:: (runs a command)',
     args: (f) => boot(f, { url: 'ext::id' }),
     exit: 2,
-    says: /fleet git URL "ext::id" uses a remote-helper transport, which is not allowed/,
+    says: /--git-url "ext::id" uses a remote-helper transport, which is not allowed/,
   },
   {
     input: 'fleet URL with ext:: and arguments',
@@ -360,7 +360,7 @@ function configRows(): Row[] {
     'config-wrong-type': /config-wrong-type\.yaml: kubernetesVersion: expected string, got number \(line 3\)/,
     'config-unknown-field': /nodegroups: unknown field \(line 3\)/,
     'config-alias-bomb': /too many YAML alias expansions/,
-    'config-huge': /config-huge\.yaml: file is \d+ bytes; the limit is 1048576/,
+    'config-huge': /config-huge\.yaml: file is too large \(\d+ bytes, limit 1048576\)/,
     'config-duplicate-keys': /config-duplicate-keys\.yaml:3: invalid YAML: duplicate key/,
     'config-node-group-sizes': /nodeGroups\[0\]\.maxSize: must be >= desiredSize \(5\) \(line 8\)/,
     'config-vpc-cidr': /network\.vpcCidr: must be an IPv4 CIDR between \/16 and \/28/,

@@ -16,7 +16,11 @@ const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 const SCP_LIKE = /^(?:[A-Za-z0-9._~-]+@)?[A-Za-z0-9.-]+:(?!\/\/)[^\s]+$/;
 
 /** Returns the transport of an acceptable URL or throws a one-line user error naming it. */
-export function checkGitUrl(url: string, what = 'git URL'): GitTransport {
+export function checkGitUrl(
+  url: string,
+  what = 'git URL',
+  accepted = 'an https://, ssh://, git@host:path or file:// URL',
+): GitTransport {
   const shown = redactUrl(url);
   if (url.trim() === '') throw userError('GITOPS_BAD_INPUT', `${what} is empty`);
   if (url.startsWith('-')) {
@@ -31,7 +35,7 @@ export function checkGitUrl(url: string, what = 'git URL'): GitTransport {
       'GITOPS_BAD_INPUT',
       `${what} "${shown}" uses a remote-helper transport, which is not allowed`,
       {
-        hint: 'use an https://, ssh://, git@host:path or file:// URL',
+        hint: `use ${accepted}`,
       },
     );
   }
@@ -52,13 +56,13 @@ export function checkGitUrl(url: string, what = 'git URL'): GitTransport {
       return scheme;
     }
     throw userError('GITOPS_BAD_INPUT', `${what} "${shown}" uses unsupported transport "${scheme}"`, {
-      hint: 'use an https://, ssh://, git@host:path or file:// URL',
+      hint: `use ${accepted}`,
     });
   }
   if (url.startsWith('/')) return 'local';
   if (SCP_LIKE.test(url)) return 'scp';
   throw userError('GITOPS_BAD_INPUT', `${what} "${shown}" is not a git URL`, {
-    hint: 'use an https://, ssh://, git@host:path or file:// URL',
+    hint: `use ${accepted}`,
   });
 }
 

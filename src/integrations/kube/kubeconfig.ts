@@ -64,7 +64,11 @@ export async function loadKubeconfig(options: KubeconfigOptions = {}): Promise<R
       });
     }
     read++;
-    const docs = parseYamlValues(text, `kubeconfig ${file}`, { code: 'GITOPS_BAD_CONFIG' });
+    const docs = parseYamlValues(text, `kubeconfig ${file}`, {
+      code: 'GITOPS_BAD_CONFIG',
+      describe: ({ line, reason }) =>
+        `kubeconfig ${file} is not valid YAML: ${reason}${line === undefined ? '' : ` (line ${line + 1})`}`,
+    });
     if (docs.length > 1)
       throw userError('GITOPS_BAD_CONFIG', `kubeconfig ${file} holds several YAML documents`);
     const doc = docs[0];

@@ -32,7 +32,7 @@ export async function localPreflight(spec: Pick<ClusterSpec, 'fleet'>, checks: L
     await access(manifests).catch((e: unknown) => {
       throw userError(
         'GITOPS_BAD_INPUT',
-        `--reconciler-manifests ${manifests}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+        `cannot read --reconciler-manifests ${manifests}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
       );
     });
   }

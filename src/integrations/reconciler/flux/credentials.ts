@@ -82,7 +82,7 @@ export function fluxGitUrl(url: string): string {
  * the user allows it (the sandbox's Git server is http on loopback).
  */
 export function checkFluxSource(url: string, options: { allowInsecureHttp: boolean }): string {
-  const transport = checkGitUrl(url, '--git-url');
+  const transport = checkGitUrl(url, '--git-url', 'an https://, ssh:// or git@host:path URL');
   const shown = redactUrl(url);
   if (transport === 'file' || transport === 'local' || transport === 'git') {
     throw userError(
