@@ -104,14 +104,3 @@ export function emit(sink: EventSink, event: EventInput): void {
 export function codeOf(event: GitopsEvent): EventCode {
   return event.type === 'info' || event.type === 'warning' ? event.code : LIFECYCLE_CODES[event.type];
 }
-
-/** A sink that keeps every event, for tests and for building reports. */
-export class RecordingSink implements EventSink {
-  readonly events: GitopsEvent[] = [];
-  emit(event: GitopsEvent): void {
-    this.events.push(event);
-  }
-  ofType<T extends GitopsEvent['type']>(type: T): Extract<GitopsEvent, { type: T }>[] {
-    return this.events.filter((e): e is Extract<GitopsEvent, { type: T }> => e.type === type);
-  }
-}

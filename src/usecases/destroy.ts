@@ -13,6 +13,7 @@ import { removeFleetPath } from '../integrations/git/fleet.js';
 import { clusterLease } from '../integrations/git/lease.js';
 import type { KubeClient } from '../integrations/kube/client.js';
 import { describeRef, field, type KubeObject, type ObjectRef, refOf } from '../integrations/kube/object.js';
+import { destroyMessage } from '../integrations/profiles/render.js';
 import type { FleetLocation, Reconciler } from '../integrations/reconciler/reconciler.js';
 import { systemError } from '../primitives/errors.js';
 import { emit, type EventSink } from '../primitives/events.js';
@@ -217,7 +218,7 @@ function fleetRemoveStep(
     async apply(ctx) {
       const r = await removeFleetPath({
         ...fleet,
-        message: `gitops: destroy ${cluster}`,
+        message: destroyMessage(cluster),
         env,
         signal: ctx.signal,
         sink: ctx.sink,

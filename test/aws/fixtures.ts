@@ -4,7 +4,7 @@ import { type AwsClients, createAwsClients } from '../../src/integrations/aws/cl
 import { provisionSteps } from '../../src/integrations/aws/provision.js';
 import { CLUSTER_TAG } from '../../src/integrations/aws/tags.js';
 import { teardownSteps } from '../../src/integrations/aws/teardown.js';
-import { RecordingSink } from '../../src/primitives/events.js';
+import { RecordingSink } from '../support/recording-sink.js';
 import { buildPlan, type Step } from '../../src/primitives/plan.js';
 import { type PlanReport, runPlan } from '../../src/primitives/runner.js';
 import { type ClusterSpec, type ClusterSpecInput, clusterSpecSchema } from '../../src/spec/schema.js';

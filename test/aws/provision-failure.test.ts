@@ -1,7 +1,7 @@
 // Terminal states stop the run at the first poll that sees them, with AWS's own reason.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/integrations/aws/clients.js';
-import { RecordingSink } from '../../src/primitives/events.js';
+import { RecordingSink } from '../support/recording-sink.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import { clientsFor, mlSpec, provision, SCALE, startEmulator } from './fixtures.js';
 

@@ -9,7 +9,7 @@ import { provisionSteps } from '../../src/integrations/aws/provision.js';
 import { describeClusterStatus, listManagedClusters } from '../../src/integrations/aws/status.js';
 import { CLUSTER_TAG, MANAGED_BY_TAG } from '../../src/integrations/aws/tags.js';
 import { teardownSteps } from '../../src/integrations/aws/teardown.js';
-import { RecordingSink } from '../../src/primitives/events.js';
+import { RecordingSink } from '../support/recording-sink.js';
 import { buildPlan, type Step } from '../../src/primitives/plan.js';
 import { runPlan } from '../../src/primitives/runner.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/integrations/aws/clients.js';
 import { provisionSteps } from '../../src/integrations/aws/provision.js';
-import { type GitopsEvent, RecordingSink } from '../../src/primitives/events.js';
+import type { GitopsEvent } from '../../src/primitives/events.js';
+import { RecordingSink } from '../support/recording-sink.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import { clientsFor, count, expectOk, mlSpec, provision, startEmulator, ML_COMPLETE } from './fixtures.js';
 

@@ -5,7 +5,8 @@ import { CreateSubnetCommand, CreateVpcCommand, DeleteSubnetCommand, EC2Client }
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/integrations/aws/clients.js';
 import { ownershipTags } from '../../src/integrations/aws/tags.js';
-import { type GitopsEvent, RecordingSink } from '../../src/primitives/events.js';
+import type { GitopsEvent } from '../../src/primitives/events.js';
+import { RecordingSink } from '../support/recording-sink.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import { clientConfig } from '../support/aws-emulator/testing.js';
 import { clientsFor, count, expectOk, mlSpec, provision, startEmulator, teardown } from './fixtures.js';

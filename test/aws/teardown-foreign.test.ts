@@ -4,7 +4,7 @@ import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/integrations/aws/clients.js';
-import { RecordingSink } from '../../src/primitives/events.js';
+import { RecordingSink } from '../support/recording-sink.js';
 import type { EmulatorState, RunningEmulator } from '../support/aws-emulator/index.js';
 import {
   clientConfig,

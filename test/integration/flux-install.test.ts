@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGitopsError } from '../../src/primitives/errors.js';
-import { RecordingSink } from '../../src/primitives/events.js';
+import { RecordingSink } from '../support/recording-sink.js';
 import { buildPlan } from '../../src/primitives/plan.js';
 import { runPlan } from '../../src/primitives/runner.js';
 import { applyObjects } from '../../src/integrations/kube/apply.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGitopsError } from '../../src/primitives/errors.js';
-import { RecordingSink } from '../../src/primitives/events.js';
+import { RecordingSink } from '../support/recording-sink.js';
 import { fluxFleetFiles, recordedChecksum } from '../../src/integrations/reconciler/flux/fleet-files.js';
 import {
   resolveFluxManifests,

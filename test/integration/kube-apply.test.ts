@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordingSink } from '../../src/primitives/events.js';
+import { RecordingSink } from '../support/recording-sink.js';
 import { applyObjects } from '../../src/integrations/kube/apply.js';
 import { ApplyError } from '../../src/integrations/kube/apply-errors.js';
 import { parseManifests } from '../../src/integrations/kube/manifests.js';

@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyObjects } from '../../src/integrations/kube/apply.js';
 import type { ApplyError } from '../../src/integrations/kube/apply-errors.js';
 import { type Drift, diffObjects } from '../../src/integrations/kube/diff.js';
-import { deleteObjects, listLabelled, orphans } from '../../src/integrations/kube/inventory.js';
 import { parseManifests } from '../../src/integrations/kube/manifests.js';
-import type { KubeObject } from '../../src/integrations/kube/object.js';
 import { widgetsBundle } from '../support/kube/fixtures.js';
 import {
   configMap,
@@ -102,38 +100,5 @@ describe('drift, conflicts and inventory', () => {
     expect(report.configured).toBe(1);
     const live = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'mine' });
     expect(live?.data).toEqual({ mode: 'ours', level: '1' });
-  });
-
-  it('lists what carries a label, finds orphans and deletes them', async () => {
-    const ns = unique('inventory');
-    const label = { 'app.kubernetes.io/managed-by': ns };
-    const labelled = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, labels: label } });
-    const all = [
-      namespace(ns),
-      labelled(configMap(ns, 'a', {})),
-      labelled(configMap(ns, 'b', {})),
-      labelled(deployment(ns, 'd')),
-    ];
-    await applyObjects(client, all);
-    const live = await listLabelled(
-      client,
-      [
-        { apiVersion: 'v1', kind: 'ConfigMap' },
-        { apiVersion: 'apps/v1', kind: 'Deployment' },
-        { apiVersion: 'example.invalid/v1', kind: 'Nothing' },
-      ],
-      `app.kubernetes.io/managed-by=${ns}`,
-      { namespace: ns },
-    );
-    expect(live.map((r) => `${r.kind}/${r.name}`).sort()).toEqual([
-      'ConfigMap/a',
-      'ConfigMap/b',
-      'Deployment/d',
-    ]);
-    const gone = orphans(live, [all[1]!, all[3]!]);
-    expect(gone.map((r) => r.name)).toEqual(['b']);
-    expect(await deleteObjects(client, gone)).toEqual([{ ref: gone[0], deleted: true }]);
-    expect(await client.get(gone[0]!)).toBeUndefined();
-    expect(await deleteObjects(client, gone)).toEqual([{ ref: gone[0], deleted: false }]);
   });
 });

@@ -1,7 +1,7 @@
 /** Readiness of built-in kinds, with the test playing the Deployment controller. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGitopsError } from '../../src/primitives/errors.js';
-import { RecordingSink } from '../../src/primitives/events.js';
+import { RecordingSink } from '../support/recording-sink.js';
 import { applyObjects } from '../../src/integrations/kube/apply.js';
 import { readinessOf } from '../../src/integrations/kube/readiness.js';
 import { waitForReady } from '../../src/integrations/kube/waiter.js';

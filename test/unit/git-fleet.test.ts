@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { isGitopsError } from '../../src/primitives/errors.js';
-import { RecordingSink } from '../../src/primitives/events.js';
+import { RecordingSink } from '../support/recording-sink.js';
 import { publishFleet, removeFleetPath } from '../../src/integrations/git/fleet.js';
 import { readFleetFile, remoteHead } from '../../src/integrations/git/remote.js';
 import {

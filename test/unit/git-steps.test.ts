@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { RecordingSink } from '../../src/primitives/events.js';
+import { RecordingSink } from '../support/recording-sink.js';
 import { buildPlan, stepRef } from '../../src/primitives/plan.js';
 import { runPlan } from '../../src/primitives/runner.js';
 import { describeChanges, diffFleet } from '../../src/integrations/git/diff.js';

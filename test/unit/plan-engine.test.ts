@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { systemError } from '../../src/primitives/errors.js';
-import { RecordingSink } from '../../src/primitives/events.js';
+import { RecordingSink } from '../support/recording-sink.js';
 import { buildPlan, type Step, type StepContext, stepRef } from '../../src/primitives/plan.js';
 import { runPlan } from '../../src/primitives/runner.js';
 import { sleep } from '../../src/primitives/wait.js';

@@ -3,20 +3,9 @@
  * skipped, `kind: List` is flattened, and anything that is not an object with apiVersion, kind
  * and metadata.name is an error naming the file and the document (counted from 1).
  */
-import { readFile } from 'node:fs/promises';
 import { userError } from '../../primitives/errors.js';
 import { parseYamlValues, YAML_LIMITS } from '../../primitives/yaml.js';
 import { isRecord, type KubeObject } from './object.js';
-
-export async function readManifestFile(path: string): Promise<KubeObject[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw userError('GITOPS_BAD_INPUT', `cannot read manifest file ${path}: ${(e as Error).message}`);
-  }
-  return parseManifests(text, path);
-}
 
 /** `source` names the text in errors (a file path, a URL, "gotk-sync.yaml"). */
 export function parseManifests(text: string, source: string): KubeObject[] {

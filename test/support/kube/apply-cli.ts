@@ -6,14 +6,17 @@
  */
 import { applyObjects } from '../../../src/integrations/kube/apply.js';
 import { kubeClientFromKubeconfig } from '../../../src/integrations/kube/client.js';
-import { readManifestFile } from '../../../src/integrations/kube/manifests.js';
+import { readFile } from 'node:fs/promises';
+import { parseManifests } from '../../../src/integrations/kube/manifests.js';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--kubeconfig');
 const kubeconfig = at >= 0 ? args.splice(at, 2)[1] : undefined;
 const client = await kubeClientFromKubeconfig(kubeconfig === undefined ? {} : { path: kubeconfig });
 try {
-  const objects = (await Promise.all(args.map((f) => readManifestFile(f)))).flat();
+  const objects = (
+    await Promise.all(args.map(async (f) => parseManifests(await readFile(f, 'utf8'), f)))
+  ).flat();
   const report = await applyObjects(client, objects);
   process.stdout.write(
     `${report.objects.length} objects: ${report.created} created, ${report.configured} configured, ` +

@@ -54,11 +54,6 @@ export function recordedChecksum(componentsYaml: string): { version: string; sha
   return m ? { version: m[1]!, sha256: m[2]! } : undefined;
 }
 
-/** The install manifests without our header, byte for byte as they were verified. */
-export function componentsText(componentsYaml: string): string {
-  return componentsYaml.replace(/^# Flux v\S+ components, installed by gitops\.\n# gitops: [^\n]*\n/, '');
-}
-
 function recordKind(v: FluxManifests['verification']): string {
   return v === 'first-seen' ? 'recorded' : v;
 }
