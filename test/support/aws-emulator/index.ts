@@ -18,6 +18,8 @@ import { iamService } from './iam.js';
 import { IamStore } from './iam-store.js';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_IDENTITY, IdentityRegistry } from './identities.js';
 import { LifecycleFaults, toFailure } from './lifecycle-faults.js';
+import { locateModels } from './model-source.js';
+import { checkBindings } from './model-validation.js';
 import { SeededRandom } from './random.js';
 import { createHandler, type DownState } from './server.js';
 import { snapshot } from './state.js';
@@ -94,6 +96,8 @@ function failCreating(ctx: EmulatorContext, f: LifecycleFault): boolean {
 }
 
 export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
+  // Without AWS's models nothing could be validated: refuse to start instead of accepting all.
+  locateModels();
   const seed = opts.seed ?? 1;
   const clock = new ScaledClock(opts.timeScale ?? 1);
   const random = new SeededRandom(seed ^ 0x5eed);
@@ -148,6 +152,7 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     iam: iamService(ctx),
     sts: stsService(),
   };
+  checkBindings(Object.keys(services));
   const handler = createHandler({ ctx, services, faults, calls, down, admin, timers });
   const server: Server = createServer((req, res) => {
     handler(req, res).catch((e: unknown) => {

@@ -10,6 +10,7 @@ import type { CallLog } from './call-log.js';
 import type { EmulatorContext } from './context.js';
 import { AwsError } from './errors.js';
 import { type FaultEngine, faultError, unavailableError } from './faults.js';
+import { validateInput } from './model-validation.js';
 import { errorReply, type HttpReply } from './protocol.js';
 import type { AwsRequest, ResolvedCall, ServiceModule } from './service.js';
 import type { DownMode, ServiceName } from './types.js';
@@ -183,6 +184,8 @@ export function createHandler(parts: ServerParts) {
     }
     let reply: HttpReply;
     try {
+      // AWS refuses what its model forbids before the operation looks at anything.
+      validateInput(serviceName, call.operation, awsReq);
       reply = call.run();
     } catch (e) {
       reply = fail(asAwsError(e));
