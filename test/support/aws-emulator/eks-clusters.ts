@@ -6,7 +6,6 @@ import type { EmulatorContext } from './context.js';
 import {
   checkName,
   clusterOrThrow,
-  DEFAULT_VERSION,
   type EksOp,
   invalidParameter,
   listPage,
@@ -15,7 +14,6 @@ import {
   requestFingerprint,
   resourceInUse,
   resourceNotFound,
-  SUPPORTED_VERSIONS,
 } from './eks-common.js';
 import { creatorAccessEntry } from './eks-access.js';
 import type { Cluster } from './eks-store.js';
@@ -92,12 +90,13 @@ export const clusterOps: Record<string, EksOp> = {
     const again = replayed(existing, body, {});
     if (again) return { cluster: clusterView(ctx, again) };
     if (existing) throw resourceInUse(`Cluster already exists with name: ${name}`, { clusterName: name });
-    const version = body.str('version') ?? DEFAULT_VERSION;
-    if (!SUPPORTED_VERSIONS.includes(version)) {
-      throw invalidParameter(
-        `unsupported Kubernetes version ${version}; supported: ${SUPPORTED_VERSIONS.join(', ')}`,
-      );
+    const today = ctx.clock.now();
+    const version = body.str('version') ?? ctx.eksVersions.defaultVersion(today);
+    if (!ctx.eksVersions.isOffered(version, today)) {
+      const offered = ctx.eksVersions.offered(today).map((v) => v.version);
+      throw invalidParameter(`unsupported Kubernetes version ${version}; supported: ${offered.join(', ')}`);
     }
+    const supportType = body.obj('upgradePolicy')?.str('supportType') ?? 'EXTENDED';
     const roleArn = body.required('roleArn');
     checkServiceRole(ctx, roleArn, 'eks.amazonaws.com');
     const vpcConfig = body.obj('resourcesVpcConfig');
@@ -140,6 +139,8 @@ export const clusterOps: Record<string, EksOp> = {
       addons: new Map(),
       accessEntries: new Map(),
       updates: [],
+      platformVersion: ctx.eksVersions.find(version)?.defaultPlatformVersion ?? 'eks.1',
+      supportType: supportType === 'STANDARD' ? 'STANDARD' : 'EXTENDED',
     };
     const failure = ctx.lifecycleFaults.take('cluster', name);
     if (failure) cluster.lifecycle.failure = failure;

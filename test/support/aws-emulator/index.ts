@@ -13,6 +13,7 @@ import { ecrService } from './ecr.js';
 import { EcrStore } from './ecr-store.js';
 import { eksService } from './eks.js';
 import { EksStore } from './eks-store.js';
+import { EksVersionTable } from './eks-versions.js';
 import { FaultEngine } from './faults.js';
 import { iamService } from './iam.js';
 import { IamStore } from './iam-store.js';
@@ -111,6 +112,7 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     iam: new IamStore(),
     ec2: new Ec2Store(clock, random),
     eks: new EksStore(clock),
+    eksVersions: new EksVersionTable(opts.eksVersions),
     ecr: new EcrStore(),
     kube: opts.kubeApiserver ? { ...opts.kubeApiserver } : undefined,
     url: '',

@@ -47,7 +47,7 @@ function guessService(req: IncomingMessage, rawPath: string, body: Buffer): Serv
   if (version === '2016-11-15') return 'ec2';
   if (version === '2010-05-08') return 'iam';
   if (version === '2011-06-15') return 'sts';
-  if (/^\/(clusters|addons|tags|access-policies)(\/|$)/.test(rawPath)) return 'eks';
+  if (/^\/(clusters|cluster-versions|addons|tags|access-policies)(\/|$)/.test(rawPath)) return 'eks';
   return undefined;
 }
 

@@ -1,6 +1,10 @@
 // Public types of the AWS emulator. Other test code and the sandbox code against these, so
 // changes here must stay backwards compatible.
 
+import type { EksVersionInfo } from './eks-versions.js';
+
+export type { EksVersionInfo } from './eks-versions.js';
+
 export type ServiceName = 'eks' | 'ecr' | 'ec2' | 'iam' | 'sts';
 
 export interface EmulatorOptions {
@@ -15,6 +19,8 @@ export interface EmulatorOptions {
   faults?: FaultRule[];
   /** Every EKS cluster reports this endpoint and CA (base64 PEM) once ACTIVE. */
   kubeApiserver?: KubeApiserverBinding;
+  /** Replaces EKS's Kubernetes version calendar (default: AWS's as of December 2026). */
+  eksVersions?: EksVersionInfo[];
 }
 
 export interface KubeApiserverBinding {
