@@ -19,6 +19,7 @@ import { creatorAccessEntry } from './eks-access.js';
 import type { Cluster } from './eks-store.js';
 import { clusterView, updateView } from './eks-views.js';
 import { AwsError } from './errors.js';
+import { availabilityZones, eksUnsupportedZones } from './zones.js';
 import { JsonInput } from './json-input.js';
 
 const AUTH_MODES = ['API', 'API_AND_CONFIG_MAP', 'CONFIG_MAP'];
@@ -52,6 +53,22 @@ export function checkSubnets(ctx: EmulatorContext, ids: string[], minAzs: number
     );
   }
   return [...vpcs][0]!;
+}
+
+/** EKS does not place control planes in some zones; its error names the ones to use instead. */
+function checkControlPlaneZones(ctx: EmulatorContext, name: string, subnetIds: string[]): void {
+  const refused = eksUnsupportedZones(ctx.region);
+  const bad = subnetIds.map((id) => ctx.ec2.subnets.get(id)!.az).find((z) => refused.includes(z));
+  if (bad === undefined) return;
+  const validZones = availabilityZones(ctx.region)
+    .map((z) => z.name)
+    .filter((z) => !refused.includes(z));
+  throw new AwsError(
+    'UnsupportedAvailabilityZoneException',
+    `Cannot create cluster '${name}' because ${bad}, the targeted availability zone, does not currently have sufficient capacity to support the cluster. Retry and choose from these availability zones: ${validZones.join(', ')}`,
+    400,
+    { clusterName: name, validZones },
+  );
 }
 
 function placeholderCa(ctx: EmulatorContext): string {
@@ -103,6 +120,7 @@ export const clusterOps: Record<string, EksOp> = {
     if (!vpcConfig) throw invalidParameter('resourcesVpcConfig is required.');
     const subnetIds = vpcConfig.strings('subnetIds') ?? [];
     const vpcId = checkSubnets(ctx, subnetIds, 2);
+    checkControlPlaneZones(ctx, name, subnetIds);
     const access = body.obj('accessConfig');
     const authenticationMode = access?.str('authenticationMode') ?? 'API_AND_CONFIG_MAP';
     if (!AUTH_MODES.includes(authenticationMode))
