@@ -34,12 +34,13 @@ export interface ServerParts {
 }
 
 function isService(s: string): s is ServiceName {
-  return ['eks', 'ecr', 'ec2', 'iam', 'sts'].includes(s);
+  return ['eks', 'ecr', 'ec2', 'iam', 'sts', 'servicequotas'].includes(s);
 }
 
 /** For requests without a usable signature: which service's error shape to answer in. */
 function guessService(req: IncomingMessage, rawPath: string, body: Buffer): ServiceName | undefined {
   if (String(req.headers['x-amz-target'] ?? '').startsWith('AmazonEC2ContainerRegistry')) return 'ecr';
+  if (String(req.headers['x-amz-target'] ?? '').startsWith('ServiceQuotas')) return 'servicequotas';
   const form = new URLSearchParams(
     req.method === 'GET' ? ((req.url ?? '').split('?')[1] ?? '') : body.toString('utf8'),
   );

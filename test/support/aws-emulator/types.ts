@@ -5,7 +5,7 @@ import type { EksVersionInfo } from './eks-versions.js';
 
 export type { EksVersionInfo } from './eks-versions.js';
 
-export type ServiceName = 'eks' | 'ecr' | 'ec2' | 'iam' | 'sts';
+export type ServiceName = 'eks' | 'ecr' | 'ec2' | 'iam' | 'sts' | 'servicequotas';
 
 export interface EmulatorOptions {
   /** 0 = any free port (default). Always bound to 127.0.0.1. */
@@ -21,6 +21,8 @@ export interface EmulatorOptions {
   kubeApiserver?: KubeApiserverBinding;
   /** Replaces EKS's Kubernetes version calendar (default: AWS's as of December 2026). */
   eksVersions?: EksVersionInfo[];
+  /** Applied Service Quotas values by `serviceCode/quotaCode`, e.g. { 'ec2/L-DB2E81BA': 0 }. */
+  serviceQuotas?: Record<string, number>;
 }
 
 export interface KubeApiserverBinding {
