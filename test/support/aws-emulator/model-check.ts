@@ -53,7 +53,15 @@ const join = (base: string, seg: string) => (base === '' ? seg : `${base}.${seg}
 /** Java's rendering of a value in AWS's messages: lists as [a, b], maps as {k=v}. */
 export function renderValue(v: unknown): string {
   if (v instanceof Text) return v.raw;
-  if (v instanceof FormNode) return v.value ?? '';
+  if (v instanceof FormNode) {
+    if (v.children.size === 0) return v.value ?? '';
+    const indexed = v.indexed();
+    // A form list's elements sit under numbered keys (or under `member`); a structure's under names.
+    if (indexed.length > 0) return renderValue(indexed);
+    const only = v.children.size === 1 ? [...v.children.values()][0]! : undefined;
+    if (only && only.indexed().length > 0) return renderValue(only.indexed());
+    return renderValue(Object.fromEntries(v.children));
+  }
   if (Array.isArray(v)) return `[${v.map(renderValue).join(', ')}]`;
   if (typeof v === 'object' && v !== null) {
     return `{${Object.entries(v)
