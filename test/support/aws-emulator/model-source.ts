@@ -1,11 +1,13 @@
 // Where AWS's own service models come from: botocore's data folder, installed with Python. It is
-// located once per process (one python call, unless GITOPS_BOTOCORE_DATA names the folder) and
-// each service's model is read on its first request: EC2's alone is 7 MB of JSON, and most
-// tests never call EC2.
+// located by one python call (unless GITOPS_BOTOCORE_DATA names the folder), and the answer is
+// kept in ~/.cache/gitops/botocore-data-dir: starting python through a version manager's shim can
+// take most of a second, once per test worker otherwise. Each service's model is read on its
+// first request: EC2's alone is 7 MB of JSON, and most tests never call EC2.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { ServiceModel } from './model-types.js';
 
@@ -15,6 +17,26 @@ export type BotocoreService = (typeof BOTOCORE_SERVICES)[number];
 
 let dataDir: string | undefined;
 const models = new Map<string, ServiceModel>();
+
+const CACHE_FILE = join(homedir(), '.cache', 'gitops', 'botocore-data-dir');
+
+function fromCache(): string | undefined {
+  try {
+    const dir = readFileSync(CACHE_FILE, 'utf8').trim();
+    return newestModelFile(dir, 'eks') !== undefined ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function remember(dir: string): void {
+  try {
+    mkdirSync(dirname(CACHE_FILE), { recursive: true });
+    writeFileSync(CACHE_FILE, `${dir}\n`);
+  } catch {
+    // Only a speed-up: a read-only home is fine.
+  }
+}
 
 function fromPython(): string {
   // find_spec locates the package without importing it (importing botocore costs ~100 ms more).
@@ -39,7 +61,7 @@ export function locateModels(): string {
   let dir: string;
   const configured = process.env.GITOPS_BOTOCORE_DATA;
   try {
-    dir = configured !== undefined && configured !== '' ? configured : fromPython();
+    dir = configured !== undefined && configured !== '' ? configured : (fromCache() ?? fromPython());
   } catch (e) {
     const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
     throw new Error(
@@ -52,6 +74,7 @@ export function locateModels(): string {
       `aws-emulator: no service-2.json.gz for ${missing.join(', ')} under ${dir}; install a botocore with these models (1.43 is known to work) or set GITOPS_BOTOCORE_DATA`,
     );
   }
+  if (configured === undefined || configured === '') remember(dir);
   dataDir = dir;
   return dir;
 }

@@ -98,6 +98,18 @@ export function uriLabels(requestUri: string, rawPath: string): Map<string, stri
   return template.length === actual.length ? labels : undefined;
 }
 
+/** S3's virtual-hosted style: the bucket is the first label of the Host, not a path segment. */
+function virtualHosted(op: Operation, req: AwsRequest): Map<string, string> | undefined {
+  const uri = op.http?.requestUri ?? '/';
+  if (!uri.startsWith('/{Bucket}')) return undefined;
+  const host = String(req.headers.host ?? '');
+  const bucket = host.split('.')[0] ?? '';
+  if (bucket === '' || /^\d+$/.test(bucket) || !host.includes('.')) return undefined;
+  const labels = uriLabels(uri.slice('/{Bucket}'.length) || '/', req.rawPath);
+  labels?.set('Bucket', bucket);
+  return labels;
+}
+
 function headerValue(req: AwsRequest, name: string): string | undefined {
   const v = req.headers[name.toLowerCase()];
   return Array.isArray(v) ? v.join(',') : v;
@@ -116,7 +128,7 @@ export function readRest(
 ): RestInput {
   const members = new Map<string, unknown>();
   const unread = new Set<string>();
-  const labels = uriLabels(op.http?.requestUri ?? '/', req.rawPath);
+  const labels = uriLabels(op.http?.requestUri ?? '/', req.rawPath) ?? virtualHosted(op, req);
   if (!labels) {
     throw new Error(
       `${op.name}: ${req.method} ${req.rawPath} does not match the model's ${op.http?.requestUri}`,
