@@ -160,7 +160,7 @@ describe('ECR answers InvalidParameterException "Invalid parameter at ..." (json
     );
     const upper = await failure(ecr.send(new CreateRepositoryCommand({ repositoryName: 'Team/App' })));
     expect(upper?.message).toMatch(
-      /^Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression pattern: /,
+      /^Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '/,
     );
     const max = await failure(ecr.send(new DescribeRepositoriesCommand({ maxResults: 1001 })));
     expect(max?.message).toContain("'must have value less than or equal to 1000'");

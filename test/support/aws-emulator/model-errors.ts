@@ -49,9 +49,14 @@ export const ecrRenderer: Renderer = (violations) => {
   const json = serialization(violations);
   if (json) return json;
   const v = violations[0]!;
+  // ECR words a pattern as "must satisfy regular expression '<pattern>'".
+  const constraint = memberless(v.constraint).replace(
+    /^must satisfy regular expression pattern: (.*)$/,
+    "must satisfy regular expression '$1'",
+  );
   return new AwsError(
     'InvalidParameterException',
-    `Invalid parameter at '${v.path}' failed to satisfy constraint: '${memberless(v.constraint)}'`,
+    `Invalid parameter at '${v.path}' failed to satisfy constraint: '${constraint}'`,
     400,
   );
 };
