@@ -122,6 +122,12 @@ const ROWS: Row[] = [
     says: /maximum number of tags \(50\)/,
   },
   {
+    input: "a tag value IAM's pattern refuses ('a|b')",
+    spec: () => spec('piped', { tags: { owner: 'a|b' } }),
+    by: 'aws',
+    says: /IAM CreateRole failed: ValidationError: 1 validation error detected: Value 'a\|b' at 'tags\.\d+\.member\.value' failed to satisfy constraint: Member must satisfy regular expression pattern/,
+  },
+  {
     input: 'the default Kubernetes version (1.31, past extended support since 2026-11-26)',
     spec: () => spec('dflt', { kubernetesVersion: undefined }),
     by: 'aws',
