@@ -110,7 +110,7 @@ describe('EKS clusters and node groups', () => {
     const a = await eks.send(new CreateClusterCommand(input));
     const b = await eks.send(new CreateClusterCommand(input));
     expect(b.cluster?.arn).toBe(a.cluster?.arn);
-    await expect(eks.send(new CreateClusterCommand({ ...input, version: '1.31' }))).rejects.toBeInstanceOf(
+    await expect(eks.send(new CreateClusterCommand({ ...input, version: '1.33' }))).rejects.toBeInstanceOf(
       InvalidParameterException,
     );
     expect(emu.state().eks.clusters.filter((c) => c.name === 'idem')).toHaveLength(1);

@@ -2,6 +2,7 @@ import { CreateRepositoryCommand, DescribeRepositoriesCommand, ECRClient } from 
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { ListServiceQuotasCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +32,8 @@ function probes(maxAttempts = 3): Record<ServiceName, () => Promise<{ $metadata:
     ec2: () => new EC2Client(cfg).send(new DescribeVpcsCommand({})),
     eks: () => new EKSClient(cfg).send(new ListClustersCommand({})),
     ecr: () => new ECRClient(cfg).send(new DescribeRepositoriesCommand({})),
+    servicequotas: () =>
+      new ServiceQuotasClient(cfg).send(new ListServiceQuotasCommand({ ServiceCode: 'ec2' })),
   };
 }
 
@@ -40,6 +43,7 @@ const THROTTLE_CODE: Record<ServiceName, string> = {
   ec2: 'RequestLimitExceeded',
   eks: 'ThrottlingException',
   ecr: 'ThrottlingException',
+  servicequotas: 'TooManyRequestsException',
 };
 
 describe('fault injection', () => {

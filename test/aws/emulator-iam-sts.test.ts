@@ -123,8 +123,12 @@ describe('IAM roles', () => {
       ),
     ).rejects.toBeInstanceOf(NoSuchEntityException);
     await expect(
-      iam.send(new AttachRolePolicyCommand({ RoleName: 'dup', PolicyArn: 'not-an-arn' })),
+      iam.send(new AttachRolePolicyCommand({ RoleName: 'dup', PolicyArn: 'not-an-arn-though-long-enough' })),
     ).rejects.toBeInstanceOf(InvalidInputException);
+    // Shorter than the model's 20-character minimum for an ARN: refused before IAM reads it.
+    await expect(
+      iam.send(new AttachRolePolicyCommand({ RoleName: 'dup', PolicyArn: 'not-an-arn' })),
+    ).rejects.toMatchObject({ name: 'ValidationError' });
     await expect(
       iam.send(
         new DetachRolePolicyCommand({

@@ -40,7 +40,7 @@ export function mlSpec(name: string, overrides: Partial<ClusterSpecInput> = {}):
   return clusterSpecSchema.parse({
     name,
     region: 'us-west-2',
-    kubernetesVersion: '1.31',
+    kubernetesVersion: '1.33',
     profile: { source: 'ml' },
     fleet: { url: 'file:///tmp/fleet.git' },
     network: { availabilityZones: 3, natGateways: 'single' },

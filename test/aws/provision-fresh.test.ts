@@ -53,7 +53,7 @@ describe('provision from nothing', () => {
       /^create VPC 10\.0\.0\.0\/16; create private subnet/,
     );
     expect(report.steps.find((s) => s.id === 'aws:cluster')?.summary).toBe(
-      'create EKS cluster research (Kubernetes 1.31)',
+      'create EKS cluster research (Kubernetes 1.33)',
     );
     expect(emu.calls().filter((c) => MUTATING.test(c.operation))).toEqual([]);
     expect(emu.state().ec2.vpcs.filter((v) => !v.isDefault)).toEqual([]);
@@ -131,7 +131,7 @@ describe('provision from nothing', () => {
     emu.clearCalls();
     const status = await describeClusterStatus(aws, 'research');
     expect(status).toMatchObject({ name: 'research', region: 'us-west-2', found: true, managed: true });
-    expect(status).toMatchObject({ status: 'ACTIVE', version: '1.31' });
+    expect(status).toMatchObject({ status: 'ACTIVE', version: '1.33' });
     expect(status.endpoint).toBeTruthy();
     expect(status.nodeGroups.map((n) => [n.name, n.status, n.desiredSize, n.managed])).toEqual([
       ['cpu', 'ACTIVE', 2, true],
@@ -170,7 +170,7 @@ describe('provision from nothing', () => {
       }),
     );
     const clusters = await listManagedClusters(aws);
-    expect(clusters.map((c) => [c.name, c.status, c.version])).toEqual([['research', 'ACTIVE', '1.31']]);
+    expect(clusters.map((c) => [c.name, c.status, c.version])).toEqual([['research', 'ACTIVE', '1.33']]);
   });
 
   it('a dry run against the cluster: only the changed step would change', async () => {

@@ -26,6 +26,7 @@ export interface AdminApi {
   addIdentity(id: Identity): void;
   setKubeApiserver(binding: KubeApiserverBinding): void;
   setClockPaused(paused: boolean): void;
+  setServiceQuotas(values: Record<string, number>): void;
   tokenReview(body: unknown, cluster?: string): Record<string, unknown>;
   webhookKubeconfig(cluster?: string): string;
 }
@@ -36,7 +37,7 @@ export interface AdminReply {
   body: string;
 }
 
-const service = z.enum(['eks', 'ecr', 'ec2', 'iam', 'sts']);
+const service = z.enum(['eks', 'ecr', 'ec2', 'iam', 'sts', 'servicequotas']);
 const faultRule = z.strictObject({
   service: service.optional(),
   operation: z.string().optional(),
@@ -136,6 +137,10 @@ export function handleAdmin(
     }
     if (route === 'POST /_emulator/clock') {
       api.setClockPaused(z.strictObject({ paused: z.boolean() }).parse(parseBody(raw)).paused);
+      return json(200, { ok: true });
+    }
+    if (route === 'PUT /_emulator/service-quotas' || route === 'POST /_emulator/service-quotas') {
+      api.setServiceQuotas(z.record(z.string(), z.number().min(0)).parse(parseBody(raw)));
       return json(200, { ok: true });
     }
     const review = /^POST \/_emulator\/token-review(?:\/([^/]+))?$/.exec(route);

@@ -4,6 +4,8 @@ import type { ScaledClock } from './clock.js';
 import type { Ec2Store } from './ec2-store.js';
 import type { EcrStore } from './ecr-store.js';
 import type { EksStore } from './eks-store.js';
+import type { EksVersionTable } from './eks-versions.js';
+import type { QuotaStore } from './service-quotas.js';
 import type { IamStore } from './iam-store.js';
 import type { IdentityRegistry } from './identities.js';
 import type { LifecycleFaults } from './lifecycle-faults.js';
@@ -21,6 +23,10 @@ export interface EmulatorContext {
   readonly iam: IamStore;
   readonly ec2: Ec2Store;
   readonly eks: EksStore;
+  /** The Kubernetes versions EKS offers and their support calendar. */
+  readonly eksVersions: EksVersionTable;
+  /** Applied Service Quotas values. */
+  readonly quotas: QuotaStore;
   readonly ecr: EcrStore;
   /** The kube-apiserver every EKS cluster reports once ACTIVE (may be set after start). */
   kube: KubeApiserverBinding | undefined;

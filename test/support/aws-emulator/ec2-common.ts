@@ -29,6 +29,9 @@ export function readTagSpecs(p: QueryParams, resourceType: string): Tag[] {
     for (const t of spec.structs('Tag'))
       tags.push(checkTag({ Key: t.required('Key'), Value: t.str('Value') ?? '' }));
   }
+  // EC2's model sets no maximum; the service does (50 per resource), as CreateTags does.
+  if (tags.length > 50)
+    throw new AwsError('TagLimitExceeded', 'The maximum number of tags (50) was exceeded.', 400);
   return tags;
 }
 

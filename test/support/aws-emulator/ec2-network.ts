@@ -16,25 +16,10 @@ import type { Subnet, Vpc } from './ec2-store.js';
 import { AwsError } from './errors.js';
 import type { QueryParams } from './query.js';
 import type { XmlObject } from './xml.js';
+import { availabilityZones } from './zones.js';
 
-/** us-west-2 -> usw2, eu-central-1 -> euc1 (the zone-id prefix AWS uses). */
-function regionShort(region: string): string {
-  const [geo = '', dir = '', num = ''] = region.split('-');
-  const d = dir
-    .replace('north', 'n')
-    .replace('south', 's')
-    .replace('east', 'e')
-    .replace('west', 'w')
-    .replace('central', 'c');
-  return `${geo}${d}${num}`;
-}
-
-export function availabilityZones(region: string): { name: string; id: string }[] {
-  return ['a', 'b', 'c', 'd'].map((l, i) => ({
-    name: `${region}${l}`,
-    id: `${regionShort(region)}-az${i + 1}`,
-  }));
-}
+// Zones live in zones.ts (EKS needs them too); re-exported for the modules that import them here.
+export { availabilityZones } from './zones.js';
 
 export function vpcXml(ctx: EmulatorContext, v: Vpc): XmlObject {
   return {

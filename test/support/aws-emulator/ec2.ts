@@ -3,6 +3,7 @@
 import type { EmulatorContext } from './context.js';
 import type { Ec2Op } from './ec2-common.js';
 import { gatewayOps } from './ec2-gateways.js';
+import { instanceTypeOps } from './ec2-instance-types.js';
 import { networkOps } from './ec2-network.js';
 import { routeOps } from './ec2-routes.js';
 import { AwsError } from './errors.js';
@@ -10,7 +11,7 @@ import { ec2Reply } from './protocol.js';
 import { loggedParams, readQueryCall } from './query-service.js';
 import type { ServiceModule } from './service.js';
 
-const ops: Record<string, Ec2Op> = { ...networkOps, ...gatewayOps, ...routeOps };
+const ops: Record<string, Ec2Op> = { ...networkOps, ...gatewayOps, ...routeOps, ...instanceTypeOps };
 const KNOWN = new Set(Object.keys(ops));
 
 export function ec2Service(ctx: EmulatorContext): ServiceModule {

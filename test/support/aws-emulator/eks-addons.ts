@@ -14,7 +14,6 @@ import {
   requestFingerprint,
   resourceInUse,
   resourceNotFound,
-  SUPPORTED_VERSIONS,
 } from './eks-common.js';
 import type { Addon, Cluster } from './eks-store.js';
 import { addonView, updateView } from './eks-views.js';
@@ -32,6 +31,8 @@ const COREDNS: Record<string, string> = {
   '1.31': 'v1.11.3',
   '1.32': 'v1.11.4',
   '1.33': 'v1.12.1',
+  '1.34': 'v1.12.3',
+  '1.35': 'v1.12.4',
 };
 
 const CATALOG: CatalogEntry[] = [
@@ -88,13 +89,14 @@ function checkServiceAccountRole(ctx: EmulatorContext, arn: string | undefined):
 }
 
 export const addonOps: Record<string, EksOp> = {
-  DescribeAddonVersions(_ctx, input) {
+  DescribeAddonVersions(ctx, input) {
     const k8s = input.query.get('kubernetesVersion') ?? undefined;
     const only = input.query.get('addonName') ?? undefined;
     const entries = CATALOG.filter((e) => only === undefined || e.name === only);
     const page = listPage(entries, input, `addon-versions:${k8s}:${only}`);
     // AWS lists no add-on builds for a Kubernetes version EKS does not offer.
-    const clusterVersions = k8s ? SUPPORTED_VERSIONS.filter((v) => v === k8s) : SUPPORTED_VERSIONS;
+    const offered = ctx.eksVersions.offered(ctx.clock.now()).map((v) => v.version);
+    const clusterVersions = k8s ? offered.filter((v) => v === k8s) : offered;
     return {
       addons: page.items.map((e) => ({
         addonName: e.name,

@@ -6,7 +6,6 @@ import type { EmulatorContext } from './context.js';
 import {
   checkName,
   clusterOrThrow,
-  DEFAULT_VERSION,
   type EksOp,
   invalidParameter,
   listPage,
@@ -15,12 +14,12 @@ import {
   requestFingerprint,
   resourceInUse,
   resourceNotFound,
-  SUPPORTED_VERSIONS,
 } from './eks-common.js';
 import { creatorAccessEntry } from './eks-access.js';
 import type { Cluster } from './eks-store.js';
 import { clusterView, updateView } from './eks-views.js';
 import { AwsError } from './errors.js';
+import { availabilityZones, eksUnsupportedZones } from './zones.js';
 import { JsonInput } from './json-input.js';
 
 const AUTH_MODES = ['API', 'API_AND_CONFIG_MAP', 'CONFIG_MAP'];
@@ -54,6 +53,22 @@ export function checkSubnets(ctx: EmulatorContext, ids: string[], minAzs: number
     );
   }
   return [...vpcs][0]!;
+}
+
+/** EKS does not place control planes in some zones; its error names the ones to use instead. */
+function checkControlPlaneZones(ctx: EmulatorContext, name: string, subnetIds: string[]): void {
+  const refused = eksUnsupportedZones(ctx.region);
+  const bad = subnetIds.map((id) => ctx.ec2.subnets.get(id)!.az).find((z) => refused.includes(z));
+  if (bad === undefined) return;
+  const validZones = availabilityZones(ctx.region)
+    .map((z) => z.name)
+    .filter((z) => !refused.includes(z));
+  throw new AwsError(
+    'UnsupportedAvailabilityZoneException',
+    `Cannot create cluster '${name}' because ${bad}, the targeted availability zone, does not currently have sufficient capacity to support the cluster. Retry and choose from these availability zones: ${validZones.join(', ')}`,
+    400,
+    { clusterName: name, validZones },
+  );
 }
 
 function placeholderCa(ctx: EmulatorContext): string {
@@ -92,18 +107,20 @@ export const clusterOps: Record<string, EksOp> = {
     const again = replayed(existing, body, {});
     if (again) return { cluster: clusterView(ctx, again) };
     if (existing) throw resourceInUse(`Cluster already exists with name: ${name}`, { clusterName: name });
-    const version = body.str('version') ?? DEFAULT_VERSION;
-    if (!SUPPORTED_VERSIONS.includes(version)) {
-      throw invalidParameter(
-        `unsupported Kubernetes version ${version}; supported: ${SUPPORTED_VERSIONS.join(', ')}`,
-      );
+    const today = ctx.clock.now();
+    const version = body.str('version') ?? ctx.eksVersions.defaultVersion(today);
+    if (!ctx.eksVersions.isOffered(version, today)) {
+      const offered = ctx.eksVersions.offered(today).map((v) => v.version);
+      throw invalidParameter(`unsupported Kubernetes version ${version}; supported: ${offered.join(', ')}`);
     }
+    const supportType = body.obj('upgradePolicy')?.str('supportType') ?? 'EXTENDED';
     const roleArn = body.required('roleArn');
     checkServiceRole(ctx, roleArn, 'eks.amazonaws.com');
     const vpcConfig = body.obj('resourcesVpcConfig');
     if (!vpcConfig) throw invalidParameter('resourcesVpcConfig is required.');
     const subnetIds = vpcConfig.strings('subnetIds') ?? [];
     const vpcId = checkSubnets(ctx, subnetIds, 2);
+    checkControlPlaneZones(ctx, name, subnetIds);
     const access = body.obj('accessConfig');
     const authenticationMode = access?.str('authenticationMode') ?? 'API_AND_CONFIG_MAP';
     if (!AUTH_MODES.includes(authenticationMode))
@@ -140,6 +157,8 @@ export const clusterOps: Record<string, EksOp> = {
       addons: new Map(),
       accessEntries: new Map(),
       updates: [],
+      platformVersion: ctx.eksVersions.find(version)?.defaultPlatformVersion ?? 'eks.1',
+      supportType: supportType === 'STANDARD' ? 'STANDARD' : 'EXTENDED',
     };
     const failure = ctx.lifecycleFaults.take('cluster', name);
     if (failure) cluster.lifecycle.failure = failure;

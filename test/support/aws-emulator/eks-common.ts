@@ -7,6 +7,7 @@ import type { Cluster } from './eks-store.js';
 import { AwsError } from './errors.js';
 import type { Caller } from './identities.js';
 import type { JsonInput } from './json-input.js';
+import { refreshVersion } from './eks-upgrades.js';
 import { paginate } from './paging.js';
 
 export interface EksInput {
@@ -28,9 +29,6 @@ export const invalidParameter = (message: string, fields: Fields = {}) =>
 export const invalidRequest = (message: string, fields: Fields = {}) =>
   new AwsError('InvalidRequestException', message, 400, fields);
 
-export const SUPPORTED_VERSIONS = ['1.29', '1.30', '1.31', '1.32', '1.33'];
-export const DEFAULT_VERSION = '1.33';
-
 const NAME_RE = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
 
 export function checkName(kind: string, name: string, max: number): void {
@@ -45,6 +43,7 @@ export function clusterOrThrow(ctx: EmulatorContext, name: string): Cluster {
   ctx.eks.sweep();
   const c = ctx.eks.clusters.get(name);
   if (!c) throw resourceNotFound(`No cluster found for name: ${name}.`, { clusterName: name });
+  refreshVersion(ctx, c);
   return c;
 }
 

@@ -17,6 +17,7 @@ import {
   resourceInUse,
   resourceNotFound,
 } from './eks-common.js';
+import { checkNodegroupCompute, defaultInstanceType, NODEGROUP_LIMITS } from './eks-nodegroup-checks.js';
 import type { Cluster, Nodegroup } from './eks-store.js';
 import { nodegroupView, updateView } from './eks-views.js';
 import type { JsonInput } from './json-input.js';
@@ -120,6 +121,21 @@ export const nodegroupOps: Record<string, EksOp> = {
     const version = body.str('version') ?? c.version;
     if (version !== c.version)
       throw invalidParameter(`Nodegroup version ${version} must match cluster version ${c.version}.`);
+    const instanceTypes = body.strings('instanceTypes') ?? [defaultInstanceType(amiType)];
+    const scalingConfig = readScaling(body.obj('scalingConfig'));
+    const taints = readTaints(body.objs('taints'));
+    checkNodegroupCompute(ctx, {
+      clusterName: c.name,
+      nodegroupName: name,
+      version,
+      amiType,
+      instanceTypes,
+      subnetZones: [...new Set(subnets.map((s) => ctx.ec2.subnets.get(s)!.az))],
+      maxSize: scalingConfig.maxSize,
+      taints: taints.length,
+      diskSize: body.int('diskSize'),
+      existingNodegroups: c.nodegroups.size,
+    });
     const update = body.obj('updateConfig');
     const token = body.str('clientRequestToken');
     const ng: Nodegroup = {
@@ -130,13 +146,13 @@ export const nodegroupOps: Record<string, EksOp> = {
       releaseVersion: body.str('releaseVersion') ?? `${version}.0-20250101`,
       lifecycle: newLifecycle(ctx.clock, 'nodegroupCreate'),
       capacityType,
-      scalingConfig: readScaling(body.obj('scalingConfig')),
-      instanceTypes: body.strings('instanceTypes') ?? ['t3.medium'],
+      scalingConfig,
+      instanceTypes,
       subnets,
       amiType,
       nodeRole,
       labels: body.stringMap('labels') ?? {},
-      taints: readTaints(body.objs('taints')),
+      taints,
       diskSize: body.int('diskSize') ?? 20,
       tags: readTags(body),
       updateConfig:
@@ -184,6 +200,11 @@ export const nodegroupOps: Record<string, EksOp> = {
     const scaling = body.obj('scalingConfig');
     if (scaling) {
       const next = readScaling(scaling, ng.scalingConfig);
+      if (next.maxSize > NODEGROUP_LIMITS.maxNodes) {
+        throw invalidParameter(
+          `maxSize ${next.maxSize} exceeds the ${NODEGROUP_LIMITS.maxNodes} nodes a managed node group may have.`,
+        );
+      }
       for (const [k, type] of [
         ['minSize', 'MinSize'],
         ['maxSize', 'MaxSize'],
@@ -209,6 +230,9 @@ export const nodegroupOps: Record<string, EksOp> = {
     const kept = ng.taints.filter(
       (t) => !removeTaints.some((r) => r.key === t.key) && !addTaints.some((a) => a.key === t.key),
     );
+    if (kept.length + addTaints.length > NODEGROUP_LIMITS.taints) {
+      throw invalidParameter(`A node group can have at most ${NODEGROUP_LIMITS.taints} taints.`);
+    }
     ng.taints = [...kept, ...addTaints];
     if (params.length === 0) throw invalidParameter('No changes needed');
     const now = ctx.clock.now();

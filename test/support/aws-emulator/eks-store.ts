@@ -99,6 +99,12 @@ export interface Cluster {
   addons: Map<string, Addon>;
   accessEntries: Map<string, AccessEntry>;
   updates: EksUpdate[];
+  /** The EKS platform version of the control plane (changes with the Kubernetes version). */
+  platformVersion: string;
+  /** upgradePolicy.supportType: EKS upgrades the cluster at the end of this support. */
+  supportType: 'STANDARD' | 'EXTENDED';
+  /** A version update under way: the version shown until it is done. */
+  pendingVersion?: { version: string; platformVersion: string; doneAt: number };
 }
 
 export const CLUSTER_STATUS: Record<Phase, string> = {

@@ -2,6 +2,7 @@
 
 import { modifiedAt } from './clock.js';
 import type { EmulatorContext } from './context.js';
+import { refreshVersion } from './eks-upgrades.js';
 import type {
   AccessEntry,
   AccessPolicyAssociation,
@@ -19,6 +20,7 @@ function issues(ctx: EmulatorContext, l: Cluster['lifecycle'], resourceIds: stri
 }
 
 export function clusterView(ctx: EmulatorContext, c: Cluster): Record<string, unknown> {
+  refreshVersion(ctx, c);
   const status = ctx.eks.status(c.lifecycle);
   // AWS only fills in the endpoint and CA once the control plane is up.
   const up = status === 'ACTIVE' || status === 'UPDATING';
@@ -49,7 +51,8 @@ export function clusterView(ctx: EmulatorContext, c: Cluster): Record<string, un
     status,
     certificateAuthority: up ? { data: ctx.kube?.caData ?? c.placeholderCa } : {},
     ...(c.clientRequestToken ? { clientRequestToken: c.clientRequestToken } : {}),
-    platformVersion: 'eks.1',
+    platformVersion: c.platformVersion,
+    upgradePolicy: { supportType: c.supportType },
     tags: { ...c.tags },
     health: { issues: issues(ctx, c.lifecycle, [c.name]) },
     accessConfig: {

@@ -6,6 +6,7 @@ import { addonOps } from './eks-addons.js';
 import { clusterOps } from './eks-clusters.js';
 import type { EksOp } from './eks-common.js';
 import { nodegroupOps } from './eks-nodegroups.js';
+import { upgradeOps } from './eks-upgrades.js';
 import { AwsError } from './errors.js';
 import { JsonInput } from './json-input.js';
 import { jsonReply } from './protocol.js';
@@ -17,6 +18,10 @@ const ROUTES: [method: string, path: string, operation: string][] = [
   ['GET', '/clusters/{name}', 'DescribeCluster'],
   ['DELETE', '/clusters/{name}', 'DeleteCluster'],
   ['GET', '/clusters/{name}/updates/{updateId}', 'DescribeUpdate'],
+  ['GET', '/clusters/{name}/updates', 'ListUpdates'],
+  ['POST', '/clusters/{name}/updates', 'UpdateClusterVersion'],
+  ['GET', '/cluster-versions', 'DescribeClusterVersions'],
+  ['POST', '/clusters/{clusterName}/node-groups/{nodegroupName}/update-version', 'UpdateNodegroupVersion'],
   ['POST', '/clusters/{clusterName}/node-groups', 'CreateNodegroup'],
   ['GET', '/clusters/{clusterName}/node-groups', 'ListNodegroups'],
   ['GET', '/clusters/{clusterName}/node-groups/{nodegroupName}', 'DescribeNodegroup'],
@@ -50,7 +55,13 @@ const ROUTES: [method: string, path: string, operation: string][] = [
   ['GET', '/tags/{resourceArn}', 'ListTagsForResource'],
 ];
 
-const OPS: Record<string, EksOp> = { ...clusterOps, ...nodegroupOps, ...addonOps, ...accessOps };
+const OPS: Record<string, EksOp> = {
+  ...clusterOps,
+  ...nodegroupOps,
+  ...addonOps,
+  ...accessOps,
+  ...upgradeOps,
+};
 
 function match(
   method: string,

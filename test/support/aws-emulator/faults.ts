@@ -77,6 +77,8 @@ export function faultError(service: ServiceName, kind: 'throttle' | 'internal'):
         return new AwsError('ThrottlingException', 'Rate exceeded', 429);
       case 'ecr':
         return new AwsError('ThrottlingException', 'Rate exceeded', 400);
+      case 'servicequotas':
+        return new AwsError('TooManyRequestsException', 'Rate exceeded', 400);
     }
   }
   if (service === 'ec2') {

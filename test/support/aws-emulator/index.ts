@@ -13,12 +13,16 @@ import { ecrService } from './ecr.js';
 import { EcrStore } from './ecr-store.js';
 import { eksService } from './eks.js';
 import { EksStore } from './eks-store.js';
+import { EksVersionTable } from './eks-versions.js';
 import { FaultEngine } from './faults.js';
 import { iamService } from './iam.js';
 import { IamStore } from './iam-store.js';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_IDENTITY, IdentityRegistry } from './identities.js';
 import { LifecycleFaults, toFailure } from './lifecycle-faults.js';
+import { locateModels } from './model-source.js';
+import { checkBindings } from './model-validation.js';
 import { SeededRandom } from './random.js';
+import { QuotaStore, serviceQuotasService } from './service-quotas.js';
 import { createHandler, type DownState } from './server.js';
 import { snapshot } from './state.js';
 import { stsService } from './sts.js';
@@ -56,6 +60,8 @@ export interface RunningEmulator {
   addIdentity(id: Identity): void;
   /** Bind every EKS cluster to a kube-apiserver (may be called after start). */
   setKubeApiserver(binding: KubeApiserverBinding): void;
+  /** Sets an applied Service Quotas value, e.g. setServiceQuota('ec2', 'L-DB2E81BA', 0). */
+  setServiceQuota(serviceCode: string, quotaCode: string, value: number): void;
   /** Freeze / unfreeze emulated time: lifecycles stand still while paused (AWS calls keep working). */
   pauseClock(): void;
   resumeClock(): void;
@@ -94,6 +100,8 @@ function failCreating(ctx: EmulatorContext, f: LifecycleFault): boolean {
 }
 
 export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
+  // Without AWS's models nothing could be validated: refuse to start instead of accepting all.
+  locateModels();
   const seed = opts.seed ?? 1;
   const clock = new ScaledClock(opts.timeScale ?? 1);
   const random = new SeededRandom(seed ^ 0x5eed);
@@ -107,6 +115,8 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     iam: new IamStore(),
     ec2: new Ec2Store(clock, random),
     eks: new EksStore(clock),
+    eksVersions: new EksVersionTable(opts.eksVersions),
+    quotas: new QuotaStore(opts.serviceQuotas),
     ecr: new EcrStore(),
     kube: opts.kubeApiserver ? { ...opts.kubeApiserver } : undefined,
     url: '',
@@ -138,6 +148,9 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
       ctx.kube = { ...b };
     },
     setClockPaused: (paused) => (paused ? clock.pause() : clock.resume()),
+    setServiceQuotas: (values) => {
+      for (const [key, value] of Object.entries(values)) ctx.quotas.set(key, value);
+    },
     tokenReview: (body, cluster) => tokenReviewResponse(ctx, body, cluster),
     webhookKubeconfig: (cluster) => webhookKubeconfig(reviewUrl(cluster)),
   };
@@ -147,7 +160,9 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     ec2: ec2Service(ctx),
     iam: iamService(ctx),
     sts: stsService(),
+    servicequotas: serviceQuotasService(ctx),
   };
+  checkBindings(Object.keys(services));
   const handler = createHandler({ ctx, services, faults, calls, down, admin, timers });
   const server: Server = createServer((req, res) => {
     handler(req, res).catch((e: unknown) => {
@@ -184,6 +199,7 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     setDown: admin.setDown,
     addIdentity: admin.addIdentity,
     setKubeApiserver: admin.setKubeApiserver,
+    setServiceQuota: (serviceCode, quotaCode, value) => ctx.quotas.set(`${serviceCode}/${quotaCode}`, value),
     pauseClock: () => clock.pause(),
     resumeClock: () => clock.resume(),
     tokenReviewUrl: reviewUrl(),

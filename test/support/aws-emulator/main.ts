@@ -58,6 +58,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(`aws-emulator: ${e instanceof Error ? e.message : String(e)}`);
+  const message = e instanceof Error ? e.message : String(e);
+  console.error(message.startsWith('aws-emulator:') ? message : `aws-emulator: ${message}`);
   process.exit(1);
 });

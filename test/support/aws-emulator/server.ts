@@ -10,6 +10,7 @@ import type { CallLog } from './call-log.js';
 import type { EmulatorContext } from './context.js';
 import { AwsError } from './errors.js';
 import { type FaultEngine, faultError, unavailableError } from './faults.js';
+import { validateInput } from './model-validation.js';
 import { errorReply, type HttpReply } from './protocol.js';
 import type { AwsRequest, ResolvedCall, ServiceModule } from './service.js';
 import type { DownMode, ServiceName } from './types.js';
@@ -33,12 +34,13 @@ export interface ServerParts {
 }
 
 function isService(s: string): s is ServiceName {
-  return ['eks', 'ecr', 'ec2', 'iam', 'sts'].includes(s);
+  return ['eks', 'ecr', 'ec2', 'iam', 'sts', 'servicequotas'].includes(s);
 }
 
 /** For requests without a usable signature: which service's error shape to answer in. */
 function guessService(req: IncomingMessage, rawPath: string, body: Buffer): ServiceName | undefined {
   if (String(req.headers['x-amz-target'] ?? '').startsWith('AmazonEC2ContainerRegistry')) return 'ecr';
+  if (String(req.headers['x-amz-target'] ?? '').startsWith('ServiceQuotas')) return 'servicequotas';
   const form = new URLSearchParams(
     req.method === 'GET' ? ((req.url ?? '').split('?')[1] ?? '') : body.toString('utf8'),
   );
@@ -46,7 +48,7 @@ function guessService(req: IncomingMessage, rawPath: string, body: Buffer): Serv
   if (version === '2016-11-15') return 'ec2';
   if (version === '2010-05-08') return 'iam';
   if (version === '2011-06-15') return 'sts';
-  if (/^\/(clusters|addons|tags|access-policies)(\/|$)/.test(rawPath)) return 'eks';
+  if (/^\/(clusters|cluster-versions|addons|tags|access-policies)(\/|$)/.test(rawPath)) return 'eks';
   return undefined;
 }
 
@@ -183,6 +185,8 @@ export function createHandler(parts: ServerParts) {
     }
     let reply: HttpReply;
     try {
+      // AWS refuses what its model forbids before the operation looks at anything.
+      validateInput(serviceName, call.operation, awsReq);
       reply = call.run();
     } catch (e) {
       reply = fail(asAwsError(e));

@@ -1,7 +1,11 @@
 // Public types of the AWS emulator. Other test code and the sandbox code against these, so
 // changes here must stay backwards compatible.
 
-export type ServiceName = 'eks' | 'ecr' | 'ec2' | 'iam' | 'sts';
+import type { EksVersionInfo } from './eks-versions.js';
+
+export type { EksVersionInfo } from './eks-versions.js';
+
+export type ServiceName = 'eks' | 'ecr' | 'ec2' | 'iam' | 'sts' | 'servicequotas';
 
 export interface EmulatorOptions {
   /** 0 = any free port (default). Always bound to 127.0.0.1. */
@@ -15,6 +19,10 @@ export interface EmulatorOptions {
   faults?: FaultRule[];
   /** Every EKS cluster reports this endpoint and CA (base64 PEM) once ACTIVE. */
   kubeApiserver?: KubeApiserverBinding;
+  /** Replaces EKS's Kubernetes version calendar (default: AWS's as of December 2026). */
+  eksVersions?: EksVersionInfo[];
+  /** Applied Service Quotas values by `serviceCode/quotaCode`, e.g. { 'ec2/L-DB2E81BA': 0 }. */
+  serviceQuotas?: Record<string, number>;
 }
 
 export interface KubeApiserverBinding {
