@@ -53,7 +53,10 @@ export function buildProgram(version: string, io: ProcessIO, result: ProgramResu
     .option('--git-branch <branch>', 'fleet repository branch (default: main)')
     .option('--git-path <path>', 'folder in the fleet repository (default: clusters/<cluster>)')
     .option('--config <file>', 'cluster spec file (gitops.yaml); flags override it')
-    .option('--kubernetes-version <version>', 'Kubernetes minor version, for example 1.31')
+    .option(
+      '--kubernetes-version <version>',
+      'Kubernetes minor version, for example 1.34 (default: the version EKS offers by default)',
+    )
     .option('--flux-version <version>', 'Flux version to install, for example 2.9.6')
     .option('--reconciler-manifests <file|url>', "Flux install manifests to use instead of the release's")
     .option(

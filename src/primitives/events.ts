@@ -45,6 +45,7 @@ export const WARNING_CODES = {
   GITOPS_LEASE_TAKEN_OVER: 'an expired lease of another run was taken over',
   GITOPS_LEASE_RENEWAL: 'renewing the lease failed once; retrying',
   GITOPS_LEASE_RELEASE: 'releasing the lease failed; it expires by itself',
+  GITOPS_EXTENDED_SUPPORT: 'the Kubernetes version is in EKS extended support (billed more, ends on a date)',
   GITOPS_FLEET_NOT_REMOVED: "destroy could not tell where the cluster's folder is in the fleet repository",
 } as const;
 

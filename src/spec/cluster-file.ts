@@ -5,9 +5,9 @@
  */
 import { userError } from '../primitives/errors.js';
 import { parseValidated } from '../primitives/validated-yaml.js';
-import { type ClusterSpec, clusterSpecSchema } from './schema.js';
+import { clusterSpecSchema, type RequestedSpec } from './schema.js';
 
-export function parseClusterFile(text: string, source: string, expectedName?: string): ClusterSpec {
+export function parseClusterFile(text: string, source: string, expectedName?: string): RequestedSpec {
   const spec = parseValidated(clusterSpecSchema, text, source);
   if (expectedName !== undefined && spec.name !== expectedName) {
     throw userError(

@@ -6,7 +6,13 @@
  */
 import type { z } from 'zod';
 import { userError } from '../primitives/errors.js';
-import { clusterName, clusterSpecSchema, type ClusterSpec, kubernetesVersion, regionName } from './schema.js';
+import {
+  clusterName,
+  clusterSpecSchema,
+  type RequestedSpec,
+  kubernetesVersion,
+  regionName,
+} from './schema.js';
 import { formatPath, issueMessage } from '../primitives/validation.js';
 import { type LoadedYaml, readYamlFile } from '../primitives/yaml.js';
 
@@ -54,7 +60,7 @@ export async function loadConfigFile(path: string): Promise<LoadedYaml> {
   return readYamlFile(path, path);
 }
 
-export function buildClusterSpec(sources: SpecSources): ClusterSpec {
+export function buildClusterSpec(sources: SpecSources): RequestedSpec {
   const { flags, file } = sources;
   checkSpecFlags(flags);
   const base = file?.data ?? {};

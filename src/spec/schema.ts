@@ -6,7 +6,6 @@
 import { z } from 'zod';
 
 export const SPEC_API_VERSION = 'gitops.dev/v1alpha1';
-export const DEFAULT_KUBERNETES_VERSION = '1.31';
 export const DEFAULT_FLUX_VERSION = '2.9.6';
 
 const nonEmptyList = <T extends z.ZodType>(item: T) =>
@@ -28,8 +27,8 @@ export const regionName = z
   });
 
 export const kubernetesVersion = z
-  .string({ error: 'expected a string such as "1.31" (quote it in YAML)' })
-  .regex(/^1\.\d{2}$/, { error: 'must be a Kubernetes minor version such as "1.31"' });
+  .string({ error: 'expected a string such as "1.34" (quote it in YAML)' })
+  .regex(/^1\.\d{2}$/, { error: 'must be a Kubernetes minor version such as "1.34"' });
 
 const k8sLabelKey =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -172,7 +171,8 @@ export const clusterSpecSchema = z.strictObject({
   kind: z.literal('Cluster').default('Cluster'),
   name: clusterName,
   region: regionName,
-  kubernetesVersion: kubernetesVersion.default(DEFAULT_KUBERNETES_VERSION),
+  /** Unset: the version EKS offers by default (DescribeClusterVersions), recorded once chosen. */
+  kubernetesVersion: kubernetesVersion.optional(),
   profile: profileRefSchema,
   fleet: fleetSchema,
   network: networkSchema.default({ vpcCidr: '10.0.0.0/16', availabilityZones: 3, natGateways: 'single' }),
@@ -196,7 +196,10 @@ export const clusterSpecSchema = z.strictObject({
   tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
 });
 
-export type ClusterSpec = z.output<typeof clusterSpecSchema>;
+/** The spec as asked for: the Kubernetes version may be left to EKS's default. */
+export type RequestedSpec = z.output<typeof clusterSpecSchema>;
+/** The spec a run works with, every choice made (the Kubernetes version included). */
+export type ClusterSpec = RequestedSpec & { kubernetesVersion: string };
 export type ClusterSpecInput = z.input<typeof clusterSpecSchema>;
 export type NodeGroupSpec = z.output<typeof nodeGroupSchema>;
 export type AddonSpec = z.output<typeof addonSchema>;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLUSTER_TAG } from '../../src/aws/tags.js';
+import { CLUSTER_TAG } from '../../src/integrations/aws/tags.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import { clientsFor, expectOk, isTaggedFor, mlSpec, provision, startEmulator } from './fixtures.js';
 

@@ -37,7 +37,7 @@ export function clientsFor(
 
 /** The ml profile's node groups, add-on and repositories, merged into a spec as the caller does. */
 export function mlSpec(name: string, overrides: Partial<ClusterSpecInput> = {}): ClusterSpec {
-  return clusterSpecSchema.parse({
+  return withVersion({
     name,
     region: 'us-west-2',
     kubernetesVersion: '1.33',
@@ -173,4 +173,10 @@ export function createCalls(emu: RunningEmulator): string[] {
     .calls()
     .filter((c) => /^(Create|Allocate|Associate|Attach|Put|Tag|Modify|Update|Replace)/.test(c.operation))
     .map((c) => `${c.service}:${c.operation}`);
+}
+
+/** A parsed spec with its Kubernetes version chosen, as the bootstrap use case makes it. */
+function withVersion(input: ClusterSpecInput): ClusterSpec {
+  const parsed = clusterSpecSchema.parse(input);
+  return { ...parsed, kubernetesVersion: parsed.kubernetesVersion ?? '1.33' };
 }

@@ -83,12 +83,15 @@ afterAll(async () => {
 
 /** Rendered objects of a profile, with the file each came from; kustomize files are not objects. */
 async function renderedObjects(profile: string): Promise<{ object: KubeObject; file: string }[]> {
-  const spec = clusterSpecSchema.parse({
-    name: 'validate',
-    region: 'us-west-2',
-    profile: { source: profile },
-    fleet: { url: 'file:///tmp/fleet.git' },
-  });
+  const spec = {
+    kubernetesVersion: '1.34',
+    ...clusterSpecSchema.parse({
+      name: 'validate',
+      region: 'us-west-2',
+      profile: { source: profile },
+      fleet: { url: 'file:///tmp/fleet.git' },
+    }),
+  };
   const out = renderCluster({
     spec,
     profile: await resolveProfile(profile, { env: process.env }),

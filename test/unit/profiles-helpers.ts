@@ -19,11 +19,17 @@ export const KUSTOMIZATION = (...resources: string[]) =>
   `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${resources.map((r) => `  - ${r}\n`).join('')}`;
 
 export function spec(overrides: Partial<ClusterSpecInput> = {}): ClusterSpec {
-  return clusterSpecSchema.parse({
+  return withVersion({
     name: 'research',
     region: 'us-west-2',
     profile: { source: 'ml' },
     fleet: { url: 'file:///tmp/fleet.git' },
     ...overrides,
   });
+}
+
+/** A parsed spec with its Kubernetes version chosen, as the bootstrap use case makes it. */
+function withVersion(input: ClusterSpecInput): ClusterSpec {
+  const parsed = clusterSpecSchema.parse(input);
+  return { ...parsed, kubernetesVersion: parsed.kubernetesVersion ?? '1.34' };
 }

@@ -105,6 +105,17 @@ export interface AddonVersion {
   isDefault: boolean;
 }
 
+/** A Kubernetes version as EKS offers it (DescribeClusterVersions). */
+export interface ClusterVersion {
+  version: string;
+  /** STANDARD_SUPPORT, EXTENDED_SUPPORT or UNSUPPORTED. */
+  status: string;
+  /** The version EKS creates when none is asked for. */
+  isDefault: boolean;
+  endOfStandardSupport?: Date;
+  endOfExtendedSupport?: Date;
+}
+
 export interface CreateAddonInput {
   clusterName: string;
   name: string;
@@ -136,6 +147,8 @@ export interface EksPort {
   describeAddon(cluster: string, name: string): Promise<EksAddon | undefined>;
   /** Versions of an add-on that support this Kubernetes version, as AWS lists them. */
   describeAddonVersions(name: string, kubernetesVersion: string): Promise<AddonVersion[]>;
+  /** The versions EKS offers for new clusters (standard and extended support). */
+  describeClusterVersions(): Promise<ClusterVersion[]>;
   createAddon(input: CreateAddonInput): Promise<EksAddon>;
   updateAddon(cluster: string, name: string, version: string, clientRequestToken: string): Promise<void>;
   deleteAddon(cluster: string, name: string): Promise<void>;

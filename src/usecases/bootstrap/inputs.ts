@@ -12,11 +12,12 @@ import { builtinsFor, resolveParameters } from '../../integrations/profiles/para
 import { effectiveClusterSpec } from '../../integrations/profiles/render.js';
 import type { Reconciler, ReconcilerManifests } from '../../integrations/reconciler/reconciler.js';
 import { isGitopsError, userError } from '../../primitives/errors.js';
-import type { EventSink } from '../../primitives/events.js';
+import { emit, type EventSink } from '../../primitives/events.js';
 import type { LoadedYaml } from '../../primitives/yaml.js';
 import { parseClusterFile } from '../../spec/cluster-file.js';
 import { buildClusterSpec, type SpecFlags } from '../../spec/from-flags.js';
-import { type ClusterSpec, fleetPath } from '../../spec/schema.js';
+import { type ClusterSpec, fleetPath, type RequestedSpec } from '../../spec/schema.js';
+import { chooseKubernetesVersion } from '../../integrations/aws/versions.js';
 
 export interface SpecRequest {
   flags: SpecFlags;
@@ -30,7 +31,7 @@ export interface SpecRequest {
 export async function requestedSpec(
   req: SpecRequest,
   options: { env: NodeJS.ProcessEnv; signal?: AbortSignal },
-): Promise<ClusterSpec> {
+): Promise<RequestedSpec> {
   if (req.fromGit === undefined)
     return buildClusterSpec({
       flags: req.flags,
@@ -78,7 +79,7 @@ export async function requestedSpec(
 export interface BootstrapInputs {
   /** The spec with the profile's node groups, add-ons and ECR repositories merged in. */
   spec: ClusterSpec;
-  /** As the user gave it (what cluster.yaml records). */
+  /** As the user gave it, with the Kubernetes version chosen (what cluster.yaml records). */
   requested: ClusterSpec;
   profile: ResolvedProfile;
   accountId: string;
@@ -98,10 +99,14 @@ export interface PrepareOptions {
 }
 
 export async function prepareBootstrap(
-  requested: ClusterSpec,
+  asked: RequestedSpec,
   options: PrepareOptions,
 ): Promise<BootstrapInputs> {
   const { env, signal } = options;
+  const choice = await chooseKubernetesVersion(options.aws, asked.kubernetesVersion);
+  if (choice.extendedSupport)
+    emit(options.sink, { type: 'warning', code: 'GITOPS_EXTENDED_SUPPORT', message: choice.extendedSupport });
+  const requested: ClusterSpec = { ...asked, kubernetesVersion: choice.version };
   // Independent reads, made at once: the profile (maybe a git clone), the AWS identity, and the
   // reconciler's manifests (checked against what the fleet repository recorded).
   const [profile, identity, manifests] = await Promise.all([
@@ -127,7 +132,7 @@ export async function prepareBootstrap(
 
 /** A file an earlier bootstrap wrote into the cluster's folder, or undefined (none, or no branch yet). */
 async function fleetFile(
-  spec: ClusterSpec,
+  spec: RequestedSpec,
   file: string,
   env: NodeJS.ProcessEnv,
   signal: AbortSignal | undefined,

@@ -1,14 +1,12 @@
 /**
- * Checks that can only fail late in a bootstrap, made before anything changes: otherwise a bad
- * input is found after the VPC, the IAM roles and the fleet commit already exist.
- *   - local: the fleet URL must be one the reconciler can read (no file:// or local path; plain
- *     http only when allowed), and every file a flag names must be readable; these run before
- *     any remote call, so bad input is exit 2 without touching the network;
- *   - remote, read-only: the Kubernetes version (EKS refuses an unknown one only at
- *     CreateCluster) and the kubeconfig the run merges its context into (written near the end).
+ * Checks that could only fail late in a bootstrap, made before any remote call so that bad input
+ * is exit 2 with nothing touched (otherwise it is found after the VPC, the IAM roles and the
+ * fleet commit exist): the fleet URL must be one the reconciler can read (no file:// or local
+ * path; plain http only when allowed), every file a flag names must be readable, and the
+ * kubeconfig the run writes its context into must be one it can edit. (The Kubernetes version is
+ * checked against what EKS offers when the inputs are prepared: integrations/aws/versions.ts.)
  */
 import { access } from 'node:fs/promises';
-import type { AwsClients } from '../../integrations/aws/clients.js';
 import { checkKubeconfigFile } from '../../integrations/aws/kubeconfig.js';
 import type { Reconciler } from '../../integrations/reconciler/reconciler.js';
 import { userError } from '../../primitives/errors.js';
@@ -17,6 +15,9 @@ import { kubeconfigPath } from '../kubeconfig.js';
 
 export interface LocalChecks {
   reconciler: Reconciler;
+  env: NodeJS.ProcessEnv;
+  /** The kubeconfig the run merges its context into (default $KUBECONFIG, ~/.kube/config). */
+  kubeconfigPath?: string | undefined;
   allowInsecureHttp: boolean;
   /** --reconciler-manifests, when it names a file. */
   reconcilerManifests?: string | undefined;
@@ -36,30 +37,7 @@ export async function localPreflight(spec: Pick<ClusterSpec, 'fleet'>, checks: L
       );
     });
   }
+  // Written near the end of a run: a file that cannot take the entry is refused now.
+  await checkKubeconfigFile(kubeconfigPath({ path: checks.kubeconfigPath, env: checks.env }));
   return sourceUrl;
-}
-
-export async function remotePreflight(
-  spec: ClusterSpec,
-  aws: AwsClients,
-  options: { kubeconfigPath?: string | undefined; env: NodeJS.ProcessEnv },
-): Promise<void> {
-  await Promise.all([
-    checkKubernetesVersion(spec, aws),
-    checkKubeconfigFile(kubeconfigPath({ path: options.kubeconfigPath, env: options.env })),
-  ]);
-}
-
-/**
- * kube-proxy is an add-on of every EKS Kubernetes version, so EKS offering no kube-proxy build
- * for a version means EKS does not offer the version (in this region, or at all any more).
- */
-async function checkKubernetesVersion(spec: ClusterSpec, aws: AwsClients): Promise<void> {
-  const versions = await aws.eks.describeAddonVersions('kube-proxy', spec.kubernetesVersion);
-  if (versions.length > 0) return;
-  throw userError(
-    'GITOPS_BAD_INPUT',
-    `Kubernetes version ${spec.kubernetesVersion} is not offered by EKS in ${spec.region}`,
-    { hint: 'pick a version EKS supports (aws eks describe-cluster-versions), for example 1.31' },
-  );
 }

@@ -7,16 +7,17 @@ import { withoutCredentials } from '../../integrations/git/url.js';
 import type { GitopsError } from '../../primitives/errors.js';
 import { emit, type EventSink } from '../../primitives/events.js';
 import { type PlanReport, runPlan, type StepDocument, stepDocuments } from '../../primitives/runner.js';
-import type { ClusterSpec } from '../../spec/schema.js';
+import type { RequestedSpec } from '../../spec/schema.js';
 import { CLUSTER } from '../../integrations/aws/cluster.js';
 import { ecrRef } from '../../integrations/aws/ecr.js';
 import type { Clients } from '../clients.js';
 import { type BootstrapInputs, prepareBootstrap, requestedSpec, type SpecRequest } from './inputs.js';
 import { type BootstrapPlan, bootstrapPlan } from './plan.js';
-import { localPreflight, remotePreflight } from './preflight.js';
+import { localPreflight } from './preflight.js';
 import { FLEET, KUBECONFIG } from './steps.js';
 
 export interface LocalOptions {
+  kubeconfigPath?: string | undefined;
   /** --allow-insecure-http (or GITOPS_ALLOW_INSECURE_HTTP): plain http fleet URLs are accepted. */
   allowInsecureHttp: boolean;
   reconcilerManifests?: string | undefined;
@@ -32,8 +33,8 @@ export async function bootstrapSpec(
   request: SpecRequest,
   clients: Pick<Clients, 'reconciler' | 'env'>,
   options: LocalOptions & { signal?: AbortSignal },
-): Promise<{ requested: ClusterSpec; sourceUrl: string }> {
-  const checks = { reconciler: clients.reconciler, ...options };
+): Promise<{ requested: RequestedSpec; sourceUrl: string }> {
+  const checks = { reconciler: clients.reconciler, env: clients.env, ...options };
   if (request.fromGit !== undefined) {
     await localPreflight(
       { fleet: { url: request.fromGit.url, branch: request.fromGit.branch ?? 'main' } },
@@ -48,7 +49,7 @@ export async function bootstrapSpec(
 }
 
 export interface BootstrapRequest {
-  requested: ClusterSpec;
+  requested: RequestedSpec;
   /** The fleet URL as the reconciler reads it (from bootstrapSpec). */
   sourceUrl: string;
   clients: Clients;
@@ -117,7 +118,6 @@ export async function runBootstrap(req: BootstrapRequest): Promise<BootstrapResu
     ...(req.reconcilerManifests ? { reconcilerManifests: req.reconcilerManifests } : {}),
     ...(req.releaseBaseUrl ? { releaseBaseUrl: req.releaseBaseUrl } : {}),
   });
-  await remotePreflight(inputs.spec, aws, { kubeconfigPath: req.kubeconfigPath, env });
   const credentials = await reconciler.readCredentials(inputs.spec.fleet.url, env);
   const built = bootstrapPlan(inputs, {
     aws,

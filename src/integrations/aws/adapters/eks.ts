@@ -5,6 +5,7 @@ import { abortable, lazy, type SdkSettings, sdkClientConfig } from '../sdk-confi
 import type {
   AccessEntry,
   AddonVersion,
+  ClusterVersion,
   CreateAddonInput,
   CreateClusterInput,
   CreateNodegroupInput,
@@ -186,6 +187,30 @@ export class EksAdapter implements EksPort {
       c.send(new sdk.DescribeAddonCommand({ clusterName: cluster, addonName: name })),
     );
     return r?.addon ? toAddon(r.addon) : undefined;
+  }
+
+  describeClusterVersions(): Promise<ClusterVersion[]> {
+    return this.run('DescribeClusterVersions', (sdk, c) =>
+      allPages(async (nextToken) => {
+        const r = await c.send(
+          new sdk.DescribeClusterVersionsCommand({ clusterType: 'eks', ...(nextToken ? { nextToken } : {}) }),
+        );
+        const items: ClusterVersion[] = (r.clusterVersions ?? []).flatMap((v) =>
+          v.clusterVersion === undefined
+            ? []
+            : [
+                {
+                  version: v.clusterVersion,
+                  status: v.versionStatus ?? v.status ?? 'UNKNOWN',
+                  isDefault: v.defaultVersion === true,
+                  ...(v.endOfStandardSupportDate ? { endOfStandardSupport: v.endOfStandardSupportDate } : {}),
+                  ...(v.endOfExtendedSupportDate ? { endOfExtendedSupport: v.endOfExtendedSupportDate } : {}),
+                },
+              ],
+        );
+        return { items, next: r.nextToken };
+      }),
+    );
   }
 
   describeAddonVersions(name: string, kubernetesVersion: string): Promise<AddonVersion[]> {
