@@ -4,7 +4,7 @@
 import type { EmulatorContext } from './context.js';
 import { repoView } from './ecr.js';
 import { accessEntryView, addonView, associationView, clusterView, nodegroupView } from './eks-views.js';
-import type { RoleState } from './iam-store.js';
+import type { OidcProviderState, RoleState } from './iam-store.js';
 import type { Tag } from './service.js';
 
 /** Every resource carries its kind's key fields plus whatever the describe call returns. */
@@ -57,7 +57,7 @@ export interface EmulatorState {
   at: number;
   eks: { clusters: EksClusterState[] };
   ecr: { repositories: EcrRepositoryState[] };
-  iam: { roles: RoleState[] };
+  iam: { roles: RoleState[]; oidcProviders: OidcProviderState[] };
   ec2: {
     vpcs: Ec2ResourceState[];
     subnets: Ec2ResourceState[];
