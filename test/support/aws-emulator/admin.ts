@@ -3,6 +3,7 @@
 // handle so a separate process (the sandbox) can drive the emulator over HTTP.
 
 import { z } from 'zod';
+import type { PodIdentityQuery, PodIdentityReport } from './eks-pod-identity-report.js';
 import type { EmulatorState } from './state.js';
 import type {
   CallRecord,
@@ -28,6 +29,7 @@ export interface AdminApi {
   setClockPaused(paused: boolean): void;
   tokenReview(body: unknown, cluster?: string): Record<string, unknown>;
   webhookKubeconfig(cluster?: string): string;
+  podIdentity(query: PodIdentityQuery): PodIdentityReport;
 }
 
 export interface AdminReply {
@@ -142,6 +144,20 @@ export function handleAdmin(
     if (review) {
       const cluster = review[1] !== undefined ? decodeURIComponent(review[1]) : undefined;
       return json(200, api.tokenReview(parseBody(raw), cluster));
+    }
+    if (route === 'GET /_emulator/pod-identity') {
+      const cluster = query.get('cluster');
+      if (!cluster) return json(400, { error: 'cluster is required' });
+      return json(
+        200,
+        api.podIdentity(
+          defined({
+            cluster,
+            namespace: query.get('namespace') ?? undefined,
+            serviceAccount: query.get('serviceAccount') ?? undefined,
+          }),
+        ),
+      );
     }
     if (route === 'GET /_emulator/token-webhook-kubeconfig') {
       return {

@@ -3,9 +3,11 @@
 import type { EmulatorContext } from './context.js';
 import { accessOps } from './eks-access.js';
 import { addonOps } from './eks-addons.js';
+import { autoModeOps } from './eks-automode.js';
 import { clusterOps } from './eks-clusters.js';
 import type { EksOp } from './eks-common.js';
 import { nodegroupOps } from './eks-nodegroups.js';
+import { podIdentityOps } from './eks-pod-identity.js';
 import { AwsError } from './errors.js';
 import { JsonInput } from './json-input.js';
 import { jsonReply } from './protocol.js';
@@ -17,6 +19,7 @@ const ROUTES: [method: string, path: string, operation: string][] = [
   ['GET', '/clusters/{name}', 'DescribeCluster'],
   ['DELETE', '/clusters/{name}', 'DeleteCluster'],
   ['GET', '/clusters/{name}/updates/{updateId}', 'DescribeUpdate'],
+  ['POST', '/clusters/{name}/update-config', 'UpdateClusterConfig'],
   ['POST', '/clusters/{clusterName}/node-groups', 'CreateNodegroup'],
   ['GET', '/clusters/{clusterName}/node-groups', 'ListNodegroups'],
   ['GET', '/clusters/{clusterName}/node-groups/{nodegroupName}', 'DescribeNodegroup'],
@@ -45,12 +48,24 @@ const ROUTES: [method: string, path: string, operation: string][] = [
     'DisassociateAccessPolicy',
   ],
   ['GET', '/access-policies', 'ListAccessPolicies'],
+  ['POST', '/clusters/{name}/pod-identity-associations', 'CreatePodIdentityAssociation'],
+  ['GET', '/clusters/{name}/pod-identity-associations', 'ListPodIdentityAssociations'],
+  ['GET', '/clusters/{name}/pod-identity-associations/{associationId}', 'DescribePodIdentityAssociation'],
+  ['POST', '/clusters/{name}/pod-identity-associations/{associationId}', 'UpdatePodIdentityAssociation'],
+  ['DELETE', '/clusters/{name}/pod-identity-associations/{associationId}', 'DeletePodIdentityAssociation'],
   ['POST', '/tags/{resourceArn}', 'TagResource'],
   ['DELETE', '/tags/{resourceArn}', 'UntagResource'],
   ['GET', '/tags/{resourceArn}', 'ListTagsForResource'],
 ];
 
-const OPS: Record<string, EksOp> = { ...clusterOps, ...nodegroupOps, ...addonOps, ...accessOps };
+const OPS: Record<string, EksOp> = {
+  ...clusterOps,
+  ...nodegroupOps,
+  ...addonOps,
+  ...accessOps,
+  ...podIdentityOps,
+  ...autoModeOps,
+};
 
 function match(
   method: string,

@@ -12,6 +12,7 @@ import { Ec2Store } from './ec2-store.js';
 import { ecrService } from './ecr.js';
 import { EcrStore } from './ecr-store.js';
 import { eksService } from './eks.js';
+import { type PodIdentityReport, podIdentityReport } from './eks-pod-identity-report.js';
 import { EksStore } from './eks-store.js';
 import { FaultEngine } from './faults.js';
 import { iamService } from './iam.js';
@@ -62,6 +63,8 @@ export interface RunningEmulator {
   /** Accepts a token for any existing cluster; `${tokenReviewUrl}/<cluster>` accepts one cluster only. */
   tokenReviewUrl: string;
   writeTokenWebhookKubeconfig(path: string, cluster?: string): void;
+  /** Which role the pods of a service account would receive (GET /_emulator/pod-identity). */
+  podIdentity(cluster: string, namespace?: string, serviceAccount?: string): PodIdentityReport;
   stop(): Promise<void>;
 }
 
@@ -140,6 +143,7 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     setClockPaused: (paused) => (paused ? clock.pause() : clock.resume()),
     tokenReview: (body, cluster) => tokenReviewResponse(ctx, body, cluster),
     webhookKubeconfig: (cluster) => webhookKubeconfig(reviewUrl(cluster)),
+    podIdentity: (q) => podIdentityReport(ctx, q),
   };
   const services = {
     eks: eksService(ctx),
@@ -188,6 +192,12 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     resumeClock: () => clock.resume(),
     tokenReviewUrl: reviewUrl(),
     writeTokenWebhookKubeconfig: (path, cluster) => writeWebhookKubeconfig(path, reviewUrl(cluster)),
+    podIdentity: (cluster, namespace, serviceAccount) =>
+      podIdentityReport(ctx, {
+        cluster,
+        ...(namespace !== undefined ? { namespace } : {}),
+        ...(serviceAccount !== undefined ? { serviceAccount } : {}),
+      }),
     stop: async () => {
       for (const t of timers) clearTimeout(t);
       timers.clear();

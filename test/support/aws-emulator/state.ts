@@ -3,6 +3,7 @@
 
 import type { EmulatorContext } from './context.js';
 import { repoView } from './ecr.js';
+import { associationView as podIdentityView } from './eks-pod-identity.js';
 import { accessEntryView, addonView, associationView, clusterView, nodegroupView } from './eks-views.js';
 import type { OidcProviderState, RoleState } from './iam-store.js';
 import type { Tag } from './service.js';
@@ -36,6 +37,7 @@ export interface EksClusterState extends Open {
   nodegroups: EksNodegroupState[];
   addons: EksAddonState[];
   accessEntries: EksAccessEntryState[];
+  podIdentityAssociations: Open[];
 }
 export interface EcrRepositoryState extends Open {
   repositoryName: string;
@@ -95,6 +97,7 @@ export function snapshot(ctx: EmulatorContext): EmulatorState {
           ...(accessEntryView(c.name, e) as EksAccessEntryState),
           associatedAccessPolicies: [...e.policies.values()].map(associationView),
         })),
+        podIdentityAssociations: [...c.podIdentityAssociations.values()].map(podIdentityView),
       })),
     },
     ecr: {

@@ -28,6 +28,21 @@ export function trustPolicy(service: string): string {
   });
 }
 
+/**
+ * A trust policy EKS Pod Identity accepts: pods.eks.amazonaws.com may assume the role and tag the
+ * session. `actions` splits the grant into one statement per list, or leaves actions out.
+ */
+export function podIdentityTrustPolicy(actions: string[][] = [['sts:AssumeRole', 'sts:TagSession']]): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: actions.map((Action) => ({
+      Effect: 'Allow',
+      Principal: { Service: 'pods.eks.amazonaws.com' },
+      Action,
+    })),
+  });
+}
+
 export interface EksPrerequisites {
   clusterRoleArn: string;
   nodeRoleArn: string;
