@@ -7,6 +7,7 @@ import type { PodIdentityQuery, PodIdentityReport } from './eks-pod-identity-rep
 import type { EmulatorState } from './state.js';
 import type {
   CallRecord,
+  PushedImage,
   DownMode,
   FaultRule,
   Identity,
@@ -22,7 +23,7 @@ export interface AdminApi {
   setFaults(rules: FaultRule[]): void;
   lifecycleFaults(): LifecycleFault[];
   addLifecycleFault(f: LifecycleFault): void;
-  pushImage(repository: string, tag: string, digest?: string): void;
+  pushImage(repository: string, tag: string, digest?: string, pushedAt?: Date): PushedImage;
   setDown(ms: number, mode?: DownMode): void;
   addIdentity(id: Identity): void;
   setKubeApiserver(binding: KubeApiserverBinding): void;
@@ -56,7 +57,13 @@ const lifecycleFault = z.strictObject({
   message: z.string().optional(),
   code: z.string().optional(),
 });
-const image = z.strictObject({ repository: z.string(), tag: z.string(), digest: z.string().optional() });
+const image = z.strictObject({
+  repository: z.string(),
+  tag: z.string(),
+  digest: z.string().optional(),
+  /** When the push happened (epoch ms or ISO 8601); default now. */
+  pushedAt: z.union([z.number(), z.iso.datetime()]).optional(),
+});
 const down = z.strictObject({
   ms: z.number().min(0).max(3_600_000),
   mode: z.enum(['unavailable', 'reset']).optional(),
@@ -120,8 +127,13 @@ export function handleAdmin(
     }
     if (route === 'POST /_emulator/images') {
       const i = image.parse(parseBody(raw));
-      api.pushImage(i.repository, i.tag, i.digest);
-      return json(200, { ok: true });
+      const pushed = api.pushImage(
+        i.repository,
+        i.tag,
+        i.digest,
+        i.pushedAt !== undefined ? new Date(i.pushedAt) : undefined,
+      );
+      return json(200, { ok: true, ...pushed });
     }
     if (route === 'POST /_emulator/down') {
       const d = down.parse(parseBody(raw));

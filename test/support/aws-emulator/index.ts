@@ -33,6 +33,7 @@ import type {
   Identity,
   KubeApiserverBinding,
   LifecycleFault,
+  PushedImage,
 } from './types.js';
 import { webhookKubeconfig, writeWebhookKubeconfig } from './webhook-kubeconfig.js';
 
@@ -51,7 +52,8 @@ export interface RunningEmulator {
   clearCalls(): void;
   setFaults(rules: FaultRule[]): void;
   addLifecycleFault(f: LifecycleFault): void;
-  pushImage(repository: string, tag: string, digest?: string): void;
+  /** Stands in for a docker push (there is no registry); `pushedAt` backdates it. */
+  pushImage(repository: string, tag: string, digest?: string, pushedAt?: Date): PushedImage;
   /** Answer 503 ('unavailable', default) or drop connections ('reset') for ms of real time. */
   setDown(ms: number, mode?: DownMode): void;
   addIdentity(id: Identity): void;
@@ -129,8 +131,9 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     addLifecycleFault: (f) => {
       if (!failCreating(ctx, f)) ctx.lifecycleFaults.add(f);
     },
-    pushImage: (repository, tag, digest) => {
-      ctx.ecr.pushImage(repository, tag, digest, clock.now());
+    pushImage: (repository, tag, digest, pushedAt) => {
+      const image = ctx.ecr.pushImage(repository, tag, digest, pushedAt?.getTime() ?? clock.now());
+      return { digest: image.digest, pushedAt: new Date(image.pushedAt).toISOString() };
     },
     setDown: (ms, mode = 'unavailable') => {
       down.until = Date.now() + ms;

@@ -79,4 +79,11 @@ export interface CallRecord {
 
 export type DownMode = 'unavailable' | 'reset';
 
+/** What pushImage() / POST /_emulator/images answer. */
+export interface PushedImage {
+  digest: string;
+  /** ISO 8601: when ECR recorded the push (the first push of that digest). */
+  pushedAt: string;
+}
+
 export type { EmulatorState } from './state.js';
