@@ -2,6 +2,7 @@ import { CreateRepositoryCommand, DescribeRepositoriesCommand, ECRClient } from 
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +32,7 @@ function probes(maxAttempts = 3): Record<ServiceName, () => Promise<{ $metadata:
     ec2: () => new EC2Client(cfg).send(new DescribeVpcsCommand({})),
     eks: () => new EKSClient(cfg).send(new ListClustersCommand({})),
     ecr: () => new ECRClient(cfg).send(new DescribeRepositoriesCommand({})),
+    s3: () => new S3Client({ ...cfg, forcePathStyle: true }).send(new ListBucketsCommand({})),
   };
 }
 
@@ -40,6 +42,7 @@ const THROTTLE_CODE: Record<ServiceName, string> = {
   ec2: 'RequestLimitExceeded',
   eks: 'ThrottlingException',
   ecr: 'ThrottlingException',
+  s3: 'SlowDown',
 };
 
 describe('fault injection', () => {

@@ -39,7 +39,7 @@ export interface AdminReply {
   body: string;
 }
 
-const service = z.enum(['eks', 'ecr', 'ec2', 'iam', 'sts']);
+const service = z.enum(['eks', 'ecr', 'ec2', 'iam', 'sts', 's3']);
 const faultRule = z.strictObject({
   service: service.optional(),
   operation: z.string().optional(),

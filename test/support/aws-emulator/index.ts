@@ -20,6 +20,8 @@ import { IamStore } from './iam-store.js';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_IDENTITY, IdentityRegistry } from './identities.js';
 import { LifecycleFaults, toFailure } from './lifecycle-faults.js';
 import { SeededRandom } from './random.js';
+import { s3Service } from './s3.js';
+import { S3Store } from './s3-store.js';
 import { createHandler, type DownState } from './server.js';
 import { snapshot } from './state.js';
 import { stsService } from './sts.js';
@@ -113,6 +115,7 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     ec2: new Ec2Store(clock, random),
     eks: new EksStore(clock),
     ecr: new EcrStore(),
+    s3: new S3Store(),
     kube: opts.kubeApiserver ? { ...opts.kubeApiserver } : undefined,
     url: '',
   };
@@ -154,6 +157,7 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     ec2: ec2Service(ctx),
     iam: iamService(ctx),
     sts: stsService(),
+    s3: s3Service(ctx),
   };
   const handler = createHandler({ ctx, services, faults, calls, down, admin, timers });
   const server: Server = createServer((req, res) => {

@@ -6,6 +6,7 @@ import { repoView } from './ecr.js';
 import { associationView as podIdentityView } from './eks-pod-identity.js';
 import { accessEntryView, addonView, associationView, clusterView, nodegroupView } from './eks-views.js';
 import type { OidcProviderState, RoleState } from './iam-store.js';
+import type { S3BucketState } from './s3-store.js';
 import type { Tag } from './service.js';
 
 /** Every resource carries its kind's key fields plus whatever the describe call returns. */
@@ -60,6 +61,7 @@ export interface EmulatorState {
   eks: { clusters: EksClusterState[] };
   ecr: { repositories: EcrRepositoryState[] };
   iam: { roles: RoleState[]; oidcProviders: OidcProviderState[] };
+  s3: { buckets: S3BucketState[] };
   ec2: {
     vpcs: Ec2ResourceState[];
     subnets: Ec2ResourceState[];
@@ -109,6 +111,7 @@ export function snapshot(ctx: EmulatorContext): EmulatorState {
       })),
     },
     iam: ctx.iam.snapshot(),
+    s3: ctx.s3.snapshot(),
     ec2: {
       vpcs: [...ec2.vpcs.values()].map((v) => plain(v, 'available')),
       subnets: [...ec2.subnets.values()].map((s) => plain(s, 'available')),

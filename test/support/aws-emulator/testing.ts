@@ -20,6 +20,17 @@ export function clientConfig(
   };
 }
 
+/**
+ * For `new S3Client(...)`: path-style addressing (/bucket/key), the only one the emulator serves,
+ * as a product client must set against an injected endpoint.
+ */
+export function s3ClientConfig(
+  emu: Pick<RunningEmulator, 'url' | 'region' | 'accessKeyId' | 'secretAccessKey'>,
+  credentials?: SdkClientConfig['credentials'],
+): SdkClientConfig & { forcePathStyle: true } {
+  return { ...clientConfig(emu, credentials), forcePathStyle: true };
+}
+
 /** The trust policy a service role needs, e.g. trustPolicy('eks.amazonaws.com'). */
 export function trustPolicy(service: string): string {
   return JSON.stringify({

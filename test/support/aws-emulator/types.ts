@@ -1,7 +1,7 @@
 // Public types of the AWS emulator. Other test code and the sandbox code against these, so
 // changes here must stay backwards compatible.
 
-export type ServiceName = 'eks' | 'ecr' | 'ec2' | 'iam' | 'sts';
+export type ServiceName = 'eks' | 'ecr' | 'ec2' | 'iam' | 'sts' | 's3';
 
 export interface EmulatorOptions {
   /** 0 = any free port (default). Always bound to 127.0.0.1. */
