@@ -1,61 +1,19 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliJson, cliList as list, runAwsCli } from '../support/aws-emulator/aws-cli.js';
 import { type RunningEmulator, startAwsEmulator } from '../support/aws-emulator/index.js';
 
 // The AWS CLI (botocore: another serializer, parser and signer than the JS SDK's) must read every
-// S3 answer the emulator gives. It finds the emulator through AWS_ENDPOINT_URL and uses path-style
-// addressing on its own for an IP address endpoint.
+// S3 answer the emulator gives. It uses path-style addressing on its own for an IP address endpoint.
 
 let emu: RunningEmulator;
 let dir: string;
 
-type Json = Record<string, unknown>;
+const s3api = (...args: string[]) => runAwsCli(emu, ['s3api', ...args]);
 
-interface CliResult {
-  code: number;
-  json: Json;
-  stderr: string;
-}
-
-/** A list member of an answer (absent lists count as empty). */
-function list<T>(json: Json, key: string): T[] {
-  return (json[key] ?? []) as T[];
-}
-
-/** Runs `aws s3api ...` asynchronously: the emulator runs in this process and must keep serving. */
-function s3api(...args: string[]): Promise<CliResult> {
-  const env = {
-    ...process.env,
-    AWS_ENDPOINT_URL: emu.url,
-    AWS_ACCESS_KEY_ID: emu.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: emu.secretAccessKey,
-    AWS_DEFAULT_REGION: emu.region,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_PAGER: '',
-  };
-  return new Promise((resolve) => {
-    execFile(
-      'aws',
-      ['s3api', ...args, '--output', 'json'],
-      { env, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        const code = err ? Number((err as { code?: number }).code ?? 1) : 0;
-        resolve({
-          code,
-          json: stdout.trim() ? (JSON.parse(stdout) as Json) : {},
-          stderr,
-        });
-      },
-    );
-  });
-}
-
-async function ok(...args: string[]): Promise<Json> {
+async function ok(...args: string[]): Promise<CliJson> {
   const r = await s3api(...args);
   expect(r.stderr, args.join(' ')).toBe('');
   expect(r.code, args.join(' ')).toBe(0);
