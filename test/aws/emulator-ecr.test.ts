@@ -132,7 +132,8 @@ describe('ECR', () => {
     emu.pushImage('images/app', 'v2', `sha256:${'b'.repeat(64)}`);
     emu.pushImage('images/app', 'latest', `sha256:${'b'.repeat(64)}`);
     const images = await ecr.send(new DescribeImagesCommand({ repositoryName: 'images/app' }));
-    expect(images.imageDetails?.map((i) => i.imageTags)).toEqual([['v1'], ['v2', 'latest']]);
+    // ECR lists images in no documented order.
+    expect(images.imageDetails?.map((i) => i.imageTags).sort()).toEqual([['v1'], ['v2', 'latest']]);
     await expect(
       ecr.send(new DescribeImagesCommand({ repositoryName: 'images/app', imageIds: [{ imageTag: 'nope' }] })),
     ).rejects.toBeInstanceOf(ImageNotFoundException);
@@ -146,7 +147,7 @@ describe('ECR', () => {
     expect(del.imageIds).toHaveLength(1);
     expect(del.failures?.[0]?.failureCode).toBe('ImageNotFound');
     const left = await ecr.send(new DescribeImagesCommand({ repositoryName: 'images/app' }));
-    expect(left.imageDetails?.map((i) => i.imageTags)).toEqual([['v1'], ['v2']]);
+    expect(left.imageDetails?.map((i) => i.imageTags).sort()).toEqual([['v1'], ['v2']]);
 
     await expect(
       ecr.send(new DeleteRepositoryCommand({ repositoryName: 'images/app' })),

@@ -3,6 +3,7 @@ import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { ListServiceQuotasCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,7 @@ function probes(maxAttempts = 3): Record<ServiceName, () => Promise<{ $metadata:
     ecr: () => new ECRClient(cfg).send(new DescribeRepositoriesCommand({})),
     servicequotas: () =>
       new ServiceQuotasClient(cfg).send(new ListServiceQuotasCommand({ ServiceCode: 'ec2' })),
+    s3: () => new S3Client({ ...cfg, forcePathStyle: true }).send(new ListBucketsCommand({})),
   };
 }
 
@@ -44,6 +46,7 @@ const THROTTLE_CODE: Record<ServiceName, string> = {
   eks: 'ThrottlingException',
   ecr: 'ThrottlingException',
   servicequotas: 'TooManyRequestsException',
+  s3: 'SlowDown',
 };
 
 describe('fault injection', () => {

@@ -3,9 +3,11 @@
 // handle so a separate process (the sandbox) can drive the emulator over HTTP.
 
 import { z } from 'zod';
+import type { PodIdentityQuery, PodIdentityReport } from './eks-pod-identity-report.js';
 import type { EmulatorState } from './state.js';
 import type {
   CallRecord,
+  PushedImage,
   DownMode,
   FaultRule,
   Identity,
@@ -21,7 +23,7 @@ export interface AdminApi {
   setFaults(rules: FaultRule[]): void;
   lifecycleFaults(): LifecycleFault[];
   addLifecycleFault(f: LifecycleFault): void;
-  pushImage(repository: string, tag: string, digest?: string): void;
+  pushImage(repository: string, tag: string, digest?: string, pushedAt?: Date): PushedImage;
   setDown(ms: number, mode?: DownMode): void;
   addIdentity(id: Identity): void;
   setKubeApiserver(binding: KubeApiserverBinding): void;
@@ -29,6 +31,7 @@ export interface AdminApi {
   setServiceQuotas(values: Record<string, number>): void;
   tokenReview(body: unknown, cluster?: string): Record<string, unknown>;
   webhookKubeconfig(cluster?: string): string;
+  podIdentity(query: PodIdentityQuery): PodIdentityReport;
 }
 
 export interface AdminReply {
@@ -37,7 +40,7 @@ export interface AdminReply {
   body: string;
 }
 
-const service = z.enum(['eks', 'ecr', 'ec2', 'iam', 'sts', 'servicequotas']);
+const service = z.enum(['eks', 'ecr', 'ec2', 'iam', 'sts', 'servicequotas', 's3']);
 const faultRule = z.strictObject({
   service: service.optional(),
   operation: z.string().optional(),
@@ -55,7 +58,13 @@ const lifecycleFault = z.strictObject({
   message: z.string().optional(),
   code: z.string().optional(),
 });
-const image = z.strictObject({ repository: z.string(), tag: z.string(), digest: z.string().optional() });
+const image = z.strictObject({
+  repository: z.string(),
+  tag: z.string(),
+  digest: z.string().optional(),
+  /** When the push happened (epoch ms or ISO 8601); default now. */
+  pushedAt: z.union([z.number(), z.iso.datetime()]).optional(),
+});
 const down = z.strictObject({
   ms: z.number().min(0).max(3_600_000),
   mode: z.enum(['unavailable', 'reset']).optional(),
@@ -119,8 +128,13 @@ export function handleAdmin(
     }
     if (route === 'POST /_emulator/images') {
       const i = image.parse(parseBody(raw));
-      api.pushImage(i.repository, i.tag, i.digest);
-      return json(200, { ok: true });
+      const pushed = api.pushImage(
+        i.repository,
+        i.tag,
+        i.digest,
+        i.pushedAt !== undefined ? new Date(i.pushedAt) : undefined,
+      );
+      return json(200, { ok: true, ...pushed });
     }
     if (route === 'POST /_emulator/down') {
       const d = down.parse(parseBody(raw));
@@ -147,6 +161,20 @@ export function handleAdmin(
     if (review) {
       const cluster = review[1] !== undefined ? decodeURIComponent(review[1]) : undefined;
       return json(200, api.tokenReview(parseBody(raw), cluster));
+    }
+    if (route === 'GET /_emulator/pod-identity') {
+      const cluster = query.get('cluster');
+      if (!cluster) return json(400, { error: 'cluster is required' });
+      return json(
+        200,
+        api.podIdentity(
+          defined({
+            cluster,
+            namespace: query.get('namespace') ?? undefined,
+            serviceAccount: query.get('serviceAccount') ?? undefined,
+          }),
+        ),
+      );
     }
     if (route === 'GET /_emulator/token-webhook-kubeconfig') {
       return {

@@ -106,8 +106,48 @@ export function authenticate(
   return { caller: result, service: parts.service };
 }
 
+/** S3's own answers (its REST API predates the other services' codes). */
+function s3AuthError(f: AuthFailure, region: string): AwsError {
+  switch (f.problem) {
+    case 'missing':
+      return new AwsError('AccessDenied', 'Access Denied', 403);
+    case 'malformed':
+      return new AwsError('AuthorizationHeaderMalformed', f.message, 400);
+    case 'unknownKey':
+      return new AwsError(
+        'InvalidAccessKeyId',
+        'The AWS Access Key Id you provided does not exist in our records.',
+        403,
+      );
+    case 'badToken':
+      return new AwsError('InvalidToken', 'The provided token is malformed or otherwise invalid.', 400);
+    case 'badScope':
+      return new AwsError(
+        'AuthorizationHeaderMalformed',
+        `The authorization header is malformed; the region is wrong; expecting '${region}'`,
+        400,
+        { Region: region },
+      );
+    case 'badSignature':
+      return new AwsError(
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+        403,
+      );
+    case 'expired':
+      return f.message.includes('clock skew')
+        ? new AwsError(
+            'RequestTimeTooSkewed',
+            'The difference between the request time and the current time is too large.',
+            403,
+          )
+        : new AwsError('AccessDenied', 'Request has expired', 403);
+  }
+}
+
 /** The error each service family returns for an authentication problem. */
-export function authError(service: ServiceName, f: AuthFailure): AwsError {
+export function authError(service: ServiceName, f: AuthFailure, region = ''): AwsError {
+  if (service === 's3') return s3AuthError(f, region);
   const json = service === 'eks' || service === 'ecr';
   const ec2 = service === 'ec2';
   switch (f.problem) {

@@ -10,6 +10,7 @@ import type { IamStore } from './iam-store.js';
 import type { IdentityRegistry } from './identities.js';
 import type { LifecycleFaults } from './lifecycle-faults.js';
 import type { SeededRandom } from './random.js';
+import type { S3Store } from './s3-store.js';
 import type { KubeApiserverBinding } from './types.js';
 
 export interface EmulatorContext {
@@ -28,6 +29,7 @@ export interface EmulatorContext {
   /** Applied Service Quotas values. */
   readonly quotas: QuotaStore;
   readonly ecr: EcrStore;
+  readonly s3: S3Store;
   /** The kube-apiserver every EKS cluster reports once ACTIVE (may be set after start). */
   kube: KubeApiserverBinding | undefined;
   /** The emulator's own base URL, e.g. http://127.0.0.1:4566 (known once listening). */

@@ -69,6 +69,37 @@ function findImage(r: Repository, id: JsonInput): Image | undefined {
   );
 }
 
+/**
+ * AWS documents no order for DescribeImages / ListImages (users find it unrelated to push time:
+ * aws-cli issues 6928 and 6929). The emulator lists by digest, so a client that takes the last
+ * image for the newest fails here as it would against AWS; sort by imagePushedAt instead.
+ */
+function listed(r: Repository): Image[] {
+  return [...r.images].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
+}
+
+const TAG_STATUSES = ['TAGGED', 'UNTAGGED', 'ANY'];
+
+function tagStatus(body: JsonInput): string {
+  const status = body.obj('filter')?.str('tagStatus') ?? 'ANY';
+  if (!TAG_STATUSES.includes(status)) {
+    throw invalidParameter(
+      `Invalid parameter at 'filter.tagStatus' failed to satisfy constraint: 'Member must satisfy enum value set: [${TAG_STATUSES.join(', ')}]'`,
+    );
+  }
+  return status;
+}
+
+function maxResults(body: JsonInput): number | undefined {
+  const max = body.int('maxResults');
+  if (max !== undefined && (max < 1 || max > 1000)) {
+    throw invalidParameter(
+      `Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value between 1 and 1000'`,
+    );
+  }
+  return max;
+}
+
 function checkMutability(v: string): string {
   if (!['MUTABLE', 'IMMUTABLE', 'MUTABLE_WITH_EXCLUSION', 'IMMUTABLE_WITH_EXCLUSION'].includes(v)) {
     throw invalidParameter(`Invalid parameter at 'imageTagMutability' failed to satisfy constraint: '${v}'`);
@@ -181,8 +212,12 @@ const ops: Record<string, EcrOp> = {
   DescribeImages(ctx, body) {
     const r = repoOrThrow(ctx, body.required('repositoryName'));
     const ids = body.objs('imageIds');
-    const status = body.obj('filter')?.str('tagStatus') ?? 'ANY';
-    let images = r.images.filter((i) => status === 'ANY' || (status === 'TAGGED') === i.tags.length > 0);
+    const status = tagStatus(body);
+    const max = maxResults(body);
+    if (ids && (max !== undefined || body.has('nextToken'))) {
+      throw invalidParameter('maxResults and nextToken cannot be used together with imageIds.');
+    }
+    let images = listed(r).filter((i) => status === 'ANY' || (status === 'TAGGED') === i.tags.length > 0);
     if (ids) {
       images = ids.map((id) => {
         const found = findImage(r, id);
@@ -198,12 +233,7 @@ const ops: Record<string, EcrOp> = {
     }
     const page = paginate(
       images,
-      {
-        token: body.str('nextToken'),
-        max: body.int('maxResults'),
-        scope: `images:${r.name}:${status}`,
-        defaultMax: 100,
-      },
+      { token: body.str('nextToken'), max, scope: `images:${r.name}:${status}`, defaultMax: 100 },
       invalidParameter,
     );
     return {
@@ -214,19 +244,19 @@ const ops: Record<string, EcrOp> = {
 
   ListImages(ctx, body) {
     const r = repoOrThrow(ctx, body.required('repositoryName'));
-    const ids = r.images.flatMap((i) =>
-      i.tags.length > 0
-        ? i.tags.map((imageTag) => ({ imageDigest: i.digest, imageTag }))
-        : [{ imageDigest: i.digest }],
-    );
+    const status = tagStatus(body);
+    const max = maxResults(body);
+    // One entry per tag; an untagged image is listed once by digest.
+    const ids = listed(r)
+      .filter((i) => status === 'ANY' || (status === 'TAGGED') === i.tags.length > 0)
+      .flatMap((i) =>
+        i.tags.length > 0
+          ? i.tags.map((imageTag) => ({ imageDigest: i.digest, imageTag }))
+          : [{ imageDigest: i.digest }],
+      );
     const page = paginate(
       ids,
-      {
-        token: body.str('nextToken'),
-        max: body.int('maxResults'),
-        scope: `list-images:${r.name}`,
-        defaultMax: 100,
-      },
+      { token: body.str('nextToken'), max, scope: `list-images:${r.name}:${status}`, defaultMax: 100 },
       invalidParameter,
     );
     return { imageIds: page.items, ...(page.next ? { nextToken: page.next } : {}) };

@@ -25,7 +25,27 @@ const ACCESS_POLICIES = [
   'AmazonEKSEditPolicy',
   'AmazonEKSViewPolicy',
   'AmazonEKSAdminViewPolicy',
+  // EKS Auto Mode's (EKS User Guide, access policy reference).
+  'AmazonEKSAutoNodePolicy',
+  'AmazonEKSBlockStoragePolicy',
+  'AmazonEKSLoadBalancingPolicy',
+  'AmazonEKSNetworkingPolicy',
+  'AmazonEKSComputePolicy',
+  'AmazonEKSBlockStorageClusterPolicy',
+  'AmazonEKSComputeClusterPolicy',
+  'AmazonEKSLoadBalancingClusterPolicy',
+  'AmazonEKSNetworkingClusterPolicy',
 ].map((name) => ({ name, arn: `arn:aws:eks::aws:cluster-access-policy/${name}` }));
+const AUTO_NODE_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSAutoNodePolicy';
+const ENTRY_TYPES = [
+  'STANDARD',
+  'EC2_LINUX',
+  'EC2_WINDOWS',
+  'FARGATE_LINUX',
+  'EC2',
+  'HYBRID_LINUX',
+  'HYPERPOD_LINUX',
+];
 const PRINCIPAL_RE = /^arn:aws:iam::(\d{12}):(role|user)\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/;
 
 /** EKS's default username: the user ARN, or the assumed-role session ARN template for roles. */
@@ -35,7 +55,12 @@ function defaultUsername(principalArn: string): string {
   return `arn:aws:sts::${m[1]}:assumed-role/${m[3]}/{{SessionName}}`;
 }
 
-function newEntry(ctx: EmulatorContext, c: Cluster, principalArn: string, now: number): AccessEntry {
+export function newAccessEntry(
+  ctx: EmulatorContext,
+  c: Cluster,
+  principalArn: string,
+  now: number,
+): AccessEntry {
   const m = PRINCIPAL_RE.exec(principalArn);
   return {
     principalArn,
@@ -57,7 +82,7 @@ export function creatorAccessEntry(
   caller: Caller,
   now: number,
 ): AccessEntry {
-  const entry = newEntry(ctx, c, caller.canonicalArn, now);
+  const entry = newAccessEntry(ctx, c, caller.canonicalArn, now);
   entry.policies.set(CLUSTER_ADMIN_POLICY, {
     policyArn: CLUSTER_ADMIN_POLICY,
     accessScope: { type: 'cluster', namespaces: [] },
@@ -74,6 +99,19 @@ function entryOrThrow(c: Cluster, principalArn: string): AccessEntry {
       `The specified principalArn could not be found. You can view your available access entries with 'list-access-entries'.`,
       {
         clusterName: c.name,
+      },
+    );
+  }
+  return e;
+}
+
+/** The entries EKS made for Auto Mode can be looked at, not changed. */
+function changeable(e: AccessEntry, clusterName: string): AccessEntry {
+  if (e.managedBy === 'auto-mode') {
+    throw invalidRequest(
+      `The access entry for ${e.principalArn} is managed by EKS Auto Mode and cannot be modified.`,
+      {
+        clusterName,
       },
     );
   }
@@ -123,12 +161,22 @@ export const accessOps: Record<string, EksOp> = {
       });
     }
     const type = body.str('type') ?? 'STANDARD';
-    if (!['STANDARD', 'EC2_LINUX', 'EC2_WINDOWS', 'FARGATE_LINUX', 'EC2', 'HYBRID_LINUX'].includes(type)) {
-      throw invalidParameter(`Invalid access entry type ${type}`);
+    if (!ENTRY_TYPES.includes(type)) throw invalidParameter(`Invalid access entry type ${type}`);
+    // Node-like entries get their Kubernetes identity from EKS (EKS User Guide, access entries).
+    if (type !== 'STANDARD') {
+      if ((body.strings('kubernetesGroups') ?? []).length > 0) {
+        throw invalidParameter(`kubernetesGroups cannot be specified for an access entry of type ${type}.`);
+      }
+      if (body.has('username'))
+        throw invalidParameter(`username cannot be specified for an access entry of type ${type}.`);
+      if (m[2] !== 'role' || m[1] !== ctx.accountId) {
+        throw invalidParameter(`An access entry of type ${type} needs an IAM role in the cluster's account.`);
+      }
     }
-    const entry = newEntry(ctx, c, principalArn, ctx.clock.now());
+    const entry = newAccessEntry(ctx, c, principalArn, ctx.clock.now());
     entry.kubernetesGroups = readGroups(body.strings('kubernetesGroups'));
-    entry.username = body.str('username') ?? entry.username;
+    entry.username =
+      body.str('username') ?? (type === 'STANDARD' ? entry.username : 'system:node:{{EC2PrivateDNSName}}');
     entry.type = type;
     entry.tags = readTags(body);
     entry.fingerprint = requestFingerprint(body, labels);
@@ -145,7 +193,7 @@ export const accessOps: Record<string, EksOp> = {
 
   UpdateAccessEntry(ctx, { labels, body }) {
     const c = apiCluster(ctx, labels.clusterName!);
-    const e = entryOrThrow(c, labels.principalArn!);
+    const e = changeable(entryOrThrow(c, labels.principalArn!), c.name);
     if (body.has('kubernetesGroups')) e.kubernetesGroups = readGroups(body.strings('kubernetesGroups'));
     e.username = body.str('username') ?? e.username;
     e.modifiedAt = ctx.clock.now();
@@ -164,17 +212,24 @@ export const accessOps: Record<string, EksOp> = {
 
   DeleteAccessEntry(ctx, { labels }) {
     const c = clusterOrThrow(ctx, labels.clusterName!);
-    entryOrThrow(c, labels.principalArn!);
+    changeable(entryOrThrow(c, labels.principalArn!), c.name);
     c.accessEntries.delete(labels.principalArn!);
     return {};
   },
 
   AssociateAccessPolicy(ctx, { labels, body }) {
     const c = apiCluster(ctx, labels.clusterName!);
-    const e = entryOrThrow(c, labels.principalArn!);
+    const e = changeable(entryOrThrow(c, labels.principalArn!), c.name);
     const policyArn = body.required('policyArn');
     if (!ACCESS_POLICIES.some((p) => p.arn === policyArn))
       throw invalidParameter(`The specified policyArn is invalid: ${policyArn}`);
+    // Only STANDARD entries take access policies, except Auto Mode node roles (type EC2), which
+    // need AmazonEKSAutoNodePolicy.
+    if (e.type !== 'STANDARD' && !(e.type === 'EC2' && policyArn === AUTO_NODE_POLICY)) {
+      throw invalidParameter(
+        `Access policy ${policyArn} cannot be associated with an access entry of type ${e.type}.`,
+      );
+    }
     const scope = body.obj('accessScope');
     const type = scope?.str('type') ?? '';
     const namespaces = scope?.strings('namespaces') ?? [];
@@ -215,7 +270,7 @@ export const accessOps: Record<string, EksOp> = {
 
   DisassociateAccessPolicy(ctx, { labels }) {
     const c = clusterOrThrow(ctx, labels.clusterName!);
-    const e = entryOrThrow(c, labels.principalArn!);
+    const e = changeable(entryOrThrow(c, labels.principalArn!), c.name);
     e.policies.delete(labels.policyArn!);
     return {};
   },

@@ -15,6 +15,12 @@ import {
   resourceInUse,
   resourceNotFound,
 } from './eks-common.js';
+import {
+  type AddonPodIdentity,
+  applyAddonAssociations,
+  deleteOwnedAssociations,
+  readAddonAssociations,
+} from './eks-addon-identity.js';
 import type { Addon, Cluster } from './eks-store.js';
 import { addonView, updateView } from './eks-views.js';
 
@@ -23,7 +29,11 @@ interface CatalogEntry {
   type: string;
   /** Newest first; the first one is the default. */
   versions: (k8s: string) => string[];
+  /** Service accounts that may get a role through `podIdentityAssociations`. */
+  podIdentity?: AddonPodIdentity;
 }
+
+const KUBE_SYSTEM = 'kube-system';
 
 const COREDNS: Record<string, string> = {
   '1.29': 'v1.11.1',
@@ -36,7 +46,12 @@ const COREDNS: Record<string, string> = {
 };
 
 const CATALOG: CatalogEntry[] = [
-  { name: 'vpc-cni', type: 'networking', versions: () => ['v1.19.2-eksbuild.1', 'v1.18.6-eksbuild.1'] },
+  {
+    name: 'vpc-cni',
+    type: 'networking',
+    versions: () => ['v1.19.2-eksbuild.1', 'v1.18.6-eksbuild.1'],
+    podIdentity: { namespace: KUBE_SYSTEM, serviceAccounts: ['aws-node'] },
+  },
   {
     name: 'coredns',
     type: 'networking',
@@ -52,10 +67,21 @@ const CATALOG: CatalogEntry[] = [
     name: 'aws-ebs-csi-driver',
     type: 'storage',
     versions: () => ['v1.38.1-eksbuild.2', 'v1.37.0-eksbuild.1'],
+    podIdentity: { namespace: KUBE_SYSTEM, serviceAccounts: ['ebs-csi-controller-sa'] },
   },
-  { name: 'aws-efs-csi-driver', type: 'storage', versions: () => ['v2.1.4-eksbuild.1'] },
+  {
+    name: 'aws-efs-csi-driver',
+    type: 'storage',
+    versions: () => ['v2.1.4-eksbuild.1'],
+    podIdentity: { namespace: KUBE_SYSTEM, serviceAccounts: ['efs-csi-controller-sa', 'efs-csi-node-sa'] },
+  },
   { name: 'snapshot-controller', type: 'storage', versions: () => ['v8.1.0-eksbuild.1'] },
-  { name: 'amazon-cloudwatch-observability', type: 'observability', versions: () => ['v2.6.0-eksbuild.1'] },
+  {
+    name: 'amazon-cloudwatch-observability',
+    type: 'observability',
+    versions: () => ['v2.6.0-eksbuild.1'],
+    podIdentity: { namespace: 'amazon-cloudwatch', serviceAccounts: ['cloudwatch-agent'] },
+  },
 ];
 
 function addonOrThrow(c: Cluster, name: string): Addon {
@@ -129,6 +155,8 @@ export const addonOps: Record<string, EksOp> = {
     if (existing) throw resourceInUse('Addon already exists.', { clusterName: c.name, addonName: name });
     activeClusterOrThrow(ctx, c.name);
     const version = versionFor(c, name, body.str('addonVersion'));
+    const identity = CATALOG.find((e) => e.name === name)?.podIdentity;
+    const associations = readAddonAssociations(ctx, c, { name, version }, identity, body);
     const serviceAccountRoleArn = body.str('serviceAccountRoleArn');
     checkServiceAccountRole(ctx, serviceAccountRoleArn);
     const configurationValues = body.str('configurationValues');
@@ -148,6 +176,7 @@ export const addonOps: Record<string, EksOp> = {
     const failure = ctx.lifecycleFaults.take('addon', name);
     if (failure) addon.lifecycle.failure = failure;
     c.addons.set(name, addon);
+    if (identity && associations) applyAddonAssociations(ctx, c, addon, identity, associations);
     return { addon: addonView(ctx, addon) };
   },
 
@@ -189,6 +218,13 @@ export const addonOps: Record<string, EksOp> = {
       a.configurationValues = config;
       params.push({ type: 'ConfigurationValues', value: config });
     }
+    const identity = CATALOG.find((e) => e.name === a.name)?.podIdentity;
+    const associations = readAddonAssociations(ctx, c, a, identity, body);
+    if (associations) {
+      // The list replaces every association the add-on owns; [] removes them all.
+      if (identity) applyAddonAssociations(ctx, c, a, identity, associations);
+      params.push({ type: 'PodIdentityAssociations', value: JSON.stringify(associations) });
+    }
     const resolve = body.str('resolveConflicts');
     if (resolve !== undefined) params.push({ type: 'ResolveConflicts', value: resolve });
     const now = ctx.clock.now();
@@ -207,9 +243,11 @@ export const addonOps: Record<string, EksOp> = {
     return { update: updateView(ctx, update) };
   },
 
-  DeleteAddon(ctx, { labels }) {
+  DeleteAddon(ctx, { labels, query }) {
     const c = clusterOrThrow(ctx, labels.clusterName!);
     const a = addonOrThrow(c, labels.addonName!);
+    // `preserve` keeps what the add-on put in the cluster, its pod identity associations too.
+    if (query.get('preserve') !== 'true') deleteOwnedAssociations(c, a);
     startDelete(a.lifecycle, ctx.clock, 'addonDelete');
     return { addon: addonView(ctx, a) };
   },

@@ -16,6 +16,8 @@ import {
   resourceNotFound,
 } from './eks-common.js';
 import { creatorAccessEntry } from './eks-access.js';
+import { checkAutoModeRoles, readAutoMode } from './eks-automode.js';
+import { autoModeAccessEntries } from './eks-automode-access.js';
 import type { Cluster } from './eks-store.js';
 import { clusterView, updateView } from './eks-views.js';
 import { AwsError } from './errors.js';
@@ -78,22 +80,21 @@ function placeholderCa(ctx: EmulatorContext): string {
 
 /** The resource an EKS ARN names, for the tagging calls. */
 function taggedResource(ctx: EmulatorContext, arn: string): { tags: Record<string, string> } {
-  const m = /^arn:aws:eks:([a-z0-9-]+):(\d{12}):(cluster|nodegroup|addon|access-entry)\/([^/]+)(\/.*)?$/.exec(
-    arn,
-  );
+  const m =
+    /^arn:aws:eks:([a-z0-9-]+):(\d{12}):(cluster|nodegroup|addon|access-entry|podidentityassociation)\/([^/]+)(\/.*)?$/.exec(
+      arn,
+    );
   if (!m) throw new AwsError('BadRequestException', `${arn} is not a valid EKS resource ARN.`, 400);
   ctx.eks.sweep();
   const c = ctx.eks.clusters.get(m[4]!);
+  const children: Record<string, Iterable<{ arn: string; tags: Record<string, string> }>> = {
+    nodegroup: c?.nodegroups.values() ?? [],
+    addon: c?.addons.values() ?? [],
+    'access-entry': c?.accessEntries.values() ?? [],
+    podidentityassociation: c?.podIdentityAssociations.values() ?? [],
+  };
   const found =
-    m[3] === 'cluster'
-      ? c?.arn === arn
-        ? c
-        : undefined
-      : m[3] === 'nodegroup'
-        ? [...(c?.nodegroups.values() ?? [])].find((n) => n.arn === arn)
-        : m[3] === 'addon'
-          ? [...(c?.addons.values() ?? [])].find((a) => a.arn === arn)
-          : [...(c?.accessEntries.values() ?? [])].find((e) => e.arn === arn);
+    m[3] === 'cluster' ? (c?.arn === arn ? c : undefined) : [...children[m[3]!]!].find((r) => r.arn === arn);
   if (!found) throw new AwsError('NotFoundException', `Resource not found: ${arn}`, 404);
   return found;
 }
@@ -126,6 +127,16 @@ export const clusterOps: Record<string, EksOp> = {
     if (!AUTH_MODES.includes(authenticationMode))
       throw invalidParameter(`Invalid authenticationMode ${authenticationMode}`);
     const tags = readTags(body);
+    const autoMode = readAutoMode(body);
+    const bootstrap = body.bool('bootstrapSelfManagedAddons');
+    if (autoMode?.compute) {
+      if (bootstrap === true) {
+        throw invalidParameter(
+          'When EKS Auto Mode is enabled, bootstrapSelfManagedAddons must be set to false.',
+        );
+      }
+      checkAutoModeRoles(ctx, { roleArn, authenticationMode }, autoMode, invalidParameter);
+    }
     const token = body.str('clientRequestToken');
     const now = ctx.clock.now();
     const cluster: Cluster = {
@@ -147,6 +158,9 @@ export const clusterOps: Record<string, EksOp> = {
       authenticationMode,
       bootstrapClusterCreatorAdminPermissions:
         access?.bool('bootstrapClusterCreatorAdminPermissions') ?? true,
+      // Auto Mode clusters run these networking add-ons themselves, so EKS does not install them.
+      bootstrapSelfManagedAddons: bootstrap ?? !autoMode?.compute,
+      ...(autoMode ? { autoMode } : {}),
       creatorArn: caller.canonicalArn,
       placeholderEndpoint: `https://${ctx.random.hex(32).toUpperCase()}.gr7.${ctx.region}.eks.amazonaws.com`,
       placeholderCa: placeholderCa(ctx),
@@ -156,6 +170,7 @@ export const clusterOps: Record<string, EksOp> = {
       nodegroups: new Map(),
       addons: new Map(),
       accessEntries: new Map(),
+      podIdentityAssociations: new Map(),
       updates: [],
       platformVersion: ctx.eksVersions.find(version)?.defaultPlatformVersion ?? 'eks.1',
       supportType: supportType === 'STANDARD' ? 'STANDARD' : 'EXTENDED',
@@ -167,6 +182,7 @@ export const clusterOps: Record<string, EksOp> = {
       const entry = creatorAccessEntry(ctx, cluster, caller, now);
       cluster.accessEntries.set(entry.principalArn, entry);
     }
+    autoModeAccessEntries(ctx, cluster, now);
     ctx.eks.clusters.set(name, cluster);
     return { cluster: clusterView(ctx, cluster) };
   },

@@ -22,6 +22,8 @@ export interface AccessEntry {
   policies: Map<string, AccessPolicyAssociation>;
   clientRequestToken?: string;
   fingerprint: string;
+  /** Set on the entries EKS makes for Auto Mode: visible, but not for the user to change. */
+  managedBy?: 'auto-mode';
 }
 
 export interface Nodegroup {
@@ -60,6 +62,36 @@ export interface Addon {
   fingerprint: string;
 }
 
+/** EKS Auto Mode's three capabilities (AWS only lets them be on or off together). */
+export interface AutoMode {
+  compute: boolean;
+  nodePools: string[];
+  nodeRoleArn?: string;
+  blockStorage: boolean;
+  elasticLoadBalancing: boolean;
+}
+
+/** An EKS Pod Identity association: which IAM role a service account's pods receive. */
+export interface PodIdentityAssociation {
+  id: string;
+  arn: string;
+  clusterName: string;
+  namespace: string;
+  serviceAccount: string;
+  roleArn: string;
+  tags: Record<string, string>;
+  createdAt: number;
+  modifiedAt: number;
+  /** The add-on that created (and manages) it, when created through the add-on APIs. */
+  ownerArn?: string;
+  disableSessionTags?: boolean;
+  targetRoleArn?: string;
+  externalId?: string;
+  policy?: string;
+  clientRequestToken?: string;
+  fingerprint: string;
+}
+
 export interface EksUpdate {
   id: string;
   type: string;
@@ -88,6 +120,10 @@ export interface Cluster {
   lifecycle: Lifecycle;
   authenticationMode: string;
   bootstrapClusterCreatorAdminPermissions: boolean;
+  /** Whether EKS installed vpc-cni, coredns and kube-proxy itself at creation. */
+  bootstrapSelfManagedAddons: boolean;
+  /** Set once the request named Auto Mode's configuration (enabled or not). */
+  autoMode?: AutoMode;
   creatorArn: string;
   /** Used when no kube-apiserver is bound: what an unbound cluster reports. */
   placeholderEndpoint: string;
@@ -98,6 +134,8 @@ export interface Cluster {
   nodegroups: Map<string, Nodegroup>;
   addons: Map<string, Addon>;
   accessEntries: Map<string, AccessEntry>;
+  /** By association id; they go with the cluster. */
+  podIdentityAssociations: Map<string, PodIdentityAssociation>;
   updates: EksUpdate[];
   /** The EKS platform version of the control plane (changes with the Kubernetes version). */
   platformVersion: string;

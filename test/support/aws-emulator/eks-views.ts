@@ -19,6 +19,20 @@ function issues(ctx: EmulatorContext, l: Cluster['lifecycle'], resourceIds: stri
   return [{ code: l.failure.code, message: l.failure.message, resourceIds }];
 }
 
+/** Auto Mode's members of DescribeCluster (only for clusters whose requests configured it). */
+export function autoModeView(c: Cluster): { computeConfig?: unknown; storageConfig?: unknown } {
+  const m = c.autoMode;
+  if (!m) return {};
+  return {
+    computeConfig: {
+      enabled: m.compute,
+      ...(m.compute ? { nodePools: [...m.nodePools] } : {}),
+      ...(m.nodeRoleArn ? { nodeRoleArn: m.nodeRoleArn } : {}),
+    },
+    storageConfig: { blockStorage: { enabled: m.blockStorage } },
+  };
+}
+
 export function clusterView(ctx: EmulatorContext, c: Cluster): Record<string, unknown> {
   refreshVersion(ctx, c);
   const status = ctx.eks.status(c.lifecycle);
@@ -41,7 +55,12 @@ export function clusterView(ctx: EmulatorContext, c: Cluster): Record<string, un
       endpointPrivateAccess: c.endpointPrivateAccess,
       publicAccessCidrs: [...c.publicAccessCidrs],
     },
-    kubernetesNetworkConfig: { serviceIpv4Cidr: c.serviceIpv4Cidr, ipFamily: 'ipv4' },
+    kubernetesNetworkConfig: {
+      serviceIpv4Cidr: c.serviceIpv4Cidr,
+      ipFamily: 'ipv4',
+      ...(c.autoMode ? { elasticLoadBalancing: { enabled: c.autoMode.elasticLoadBalancing } } : {}),
+    },
+    ...autoModeView(c),
     logging: {
       clusterLogging: [
         { types: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'], enabled: false },
@@ -91,6 +110,9 @@ export function nodegroupView(ctx: EmulatorContext, ng: Nodegroup): Record<strin
 
 export function addonView(ctx: EmulatorContext, a: Addon): Record<string, unknown> {
   const now = ctx.clock.now();
+  const associations = [...(ctx.eks.clusters.get(a.clusterName)?.podIdentityAssociations.values() ?? [])]
+    .filter((p) => p.ownerArn === a.arn)
+    .map((p) => p.arn);
   return {
     addonName: a.name,
     clusterName: a.clusterName,
@@ -102,6 +124,7 @@ export function addonView(ctx: EmulatorContext, a: Addon): Record<string, unknow
     modifiedAt: epoch(modifiedAt(a.lifecycle, now)),
     ...(a.serviceAccountRoleArn ? { serviceAccountRoleArn: a.serviceAccountRoleArn } : {}),
     ...(a.configurationValues ? { configurationValues: a.configurationValues } : {}),
+    ...(associations.length > 0 ? { podIdentityAssociations: associations } : {}),
     tags: { ...a.tags },
   };
 }

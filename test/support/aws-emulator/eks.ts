@@ -3,10 +3,12 @@
 import type { EmulatorContext } from './context.js';
 import { accessOps } from './eks-access.js';
 import { addonOps } from './eks-addons.js';
+import { autoModeOps } from './eks-automode.js';
 import { clusterOps } from './eks-clusters.js';
 import type { EksOp } from './eks-common.js';
 import { nodegroupOps } from './eks-nodegroups.js';
 import { upgradeOps } from './eks-upgrades.js';
+import { podIdentityOps } from './eks-pod-identity.js';
 import { AwsError } from './errors.js';
 import { JsonInput } from './json-input.js';
 import { jsonReply } from './protocol.js';
@@ -22,6 +24,7 @@ const ROUTES: [method: string, path: string, operation: string][] = [
   ['POST', '/clusters/{name}/updates', 'UpdateClusterVersion'],
   ['GET', '/cluster-versions', 'DescribeClusterVersions'],
   ['POST', '/clusters/{clusterName}/node-groups/{nodegroupName}/update-version', 'UpdateNodegroupVersion'],
+  ['POST', '/clusters/{name}/update-config', 'UpdateClusterConfig'],
   ['POST', '/clusters/{clusterName}/node-groups', 'CreateNodegroup'],
   ['GET', '/clusters/{clusterName}/node-groups', 'ListNodegroups'],
   ['GET', '/clusters/{clusterName}/node-groups/{nodegroupName}', 'DescribeNodegroup'],
@@ -50,6 +53,11 @@ const ROUTES: [method: string, path: string, operation: string][] = [
     'DisassociateAccessPolicy',
   ],
   ['GET', '/access-policies', 'ListAccessPolicies'],
+  ['POST', '/clusters/{name}/pod-identity-associations', 'CreatePodIdentityAssociation'],
+  ['GET', '/clusters/{name}/pod-identity-associations', 'ListPodIdentityAssociations'],
+  ['GET', '/clusters/{name}/pod-identity-associations/{associationId}', 'DescribePodIdentityAssociation'],
+  ['POST', '/clusters/{name}/pod-identity-associations/{associationId}', 'UpdatePodIdentityAssociation'],
+  ['DELETE', '/clusters/{name}/pod-identity-associations/{associationId}', 'DeletePodIdentityAssociation'],
   ['POST', '/tags/{resourceArn}', 'TagResource'],
   ['DELETE', '/tags/{resourceArn}', 'UntagResource'],
   ['GET', '/tags/{resourceArn}', 'ListTagsForResource'],
@@ -61,6 +69,8 @@ const OPS: Record<string, EksOp> = {
   ...addonOps,
   ...accessOps,
   ...upgradeOps,
+  ...podIdentityOps,
+  ...autoModeOps,
 };
 
 function match(

@@ -79,7 +79,12 @@ export function faultError(service: ServiceName, kind: 'throttle' | 'internal'):
         return new AwsError('ThrottlingException', 'Rate exceeded', 400);
       case 'servicequotas':
         return new AwsError('TooManyRequestsException', 'Rate exceeded', 400);
+      case 's3':
+        return new AwsError('SlowDown', 'Please reduce your request rate.', 503);
     }
+  }
+  if (service === 's3') {
+    return new AwsError('InternalError', 'We encountered an internal error. Please try again.', 500);
   }
   if (service === 'ec2') {
     return new AwsError('InternalError', 'An internal error has occurred (injected fault).', 500);

@@ -1,60 +1,30 @@
-// IAM (awsQuery protocol): roles, their trust policy, managed policy attachments and tags.
+// IAM (awsQuery protocol): roles, their trust policy, managed policy attachments and tags; inline
+// role policies (iam-inline.ts) and OpenID Connect providers (iam-oidc.ts).
 
 import { AwsError } from './errors.js';
-import type { EmulatorContext } from './context.js';
-import type { Role } from './iam-store.js';
+import {
+  type IamOp,
+  invalidInput,
+  mergeTags,
+  noSuchEntity,
+  readTags,
+  roleNamed,
+  validation,
+} from './iam-common.js';
+import { inlinePolicyOps } from './iam-inline.js';
+import { oidcProviderOps } from './iam-oidc.js';
 import { MANAGED_POLICY_ARNS, policyNameOf } from './iam-policies.js';
+import type { Role } from './iam-store.js';
+import { checkTrustPolicy } from './iam-trust.js';
+import type { EmulatorContext } from './context.js';
 import { paginate } from './paging.js';
 import { queryReply } from './protocol.js';
-import type { QueryParams } from './query.js';
 import { loggedParams, readQueryCall } from './query-service.js';
-import type { ServiceModule, Tag } from './service.js';
+import type { ServiceModule } from './service.js';
 import { isoSeconds, type XmlObject } from './xml.js';
 
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const MAX_ATTACHED = 10;
-
-const validation = (message: string) => new AwsError('ValidationError', message, 400);
-const noSuchEntity = (message: string) => new AwsError('NoSuchEntity', message, 404);
-const invalidInput = (message: string) => new AwsError('InvalidInput', message, 400);
-
-type Op = (ctx: EmulatorContext, p: QueryParams) => XmlObject | undefined;
-
-function roleNamed(ctx: EmulatorContext, p: QueryParams): Role {
-  const name = p.required('RoleName');
-  const role = ctx.iam.roles.get(name);
-  if (!role) throw noSuchEntity(`The role with name ${name} cannot be found.`);
-  return role;
-}
-
-function readTags(p: QueryParams): Tag[] {
-  const tags = p.structs('Tags.member').map((t) => ({ Key: t.required('Key'), Value: t.str('Value') ?? '' }));
-  for (const t of tags) {
-    if (t.Key.length > 128 || t.Value.length > 256) throw invalidInput(`Tag ${t.Key} is too long.`);
-    if (t.Key.toLowerCase().startsWith('aws:'))
-      throw invalidInput('Tag keys beginning with aws: are reserved.');
-  }
-  return tags;
-}
-
-function mergeTags(existing: Tag[], added: Tag[]): Tag[] {
-  const out = new Map(existing.map((t) => [t.Key, t.Value]));
-  for (const t of added) out.set(t.Key, t.Value);
-  if (out.size > 50) throw new AwsError('LimitExceeded', 'A role can have at most 50 tags.', 409);
-  return [...out].map(([Key, Value]) => ({ Key, Value }));
-}
-
-function checkTrustPolicy(doc: string): void {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(doc);
-  } catch {
-    throw new AwsError('MalformedPolicyDocument', 'This policy contains invalid Json', 400);
-  }
-  if (typeof parsed !== 'object' || parsed === null || !('Statement' in parsed)) {
-    throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.', 400);
-  }
-}
 
 function roleXml(r: Role, withTags: boolean): XmlObject {
   return {
@@ -71,7 +41,7 @@ function roleXml(r: Role, withTags: boolean): XmlObject {
   };
 }
 
-const ops: Record<string, Op> = {
+const roleOps: Record<string, IamOp> = {
   CreateRole(ctx, p) {
     const name = p.required('RoleName');
     if (!ROLE_NAME.test(name)) {
@@ -83,7 +53,7 @@ const ops: Record<string, Op> = {
     if (!/^\/([\x21-\x7e]+\/)?$/.test(path))
       throw validation(`The specified value for path is invalid: ${path}`);
     const doc = p.required('AssumeRolePolicyDocument');
-    checkTrustPolicy(doc);
+    checkTrustPolicy(ctx, doc);
     const maxSessionDuration = p.int('MaxSessionDuration') ?? 3600;
     if (maxSessionDuration < 3600 || maxSessionDuration > 43200) {
       throw validation('MaxSessionDuration must be between 3600 and 43200 seconds.');
@@ -103,6 +73,7 @@ const ops: Record<string, Op> = {
       maxSessionDuration,
       tags,
       attachedPolicies: [],
+      inlinePolicies: new Map(),
     };
     ctx.iam.roles.set(name, role);
     return { Role: roleXml(role, true) };
@@ -129,13 +100,16 @@ const ops: Record<string, Op> = {
     if (role.attachedPolicies.length > 0) {
       throw new AwsError('DeleteConflict', 'Cannot delete entity, must detach all policies first.', 409);
     }
+    if (role.inlinePolicies.size > 0) {
+      throw new AwsError('DeleteConflict', 'Cannot delete entity, must delete policies first.', 409);
+    }
     ctx.iam.roles.delete(role.name);
     return undefined;
   },
   UpdateAssumeRolePolicy(ctx, p) {
     const role = roleNamed(ctx, p);
     const doc = p.required('PolicyDocument');
-    checkTrustPolicy(doc);
+    checkTrustPolicy(ctx, doc);
     role.assumeRolePolicyDocument = doc;
     return undefined;
   },
@@ -199,6 +173,7 @@ const ops: Record<string, Op> = {
   },
 };
 
+const ops: Record<string, IamOp> = { ...roleOps, ...inlinePolicyOps, ...oidcProviderOps };
 const KNOWN = new Set(Object.keys(ops));
 
 export function iamService(ctx: EmulatorContext): ServiceModule {

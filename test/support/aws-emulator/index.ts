@@ -12,6 +12,7 @@ import { Ec2Store } from './ec2-store.js';
 import { ecrService } from './ecr.js';
 import { EcrStore } from './ecr-store.js';
 import { eksService } from './eks.js';
+import { type PodIdentityReport, podIdentityReport } from './eks-pod-identity-report.js';
 import { EksStore } from './eks-store.js';
 import { EksVersionTable } from './eks-versions.js';
 import { FaultEngine } from './faults.js';
@@ -23,6 +24,8 @@ import { locateModels } from './model-source.js';
 import { checkBindings } from './model-validation.js';
 import { SeededRandom } from './random.js';
 import { QuotaStore, serviceQuotasService } from './service-quotas.js';
+import { s3Service } from './s3.js';
+import { S3Store } from './s3-store.js';
 import { createHandler, type DownState } from './server.js';
 import { snapshot } from './state.js';
 import { stsService } from './sts.js';
@@ -36,6 +39,7 @@ import type {
   Identity,
   KubeApiserverBinding,
   LifecycleFault,
+  PushedImage,
 } from './types.js';
 import { webhookKubeconfig, writeWebhookKubeconfig } from './webhook-kubeconfig.js';
 
@@ -54,7 +58,8 @@ export interface RunningEmulator {
   clearCalls(): void;
   setFaults(rules: FaultRule[]): void;
   addLifecycleFault(f: LifecycleFault): void;
-  pushImage(repository: string, tag: string, digest?: string): void;
+  /** Stands in for a docker push (there is no registry); `pushedAt` backdates it. */
+  pushImage(repository: string, tag: string, digest?: string, pushedAt?: Date): PushedImage;
   /** Answer 503 ('unavailable', default) or drop connections ('reset') for ms of real time. */
   setDown(ms: number, mode?: DownMode): void;
   addIdentity(id: Identity): void;
@@ -68,6 +73,8 @@ export interface RunningEmulator {
   /** Accepts a token for any existing cluster; `${tokenReviewUrl}/<cluster>` accepts one cluster only. */
   tokenReviewUrl: string;
   writeTokenWebhookKubeconfig(path: string, cluster?: string): void;
+  /** Which role the pods of a service account would receive (GET /_emulator/pod-identity). */
+  podIdentity(cluster: string, namespace?: string, serviceAccount?: string): PodIdentityReport;
   stop(): Promise<void>;
 }
 
@@ -118,6 +125,7 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     eksVersions: new EksVersionTable(opts.eksVersions),
     quotas: new QuotaStore(opts.serviceQuotas),
     ecr: new EcrStore(),
+    s3: new S3Store(),
     kube: opts.kubeApiserver ? { ...opts.kubeApiserver } : undefined,
     url: '',
   };
@@ -136,8 +144,9 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     addLifecycleFault: (f) => {
       if (!failCreating(ctx, f)) ctx.lifecycleFaults.add(f);
     },
-    pushImage: (repository, tag, digest) => {
-      ctx.ecr.pushImage(repository, tag, digest, clock.now());
+    pushImage: (repository, tag, digest, pushedAt) => {
+      const image = ctx.ecr.pushImage(repository, tag, digest, pushedAt?.getTime() ?? clock.now());
+      return { digest: image.digest, pushedAt: new Date(image.pushedAt).toISOString() };
     },
     setDown: (ms, mode = 'unavailable') => {
       down.until = Date.now() + ms;
@@ -153,6 +162,7 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     },
     tokenReview: (body, cluster) => tokenReviewResponse(ctx, body, cluster),
     webhookKubeconfig: (cluster) => webhookKubeconfig(reviewUrl(cluster)),
+    podIdentity: (q) => podIdentityReport(ctx, q),
   };
   const services = {
     eks: eksService(ctx),
@@ -161,6 +171,7 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     iam: iamService(ctx),
     sts: stsService(),
     servicequotas: serviceQuotasService(ctx),
+    s3: s3Service(ctx),
   };
   checkBindings(Object.keys(services));
   const handler = createHandler({ ctx, services, faults, calls, down, admin, timers });
@@ -204,6 +215,12 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     resumeClock: () => clock.resume(),
     tokenReviewUrl: reviewUrl(),
     writeTokenWebhookKubeconfig: (path, cluster) => writeWebhookKubeconfig(path, reviewUrl(cluster)),
+    podIdentity: (cluster, namespace, serviceAccount) =>
+      podIdentityReport(ctx, {
+        cluster,
+        ...(namespace !== undefined ? { namespace } : {}),
+        ...(serviceAccount !== undefined ? { serviceAccount } : {}),
+      }),
     stop: async () => {
       for (const t of timers) clearTimeout(t);
       timers.clear();

@@ -3,15 +3,17 @@
 // exceptions (it looks up the error code in the response to pick the exception class).
 
 import type { AwsError } from './errors.js';
+import { s3ErrorReply } from './s3-common.js';
 import { escapeXml, type ListItem, renderXml, type XmlObject } from './xml.js';
 
 export interface HttpReply {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  /** A Buffer for binary answers (S3 GetObject). */
+  body: string | Buffer;
 }
 
-export type Protocol = 'rest-json' | 'json-1.1' | 'query' | 'ec2-query';
+export type Protocol = 'rest-json' | 'json-1.1' | 'query' | 'ec2-query' | 'rest-xml';
 
 const XMLNS: Record<'iam' | 'sts' | 'ec2', string> = {
   iam: 'https://iam.amazonaws.com/doc/2010-05-08/',
@@ -112,5 +114,7 @@ export function errorReply(protocol: Protocol, service: string, requestId: strin
       return queryError(service === 'sts' ? 'sts' : 'iam', requestId, err);
     case 'ec2-query':
       return ec2Error(requestId, err);
+    case 'rest-xml':
+      return s3ErrorReply(requestId, err);
   }
 }

@@ -34,7 +34,7 @@ export interface ServerParts {
 }
 
 function isService(s: string): s is ServiceName {
-  return ['eks', 'ecr', 'ec2', 'iam', 'sts', 'servicequotas'].includes(s);
+  return ['eks', 'ecr', 'ec2', 'iam', 'sts', 'servicequotas', 's3'].includes(s);
 }
 
 /** For requests without a usable signature: which service's error shape to answer in. */
@@ -49,6 +49,8 @@ function guessService(req: IncomingMessage, rawPath: string, body: Buffer): Serv
   if (version === '2010-05-08') return 'iam';
   if (version === '2011-06-15') return 'sts';
   if (/^\/(clusters|cluster-versions|addons|tags|access-policies)(\/|$)/.test(rawPath)) return 'eks';
+  // Anything else without a target header or a form body looks like S3's path-style REST.
+  if (!req.headers['x-amz-target'] && version === null) return 's3';
   return undefined;
 }
 
@@ -158,7 +160,7 @@ export function createHandler(parts: ServerParts) {
       return;
     }
     if (auth instanceof AuthFailure) {
-      answer(fail(authError(serviceName, auth)), 'Unknown', {}, '');
+      answer(fail(authError(serviceName, auth, ctx.region)), 'Unknown', {}, '');
       return;
     }
     const awsReq: AwsRequest = {
@@ -205,7 +207,8 @@ function asAwsError(e: unknown): AwsError {
 /** The error code of a reply we built, for the call log (all four protocols). */
 function errorCodeOf(reply: HttpReply): string | undefined {
   if (reply.headers['x-amzn-errortype']) return reply.headers['x-amzn-errortype'];
-  const json = /"__type":"([^"]+)"/.exec(reply.body);
+  const body = typeof reply.body === 'string' ? reply.body : '';
+  const json = /"__type":"([^"]+)"/.exec(body);
   if (json) return json[1];
-  return /<Code>([^<]+)<\/Code>/.exec(reply.body)?.[1];
+  return /<Code>([^<]+)<\/Code>/.exec(body)?.[1];
 }

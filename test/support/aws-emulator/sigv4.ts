@@ -132,7 +132,15 @@ export function uriEncode(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-function canonicalPath(rawPath: string): string {
+function canonicalPath(rawPath: string, service: string): string {
+  // S3 takes the path as it is (no dot-segment removal, empty segments kept) and encodes each
+  // segment once; every other service normalizes it and encodes the wire form a second time.
+  if (service === 's3') {
+    return rawPath
+      .split('/')
+      .map((seg) => uriEncode(safeDecode(seg)))
+      .join('/');
+  }
   const segments: string[] = [];
   for (const seg of rawPath.split('/')) {
     if (seg === '' || seg === '.') continue;
@@ -161,7 +169,7 @@ export function canonicalRequest(req: SignedRequest, parts: SignatureParts, payl
   const names = parts.signedHeaders.map((h) => h.toLowerCase());
   return [
     req.method.toUpperCase(),
-    canonicalPath(req.rawPath),
+    canonicalPath(req.rawPath, parts.service),
     canonicalQuery(req.rawQuery, parts.presigned),
     canonicalHeaders(req, names),
     names.join(';'),
@@ -193,9 +201,23 @@ export function computeSignature(
     .digest('hex');
 }
 
+/** What S3 clients may put in x-amz-content-sha256 instead of the body's hash. */
+const S3_PAYLOAD_DECLARATIONS = /^(UNSIGNED-PAYLOAD|STREAMING-[A-Z0-9-]+)$/;
+
 /** The payload hashes a client may legitimately have signed for this request. */
 function candidatePayloadHashes(req: SignedRequest, parts: SignatureParts): string[] {
   const declared = header(req.headers, 'x-amz-content-sha256');
+  // S3 signs with whatever the header declares (a streamed body is checked chunk by chunk, a
+  // declared hash against the body afterwards, with S3's own error for a mismatch).
+  if (parts.service === 's3') {
+    if (
+      declared !== undefined &&
+      (S3_PAYLOAD_DECLARATIONS.test(declared) || /^[0-9a-f]{64}$/.test(declared))
+    ) {
+      return [declared];
+    }
+    if (parts.presigned) return ['UNSIGNED-PAYLOAD'];
+  }
   const actual = createHash('sha256').update(req.body).digest('hex');
   if (declared !== undefined) return declared === 'UNSIGNED-PAYLOAD' || declared === actual ? [declared] : [];
   return parts.presigned ? [actual, 'UNSIGNED-PAYLOAD'] : [actual];

@@ -3,8 +3,10 @@
 
 import type { EmulatorContext } from './context.js';
 import { repoView } from './ecr.js';
+import { associationView as podIdentityView } from './eks-pod-identity.js';
 import { accessEntryView, addonView, associationView, clusterView, nodegroupView } from './eks-views.js';
-import type { RoleState } from './iam-store.js';
+import type { OidcProviderState, RoleState } from './iam-store.js';
+import type { S3BucketState } from './s3-store.js';
 import type { Tag } from './service.js';
 
 /** Every resource carries its kind's key fields plus whatever the describe call returns. */
@@ -36,6 +38,7 @@ export interface EksClusterState extends Open {
   nodegroups: EksNodegroupState[];
   addons: EksAddonState[];
   accessEntries: EksAccessEntryState[];
+  podIdentityAssociations: Open[];
 }
 export interface EcrRepositoryState extends Open {
   repositoryName: string;
@@ -57,7 +60,8 @@ export interface EmulatorState {
   at: number;
   eks: { clusters: EksClusterState[] };
   ecr: { repositories: EcrRepositoryState[] };
-  iam: { roles: RoleState[] };
+  iam: { roles: RoleState[]; oidcProviders: OidcProviderState[] };
+  s3: { buckets: S3BucketState[] };
   ec2: {
     vpcs: Ec2ResourceState[];
     subnets: Ec2ResourceState[];
@@ -95,6 +99,7 @@ export function snapshot(ctx: EmulatorContext): EmulatorState {
           ...(accessEntryView(c.name, e) as EksAccessEntryState),
           associatedAccessPolicies: [...e.policies.values()].map(associationView),
         })),
+        podIdentityAssociations: [...c.podIdentityAssociations.values()].map(podIdentityView),
       })),
     },
     ecr: {
@@ -106,6 +111,7 @@ export function snapshot(ctx: EmulatorContext): EmulatorState {
       })),
     },
     iam: ctx.iam.snapshot(),
+    s3: ctx.s3.snapshot(),
     ec2: {
       vpcs: [...ec2.vpcs.values()].map((v) => plain(v, 'available')),
       subnets: [...ec2.subnets.values()].map((s) => plain(s, 'available')),

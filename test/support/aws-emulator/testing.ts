@@ -20,11 +20,37 @@ export function clientConfig(
   };
 }
 
+/**
+ * For `new S3Client(...)`: path-style addressing (/bucket/key), the only one the emulator serves,
+ * as a product client must set against an injected endpoint.
+ */
+export function s3ClientConfig(
+  emu: Pick<RunningEmulator, 'url' | 'region' | 'accessKeyId' | 'secretAccessKey'>,
+  credentials?: SdkClientConfig['credentials'],
+): SdkClientConfig & { forcePathStyle: true } {
+  return { ...clientConfig(emu, credentials), forcePathStyle: true };
+}
+
 /** The trust policy a service role needs, e.g. trustPolicy('eks.amazonaws.com'). */
 export function trustPolicy(service: string): string {
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+  });
+}
+
+/**
+ * A trust policy EKS Pod Identity accepts: pods.eks.amazonaws.com may assume the role and tag the
+ * session. `actions` splits the grant into one statement per list, or leaves actions out.
+ */
+export function podIdentityTrustPolicy(actions: string[][] = [['sts:AssumeRole', 'sts:TagSession']]): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: actions.map((Action) => ({
+      Effect: 'Allow',
+      Principal: { Service: 'pods.eks.amazonaws.com' },
+      Action,
+    })),
   });
 }
 

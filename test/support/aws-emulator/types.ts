@@ -5,7 +5,7 @@ import type { EksVersionInfo } from './eks-versions.js';
 
 export type { EksVersionInfo } from './eks-versions.js';
 
-export type ServiceName = 'eks' | 'ecr' | 'ec2' | 'iam' | 'sts' | 'servicequotas';
+export type ServiceName = 'eks' | 'ecr' | 'ec2' | 'iam' | 'sts' | 'servicequotas' | 's3';
 
 export interface EmulatorOptions {
   /** 0 = any free port (default). Always bound to 127.0.0.1. */
@@ -86,5 +86,12 @@ export interface CallRecord {
 }
 
 export type DownMode = 'unavailable' | 'reset';
+
+/** What pushImage() / POST /_emulator/images answer. */
+export interface PushedImage {
+  digest: string;
+  /** ISO 8601: when ECR recorded the push (the first push of that digest). */
+  pushedAt: string;
+}
 
 export type { EmulatorState } from './state.js';
