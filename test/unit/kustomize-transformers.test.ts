@@ -220,6 +220,63 @@ spec: {}
     ]);
   });
 
+  it('points the subjects and webhook services that name a moved object at its new namespace', async () => {
+    const objects = await build({
+      'kustomization.yaml': kustomization('namespace: team\nresources: [objects.yaml]\n'),
+      'objects.yaml': `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: app
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: webhook
+spec:
+  ports: [{port: 443}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: app
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects:
+  - {kind: ServiceAccount, name: app}
+  - {kind: ServiceAccount, name: unrelated, namespace: elsewhere}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: app
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects:
+  - {kind: ServiceAccount, name: app, namespace: default}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: app
+webhooks:
+  - name: check.example.com
+    clientConfig:
+      service: {name: webhook, namespace: default, path: /validate}
+`,
+    });
+    expect(find(objects, 'RoleBinding', 'app')['subjects']).toEqual([
+      { kind: 'ServiceAccount', name: 'app', namespace: 'team' },
+      { kind: 'ServiceAccount', name: 'unrelated', namespace: 'elsewhere' },
+    ]);
+    expect(find(objects, 'ClusterRoleBinding', 'app')['subjects']).toEqual([
+      { kind: 'ServiceAccount', name: 'app', namespace: 'team' },
+    ]);
+    expect(find(objects, 'ValidatingWebhookConfiguration', 'app')['webhooks']).toEqual([
+      {
+        name: 'check.example.com',
+        clientConfig: { service: { name: 'webhook', namespace: 'team', path: '/validate' } },
+      },
+    ]);
+  });
+
   it('refuses a namespace that gives two objects one id', async () => {
     const cm = (ns: string) =>
       `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: same\n  namespace: ${ns}\n`;

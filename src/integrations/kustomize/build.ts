@@ -17,6 +17,7 @@ import { userError } from '../../primitives/errors.js';
 import { parseYamlText } from '../../primitives/yaml.js';
 import { parseManifests } from '../kube/manifests.js';
 import type { KubeObject } from '../kube/object.js';
+import { fixBackReferences } from './back-references.js';
 import { Checkout, MAX_KUSTOMIZE_BYTES, MAX_MANIFEST_BYTES } from './checkout.js';
 import { setImages } from './images.js';
 import { type Kustomization, readKustomization } from './kustomization.js';
@@ -40,7 +41,7 @@ export async function buildKustomization(checkout: string, path: string): Promis
   const files: string[] = [];
   const dir = await repo.inside(resolve(repo.root, path.replace(/^\.\//, '')), path);
   const built = await buildDir(repo, dir, files, [], true);
-  return { objects: withoutLocalConfig(built).map((r) => r.object), files };
+  return { objects: withoutLocalConfig(fixBackReferences(built)).map((r) => r.object), files };
 }
 
 /** `generate`: the folder is a Flux Kustomization's path, for which Flux writes one if missing. */

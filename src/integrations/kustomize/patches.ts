@@ -168,9 +168,8 @@ function jsonPatched(r: Resource, operations: Operation[], where: string): Resou
       `${where}: JSON patch on ${describeId(id)} leaves no object (apiVersion, kind and metadata.name)`,
     );
   }
-  const object = result as KubeObject;
-  const moved = !sameId(idOf(object), id);
-  return { object, previous: moved ? [...r.previous, id] : r.previous };
+  // kustomize records the id before every JSON patch (it may have renamed the object).
+  return { object: result as KubeObject, previous: [...r.previous, id] };
 }
 
 const PATCH_ERRORS: Record<string, string> = {
