@@ -8,9 +8,10 @@
  * The dialect is the one of kustomization.ts, implemented as kustomize does it: resources are
  * accumulated (an id twice is an error), then the transformers run in kustomize's order:
  * patches, namespace, labels and commonLabels, commonAnnotations, replicas, images. Each nested
- * kustomization is built, transformers included, before its parent's transformers see it.
- * Objects annotated as local config are dropped at the end. Remote resources and paths outside
- * the checkout are refused.
+ * kustomization is built, transformers included, before its parent's transformers see it. At
+ * the end, references that name a moved object's namespace follow it (back-references.ts) and
+ * objects annotated as local config are dropped. Remote resources and paths outside the checkout
+ * are refused.
  */
 import { resolve } from 'node:path';
 import { userError } from '../../primitives/errors.js';
@@ -136,15 +137,17 @@ async function readObjects(repo: Checkout, file: string, files: string[]): Promi
   return parseManifests(await repo.read(file, label, MAX_MANIFEST_BYTES), label).map(resource);
 }
 
-/** Adds objects to a kustomization's list; kustomize refuses an id it already holds. */
+/** Adds objects to a kustomization's list one by one; kustomize refuses an id it already holds. */
 function accumulate(into: Resource[], more: Resource[], where: string): Resource[] {
+  const out = [...into];
   for (const r of more) {
     const id = idOf(r.object);
-    if (into.some((o) => sameId(idOf(o.object), id))) {
+    if (out.some((o) => sameId(idOf(o.object), id))) {
       throw userError('GITOPS_BAD_CONFIG', `${where}: ${describeId(id)} is listed twice`, {
         hint: 'each object may come from only one file or folder of a kustomization',
       });
     }
+    out.push(r);
   }
-  return [...into, ...more];
+  return out;
 }
