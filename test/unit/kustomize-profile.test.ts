@@ -189,7 +189,7 @@ describe('a profile kustomization with patches, images and replicas', () => {
     ]);
   });
 
-  it('refuses at render time a patch file that is not a patch, or a patch reference the profile does not ship', async () => {
+  it('refuses at render time a patch file that is not a patch, a patch the profile does not ship, a bad target', async () => {
     const bad = async (files: Record<string, string>) => {
       const e = await renderApp({ ...PROFILE_FILES, ...files }).then(
         () => undefined,
@@ -206,6 +206,9 @@ describe('a profile kustomization with patches, images and replicas', () => {
         'manifests/kustomization.yaml': KUSTOMIZATION.replace('patches/resources.yaml', 'patches/gone.yaml'),
       }),
     ).toMatch(/patches\[0\]\.path: "patches\/gone.yaml" is not a file of the profile/);
+    expect(
+      await bad({ 'manifests/kustomization.yaml': KUSTOMIZATION.replace('app=web', '"app in web"') }),
+    ).toMatch(/patches\[1\]\.target\.labelSelector: invalid selector "app in web": cannot read "app in web"/);
   });
 });
 

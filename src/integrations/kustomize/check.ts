@@ -11,6 +11,7 @@ import { checkRelative } from '../../primitives/safe-path.js';
 import { isRecord } from '../kube/object.js';
 import { readKustomization } from './kustomization.js';
 import { parsePatch } from './patches.js';
+import { selectorMatcher } from './selector.js';
 
 export function isKustomizationFile(rel: string): boolean {
   return /(^|\/)kustomization\.ya?ml$/.test(rel);
@@ -33,6 +34,8 @@ export function checkKustomization(
   for (const p of k.patches) {
     if (p.path !== undefined) checkReference(p.path, `${file}: ${p.where}.path`, dir, files, false);
     if (p.patch !== undefined) parsePatch(p.patch, `${file}: ${p.where}.patch`);
+    // Compiles the target's patterns and selectors, which throws on the ones the builder would refuse.
+    if (p.target !== undefined) selectorMatcher(p.target, `${file}: ${p.where}.target`);
   }
 }
 
