@@ -4,6 +4,7 @@
  * behaviour.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { labelSelector } from '../../src/integrations/kustomize/selector.js';
 import { cleanupAll } from './git-helpers.js';
 import { build, buildError, DEPLOYMENT, find, kustomization, SERVICE } from './kustomize-helpers.js';
 
@@ -22,6 +23,24 @@ spec:
         - name: app
           image: app
 `;
+
+describe('label selectors', () => {
+  it('read Kubernetes selector syntax', () => {
+    const matches = (selector: string, labels: Record<string, string>) =>
+      labelSelector(selector, 'target')(labels);
+    const web = { app: 'web', tier: 'front', replicas: '3' };
+    expect(matches('', web)).toBe(true);
+    expect(matches('app=web,tier==front', web)).toBe(true);
+    expect(matches('app!=web', web)).toBe(false);
+    expect(matches('owner!=ml', web)).toBe(true);
+    expect(matches('tier in (front, back),app notin (db)', web)).toBe(true);
+    expect(matches('tier notin (front)', web)).toBe(false);
+    expect(matches('app,!legacy', web)).toBe(true);
+    expect(matches('!app', web)).toBe(false);
+    expect(matches('replicas>2,replicas<4', web)).toBe(true);
+    expect(() => matches('app in web', web)).toThrow(/target: invalid selector "app in web"/);
+  });
+});
 
 describe('strategic merge patches', () => {
   it('merges containers, env, ports, volumeMounts, volumes and imagePullSecrets by their keys', async () => {
