@@ -1,28 +1,30 @@
 /**
- * Builds a folder of the fleet repo into Kubernetes objects the way Flux's kustomize-controller
- * reads it, for the subset our fleet layout uses: `resources` (files and folders), `namespace`,
- * `commonLabels`/`labels` and `commonAnnotations`. A folder without a kustomization.yaml yields
- * every manifest in it, recursively (as Flux generates one). Anything else a kustomization
- * declares is refused by name rather than silently ignored, and nothing may point outside the
- * repository checkout.
+ * Builds a folder of a repository checkout into Kubernetes objects the way Flux's
+ * kustomize-controller does: with the folder's kustomization.yaml, or, when it has none, with the
+ * one Flux generates (every manifest in it, sub-folders with their own kustomization built as
+ * such). `gitops diff` compares these objects with the cluster, and the Flux stand-in applies
+ * them, so they must be what Flux would apply.
+ *
+ * The dialect is the one of kustomization.ts, implemented as kustomize does it: resources are
+ * accumulated (an id twice is an error), then the transformers run in kustomize's order:
+ * patches, namespace, labels and commonLabels, commonAnnotations, replicas, images. Each nested
+ * kustomization is built, transformers included, before its parent's transformers see it. At
+ * the end, references that name a moved object's namespace follow it (back-references.ts) and
+ * objects annotated as local config are dropped. Remote resources and paths outside the checkout
+ * are refused.
  */
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
-import { parse } from 'yaml';
+import { resolve } from 'node:path';
 import { userError } from '../../primitives/errors.js';
+import { parseYamlText } from '../../primitives/yaml.js';
 import { parseManifests } from '../kube/manifests.js';
-import { isRecord, type KubeObject } from '../kube/object.js';
-
-const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-const SUPPORTED = new Set([
-  'apiVersion',
-  'kind',
-  'resources',
-  'namespace',
-  'commonLabels',
-  'labels',
-  'commonAnnotations',
-]);
+import type { KubeObject } from '../kube/object.js';
+import { fixBackReferences } from './back-references.js';
+import { Checkout, MAX_KUSTOMIZE_BYTES, MAX_MANIFEST_BYTES } from './checkout.js';
+import { setImages } from './images.js';
+import { type Kustomization, readKustomization } from './kustomization.js';
+import { applyPatch, parsePatch } from './patches.js';
+import { describeId, idOf, type Resource, resource, sameId } from './resource.js';
+import { addAnnotations, addLabels, setNamespace, setReplicas, withoutLocalConfig } from './transformers.js';
 
 export interface BuildResult {
   objects: KubeObject[];
@@ -30,133 +32,122 @@ export interface BuildResult {
   files: string[];
 }
 
+/** A URL (`https://...`, `git@host:...`): kustomize would fetch it. */
+const REMOTE = /^([a-z][a-z0-9+.-]*:\/\/|[\w.-]+@[\w.-]+:)/i;
+/** `github.com/org/repo//path`: remote when no such local path exists. */
+const HOST_LIKE = /^[\w-]+(\.[\w-]+)*\.[a-z]{2,}\//i;
+
 export async function buildKustomization(checkout: string, path: string): Promise<BuildResult> {
-  const root = await realpath(checkout);
+  const repo = await Checkout.open(checkout);
   const files: string[] = [];
-  const dir = await inside(root, resolve(root, path.replace(/^\.\//, '')), path);
-  const objects = await buildDir(root, dir, files, new Set());
-  return { objects, files };
+  const dir = await repo.inside(resolve(repo.root, path.replace(/^\.\//, '')), path);
+  const built = await buildDir(repo, dir, files, [], true);
+  return { objects: withoutLocalConfig(fixBackReferences(built)).map((r) => r.object), files };
 }
 
+/** `generate`: the folder is a Flux Kustomization's path, for which Flux writes one if missing. */
 async function buildDir(
-  root: string,
+  repo: Checkout,
   dir: string,
   files: string[],
-  seen: Set<string>,
-): Promise<KubeObject[]> {
-  if (seen.has(dir)) throw userError('GITOPS_BAD_CONFIG', `${rel(root, dir)}: kustomization includes itself`);
-  seen.add(dir);
-  const kfile = await findKustomizationFile(dir);
-  if (kfile === undefined) return allManifests(root, dir, files);
-  files.push(rel(root, kfile));
-  const k: unknown = parse(await readFile(kfile, 'utf8'));
-  if (!isRecord(k)) throw userError('GITOPS_BAD_CONFIG', `${rel(root, kfile)}: expected a mapping`);
-  const unsupported = Object.keys(k).filter((key) => !SUPPORTED.has(key));
-  if (unsupported.length > 0) {
-    throw userError(
-      'GITOPS_BAD_CONFIG',
-      `${rel(root, kfile)}: unsupported kustomize field${unsupported.length > 1 ? 's' : ''} ${unsupported.join(', ')}`,
-      {
-        hint: 'gitops renders resources, namespace, labels and annotations; keep other transformations inside the manifests',
-      },
-    );
+  parents: readonly string[],
+  generate: boolean,
+): Promise<Resource[]> {
+  if (parents.includes(dir)) {
+    throw userError('GITOPS_BAD_CONFIG', `${repo.rel(dir)}: kustomization includes itself`);
   }
-  const out: KubeObject[] = [];
-  const resources = Array.isArray(k['resources']) ? k['resources'] : [];
-  for (const entry of resources) {
-    if (typeof entry !== 'string')
-      throw userError('GITOPS_BAD_CONFIG', `${rel(root, kfile)}: resources entries must be paths`);
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) {
-      throw userError('GITOPS_BAD_CONFIG', `${rel(root, kfile)}: remote resource ${entry} is not allowed`);
+  const chain = [...parents, dir];
+  const kfile = await repo.kustomizationFile(dir);
+  if (kfile === undefined) {
+    if (!generate) {
+      throw userError('GITOPS_BAD_CONFIG', `${repo.rel(dir)}: folder has no kustomization.yaml`, {
+        hint: 'kustomize builds only folders with a kustomization; list the files instead',
+      });
     }
-    const target = await inside(root, resolve(dir, entry), `${rel(root, kfile)}: ${entry}`);
-    const st = await stat(target);
-    if (st.isDirectory()) out.push(...(await buildDir(root, target, files, new Set(seen))));
-    else {
-      files.push(rel(root, target));
-      out.push(...parseManifests(await readFile(target, 'utf8'), rel(root, target)));
+    let out: Resource[] = [];
+    for (const entry of await repo.generatedResources(dir)) {
+      const more = entry.isDir
+        ? await buildDir(repo, entry.path, files, chain, false)
+        : await readObjects(repo, entry.path, files);
+      out = accumulate(out, more, repo.rel(dir));
     }
+    return out;
   }
-  return out.map((o) => transform(o, k));
+  const label = repo.rel(kfile);
+  files.push(label);
+  const k = readKustomization(
+    parseYamlText(await repo.read(kfile, label, MAX_KUSTOMIZE_BYTES), label).data,
+    label,
+  );
+  let out: Resource[] = [];
+  for (const [i, entry] of k.resources.entries()) {
+    const where = `${label}: resources[${i}]`;
+    const target = await local(repo, dir, entry, where, 'resource');
+    const more = (await repo.isDirectory(target))
+      ? await buildDir(repo, target, files, chain, false)
+      : await readObjects(repo, target, files);
+    out = accumulate(out, more, label);
+  }
+  return transform(repo, dir, label, k, out, files);
 }
 
-function transform(obj: KubeObject, k: Record<string, unknown>): KubeObject {
-  const copy: KubeObject = { ...obj, metadata: { ...obj.metadata } };
-  if (typeof k['namespace'] === 'string' && !CLUSTER_SCOPED.has(obj.kind))
-    copy.metadata.namespace = k['namespace'];
-  const labels = { ...(isRecord(k['commonLabels']) ? (k['commonLabels'] as Record<string, string>) : {}) };
-  if (Array.isArray(k['labels'])) {
-    for (const l of k['labels']) if (isRecord(l) && isRecord(l['pairs'])) Object.assign(labels, l['pairs']);
+async function transform(
+  repo: Checkout,
+  dir: string,
+  label: string,
+  k: Kustomization,
+  resources: Resource[],
+  files: string[],
+): Promise<Resource[]> {
+  let out = resources;
+  for (const entry of k.patches) {
+    const where = `${label}: ${entry.where}`;
+    let text = entry.patch ?? '';
+    let source = `${where}.patch`;
+    if (entry.path !== undefined) {
+      const file = await local(repo, dir, entry.path, `${where}.path`, 'patch');
+      source = repo.rel(file);
+      files.push(source);
+      text = await repo.read(file, source, MAX_KUSTOMIZE_BYTES);
+    }
+    out = applyPatch(out, entry, parsePatch(text, source), where);
   }
-  if (Object.keys(labels).length > 0) copy.metadata.labels = { ...(copy.metadata.labels ?? {}), ...labels };
-  if (isRecord(k['commonAnnotations'])) {
-    copy.metadata.annotations = {
-      ...(copy.metadata.annotations ?? {}),
-      ...(k['commonAnnotations'] as Record<string, string>),
-    };
-  }
-  return copy;
+  if (k.namespace !== undefined) out = setNamespace(out, k.namespace, label);
+  out = addLabels(out, k);
+  out = addAnnotations(out, k.commonAnnotations);
+  out = setReplicas(out, k, label);
+  return setImages(out, k.images);
 }
 
-/** Kinds the namespace transformer leaves alone (the common cluster-scoped ones). */
-const CLUSTER_SCOPED = new Set([
-  'Namespace',
-  'CustomResourceDefinition',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'StorageClass',
-  'PriorityClass',
-  'ValidatingWebhookConfiguration',
-  'MutatingWebhookConfiguration',
-  'IngressClass',
-  'APIService',
-  'PersistentVolume',
-]);
+/** Resolves a reference of a kustomization in `dir`; refuses remote ones and ones outside the checkout. */
+async function local(repo: Checkout, dir: string, ref: string, where: string, what: string): Promise<string> {
+  const remote = () => userError('GITOPS_BAD_CONFIG', `${where}: remote ${what} "${ref}" is not allowed`);
+  if (REMOTE.test(ref)) throw remote();
+  try {
+    return await repo.inside(resolve(dir, ref), `${where}: "${ref}"`);
+  } catch (e) {
+    if (HOST_LIKE.test(ref)) throw remote();
+    throw e;
+  }
+}
 
-async function allManifests(root: string, dir: string, files: string[]): Promise<KubeObject[]> {
-  const out: KubeObject[] = [];
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await allManifests(root, await inside(root, p, rel(root, p)), files)));
-    else if (/\.ya?ml$/.test(e.name)) {
-      const real = await inside(root, p, rel(root, p));
-      files.push(rel(root, real));
-      out.push(...parseManifests(await readFile(real, 'utf8'), rel(root, real)));
+async function readObjects(repo: Checkout, file: string, files: string[]): Promise<Resource[]> {
+  const label = repo.rel(file);
+  files.push(label);
+  return parseManifests(await repo.read(file, label, MAX_MANIFEST_BYTES), label).map(resource);
+}
+
+/** Adds objects to a kustomization's list one by one; kustomize refuses an id it already holds. */
+function accumulate(into: Resource[], more: Resource[], where: string): Resource[] {
+  const out = [...into];
+  for (const r of more) {
+    const id = idOf(r.object);
+    if (out.some((o) => sameId(idOf(o.object), id))) {
+      throw userError('GITOPS_BAD_CONFIG', `${where}: ${describeId(id)} is listed twice`, {
+        hint: 'each object may come from only one file or folder of a kustomization',
+      });
     }
+    out.push(r);
   }
   return out;
-}
-
-async function findKustomizationFile(dir: string): Promise<string | undefined> {
-  for (const name of KUSTOMIZATION_FILES) {
-    const p = join(dir, name);
-    if (
-      await stat(p).then(
-        (s) => s.isFile(),
-        () => false,
-      )
-    )
-      return p;
-  }
-  return undefined;
-}
-
-/** Resolves symlinks and refuses anything outside the checkout. */
-async function inside(root: string, p: string, label: string): Promise<string> {
-  let real: string;
-  try {
-    real = await realpath(p);
-  } catch {
-    throw userError('GITOPS_BAD_CONFIG', `${label}: not found in the fleet repository`);
-  }
-  if (real !== root && !real.startsWith(root + sep)) {
-    throw userError('GITOPS_BAD_CONFIG', `${label}: points outside the repository`);
-  }
-  return real;
-}
-
-function rel(root: string, p: string): string {
-  return relative(root, p) || '.';
 }

@@ -1,25 +1,17 @@
 /**
- * Checks a profile's kustomization.yaml files. Flux's kustomize-controller will build them, so a
- * profile could otherwise pull in remote bases (`github.com/...`) or files outside its folder; we
- * accept local, relative references to files the profile ships, and the fields we know to be
- * self-contained.
+ * Checks a profile's kustomization.yaml files when bootstrap renders the profile. The fields and
+ * their shapes are the builder's (`readKustomization`), so a profile that renders also builds for
+ * `gitops diff`. On top of that, a profile is someone else's content: every reference must be a
+ * local, relative file the profile ships (or a folder of it with a kustomization), never a
+ * remote base (`github.com/...`) or a file outside the profile.
  */
+import { posix } from 'node:path';
 import { userError } from '../../primitives/errors.js';
 import { checkRelative } from '../../primitives/safe-path.js';
-
-const ALLOWED_FIELDS = new Set([
-  'apiVersion',
-  'kind',
-  'metadata',
-  'resources',
-  'namespace',
-  'labels',
-  'commonLabels',
-  'commonAnnotations',
-  'patches',
-  'images',
-  'replicas',
-]);
+import { isRecord } from '../kube/object.js';
+import { readKustomization } from './kustomization.js';
+import { parsePatch } from './patches.js';
+import { selectorMatcher } from './selector.js';
 
 export function isKustomizationFile(rel: string): boolean {
   return /(^|\/)kustomization\.ya?ml$/.test(rel);
@@ -35,54 +27,67 @@ export function checkKustomization(
   dir: string,
   files: ReadonlySet<string>,
 ): void {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw userError('GITOPS_BAD_CONFIG', `${file}: expected a mapping (a kustomize Kustomization)`);
-  }
-  const k = data as Record<string, unknown>;
-  for (const key of Object.keys(k)) {
-    if (!ALLOWED_FIELDS.has(key)) {
-      throw userError(
-        'GITOPS_BAD_CONFIG',
-        `${file}: field "${key}" is not supported in profile kustomizations`,
-        {
-          hint: `supported: ${[...ALLOWED_FIELDS].join(', ')}`,
-        },
-      );
-    }
-  }
-  if (k['kind'] !== undefined && k['kind'] !== 'Kustomization') {
-    throw userError('GITOPS_BAD_CONFIG', `${file}: kind must be Kustomization`);
-  }
-  const resources = k['resources'] ?? [];
-  if (!Array.isArray(resources)) throw userError('GITOPS_BAD_CONFIG', `${file}: resources: expected a list`);
-  resources.forEach((r, i) => {
-    checkReference(r, `${file}: resources[${i}]`, dir, files);
+  const k = readKustomization(data, file);
+  k.resources.forEach((r, i) => {
+    checkReference(r, `${file}: resources[${i}]`, dir, files, true);
   });
-  const patches = k['patches'] ?? [];
-  if (!Array.isArray(patches)) throw userError('GITOPS_BAD_CONFIG', `${file}: patches: expected a list`);
-  patches.forEach((p, i) => {
-    if (p !== null && typeof p === 'object' && 'path' in p) {
-      checkReference((p as { path: unknown }).path, `${file}: patches[${i}].path`, dir, files);
-    }
-  });
+  for (const p of k.patches) {
+    if (p.path !== undefined) checkReference(p.path, `${file}: ${p.where}.path`, dir, files, false);
+    if (p.patch !== undefined) parsePatch(p.patch, `${file}: ${p.where}.patch`);
+    // Compiles the target's patterns and selectors, which throws on the ones the builder would refuse.
+    if (p.target !== undefined) selectorMatcher(p.target, `${file}: ${p.where}.target`);
+  }
 }
 
-function checkReference(ref: unknown, where: string, dir: string, files: ReadonlySet<string>): void {
-  if (typeof ref !== 'string') throw userError('GITOPS_BAD_CONFIG', `${where}: expected a path`);
-  if (/^[a-z][a-z0-9+.-]*:/i.test(ref) || /^[\w.-]+\.[a-z]{2,}\//i.test(ref)) {
+/**
+ * The files the kustomizations of a layer use as patches (relative to manifests/): they hold
+ * partial objects or operations, not objects of the profile. Unreadable kustomizations give
+ * none here; `checkKustomization` reports them.
+ */
+export function patchFilesOf(data: unknown, dir: string): string[] {
+  if (!isRecord(data) || !Array.isArray(data['patches'])) return [];
+  const out: string[] = [];
+  for (const p of data['patches']) {
+    if (!isRecord(p) || typeof p['path'] !== 'string') continue;
+    try {
+      out.push(checkRelative(join(dir, p['path']), 'patch'));
+    } catch {
+      // Reported with its place by checkKustomization.
+    }
+  }
+  return out;
+}
+
+/** `ref` seen from the folder `dir`, with `a/../` folded (an overlay's `../base` stays inside). */
+function join(dir: string, ref: string): string {
+  return ref.startsWith('/') ? ref : posix.normalize(dir === '' ? ref : `${dir}/${ref}`);
+}
+
+function checkReference(
+  ref: string,
+  where: string,
+  dir: string,
+  files: ReadonlySet<string>,
+  folderAllowed: boolean,
+): void {
+  if (
+    /^[a-z][a-z0-9+.-]*:/i.test(ref) ||
+    /^[\w.-]+\.[a-z]{2,}\//i.test(ref) ||
+    /^[\w.-]+@[\w.-]+:/.test(ref)
+  ) {
     throw userError(
       'GITOPS_BAD_CONFIG',
       `${where}: remote resource "${ref}" is not allowed; ship the files in the profile`,
     );
   }
-  const joined = dir === '' ? ref : `${dir}/${ref}`;
-  const clean = checkRelative(joined, where);
+  const clean = checkRelative(join(dir, ref), where);
   const isFile = files.has(clean);
-  const isKustomizeDir = files.has(`${clean}/kustomization.yaml`) || files.has(`${clean}/kustomization.yml`);
+  const isKustomizeDir =
+    folderAllowed && (files.has(`${clean}/kustomization.yaml`) || files.has(`${clean}/kustomization.yml`));
   if (!isFile && !isKustomizeDir) {
     throw userError(
       'GITOPS_BAD_CONFIG',
-      `${where}: "${ref}" is not a file or kustomization folder of the profile`,
+      `${where}: "${ref}" is not a ${folderAllowed ? 'file or kustomization folder' : 'file'} of the profile`,
     );
   }
 }

@@ -4,7 +4,8 @@
  * checked to stay local. Pure: input text in, output text out.
  */
 import { userError } from '../../primitives/errors.js';
-import { checkKustomization, isKustomizationFile } from '../kustomize/check.js';
+import { checkKustomization, isKustomizationFile, patchFilesOf } from '../kustomize/check.js';
+import { parsePatch } from '../kustomize/patches.js';
 import type { ProfileLayer } from './layer.js';
 import { parseYamlStream, toPlain } from '../../primitives/yaml.js';
 import { type SubstitutionContext, substituteDocument, substituteText } from './substitute.js';
@@ -43,6 +44,7 @@ export function renderLayer(layer: ProfileLayer, params: ParameterSet, used: Set
       `${layer.label}/manifests: no kustomization.yaml listing the resources`,
     );
   }
+  const patchFiles = patchFilesIn(layer);
   for (const [path, text] of Object.entries(layer.files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const file = `${layer.label}/${path}`;
     const ctx: SubstitutionContext = { params, file, used };
@@ -62,8 +64,9 @@ export function renderLayer(layer: ProfileLayer, params: ParameterSet, used: Set
         if (isManifest) {
           const data = toPlain(doc, file);
           if (isKustomizationFile(rel)) {
-            const dir = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
-            checkKustomization(data, file, dir, manifestPaths);
+            checkKustomization(data, file, dirOf(rel), manifestPaths);
+          } else if (patchFiles.has(rel)) {
+            // Checked whole below: a JSON 6902 patch is a list, not an object of the profile.
           } else if (data !== null) {
             out.objects.push(objectRef(data, file, line));
           }
@@ -71,9 +74,30 @@ export function renderLayer(layer: ProfileLayer, params: ParameterSet, used: Set
         parts.push(doc.toString({ lineWidth: 0 }));
       }
       rendered = parts.join('');
+      if (isManifest && patchFiles.has(rel)) parsePatch(rendered, file);
     }
     if (isManifest) out.manifests[rel] = rendered;
     else out.templates[rel] = rendered;
+  }
+  return out;
+}
+
+function dirOf(rel: string): string {
+  return rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+}
+
+/** manifests/ files that a kustomization of the layer uses as patches (relative to manifests/). */
+function patchFilesIn(layer: ProfileLayer): Set<string> {
+  const out = new Set<string>();
+  for (const [path, text] of Object.entries(layer.files)) {
+    if (!path.startsWith('manifests/') || !isKustomizationFile(path)) continue;
+    const rel = path.slice('manifests/'.length);
+    try {
+      const [doc] = parseYamlStream(text, path).docs;
+      for (const p of patchFilesOf(doc ? toPlain(doc, path) : null, dirOf(rel))) out.add(p);
+    } catch {
+      // The rendering loop reports an unreadable kustomization with its file and line.
+    }
   }
   return out;
 }
