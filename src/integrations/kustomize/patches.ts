@@ -8,7 +8,7 @@
  */
 import jsonpatch from 'fast-json-patch';
 import { userError } from '../../primitives/errors.js';
-import { parseYamlStream, toPlain } from '../../primitives/yaml-stream.js';
+import { parseYamlStream, toPlain } from '../../primitives/yaml.js';
 import { isRecord, type KubeObject } from '../kube/object.js';
 import type { PatchEntry } from './kustomization.js';
 import { schemaFor } from './merge-keys.js';
