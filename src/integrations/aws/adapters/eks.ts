@@ -1,6 +1,5 @@
 /** EksPort over @aws-sdk/client-eks (rest-json). */
 import type * as Sdk from '@aws-sdk/client-eks';
-import type { Taint } from '../../../spec/schema.js';
 import { abortable, lazy, type SdkSettings, sdkClientConfig } from '../sdk-config.js';
 import type {
   AccessEntry,
@@ -16,18 +15,8 @@ import type {
   Tags,
   UpdateNodegroupInput,
 } from '../ports.js';
-import { allPages, call, find, healthIssues } from './common.js';
-
-const EFFECT_TO_AWS = {
-  NoSchedule: 'NO_SCHEDULE',
-  PreferNoSchedule: 'PREFER_NO_SCHEDULE',
-  NoExecute: 'NO_EXECUTE',
-} as const;
-const EFFECT_FROM_AWS: Record<string, Taint['effect']> = {
-  NO_SCHEDULE: 'NoSchedule',
-  PREFER_NO_SCHEDULE: 'PreferNoSchedule',
-  NO_EXECUTE: 'NoExecute',
-};
+import { allPages, call, find } from './common.js';
+import { toAddon, toAwsTaint, toCluster, toNodegroup } from './eks-shapes.js';
 
 export class EksAdapter implements EksPort {
   private readonly load: () => Promise<{ sdk: typeof Sdk; client: Sdk.EKSClient }>;
@@ -349,70 +338,4 @@ export class EksAdapter implements EksPort {
       c.send(new sdk.DeleteAccessEntryCommand({ clusterName: cluster, principalArn })),
     );
   }
-}
-
-function toAwsTaint(t: Taint): Sdk.Taint {
-  return {
-    key: t.key,
-    effect: EFFECT_TO_AWS[t.effect],
-    ...(t.value === undefined ? {} : { value: t.value }),
-  };
-}
-
-function fromAwsTaint(t: Sdk.Taint): Taint {
-  const effect = EFFECT_FROM_AWS[t.effect ?? ''] ?? 'NoSchedule';
-  return { key: t.key ?? '', effect, ...(t.value === undefined || t.value === '' ? {} : { value: t.value }) };
-}
-
-function toCluster(c: Sdk.Cluster): EksCluster {
-  return {
-    name: c.name ?? '',
-    arn: c.arn ?? '',
-    status: c.status ?? 'UNKNOWN',
-    version: c.version ?? '',
-    roleArn: c.roleArn ?? '',
-    subnetIds: c.resourcesVpcConfig?.subnetIds ?? [],
-    tags: c.tags ?? {},
-    health: healthIssues(c.health?.issues),
-    ...(c.endpoint ? { endpoint: c.endpoint } : {}),
-    ...(c.certificateAuthority?.data ? { certificateAuthority: c.certificateAuthority.data } : {}),
-    ...(c.accessConfig?.authenticationMode ? { authenticationMode: c.accessConfig.authenticationMode } : {}),
-    ...(c.createdAt ? { createdAt: c.createdAt } : {}),
-  };
-}
-
-function toNodegroup(n: Sdk.Nodegroup): EksNodegroup {
-  return {
-    name: n.nodegroupName ?? '',
-    clusterName: n.clusterName ?? '',
-    arn: n.nodegroupArn ?? '',
-    status: n.status ?? 'UNKNOWN',
-    nodeRoleArn: n.nodeRole ?? '',
-    subnetIds: n.subnets ?? [],
-    instanceTypes: n.instanceTypes ?? [],
-    scaling: {
-      minSize: n.scalingConfig?.minSize ?? 0,
-      maxSize: n.scalingConfig?.maxSize ?? 0,
-      desiredSize: n.scalingConfig?.desiredSize ?? 0,
-    },
-    labels: n.labels ?? {},
-    taints: (n.taints ?? []).map(fromAwsTaint),
-    tags: n.tags ?? {},
-    health: healthIssues(n.health?.issues),
-    ...(n.amiType ? { amiType: n.amiType } : {}),
-    ...(n.capacityType ? { capacityType: n.capacityType } : {}),
-    ...(n.diskSize !== undefined ? { diskSize: n.diskSize } : {}),
-  };
-}
-
-function toAddon(a: Sdk.Addon): EksAddon {
-  return {
-    name: a.addonName ?? '',
-    clusterName: a.clusterName ?? '',
-    arn: a.addonArn ?? '',
-    status: a.status ?? 'UNKNOWN',
-    version: a.addonVersion ?? '',
-    tags: a.tags ?? {},
-    health: healthIssues(a.health?.issues),
-  };
 }
