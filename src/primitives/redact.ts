@@ -21,7 +21,7 @@ export function redact(text: string): string {
 }
 
 /** Registers well-known secret environment variables, once per process. */
-export function registerEnvironmentSecrets(env: NodeJS.ProcessEnv = process.env): void {
+export function registerEnvironmentSecrets(env: NodeJS.ProcessEnv): void {
   for (const name of [
     'AWS_SECRET_ACCESS_KEY',
     'AWS_SESSION_TOKEN',

@@ -49,6 +49,8 @@ export interface Connection {
 }
 
 export interface ConnectOptions {
+  /** Where a kubeconfig's $HOME and $KUBECONFIG come from (needed with `kubeconfig`). */
+  env?: NodeJS.ProcessEnv | undefined;
   /** --kubeconfig: reach the API through this file; AWS is then not asked at all. */
   kubeconfig?: string | undefined;
   signal?: AbortSignal | undefined;
@@ -66,7 +68,7 @@ export async function connect(
   if (options.kubeconfig !== undefined) {
     return {
       cluster: undefined,
-      client: await kubeClientFromKubeconfig({ path: options.kubeconfig, ...signal }),
+      client: await kubeClientFromKubeconfig({ path: options.kubeconfig, env: options.env ?? {}, ...signal }),
     };
   }
   const cluster = options.described ? undefined : await aws.eks.describeCluster(name);

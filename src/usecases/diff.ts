@@ -118,7 +118,11 @@ export async function diffCluster(
   cluster: string,
   options: { kubeconfig?: string | undefined; signal?: AbortSignal | undefined },
 ): Promise<DiffDocument> {
-  const { client } = await connectOrFail(clients.aws, cluster, { ...options, purpose: 'nothing to compare' });
+  const { client } = await connectOrFail(clients.aws, cluster, {
+    ...options,
+    env: clients.env,
+    purpose: 'nothing to compare',
+  });
   try {
     return await clusterDiff({
       client,

@@ -85,7 +85,10 @@ export async function clusterStatus(req: StatusRequest): Promise<StatusDocument>
 async function readStatus(req: StatusRequest): Promise<StatusDocument> {
   const { aws } = req.clients;
   // A --kubeconfig is local input: read (and refuse, when broken) before anything remote.
-  const fromFile = req.kubeconfig === undefined ? undefined : await connect(aws, req.cluster, req);
+  const fromFile =
+    req.kubeconfig === undefined
+      ? undefined
+      : await connect(aws, req.cluster, { ...req, env: req.clients.env });
   try {
     return await statusWith(req, fromFile?.client);
   } finally {

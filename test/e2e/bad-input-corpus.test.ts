@@ -506,7 +506,7 @@ describe('bad-input corpus', () => {
     expect(mine.filter(isMutating).map((c) => c.operation)).toEqual([]);
     expect(await Promise.all([refsOf(f.fleet.dir), refsOf(f.recorded.dir)])).toEqual(refsBefore);
     // A run that got as far as the cluster would have applied the sync objects for one of these.
-    const kube = await kubeClientFromKubeconfig({ path: sb.adminKubeconfig });
+    const kube = await kubeClientFromKubeconfig({ env: process.env, path: sb.adminKubeconfig });
     try {
       const repos = await kube.list('source.toolkit.fluxcd.io/v1', 'GitRepository').catch(() => []);
       const urls = repos.map((r) => String((r as { spec?: { url?: string } }).spec?.url));

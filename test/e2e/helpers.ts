@@ -141,7 +141,7 @@ export function cliWritesSince(at: number): AuditedWrite[] {
 }
 
 export function admin(): Promise<KubeClient> {
-  return kubeClientFromKubeconfig({ path: sandbox().adminKubeconfig });
+  return kubeClientFromKubeconfig({ env: process.env, path: sandbox().adminKubeconfig });
 }
 
 export function bootstrapArgs(

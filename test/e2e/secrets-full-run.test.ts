@@ -107,7 +107,7 @@ describe('secret hygiene over bootstrap, status and destroy', () => {
       expect(expected, `${what}: exit ${run.code}\n${run.stderr.slice(-3000)}`).toContain(run.code);
     };
     await step('bootstrap --verbose', [...boot, '--verbose', '--timeout', '4m'], [0]);
-    const kube = await kubeClientFromKubeconfig({ path: sb.adminKubeconfig });
+    const kube = await kubeClientFromKubeconfig({ env: process.env, path: sb.adminKubeconfig });
     try {
       const secret = await kube.get({
         apiVersion: 'v1',

@@ -79,7 +79,7 @@ describe('Kubernetes client construction', () => {
         '',
       ].join('\n'),
     );
-    const client = await kubeClientFromKubeconfig({ path: join(dir, 'config') });
+    const client = await kubeClientFromKubeconfig({ env: process.env, path: join(dir, 'config') });
     try {
       expect(await client.get({ apiVersion: 'v1', kind: 'Namespace', name: 'default' })).toBeDefined();
     } finally {
@@ -114,7 +114,11 @@ describe('Kubernetes client construction', () => {
         '',
       ].join('\n'),
     );
-    const client = await kubeClientFromKubeconfig({ path: join(dir, 'config'), context: 'local' });
+    const client = await kubeClientFromKubeconfig({
+      env: process.env,
+      path: join(dir, 'config'),
+      context: 'local',
+    });
     try {
       expect(client.context).toBe('local');
       expect(client.namespace).toBe('team-a');
@@ -122,11 +126,11 @@ describe('Kubernetes client construction', () => {
     } finally {
       client.close();
     }
-    await expect(kubeClientFromKubeconfig({ path: join(dir, 'config') })).rejects.toThrow(
+    await expect(kubeClientFromKubeconfig({ env: process.env, path: join(dir, 'config') })).rejects.toThrow(
       /unknown cluster "nowhere"/,
     );
-    await expect(kubeClientFromKubeconfig({ path: join(dir, 'config'), context: 'prod' })).rejects.toThrow(
-      /context "prod" is not in the kubeconfig.*/,
-    );
+    await expect(
+      kubeClientFromKubeconfig({ env: process.env, path: join(dir, 'config'), context: 'prod' }),
+    ).rejects.toThrow(/context "prod" is not in the kubeconfig.*/);
   });
 });

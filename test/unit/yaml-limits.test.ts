@@ -28,7 +28,7 @@ const readers: [string, (text: string) => unknown][] = [
     (t) => {
       const file = join(mkdtempSync(join(tmpdir(), 'gitops-yaml-')), 'config');
       writeFileSync(file, t);
-      return loadKubeconfig({ path: file });
+      return loadKubeconfig({ env: process.env, path: file });
     },
   ],
 ];

@@ -189,7 +189,7 @@ export class KubeClient {
 }
 
 export async function kubeClientFromKubeconfig(
-  options: KubeconfigOptions & ClientOptions = {},
+  options: KubeconfigOptions & ClientOptions,
 ): Promise<KubeClient> {
   const resolved = await loadKubeconfig(options);
   return new KubeClient(resolved.connection, {

@@ -17,7 +17,8 @@ export interface KubeconfigOptions {
   path?: string;
   /** Defaults to the current-context. */
   context?: string;
-  env?: NodeJS.ProcessEnv;
+  /** Where $KUBECONFIG and $HOME come from. */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface ResolvedKubeconfig {
@@ -38,14 +39,14 @@ interface Named {
   file: string;
 }
 
-export function kubeconfigFiles(options: KubeconfigOptions = {}): string[] {
-  const env = options.env ?? process.env;
+export function kubeconfigFiles(options: KubeconfigOptions): string[] {
+  const env = options.env;
   const list = options.path ?? env.KUBECONFIG;
   if (list !== undefined && list !== '') return list.split(delimiter).filter((p) => p !== '');
   return [join(env.HOME ?? homedir(), '.kube', 'config')];
 }
 
-export async function loadKubeconfig(options: KubeconfigOptions = {}): Promise<ResolvedKubeconfig> {
+export async function loadKubeconfig(options: KubeconfigOptions): Promise<ResolvedKubeconfig> {
   const files = kubeconfigFiles(options);
   const clusters = new Map<string, Named>();
   const users = new Map<string, Named>();

@@ -12,7 +12,10 @@ import { parseManifests } from '../../../src/integrations/kube/manifests.js';
 const args = process.argv.slice(2);
 const at = args.indexOf('--kubeconfig');
 const kubeconfig = at >= 0 ? args.splice(at, 2)[1] : undefined;
-const client = await kubeClientFromKubeconfig(kubeconfig === undefined ? {} : { path: kubeconfig });
+const client = await kubeClientFromKubeconfig({
+  env: process.env,
+  ...(kubeconfig === undefined ? {} : { path: kubeconfig }),
+});
 try {
   const objects = (
     await Promise.all(args.map(async (f) => parseManifests(await readFile(f, 'utf8'), f)))

@@ -5,7 +5,7 @@ import { KubeClient, kubeClientFromKubeconfig } from '../../../src/integrations/
 import type { KubeObject, ObjectRef } from '../../../src/integrations/kube/object.js';
 
 export async function testClient(): Promise<KubeClient> {
-  return await kubeClientFromKubeconfig({ path: inject('kube').kubeconfig });
+  return await kubeClientFromKubeconfig({ env: process.env, path: inject('kube').kubeconfig });
 }
 
 /** A name no other test uses: tests share one apiserver. */

@@ -116,7 +116,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       caData: Buffer.from(readFileSync(kube.caFile)).toString('base64'),
     });
 
-    const admin = await kubeClientFromKubeconfig({ path: kube.kubeconfig });
+    const admin = await kubeClientFromKubeconfig({ env: process.env, path: kube.kubeconfig });
     stops.push(async () => admin.close());
     const standIn = new FluxStandIn({
       client: admin,
