@@ -47,6 +47,10 @@ export const WARNING_CODES = {
   GITOPS_LEASE_RELEASE: 'releasing the lease failed; it expires by itself',
   GITOPS_EXTENDED_SUPPORT: 'the Kubernetes version is in EKS extended support (billed more, ends on a date)',
   GITOPS_FLEET_NOT_REMOVED: "destroy could not tell where the cluster's folder is in the fleet repository",
+  GITOPS_TEAM_FILE_KEPT:
+    "a team-owned file (a layer overlay) was left as it is: gitops could not safely point it at the profile's version",
+  GITOPS_SHARED_RESTORED: 'hand edits to a shared profile version in the fleet repository were undone',
+  GITOPS_MIGRATE_EDIT: 'gitops migrate carried an edit of the old layout into a team overlay, or could not',
 } as const;
 
 export type InfoCode = keyof typeof INFO_CODES;
