@@ -59,6 +59,10 @@ export interface StatusDocument {
     controllers: { name: string; ready: boolean; reason: string }[];
   };
   sync: SyncStatus;
+  /** The profile version the cluster runs, as its applied values say; absent when unknown. */
+  profile?: { name: string; version: string };
+  /** Each layer's sync, in apply order: ready, and the fleet revision it applied. */
+  layers: { name: string; ready: boolean; reason: string; appliedRevision?: string }[];
   ecrRepositories: { name: string; uri: string; images: number; latestTag?: string }[];
   problems: string[];
 }
@@ -112,6 +116,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     })),
     reconciler: { kind: reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
+    layers: [],
     ecrRepositories: state.ecrRepositories.map((r) => ({
       name: r.name,
       uri: r.uri,
@@ -159,6 +164,13 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     if (!health.installed) problems.push(`${reconciler.name} is not installed`);
     for (const c of health.controllers)
       if (!c.ready) problems.push(`${reconciler.name} ${c.name}: ${c.reason}`);
+    doc.layers = health.layers.map((l) => ({
+      name: l.name,
+      ready: l.ready,
+      reason: l.reason,
+      ...(l.appliedRevision ? { appliedRevision: l.appliedRevision } : {}),
+    }));
+    if (health.profile) doc.profile = health.profile;
     doc.sync = await syncPart(health, env, req.signal);
     if (!doc.sync.inSync) {
       problems.push(
@@ -220,7 +232,12 @@ async function syncPart(
     });
     if (head) sync.headRevision = head;
   }
-  sync.inSync = !!sync.headRevision && sync.headRevision === sync.appliedRevision && health.syncReady;
+  // In sync: the root sync and every layer applied the head, and all are ready.
+  sync.inSync =
+    !!sync.headRevision &&
+    sync.headRevision === sync.appliedRevision &&
+    health.layers.every((l) => l.suspended || l.appliedRevision === sync.headRevision) &&
+    health.syncReady;
   return sync;
 }
 
@@ -254,6 +271,7 @@ function unknownStatus(clients: Clients, name: string, reason: string): StatusDo
     addons: [],
     reconciler: { kind: clients.reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
+    layers: [],
     ecrRepositories: [],
     problems: [reason],
   };

@@ -11,6 +11,8 @@ export interface Builtins {
   region: string;
   accountId: string;
   ecrRegistry: string;
+  /** Always `"`: see BUILTIN_PARAMETERS. */
+  quote: '"';
 }
 
 export interface ParameterSet {
@@ -29,7 +31,7 @@ export function builtinsFor(cluster: string, region: string, accountId: string):
   if (!/^\d{12}$/.test(accountId)) {
     throw userError('GITOPS_BAD_INPUT', `AWS account id "${accountId}" must be 12 digits`);
   }
-  return { cluster, region, accountId, ecrRegistry: ecrRegistryFor(accountId, region) };
+  return { cluster, region, accountId, ecrRegistry: ecrRegistryFor(accountId, region), quote: '"' };
 }
 
 export function resolveParameters(

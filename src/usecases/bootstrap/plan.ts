@@ -12,7 +12,8 @@ import type { AwsClients } from '../../integrations/aws/clients.js';
 import { CLUSTER } from '../../integrations/aws/cluster.js';
 import { provisionSteps } from '../../integrations/aws/provision.js';
 import type { KubeClient } from '../../integrations/kube/client.js';
-import { commitMessage, renderCluster } from '../../integrations/profiles/render.js';
+import { clusterChange } from '../../integrations/profiles/fleet-change.js';
+import { commitMessage, type RenderedCluster, renderCluster } from '../../integrations/profiles/render.js';
 import type {
   FleetLocation,
   InstallSteps,
@@ -21,7 +22,7 @@ import type {
 } from '../../integrations/reconciler/reconciler.js';
 import { buildPlan, type Plan, type StepContext } from '../../primitives/plan.js';
 import { kubeClientForCluster } from '../connect.js';
-import type { BootstrapInputs } from './inputs.js';
+import { type BootstrapInputs, migrateCommand } from './inputs.js';
 import { FLEET, fleetPublishStep, kubeconfigStep, workloadsReadyStep } from './steps.js';
 
 export interface BootstrapPlanOptions {
@@ -39,7 +40,7 @@ export interface BootstrapPlanOptions {
 
 export interface BootstrapPlan {
   plan: Plan;
-  files: Record<string, string>;
+  rendered: RenderedCluster;
   path: string;
   install: InstallSteps;
   /** Closes the cluster connection the plan opened, if any. */
@@ -53,9 +54,18 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
     spec: inputs.requested,
     profile: inputs.profile,
     accountId: inputs.accountId,
+    reconciler: { name: reconciler.name, kinds: reconciler.apiKinds(inputs.manifests) },
   });
   const location: FleetLocation = { url: options.sourceUrl, branch: spec.fleet.branch, path: rendered.path };
-  const files = { ...rendered.files, ...reconciler.fleetFiles(inputs.manifests, location) };
+  const reconcilerFiles = {
+    ...reconciler.fleetFiles(inputs.manifests, location),
+    ...reconciler.layerFiles({ layers: rendered.layers, values: rendered.values }),
+  };
+  const change = clusterChange({
+    rendered,
+    reconcilerFiles,
+    migrateCommand: migrateCommand(spec),
+  });
 
   // One connection per run, opened when the cluster's endpoint is known.
   let client: KubeClient | undefined;
@@ -74,6 +84,7 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
     dependsOn: [CLUSTER.id],
     revision: (ctx) => ctx.output(FLEET)?.revision,
     revisionDependsOn: [FLEET.id],
+    layers: rendered.layers.map((l) => l.name),
     pollMs: options.pollMs,
   });
   const steps = [
@@ -81,7 +92,7 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
       url: spec.fleet.url,
       branch: spec.fleet.branch,
       path: rendered.path,
-      files,
+      change,
       message: commitMessage(spec.name, inputs.profile),
       env: options.env,
     }),
@@ -100,7 +111,7 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
   ];
   return {
     plan: buildPlan('bootstrap', steps),
-    files,
+    rendered,
     path: rendered.path,
     install,
     close: () => client?.close(),
