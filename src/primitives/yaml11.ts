@@ -86,11 +86,13 @@ export function plainAllowed(text: string): boolean {
 }
 
 function readDoubleQuoted(text: string): string | undefined {
-  if (text.length < 2 || !text.endsWith('"')) return undefined;
-  const inner = text.slice(1, -1);
-  // A quote or backslash inside would end the scalar early or start an escape: not one value.
-  if (/["\\]/.test(inner) || [...inner].some((c) => c.charCodeAt(0) < 0x20)) return undefined;
-  return inner;
+  // YAML's double-quoted escapes are a superset of JSON's: what JSON reads, YAML reads the same.
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseGoInt(digits: string): number {

@@ -46,6 +46,16 @@ export function checkLayerKinds(
   const exact = new Set([...sources.builtin, ...sources.reconciler.kinds].map(key));
   const provided = new Map<string, string>();
   const releaseLayer = releases(objects);
+  for (const { profile, component } of components) {
+    const release = component.release ?? component.name;
+    if (component.provides.length > 0 && !releaseLayer.has(release)) {
+      throw userError(
+        'GITOPS_BAD_CONFIG',
+        `profile ${profile}: component ${component.name} provides ${component.provides.map((p) => p.group).join(', ')}, but no ${RELEASE_KIND} named ${release} is in its layers`,
+        { hint: 'set components[].release to the name of the HelmRelease that installs it' },
+      );
+    }
+  }
   for (const layer of LAYERS) {
     for (const o of objects.filter((x) => x.layer === layer)) {
       const { group, version } = splitApiVersion(o.apiVersion);
@@ -68,16 +78,6 @@ export function checkLayerKinds(
       if (component.provides.length === 0 || releaseLayer.get(release) !== layer) continue;
       for (const api of component.provides)
         for (const kind of api.kinds) provided.set(`${api.group}|${kind}`, `${profile}: ${component.name}`);
-    }
-  }
-  for (const { profile, component } of components) {
-    const release = component.release ?? component.name;
-    if (component.provides.length > 0 && !releaseLayer.has(release)) {
-      throw userError(
-        'GITOPS_BAD_CONFIG',
-        `profile ${profile}: component ${component.name} provides ${component.provides.map((p) => p.group).join(', ')}, but no ${RELEASE_KIND} named ${release} is in its layers`,
-        { hint: 'set components[].release to the name of the HelmRelease that installs it' },
-      );
     }
   }
 }

@@ -9,7 +9,7 @@
  */
 import { SubstitutionError, substitute, variableValue } from '../../../primitives/envsubst.js';
 import { userError } from '../../../primitives/errors.js';
-import { readPlain, writtenPlain } from '../../../primitives/yaml11.js';
+import { readScalar, writtenPlain } from '../../../primitives/yaml11.js';
 import { field, isRecord, type KubeObject } from '../../kube/object.js';
 
 const DISABLED = 'kustomize.toolkit.fluxcd.io/substitute';
@@ -86,7 +86,7 @@ function scalar(text: string, vars: ReadonlyMap<string, string>): unknown {
   const result = substitute(text, (ref) => variableValue(ref, vars));
   if (result === text || !writtenPlain(text)) return result;
   // Written plain, the result is read as YAML again: `${replicas}` becomes the number.
-  const read = readPlain(result);
+  const read = readScalar(result);
   if (read === undefined) throw new SubstitutionError(`"${result}" is not valid YAML where "${text}" stood`);
   return read;
 }
