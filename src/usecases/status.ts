@@ -60,6 +60,8 @@ export interface StatusDocument {
   };
   sync: SyncStatus;
   ecrRepositories: { name: string; uri: string; images: number; latestTag?: string }[];
+  /** What a test environment stood in for (the local sandbox); empty on a real cluster. */
+  simulated: { kind: string; namespace: string; name: string; note: string }[];
   problems: string[];
 }
 
@@ -118,6 +120,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       images: r.imageCount,
       ...(r.latestTag ? { latestTag: r.latestTag } : {}),
     })),
+    simulated: [],
     problems,
   };
   if (!state.found) {
@@ -159,6 +162,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     if (!health.installed) problems.push(`${reconciler.name} is not installed`);
     for (const c of health.controllers)
       if (!c.ready) problems.push(`${reconciler.name} ${c.name}: ${c.reason}`);
+    doc.simulated = health.simulated;
     doc.sync = await syncPart(health, env, req.signal);
     if (!doc.sync.inSync) {
       problems.push(
@@ -255,6 +259,7 @@ function unknownStatus(clients: Clients, name: string, reason: string): StatusDo
     reconciler: { kind: clients.reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
     ecrRepositories: [],
+    simulated: [],
     problems: [reason],
   };
 }

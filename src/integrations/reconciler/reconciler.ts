@@ -110,6 +110,20 @@ export interface ReconcilerHealth {
   appliedRevision?: string;
   syncReady: boolean;
   objects: ReconcilerObjectHealth[];
+  /**
+   * What was not really done but stood in for by a test environment (the local sandbox marks
+   * the releases it cannot install and the objects it could only validate): status must say so
+   * next to any "ready". Empty on a real cluster.
+   */
+  simulated: SimulatedObject[];
+}
+
+export interface SimulatedObject {
+  kind: string;
+  name: string;
+  namespace: string;
+  /** What the test environment did instead, in its own words. */
+  note: string;
 }
 
 /** What the cluster should hold according to a checkout of the fleet repository. */
