@@ -1,0 +1,225 @@
+/**
+ * The stand-in for helm-controller and for source-controller's Helm sources. Nothing here can
+ * download a chart, so a HelmRelease is never really installed: the stand-in installs the CRDs the
+ * chart is known to provide (charts.ts), never its workloads, and marks the release so anyone can
+ * see that: Ready=True with reason `StoodIn` and a one-line message, plus the annotation
+ * `sandbox.gitops.dev/stood-in: <what was done>`. A chart it knows nothing about is Ready=False,
+ * reason `ChartUnknownToSandbox`. HelmRepository and OCIRepository are never fetched; they are
+ * marked the same way (reason `StoodIn`, annotation), never silently Ready.
+ *
+ * Honoured like helm-controller: suspend, dependsOn (other HelmReleases Ready at their current
+ * generation), the chart's source object existing, the target namespace existing (unless
+ * install.createNamespace), install.crds Skip. Not done: values are not rendered, nothing is
+ * upgraded, rolled back or uninstalled (CRDs stay, as Helm leaves them), no HelmChart objects.
+ */
+import { type Api, ApiError, at, isRecord, now, type Obj, refOf } from './api.js';
+import { chartFacts, crdObject, crdsToInstall } from './charts.js';
+import { type Condition, condition, conditionsChanged, readyOf } from './conditions.js';
+
+export const STOOD_IN_ANNOTATION = 'sandbox.gitops.dev/stood-in';
+export const STOOD_IN_REASON = 'StoodIn';
+export const CHART_UNKNOWN_REASON = 'ChartUnknownToSandbox';
+export const HELM_RELEASE = { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease' };
+export const HELM_SOURCES = [
+  { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmRepository' },
+  { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository' },
+];
+
+type Log = (line: string) => void;
+
+export async function reconcileHelmSources(api: Api, log: Log): Promise<void> {
+  for (const type of HELM_SOURCES) {
+    for (const src of await api.list(type.apiVersion, type.kind)) {
+      if (at(src, 'spec', 'suspend') === true || src.metadata.deletionTimestamp) continue;
+      const url = String(at(src, 'spec', 'url') ?? '');
+      await mark(
+        api,
+        src,
+        'True',
+        STOOD_IN_REASON,
+        `sandbox: ${url} not fetched (offline); charts come from the stand-in's table`,
+        'not fetched (offline); no artifact',
+        log,
+      );
+    }
+  }
+}
+
+export async function reconcileHelmReleases(api: Api, log: Log): Promise<void> {
+  for (const hr of await api.list(HELM_RELEASE.apiVersion, HELM_RELEASE.kind)) {
+    if (at(hr, 'spec', 'suspend') === true || hr.metadata.deletionTimestamp) continue;
+    try {
+      await reconcileRelease(api, hr, log);
+    } catch (e) {
+      log(`HelmRelease ${hr.metadata.namespace}/${hr.metadata.name}: ${(e as Error).message}`);
+    }
+  }
+}
+
+async function reconcileRelease(api: Api, hr: Obj, log: Log): Promise<void> {
+  const namespace = hr.metadata.namespace ?? 'default';
+  const spec = isRecord(hr['spec']) ? hr['spec'] : {};
+  for (const dep of Array.isArray(spec['dependsOn']) ? spec['dependsOn'] : []) {
+    const depNs = String(at(dep, 'namespace') ?? namespace);
+    const depName = String(at(dep, 'name'));
+    const live = await api.get({ ...HELM_RELEASE, name: depName, namespace: depNs });
+    const ready =
+      live &&
+      readyOf(live)?.status === 'True' &&
+      at(live, 'status', 'observedGeneration') === live.metadata.generation;
+    if (!ready) {
+      await mark(
+        api,
+        hr,
+        'False',
+        'DependencyNotReady',
+        `dependency '${depNs}/${depName}' is not ready`,
+        undefined,
+        log,
+      );
+      return;
+    }
+  }
+  if (spec['chartRef'] !== undefined) {
+    await mark(
+      api,
+      hr,
+      'False',
+      'SandboxNotImplemented',
+      'sandbox: spec.chartRef is not implemented by the stand-in',
+      undefined,
+      log,
+    );
+    return;
+  }
+  const chart = String(at(spec, 'chart', 'spec', 'chart') ?? '');
+  const version = String(at(spec, 'chart', 'spec', 'version') ?? '');
+  const sourceKind = String(at(spec, 'chart', 'spec', 'sourceRef', 'kind') ?? '');
+  const sourceName = String(at(spec, 'chart', 'spec', 'sourceRef', 'name') ?? '');
+  const sourceNs = String(at(spec, 'chart', 'spec', 'sourceRef', 'namespace') ?? namespace);
+  const sourceType = HELM_SOURCES.find((s) => s.kind === sourceKind);
+  if (!sourceType || !(await api.get({ ...sourceType, name: sourceName, namespace: sourceNs }))) {
+    await mark(
+      api,
+      hr,
+      'False',
+      'ArtifactFailed',
+      `sandbox: chart source ${sourceKind} '${sourceNs}/${sourceName}' not found`,
+      undefined,
+      log,
+    );
+    return;
+  }
+  const facts = chartFacts(chart, version);
+  if (!facts) {
+    await mark(
+      api,
+      hr,
+      'False',
+      CHART_UNKNOWN_REASON,
+      `sandbox: chart ${chart} ${version} is not in the stand-in's table of known charts; nothing installed`,
+      undefined,
+      log,
+    );
+    return;
+  }
+  const target = String(spec['targetNamespace'] ?? namespace);
+  if (
+    at(spec, 'install', 'createNamespace') !== true &&
+    !(await api.get({ apiVersion: 'v1', kind: 'Namespace', name: target }))
+  ) {
+    await mark(
+      api,
+      hr,
+      'False',
+      'InstallFailed',
+      `sandbox: namespace "${target}" not found, so Helm could not install ${chart} into it`,
+      undefined,
+      log,
+    );
+    return;
+  }
+  const crds = crdsToInstall(facts, spec['values'], String(at(spec, 'install', 'crds') ?? 'Create'));
+  const pending: string[] = [];
+  for (const fact of crds) {
+    const crd = crdObject(facts, fact);
+    const ref = { apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name ?? '' };
+    let live = await api.get(ref);
+    if (!live) {
+      // A plain create: 1.20's server-side apply mangles some CRD defaults (see charts.ts).
+      await api
+        .request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)
+        .catch((e: unknown) => {
+          if (!(e instanceof ApiError && e.status === 409)) throw e;
+        });
+      live = await api.get(ref);
+      log(`HelmRelease ${namespace}/${hr.metadata.name}: installed CRD ${ref.name}`);
+    }
+    const established =
+      Array.isArray(at(live, 'status', 'conditions')) &&
+      (at(live, 'status', 'conditions') as unknown[]).some(
+        (c) => at(c, 'type') === 'Established' && at(c, 'status') === 'True',
+      );
+    if (!established) pending.push(ref.name);
+    api.forget(`${fact.group}/${fact.versions[0]}`);
+  }
+  if (pending.length > 0) {
+    await mark(
+      api,
+      hr,
+      'Unknown',
+      'Progressing',
+      `sandbox: waiting for CRDs to be established: ${pending.join(', ')}`,
+      undefined,
+      log,
+    );
+    return;
+  }
+  const schemas = facts.realCrds ? "the chart's own schemas" : 'permissive schemas';
+  const done =
+    crds.length === 0
+      ? `chart ${chart} ${version}: no CRDs to install; workloads not installed (offline)`
+      : `installed ${crds.length} CRDs of ${chart} ${version} (${schemas}); workloads not installed (offline)`;
+  await mark(api, hr, 'True', STOOD_IN_REASON, `sandbox: ${done}`, done, log, version);
+}
+
+/** Writes the Ready condition (and the annotation when given), only when something changed. */
+async function mark(
+  api: Api,
+  obj: Obj,
+  status: 'True' | 'False' | 'Unknown',
+  reason: string,
+  message: string,
+  annotation: string | undefined,
+  log: Log,
+  revision?: string,
+): Promise<void> {
+  const generation = obj.metadata.generation ?? 1;
+  const ready = condition('Ready', status, reason, message, generation);
+  const current = isRecord(obj['status']) ? obj['status'] : {};
+  const annotated =
+    annotation === undefined || obj.metadata.annotations?.[STOOD_IN_ANNOTATION] === annotation;
+  const observed = status !== 'True' || current['observedGeneration'] === generation;
+  if (annotated && observed && !conditionsChanged(obj, conditionsFor(ready, message, generation))) return;
+  if (annotation !== undefined && !annotated) {
+    await api.mergePatch(refOf(obj), { metadata: { annotations: { [STOOD_IN_ANNOTATION]: annotation } } });
+  }
+  await api.patchStatus(refOf(obj), {
+    // Flux keeps the last observed generation until a reconciliation succeeds.
+    ...(status === 'True' ? { observedGeneration: generation } : {}),
+    ...(revision !== undefined ? { lastAttemptedRevision: revision } : {}),
+    conditions: [
+      ready,
+      ...(status === 'Unknown' ? [condition('Reconciling', 'True', 'Progressing', message, generation)] : []),
+    ],
+  });
+  log(
+    `${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}: Ready=${status} ${reason}: ${message} (${now()})`,
+  );
+}
+
+function conditionsFor(ready: Condition, message: string, generation: number): Condition[] {
+  return ready.status === 'Unknown'
+    ? [ready, condition('Reconciling', 'True', 'Progressing', message, generation)]
+    : [ready];
+}
