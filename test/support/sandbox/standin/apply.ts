@@ -30,28 +30,25 @@ export async function applyStaged(
   const changes: string[] = [];
   const validatedOnly: string[] = [];
   for (const [i, stage] of stages.entries()) {
-    const checked: { o: Obj; before?: string }[] = [];
+    const checked: { o: Obj; action: 'created' | 'configured' | 'unchanged' }[] = [];
     for (const o of stage) {
-      const problem = await dryRun(api, o, validatedOnly);
-      if (problem === 'validated-only') continue;
-      if (typeof problem === 'string') return [problem, ...changes].join('\n');
-      checked.push({ o, ...(problem.before !== undefined ? { before: problem.before } : {}) });
+      const result = await dryRun(api, o, validatedOnly);
+      if (result === 'validated-only') continue;
+      if (result !== 'created' && result !== 'configured' && result !== 'unchanged') {
+        return [result, ...changes].join('\n');
+      }
+      checked.push({ o, action: result });
     }
-    for (const { o, before } of checked) {
-      let after: Obj;
+    for (const { o, action } of checked) {
+      entries.push(entryOf(o));
+      // Like Flux, only what the dry-run shows to differ is applied (no resourceVersion churn).
+      if (action === 'unchanged') continue;
       try {
-        after = await api.apply(o, MANAGER);
+        await api.apply(o, MANAGER);
       } catch (e) {
         return [`${subject(o)} apply failed: ${(e as Error).message}`, ...changes].join('\n');
       }
-      const action =
-        before === undefined
-          ? 'created'
-          : before === after.metadata.resourceVersion
-            ? 'unchanged'
-            : 'configured';
-      if (action !== 'unchanged') changes.push(`${subject(o)} ${action}`);
-      entries.push(entryOf(o));
+      changes.push(`${subject(o)} ${action}`);
     }
     if (i === 0) api.forget();
   }
@@ -67,7 +64,7 @@ async function dryRun(
   api: Api,
   o: Obj,
   validatedOnly: string[],
-): Promise<{ before?: string } | 'validated-only' | string> {
+): Promise<'created' | 'configured' | 'unchanged' | 'validated-only' | string> {
   const info = await api.resource(o.apiVersion, o.kind);
   if (!info) {
     if (!isValidatedOnlyKind(o.apiVersion, o.kind)) {
@@ -93,8 +90,9 @@ async function dryRun(
     return `${subject(o)} namespace not specified: the server could not find the requested resource`;
   try {
     const live = await api.get(refOf(o));
-    await api.apply(o, MANAGER, true);
-    return live?.metadata.resourceVersion !== undefined ? { before: live.metadata.resourceVersion } : {};
+    const dry = await api.apply(o, MANAGER, true);
+    if (!live) return 'created';
+    return JSON.stringify(comparable(live)) === JSON.stringify(comparable(dry)) ? 'unchanged' : 'configured';
   } catch (e) {
     if (e instanceof ApiError) {
       if (e.status === 404) return `${subject(o)} not found: ${e.message}`;
@@ -152,6 +150,13 @@ export function inventoryOf(k: Obj): Entry[] {
 }
 
 const previousInventory = inventoryOf;
+
+/** What drift detection compares: the object without server bookkeeping and status. */
+function comparable(o: Obj): unknown {
+  const { status: _status, ...rest } = o;
+  const { managedFields: _m, resourceVersion: _r, generation: _g, ...meta } = o.metadata;
+  return { ...rest, metadata: meta };
+}
 
 /** Flux's way of naming an object in messages: Kind/namespace/name. */
 export function subject(o: Obj): string {

@@ -30,7 +30,7 @@ export interface ChartFacts {
   chart: string;
   version: string;
   crds: CrdFact[];
-  /** crds/: installed per install.crds; templates: only when `valuesSwitch` is true in the values. */
+  /** crds/: installed per install.crds; templates: always, or only when `valuesSwitch` is true. */
   from: 'crds-dir' | 'templates' | 'none';
   valuesSwitch?: string[];
   /** A file of the chart's real CRDs the project keeps; otherwise the schemas are permissive. */
@@ -141,7 +141,8 @@ export function chartFacts(chart: string, version: string): ChartFacts | undefin
 export function crdsToInstall(facts: ChartFacts, values: unknown, crdsPolicy: string): CrdFact[] {
   if (facts.from === 'none') return [];
   if (facts.from === 'crds-dir') return crdsPolicy === 'Skip' ? [] : facts.crds;
-  return facts.valuesSwitch && at(values, ...facts.valuesSwitch) === true ? facts.crds : [];
+  if (!facts.valuesSwitch) return facts.crds;
+  return at(values, ...facts.valuesSwitch) === true ? facts.crds : [];
 }
 
 /** The CRD object for a fact: the chart's own when the project keeps it, else permissive. */
