@@ -17,8 +17,9 @@
  *   prune, inventory   Flux's inventory (`<ns>_<name>_<group>_<kind>`, `v`); stale objects this
  *                      Kustomization still owns are deleted unless marked prune: disabled;
  *   wait, healthChecks readiness after ./health.ts within spec.timeout (HealthCheckFailed);
- *   interval           re-applied every interval (scaled like the sandbox's clock), at once on a
- *                      new revision, generation or reconcile request; retryInterval after a failure.
+ *   interval           re-applied every interval (Flux's own), at once on a new revision,
+ *                      generation or reconcile request; after a failure, retryInterval scaled
+ *                      like the sandbox's clock.
  * Status as Flux writes it: Ready (and Healthy with checks), lastAttemptedRevision,
  * lastAppliedRevision, observedGeneration only when Ready, the inventory only after an apply.
  */
@@ -64,7 +65,12 @@ export class KustomizeStandIn {
   constructor(
     private readonly api: Api,
     private readonly log: (line: string) => void,
-    /** Multiplies intervals and timeouts (the sandbox's clock scale); at least 2 s each. */
+    /**
+     * Multiplies retry intervals and health-check timeouts (the sandbox's clock scale; at least
+     * 2 s), so a failure the sandbox itself caused (a namespace still being finalized) does not
+     * stall a test for 10 minutes. The interval after a success is Flux's own, unscaled: a live
+     * edit stays visible until then, as on a real cluster.
+     */
     private readonly scale = 1,
   ) {}
 
@@ -88,9 +94,9 @@ export class KustomizeStandIn {
     const mem = this.memory.get(id);
     // A new revision, generation or request cancels a health check under way, as in Flux.
     if (mem?.health && mem.key === key) return await this.checkHealth(k, spec, revision, mem);
-    const every = this.duration(
-      String((mem?.ok === false && spec['retryInterval']) || spec['interval'] || '10m'),
-    );
+    const interval = String(spec['interval'] || '10m');
+    const every =
+      mem?.ok === false ? this.duration(String(spec['retryInterval'] || interval)) : parseDuration(interval);
     if (mem && mem.key === key && Date.now() - mem.at < every) return;
     this.memory.set(id, { key, at: Date.now(), ok: false });
 
