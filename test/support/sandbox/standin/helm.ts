@@ -46,7 +46,9 @@ export async function reconcileHelmSources(api: Api, log: Log): Promise<void> {
 }
 
 export async function reconcileHelmReleases(api: Api, log: Log): Promise<void> {
-  for (const hr of await api.list(HELM_RELEASE.apiVersion, HELM_RELEASE.kind)) {
+  // Dependencies first, so a chain of releases settles in one pass, as fast as the controller
+  // would react to each dependency becoming Ready.
+  for (const hr of inDependencyOrder(await api.list(HELM_RELEASE.apiVersion, HELM_RELEASE.kind))) {
     if (at(hr, 'spec', 'suspend') === true || hr.metadata.deletionTimestamp) continue;
     try {
       await reconcileRelease(api, hr, log);
@@ -152,15 +154,14 @@ async function reconcileRelease(api: Api, hr: Obj, log: Log): Promise<void> {
         .catch((e: unknown) => {
           if (!(e instanceof ApiError && e.status === 409)) throw e;
         });
-      live = await api.get(ref);
       log(`HelmRelease ${namespace}/${hr.metadata.name}: installed CRD ${ref.name}`);
+      // Helm waits for the CRDs it installs to be established before going on; so does this.
+      for (let i = 0; i < 50 && !isEstablished(live); i++) {
+        live = await api.get(ref);
+        if (!isEstablished(live)) await new Promise((r) => setTimeout(r, 100));
+      }
     }
-    const established =
-      Array.isArray(at(live, 'status', 'conditions')) &&
-      (at(live, 'status', 'conditions') as unknown[]).some(
-        (c) => at(c, 'type') === 'Established' && at(c, 'status') === 'True',
-      );
-    if (!established) pending.push(ref.name);
+    if (!isEstablished(live)) pending.push(ref.name);
     api.forget(`${fact.group}/${fact.versions[0]}`);
   }
   if (pending.length > 0) {
@@ -222,4 +223,32 @@ function conditionsFor(ready: Condition, message: string, generation: number): C
   return ready.status === 'Unknown'
     ? [ready, condition('Reconciling', 'True', 'Progressing', message, generation)]
     : [ready];
+}
+
+function isEstablished(crd: Obj | undefined): boolean {
+  const list = at(crd, 'status', 'conditions');
+  return (
+    Array.isArray(list) && list.some((c) => at(c, 'type') === 'Established' && at(c, 'status') === 'True')
+  );
+}
+
+/** Releases ordered so each comes after those it dependsOn (cycles keep their listed order). */
+function inDependencyOrder(releases: Obj[]): Obj[] {
+  const key = (ns: unknown, name: unknown) => `${String(ns)}/${String(name)}`;
+  const byKey = new Map(releases.map((r) => [key(r.metadata.namespace, r.metadata.name), r]));
+  const out: Obj[] = [];
+  const seen = new Set<string>();
+  const visit = (r: Obj) => {
+    const k = key(r.metadata.namespace, r.metadata.name);
+    if (seen.has(k)) return;
+    seen.add(k);
+    const deps = at(r, 'spec', 'dependsOn');
+    for (const d of Array.isArray(deps) ? deps : []) {
+      const dep = byKey.get(key(at(d, 'namespace') ?? r.metadata.namespace, at(d, 'name')));
+      if (dep) visit(dep);
+    }
+    out.push(r);
+  };
+  for (const r of releases) visit(r);
+  return out;
 }
