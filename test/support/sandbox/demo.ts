@@ -28,7 +28,7 @@ let code = 1;
 try {
   process.stdout.write(
     sandbox.flux.kind === 'mini'
-      ? `Flux: this demo runs a minimal stand-in bundle, not Flux (${sandbox.flux.description})\n`
+      ? `Flux: this demo runs ${sandbox.flux.description}\n`
       : `Flux: ${sandbox.flux.description}\n`,
   );
   const fleet = await sandbox.git.createRepo('fleet.git');
