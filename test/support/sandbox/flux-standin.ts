@@ -44,10 +44,10 @@ export interface StandInOptions {
 export class FluxStandIn {
   private readonly git: GitMirror;
   private readonly log: (line: string) => void;
-  private api: Api | undefined;
+  private api: Promise<Api> | undefined;
   private kustomize: KustomizeStandIn | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly timers: (NodeJS.Timeout | undefined)[] = [undefined, undefined];
+  private readonly running: Promise<void>[] = [];
   private stopped = false;
 
   constructor(private readonly options: StandInOptions) {
@@ -55,30 +55,50 @@ export class FluxStandIn {
     this.log = options.log ?? (() => {});
   }
 
+  /**
+   * Two loops, as in a cluster: Flux's controllers, and Kubernetes' own (Deployments available,
+   * Namespaces finalized), so a slow Flux pass (a chart's CRDs being established) never holds up
+   * what the kubelet and the controller manager would do meanwhile.
+   */
   start(intervalMs = 500): void {
-    const loop = async () => {
-      if (this.stopped) return;
-      this.running = this.reconcileOnce().catch((e: unknown) =>
-        this.log(`reconcile failed: ${(e as Error).message}`),
-      );
-      await this.running;
-      if (!this.stopped) this.timer = setTimeout(loop, intervalMs);
+    const loop = (pass: () => Promise<void>, slot: number) => {
+      const run = async () => {
+        if (this.stopped) return;
+        this.running[slot] = pass().catch((e: unknown) =>
+          this.log(`reconcile failed: ${(e as Error).message}`),
+        );
+        await this.running[slot];
+        if (!this.stopped) this.timers[slot] = setTimeout(run, intervalMs);
+      };
+      void run();
     };
-    void loop();
+    loop(() => this.fluxPass(), 0);
+    loop(() => this.kubernetesPass(), 1);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    for (const t of this.timers) if (t) clearTimeout(t);
+    await Promise.all(this.running);
   }
 
+  /** One pass of every controller the stand-in plays. */
   async reconcileOnce(): Promise<void> {
-    if (!this.api) {
-      this.api = await Api.fromKubeconfig(this.options.kubeconfig);
-      this.kustomize = new KustomizeStandIn(this.api, this.log, this.options.timeScale ?? 1);
-    }
-    const api = this.api;
+    await this.fluxPass();
+    await this.kubernetesPass();
+  }
+
+  private async client(): Promise<Api> {
+    // Both loops ask at once on the first pass: one client for both.
+    this.api ??= Api.fromKubeconfig(this.options.kubeconfig).then((api) => {
+      this.kustomize = new KustomizeStandIn(api, this.log, this.options.timeScale ?? 1);
+      return api;
+    });
+    return await this.api;
+  }
+
+  private async fluxPass(): Promise<void> {
+    const api = await this.client();
     for (const repo of await api.list(GIT_REPOSITORY.apiVersion, GIT_REPOSITORY.kind)) {
       await reconcileGitRepository(api, this.git, repo, this.log);
     }
@@ -89,6 +109,10 @@ export class FluxStandIn {
       );
     }
     await reconcileHelmReleases(api, this.log);
+  }
+
+  private async kubernetesPass(): Promise<void> {
+    const api = await this.client();
     await this.markDeploymentsAvailable(api);
     await this.finalizeDeletedNamespaces(api);
   }

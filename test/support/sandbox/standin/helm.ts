@@ -142,28 +142,31 @@ async function reconcileRelease(api: Api, hr: Obj, log: Log): Promise<void> {
     return;
   }
   const crds = crdsToInstall(facts, spec['values'], String(at(spec, 'install', 'crds') ?? 'Create'));
-  const pending: string[] = [];
-  for (const fact of crds) {
-    const crd = crdObject(facts, fact);
-    const ref = { apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name ?? '' };
-    let live = await api.get(ref);
-    if (!live) {
-      // A plain create: 1.20's server-side apply mangles some CRD defaults (see charts.ts).
-      await api
-        .request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)
-        .catch((e: unknown) => {
-          if (!(e instanceof ApiError && e.status === 409)) throw e;
-        });
-      log(`HelmRelease ${namespace}/${hr.metadata.name}: installed CRD ${ref.name}`);
-      // Helm waits for the CRDs it installs to be established before going on; so does this.
-      for (let i = 0; i < 50 && !isEstablished(live); i++) {
-        live = await api.get(ref);
-        if (!isEstablished(live)) await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    if (!isEstablished(live)) pending.push(ref.name);
-    api.forget(`${fact.group}/${fact.versions[0]}`);
+  const refs = crds.map((fact) => ({ fact, crd: crdObject(facts, fact) }));
+  for (const { crd } of refs) {
+    const name = crd.metadata.name ?? '';
+    if (await api.get({ apiVersion: crd.apiVersion, kind: crd.kind, name })) continue;
+    // A plain create: 1.20's server-side apply mangles some CRD defaults (see charts.ts).
+    await api
+      .request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)
+      .catch((e: unknown) => {
+        if (!(e instanceof ApiError && e.status === 409)) throw e;
+      });
+    log(`HelmRelease ${namespace}/${hr.metadata.name}: installed CRD ${name}`);
   }
+  // Helm waits for the CRDs it installs to be established before going on; so does this (all
+  // of a release's at once).
+  let pending = refs.map(({ crd }) => crd.metadata.name ?? '');
+  for (let i = 0; i < 50 && pending.length > 0; i++) {
+    const live = await Promise.all(
+      pending.map((name) =>
+        api.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name }),
+      ),
+    );
+    pending = pending.filter((_, j) => !isEstablished(live[j]));
+    if (pending.length > 0) await new Promise((r) => setTimeout(r, 100));
+  }
+  for (const { fact } of refs) api.forget(`${fact.group}/${fact.versions[0]}`);
   if (pending.length > 0) {
     await mark(
       api,
