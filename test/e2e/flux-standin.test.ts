@@ -98,7 +98,7 @@ async function until<T>(
   what: string,
   probe: () => Promise<T | undefined | false>,
   between?: () => void,
-  ms = 30_000,
+  ms = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
