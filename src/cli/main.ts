@@ -2,14 +2,14 @@
  * CLI entry: parses argv with commander, runs the command, returns the exit code. Parse errors
  * (unknown flag, missing argument, bad choice) become one-line usage errors with exit 2.
  */
-import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { EXIT, userError } from '../primitives/errors.js';
+import { packageVersion } from '../primitives/package-root.js';
 import { Output } from '../io/output.js';
 import { buildProgram, type ProgramResult } from './program.js';
-import type { ProcessIO } from './run-command.js';
+import { type ProcessIO, processIO } from './run-command.js';
 
-export async function main(argv: string[], io: ProcessIO = defaultIO()): Promise<number> {
+export async function main(argv: string[], io: ProcessIO = processIO()): Promise<number> {
   const result: ProgramResult = { exitCode: EXIT.ok };
   const program = buildProgram(packageVersion(), io, result);
   try {
@@ -44,23 +44,6 @@ export async function main(argv: string[], io: ProcessIO = defaultIO()): Promise
     );
     return EXIT.usage;
   }
-}
-
-function defaultIO(): ProcessIO {
-  return {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
-    env: process.env,
-    cwd: process.cwd(),
-  };
-}
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
 }
 
 /** Parse errors happen before commander has read -o, so look for it ourselves. */

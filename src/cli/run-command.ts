@@ -16,6 +16,17 @@ export interface ProcessIO {
   cwd: string;
 }
 
+/** The real process's streams, environment and folder. */
+export function processIO(): ProcessIO {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
 export async function runCommand<O>(
   io: ProcessIO,
   globals: GlobalFlags,
