@@ -7,25 +7,7 @@ import { EXIT, isGitopsError, systemError, toGitopsError } from '../primitives/e
 import { registerEnvironmentSecrets } from '../primitives/redact.js';
 import { Output } from '../io/output.js';
 import type { CommandContext, CommandHandler, GlobalFlags } from './context.js';
-
-export interface ProcessIO {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  stdin: NodeJS.ReadStream;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-}
-
-/** The real process's streams, environment and folder. */
-export function processIO(): ProcessIO {
-  return {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
-    env: process.env,
-    cwd: process.cwd(),
-  };
-}
+import type { ProcessIO } from './process-io.js';
 
 export async function runCommand<O>(
   io: ProcessIO,

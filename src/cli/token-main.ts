@@ -8,7 +8,8 @@
 import { isClusterName, isRegionName } from '../spec/names.js';
 import { printToken } from './commands/print-token.js';
 import type { GlobalFlags } from './context.js';
-import { type ProcessIO, processIO, runCommand } from './run-command.js';
+import { type ProcessIO, processIO } from './process-io.js';
+import { runCommand } from './run-command.js';
 
 export interface TokenArgs {
   cluster: string;
