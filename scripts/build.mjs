@@ -31,11 +31,17 @@ const result = await build({
   banner: {
     js: "import { createRequire as __gitopsCreateRequire } from 'node:module'; const require = __gitopsCreateRequire(import.meta.url);",
   },
+  // Without comments and spaces: on Node 22, with its compile cache, commander's comments alone
+  // cost `gitops --help` about 7 ms (a tenth of its start). Names are kept, so a stack trace
+  // (--verbose) still names its functions; the source maps give the lines (node --enable-source-maps).
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: true,
   metafile: true,
   logLevel: 'warning',
 });
-if (process.env.GITOPS_BUILD_META) writeFileSync(process.env.GITOPS_BUILD_META, JSON.stringify(result.metafile));
+if (process.env.GITOPS_BUILD_META)
+  writeFileSync(process.env.GITOPS_BUILD_META, JSON.stringify(result.metafile));
 
 // What each start reads: the entry and its static imports, transitively (not the chunks loaded on use).
 const outputs = result.metafile.outputs;
