@@ -2,14 +2,23 @@
  * CLI entry: parses argv with commander, runs the command, returns the exit code. Parse errors
  * (unknown flag, missing argument, bad choice) become one-line usage errors with exit 2.
  */
-import { readFileSync } from 'node:fs';
-import { CommanderError } from 'commander';
 import { EXIT, userError } from '../primitives/errors.js';
-import { Output } from '../io/output.js';
-import { buildProgram, type ProgramResult } from './program.js';
-import type { ProcessIO } from './run-command.js';
+import { packageVersion } from '../primitives/package-root.js';
+import type { ProgramResult } from './program.js';
+import { type ProcessIO, processIO } from './process-io.js';
 
-export async function main(argv: string[], io: ProcessIO = defaultIO()): Promise<number> {
+export async function main(argv: string[], io: ProcessIO = processIO()): Promise<number> {
+  // `gitops --version` alone needs no command tree: print what commander would print without
+  // loading commander at all (it and the tree are most of what a start costs).
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    io.stdout.write(`${packageVersion()}\n`);
+    return EXIT.ok;
+  }
+  const [{ CommanderError }, { buildProgram }] = await Promise.all([
+    import('commander'),
+    import('./program.js'),
+  ]);
   const result: ProgramResult = { exitCode: EXIT.ok };
   const program = buildProgram(packageVersion(), io, result);
   try {
@@ -27,6 +36,7 @@ export async function main(argv: string[], io: ProcessIO = defaultIO()): Promise
     if (e.code === 'commander.executeSubCommandAsync') return e.exitCode;
     // `gitops` or `gitops profiles` alone: commander printed the help on stderr.
     if (e.code === 'commander.helpDisplayed' || e.exitCode === 0) return EXIT.ok;
+    const { Output } = await import('../io/output.js');
     const out = new Output({
       mode: wantsJson(argv) ? 'json' : 'text',
       color: !argv.includes('--no-color'),
@@ -44,23 +54,6 @@ export async function main(argv: string[], io: ProcessIO = defaultIO()): Promise
     );
     return EXIT.usage;
   }
-}
-
-function defaultIO(): ProcessIO {
-  return {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
-    env: process.env,
-    cwd: process.cwd(),
-  };
-}
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
 }
 
 /** Parse errors happen before commander has read -o, so look for it ourselves. */

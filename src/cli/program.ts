@@ -4,7 +4,8 @@
  */
 import { Command, Option } from 'commander';
 import type { CommandHandler, GlobalFlags } from './context.js';
-import { type ProcessIO, runCommand } from './run-command.js';
+import type { ProcessIO } from './process-io.js';
+import { runCommand } from './run-command.js';
 
 export interface ProgramResult {
   exitCode: number;

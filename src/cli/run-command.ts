@@ -7,14 +7,7 @@ import { EXIT, isGitopsError, systemError, toGitopsError } from '../primitives/e
 import { registerEnvironmentSecrets } from '../primitives/redact.js';
 import { Output } from '../io/output.js';
 import type { CommandContext, CommandHandler, GlobalFlags } from './context.js';
-
-export interface ProcessIO {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  stdin: NodeJS.ReadStream;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-}
+import type { ProcessIO } from './process-io.js';
 
 export async function runCommand<O>(
   io: ProcessIO,

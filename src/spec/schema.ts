@@ -4,6 +4,7 @@
  * what `bootstrap --from-git` rebuilds from. The rules are EKS's own where EKS has them.
  */
 import { z } from 'zod';
+import { CLUSTER_NAME_MAX_LENGTH, CLUSTER_NAME_PATTERN, REGION_NAME_PATTERN } from './names.js';
 
 export const SPEC_API_VERSION = 'gitops.dev/v1alpha1';
 export const DEFAULT_FLUX_VERSION = '2.9.6';
@@ -14,17 +15,15 @@ const nonEmptyList = <T extends z.ZodType>(item: T) =>
 export const clusterName = z
   .string({ error: 'expected a string' })
   .min(1, { error: 'must not be empty' })
-  .max(100, { error: 'must be at most 100 characters' })
-  .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]*$/, {
+  .max(CLUSTER_NAME_MAX_LENGTH, { error: `must be at most ${CLUSTER_NAME_MAX_LENGTH} characters` })
+  .regex(CLUSTER_NAME_PATTERN, {
     error: 'must start with a letter or digit and contain only letters, digits, "-" and "_"',
   });
 
 /** AWS region names: us-west-2, eu-central-1, ap-southeast-4, us-gov-west-1, cn-north-1. */
-export const regionName = z
-  .string({ error: 'expected a string' })
-  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/, {
-    error: 'is not an AWS region name (for example us-west-2)',
-  });
+export const regionName = z.string({ error: 'expected a string' }).regex(REGION_NAME_PATTERN, {
+  error: 'is not an AWS region name (for example us-west-2)',
+});
 
 export const kubernetesVersion = z
   .string({ error: 'expected a string such as "1.34" (quote it in YAML)' })

@@ -7,6 +7,7 @@ import { type AwsClients, createAwsClients } from '../integrations/aws/clients.j
 import { reconcilerFor } from '../integrations/reconciler/index.js';
 import type { Reconciler } from '../integrations/reconciler/reconciler.js';
 import { userError } from '../primitives/errors.js';
+import { awsEndpointFrom } from './aws-endpoint.js';
 
 export interface Clients {
   aws: AwsClients;
@@ -20,10 +21,7 @@ export interface Clients {
  * interrupt), so a deadline reaches the SDK's requests too, not only our own waits.
  */
 export function awsClientsFor(region: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): AwsClients {
-  const endpoint = env['AWS_ENDPOINT_URL'];
-  if (endpoint !== undefined && endpoint !== '' && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
-    throw userError('GITOPS_BAD_INPUT', `AWS_ENDPOINT_URL "${endpoint}": expected an http(s) URL`);
-  }
+  const endpoint = awsEndpointFrom(env);
   const scale = timeScale(env);
   return createAwsClients({
     region,

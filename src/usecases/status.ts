@@ -64,6 +64,8 @@ export interface StatusDocument {
   /** Each layer's sync, in apply order: ready, and the fleet revision it applied. */
   layers: { name: string; ready: boolean; reason: string; appliedRevision?: string }[];
   ecrRepositories: { name: string; uri: string; images: number; latestTag?: string }[];
+  /** What a test environment stood in for (the local sandbox); empty on a real cluster. */
+  simulated: { kind: string; namespace: string; name: string; note: string }[];
   problems: string[];
 }
 
@@ -123,6 +125,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       images: r.imageCount,
       ...(r.latestTag ? { latestTag: r.latestTag } : {}),
     })),
+    simulated: [],
     problems,
   };
   if (!state.found) {
@@ -171,6 +174,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       ...(l.appliedRevision ? { appliedRevision: l.appliedRevision } : {}),
     }));
     if (health.profile) doc.profile = health.profile;
+    doc.simulated = health.simulated;
     doc.sync = await syncPart(health, env, req.signal);
     if (!doc.sync.inSync) {
       problems.push(
@@ -273,6 +277,7 @@ function unknownStatus(clients: Clients, name: string, reason: string): StatusDo
     sync: { inSync: false, failing: [] },
     layers: [],
     ecrRepositories: [],
+    simulated: [],
     problems: [reason],
   };
 }

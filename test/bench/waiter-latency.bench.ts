@@ -11,8 +11,6 @@
 // notes add a second figure free of local load: when the first poll that could see ACTIVE
 // reached the emulator (each waiter signs with its own identity, so the call log tells them
 // apart). The emulator runs in its own process, as AWS is not in ours.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import {
   CreateClusterCommand,
   CreateNodegroupCommand,
@@ -26,6 +24,7 @@ import { waitActive } from '../../src/integrations/aws/nodegroups.js';
 import type { WaitContext } from '../../src/integrations/aws/waiter.js';
 import type { CallRecord, Identity, RunningEmulator } from '../support/aws-emulator/index.js';
 import { clientConfig, createEksPrerequisites } from '../support/aws-emulator/testing.js';
+import { admin, startEmulatorProcess } from './emulator-process.js';
 import { type Benchmark, median } from './types.js';
 
 const SCALE = 0.1;
@@ -49,7 +48,7 @@ export const benchmarks: Benchmark[] = [
     description:
       'median delay from ACTIVE in the emulator to the waiter returning (clusters and node groups), ours vs the SDK waiter, in real-time seconds',
     async run() {
-      const { emu, stop } = await startEmulatorProcess();
+      const { emu, stop } = await startEmulatorProcess(['--time-scale', String(SCALE), '--seed', '3']);
       try {
         const sdkIdentity: Identity = {
           accessKeyId: 'AKIASDKWAITERBENCH01',
@@ -179,43 +178,3 @@ export const benchmarks: Benchmark[] = [
     },
   },
 ];
-
-type EmulatorHandle = Pick<
-  RunningEmulator,
-  'url' | 'region' | 'accountId' | 'accessKeyId' | 'secretAccessKey'
->;
-
-async function admin(emu: EmulatorHandle, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${emu.url}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`emulator ${method} ${path}: ${res.status}`);
-  const text = await res.text();
-  return text ? JSON.parse(text) : undefined;
-}
-
-/** The standalone emulator (main.ts): it prints one JSON line, then serves until SIGTERM. */
-async function startEmulatorProcess(): Promise<{ emu: EmulatorHandle; stop: () => Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'test/support/aws-emulator/main.ts', '--time-scale', String(SCALE), '--seed', '3'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: child.stdout });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`aws-emulator exited with ${code}`)));
-  });
-  lines.close();
-  const emu = JSON.parse(first) as EmulatorHandle;
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  return { emu, stop };
-}

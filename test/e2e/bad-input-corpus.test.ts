@@ -424,8 +424,12 @@ describe('bad-input corpus', () => {
     });
     const dir = mkdtempSync(join(tmpdir(), 'gitops-bad-input-'));
     const fleet = await seededFleet('bad-input-fleet', {});
+    // Recorded for the version the sandbox's mirror serves (whatever the fixtures hold), so the
+    // download the bootstrap makes is the one held to the (wrong) record.
+    const version = sb.env['GITOPS_FLUX_VERSION'];
+    if (!version) throw new Error('the sandbox env has no GITOPS_FLUX_VERSION');
     const recorded = await seededFleet('bad-input-recorded', {
-      'clusters/bi-recorded/flux-system/gotk-components.yaml': `# Flux v2.1.2 components, installed by gitops.\n# gitops: flux-version=2.1.2 sha256=${'0'.repeat(64)} verification=recorded\n`,
+      'clusters/bi-recorded/flux-system/gotk-components.yaml': `# Flux v${version} components, installed by gitops.\n# gitops: flux-version=${version} sha256=${'0'.repeat(64)} verification=recorded\n`,
     });
     const kubeconfig = join(dir, 'corrupt-kubeconfig');
     writeFileSync(kubeconfig, 'apiVersion: v1\nclusters: [\n  - name: half\n', { mode: 0o600 });

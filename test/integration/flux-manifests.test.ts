@@ -13,6 +13,13 @@ import {
   sha256Hex,
   defaultFluxCacheDir,
 } from '../../src/integrations/reconciler/flux/manifests.js';
+import { parseAllDocuments } from 'yaml';
+import {
+  FLUX_293_SOURCE_SHA256,
+  flux293Derivative,
+  withoutCelValidations,
+} from '../support/flux/derivative.js';
+import { FLUX_293_FIXTURE_DIR, FLUX_FIXTURE_DIR } from '../support/kube/fixtures.js';
 
 const GOOD = '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n';
 const TAMPERED = `${GOOD}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: surprise\n  namespace: flux-system\n`;
@@ -177,4 +184,71 @@ describe('Flux manifests: flag, cache, verified download', () => {
       }),
     ).rejects.toThrow(/refusing to download Flux manifests over http:/);
   });
+});
+
+describe('Flux v2.9.3 as the sandbox serves it (a derivative for kube-apiserver 1.20)', () => {
+  it('drops x-kubernetes-validations blocks, whatever their indentation, and nothing else', () => {
+    const text = [
+      'spec:',
+      '  a:',
+      '    type: object',
+      '    x-kubernetes-validations:',
+      '    - message: m',
+      '      rule: self.x == 1',
+      '    properties: {}',
+      '  b:',
+      '    x-kubernetes-validations:',
+      '      - rule: "true"',
+      '  c: 1',
+      '',
+    ].join('\n');
+    const out = withoutCelValidations(text);
+    expect(out.removed).toBe(2);
+    expect(out.text).toBe('spec:\n  a:\n    type: object\n    properties: {}\n  b:\n  c: 1\n');
+  });
+
+  it.skipIf(!existsSync(join(FLUX_293_FIXTURE_DIR, 'gotk-components.yaml')))(
+    'equals the source without its 11 CEL keys, names the source sha256, and goes through the download path as 2.9.3',
+    async () => {
+      const sourceText = readFileSync(join(FLUX_293_FIXTURE_DIR, 'gotk-components.yaml'), 'utf8');
+      expect(sha256Hex(sourceText)).toBe(FLUX_293_SOURCE_SHA256);
+      const derivative = flux293Derivative()!;
+      expect(derivative.description).toContain(FLUX_293_SOURCE_SHA256);
+      expect(derivative.description).toContain('without their 11 x-kubernetes-validations keys');
+      expect(derivative.text.split('\n').slice(0, 3).join('\n')).toContain(FLUX_293_SOURCE_SHA256);
+
+      const strip = (v: unknown): unknown =>
+        Array.isArray(v)
+          ? v.map(strip)
+          : v !== null && typeof v === 'object'
+            ? Object.fromEntries(
+                Object.entries(v)
+                  .filter(([k]) => k !== 'x-kubernetes-validations')
+                  .map(([k, x]) => [k, strip(x)]),
+              )
+            : v;
+      const docs = (t: string) => parseAllDocuments(t).map((d) => d.toJS() as unknown);
+      expect(docs(derivative.text)).toEqual(docs(sourceText).map(strip));
+
+      // The product downloads it like a release: no pinned checksum for 2.9.3, so it says so.
+      served.set('/releases/v2.9.3/install.yaml', derivative.text);
+      const sink = new RecordingSink();
+      const got = await resolveFluxManifests({
+        version: '2.9.3',
+        cacheDir: fresh(),
+        releaseBaseUrl: base,
+        sink,
+      });
+      expect(got).toMatchObject({ verification: 'first-seen', sha256: sha256Hex(derivative.text) });
+      expect(sink.ofType('warning')[0]!.code).toBe('FLUX_CHECKSUM_NOT_PINNED');
+    },
+  );
+
+  it.skipIf(!existsSync(join(FLUX_FIXTURE_DIR, 'gotk-components.yaml')))(
+    'Flux v2.1.2 needs no derivative: it has no CEL validation keys',
+    () => {
+      const text = readFileSync(join(FLUX_FIXTURE_DIR, 'gotk-components.yaml'), 'utf8');
+      expect(withoutCelValidations(text).removed).toBe(0);
+    },
+  );
 });

@@ -151,6 +151,29 @@ describe('readinessOf', () => {
     });
   });
 
+  it('Flux: a failed reconciliation reads by the Ready condition, not the stale status.observedGeneration', () => {
+    // kustomize-controller moves status.observedGeneration only on success: after a failure it
+    // stays at -1 (or the last good generation) while Ready is current and says why.
+    const failed = flux('Kustomization', 2, {
+      observedGeneration: -1,
+      ...ready(
+        'False',
+        'ReconciliationFailed',
+        2,
+        'MetricTemplate/api/x dry-run failed: no matches for kind',
+      ),
+    });
+    const r = readinessOf(failed);
+    expect(r.ready).toBe(false);
+    expect(r.reason).toBe(
+      'Ready=False: ReconciliationFailed: MetricTemplate/api/x dry-run failed: no matches for kind',
+    );
+    // A Ready condition stamped for an older generation is still not believed.
+    expect(readinessOf(flux('Kustomization', 3, ready('True', 'ReconciliationSucceeded', 2))).reason).toBe(
+      'status is for generation 2, the object is at generation 3',
+    );
+  });
+
   it('Kustomization and GitRepository at an expected revision', () => {
     const sha = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
     const ks = (applied: string) =>

@@ -7,7 +7,9 @@ export function renderStatus(d: StatusDocument, s: Style): string {
   const ok = (b: boolean) => (b ? s.green('✔') : s.red('✖'));
   const lines: string[] = [];
   const headline = d.ready
-    ? s.green(`${d.cluster.name} is ready and in sync`)
+    ? s.green(
+        `${d.cluster.name} is ready and in sync${d.simulated.length > 0 ? ` (as far as the sandbox can tell: ${d.simulated.length} objects stood in for, see below)` : ''}`,
+      )
     : d.known
       ? s.yellow(`${d.cluster.name} is not ready`)
       : s.red(`${d.cluster.name}: cannot tell`);
@@ -56,6 +58,11 @@ export function renderStatus(d: StatusDocument, s: Style): string {
       ),
     );
   }
+  if (d.simulated.length > 0) {
+    lines.push('', s.bold('Stood in for by the sandbox (not really done; a real cluster runs them)'));
+    for (const o of d.simulated)
+      lines.push(`  ${s.yellow('~')} ${o.kind} ${o.namespace}/${o.name}: ${o.note}`);
+  }
   if (d.problems.length > 0) {
     lines.push('', s.bold('Problems'));
     for (const p of d.problems) lines.push(`  ${s.yellow('•')} ${p}`);
@@ -73,7 +80,11 @@ export function renderStatusList(docs: readonly StatusDocument[], region: string
       d.cluster.version ?? '-',
       d.reconciler.installed ? (d.reconciler.ready ? 'ready' : 'not ready') : '-',
       d.sync.inSync ? 'in sync' : 'out of sync',
-      d.ready ? s.green('yes') : d.known ? s.yellow('no') : s.red('unknown'),
+      d.ready
+        ? s.green(d.simulated.length > 0 ? 'yes (sandbox)' : 'yes')
+        : d.known
+          ? s.yellow('no')
+          : s.red('unknown'),
     ]),
   );
 }

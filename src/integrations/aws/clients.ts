@@ -11,7 +11,7 @@ import { Ec2Adapter } from './adapters/ec2.js';
 import { EksAdapter } from './adapters/eks.js';
 import { IamAdapter } from './adapters/iam.js';
 import { StsAdapter } from './adapters/sts.js';
-import { toAwsError } from './errors.js';
+import { credentialProvider } from './credentials.js';
 import type { Ec2Port, EcrPort, EksPort, IamPort, StsPort } from './ports.js';
 import {
   type AwsCredentials,
@@ -66,13 +66,6 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     ...(options.profile === undefined ? {} : { profile: options.profile }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
-  let provider: Promise<AwsCredentialsProvider> | undefined;
-  const resolveProvider = async (): Promise<AwsCredentialsProvider> => {
-    const explicit = options.credentials;
-    if (explicit !== undefined) return typeof explicit === 'function' ? explicit : async () => explicit;
-    const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
-    return fromNodeProviderChain(options.profile === undefined ? {} : { profile: options.profile });
-  };
   return {
     region: options.region,
     endpoint: options.endpoint,
@@ -82,13 +75,9 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     iam: new IamAdapter(config),
     ecr: new EcrAdapter(config),
     sts: new StsAdapter(config),
-    credentials: async () => {
-      provider ??= resolveProvider();
-      try {
-        return await (await provider)();
-      } catch (e) {
-        throw toAwsError('credentials', 'resolve', e);
-      }
-    },
+    credentials: credentialProvider({
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      ...(options.profile === undefined ? {} : { profile: options.profile }),
+    }),
   };
 }

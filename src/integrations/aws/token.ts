@@ -9,6 +9,7 @@
  * an error or a log.
  */
 import type { AwsClients, AwsCredentials } from './clients.js';
+import { escapeUri, presignGet } from './sigv4-presign.js';
 
 export const TOKEN_PREFIX = 'k8s-aws-v1.';
 export const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
@@ -50,33 +51,23 @@ export function stsEndpoint(region: string, explicit?: string, env: NodeJS.Proce
 }
 
 export async function createEksToken(options: EksTokenOptions): Promise<EksToken> {
-  // Loaded on use, so importing this module (for its constants) stays cheap.
-  const [{ Sha256 }, { HttpRequest }, { SignatureV4 }] = await Promise.all([
-    import('@aws-crypto/sha256-js'),
-    import('@smithy/protocol-http'),
-    import('@smithy/signature-v4'),
-  ]);
   const url = new URL(options.stsEndpoint ?? stsEndpoint(options.region));
   const signedAt = options.now ?? new Date();
-  const request = new HttpRequest({
-    method: 'GET',
-    protocol: url.protocol,
-    hostname: url.hostname,
-    ...(url.port ? { port: Number(url.port) } : {}),
-    path: url.pathname || '/',
+  const path = url.pathname || '/';
+  // x-k8s-aws-id stays a header (only x-amz-* ones would move to the query), so it is signed and
+  // listed in X-Amz-SignedHeaders: the authenticator recomputes the signature with its own
+  // cluster name there, so a token is good for one cluster only.
+  const query = presignGet({
+    path,
     query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
     headers: { host: url.host, [CLUSTER_ID_HEADER]: options.cluster },
-  });
-  const signer = new SignatureV4({
-    credentials: options.credentials,
     region: options.region,
     service: 'sts',
-    sha256: Sha256,
-    uriEscapePath: true,
+    credentials: options.credentials,
+    signingDate: signedAt,
+    expiresInSeconds: PRESIGN_EXPIRES_SECONDS,
   });
-  // Headers that are not x-amz-* stay headers, so x-k8s-aws-id ends up in X-Amz-SignedHeaders.
-  const signed = await signer.presign(request, { expiresIn: PRESIGN_EXPIRES_SECONDS, signingDate: signedAt });
-  const presignedUrl = `${url.protocol}//${url.host}${signed.path}?${queryString(signed.query ?? {})}`;
+  const presignedUrl = `${url.protocol}//${url.host}${path}?${queryString(query)}`;
   return {
     token: TOKEN_PREFIX + Buffer.from(presignedUrl, 'utf8').toString('base64url'),
     signedAt,
@@ -84,8 +75,14 @@ export async function createEksToken(options: EksTokenOptions): Promise<EksToken
   };
 }
 
+/**
+ * What signing a token takes from the AWS clients: no SDK client, so `gitops token` can pass just
+ * these three without building the others.
+ */
+export type TokenSigning = Pick<AwsClients, 'region' | 'endpoint' | 'credentials'>;
+
 /** A token for a cluster with the clients' region, endpoint and credential chain. */
-export async function eksTokenFor(aws: AwsClients, cluster: string, now?: Date): Promise<EksToken> {
+export async function eksTokenFor(aws: TokenSigning, cluster: string, now?: Date): Promise<EksToken> {
   return createEksToken({
     cluster,
     region: aws.region,
@@ -109,16 +106,10 @@ export function execCredential(token: EksToken): ExecCredential {
   };
 }
 
-function queryString(query: Record<string, string | string[] | null>): string {
-  const parts: string[] = [];
-  for (const key of Object.keys(query).sort()) {
-    const value = query[key];
-    const values = value === null || value === undefined ? [] : Array.isArray(value) ? value : [value];
-    for (const v of values) parts.push(`${rfc3986(key)}=${rfc3986(v)}`);
-  }
-  return parts.join('&');
-}
-
-function rfc3986(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+/** Every parameter sorted by name, as aws-iam-authenticator's Go SDK writes a presigned URL. */
+function queryString(query: Record<string, string>): string {
+  return Object.keys(query)
+    .sort()
+    .map((key) => `${escapeUri(key)}=${escapeUri(query[key]!)}`)
+    .join('&');
 }

@@ -83,12 +83,12 @@ function crdReadiness(obj: KubeObject): Readiness {
 function fluxReadiness(obj: KubeObject, expect: ReadinessExpectation): Readiness {
   const generation = obj.metadata.generation ?? 0;
   const ready = conditionOf(obj, 'Ready');
-  // kstatus reads status.observedGeneration; Flux also stamps it on each condition. Both must
-  // be current, or the Ready we read may describe an older spec.
-  const stamps = [field(obj, 'status', 'observedGeneration'), ready?.observedGeneration].filter(
-    (v): v is number => typeof v === 'number',
-  );
-  const observed = stamps.length === 0 ? -1 : Math.min(...stamps);
+  // Flux stamps the generation it saw on each condition, and moves status.observedGeneration only
+  // when a reconciliation succeeds: after a failure it stays behind while the Ready condition is
+  // current and says why. The condition's own stamp decides; status.observedGeneration only
+  // stands in for it when the condition has none (older controllers).
+  const stamp = ready?.observedGeneration ?? field(obj, 'status', 'observedGeneration');
+  const observed = typeof stamp === 'number' ? stamp : -1;
   if (observed < generation) {
     return {
       ready: false,

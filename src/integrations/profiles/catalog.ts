@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isGitopsError, userError } from '../../primitives/errors.js';
+import { packageRoot } from '../../primitives/package-root.js';
 import { withoutCredentials } from '../git/url.js';
 import { withProfileRepo } from './git-source.js';
 import { type ChainProfile, loadChainProfile, readProfileYaml } from './chain-profile.js';
@@ -37,9 +37,9 @@ export interface ResolvedProfile {
   digest: string;
 }
 
-/** `<repo>/profiles`: this module sits three levels down as src/integrations/profiles/*.ts and dist/integrations/profiles/*.js. */
+/** `<package>/profiles`, shipped next to package.json. */
 export function bundledProfilesDir(): string {
-  return fileURLToPath(new URL('../../../profiles/', import.meta.url)).replace(/[\\/]$/, '');
+  return path.join(packageRoot(), 'profiles');
 }
 
 async function bundledNames(): Promise<string[]> {

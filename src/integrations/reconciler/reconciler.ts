@@ -140,6 +140,20 @@ export interface ReconcilerHealth {
   layers: LayerHealth[];
   /** The profile version the cluster's values were rendered for, as applied. */
   profile?: { name: string; version: string };
+  /**
+   * What was not really done but stood in for by a test environment (the local sandbox marks
+   * the releases it cannot install and the objects it could only validate): status must say so
+   * next to any "ready". Empty on a real cluster.
+   */
+  simulated: SimulatedObject[];
+}
+
+export interface SimulatedObject {
+  kind: string;
+  name: string;
+  namespace: string;
+  /** What the test environment did instead, in its own words. */
+  note: string;
 }
 
 /** What the cluster should hold according to a checkout of the fleet repository. */

@@ -5,9 +5,13 @@ import { REPO_ROOT } from './testenv.js';
 
 export const FIXTURES_DIR = join(REPO_ROOT, 'test', 'support', 'kube', 'fixtures');
 
-/** The real Flux distribution, outside the repository (CI: ../shared/fixtures/flux). */
+/** The real Flux v2.1.2 distribution, outside the repository (CI: ../shared/fixtures/flux). */
 export const FLUX_FIXTURE_DIR =
   process.env.GITOPS_FLUX_FIXTURE_DIR ?? join(REPO_ROOT, '..', 'shared', 'fixtures', 'flux');
+
+/** Flux v2.9.3's real components, outside the repository (../shared/fixtures/flux-v2.9.3). */
+export const FLUX_293_FIXTURE_DIR =
+  process.env.GITOPS_FLUX_293_FIXTURE_DIR ?? join(REPO_ROOT, '..', 'shared', 'fixtures', 'flux-v2.9.3');
 
 /**
  * widgets.yaml with its namespace and API group made unique: the group is a prefix of the

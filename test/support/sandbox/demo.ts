@@ -26,6 +26,11 @@ process.stdout.write(
 const sandbox = await startSandbox({ dir, log: (l) => process.stdout.write(`  ${l}\n`) });
 let code = 1;
 try {
+  process.stdout.write(
+    sandbox.flux.kind === 'mini'
+      ? `Flux: this demo runs ${sandbox.flux.description}\n`
+      : `Flux: ${sandbox.flux.description}\n`,
+  );
   const fleet = await sandbox.git.createRepo('fleet.git');
   process.stdout.write(`Fleet repository: ${fleet} (empty)\n`);
   const env = { ...process.env, ...sandbox.env };

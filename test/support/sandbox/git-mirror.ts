@@ -2,6 +2,7 @@
  * The stand-in's source-controller part: fetches a Git repository with real git and checks out
  * a revision into a folder of its own (one per commit, reused), as Flux's artifact would hold it.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ export interface Checkout {
   revision: string;
   sha: string;
   dir: string;
+  /** sha256 of the commit's tree as a tar archive: what Flux's artifact digest stands for. */
+  digest: string;
 }
 
 export class GitMirror {
@@ -41,7 +44,11 @@ export class GitMirror {
       await git.raw(['--work-tree', dir, 'checkout', '--force', sha, '--', '.']);
       await mkdir(join(dir, '.done'));
     }
-    return { revision: `${branch}@sha1:${sha}`, sha, dir };
+    const archive = execFileSync('git', ['--git-dir', bare, 'archive', '--format=tar', sha], {
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    const digest = `sha256:${createHash('sha256').update(archive).digest('hex')}`;
+    return { revision: `${branch}@sha1:${sha}`, sha, dir, digest };
   }
 }
 

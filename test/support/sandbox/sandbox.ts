@@ -119,15 +119,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const admin = await kubeClientFromKubeconfig({ env: process.env, path: kube.kubeconfig });
     stops.push(async () => admin.close());
     const standIn = new FluxStandIn({
-      client: admin,
+      kubeconfig: kube.kubeconfig,
       workDir: join(dir, 'standin'),
       log: (l) => log(`flux stand-in: ${l}`),
+      timeScale: options.timeScale ?? 0.01,
     });
     standIn.start(300);
     stops.push(() => standIn.stop());
 
     const flux = await startFluxReleaseServer();
     stops.push(() => flux.stop());
+    log(`flux release mirror: ${flux.url} serves v${flux.version}: ${flux.description}`);
     const git = await startGitHttpServer(join(dir, 'git'));
     stops.push(() => git.stop());
 

@@ -6,7 +6,7 @@
 import type { KubeClient } from '../../kube/client.js';
 import { conditionOf, field, type KubeObject } from '../../kube/object.js';
 import { readinessOf } from '../../kube/readiness.js';
-import type { FleetLocation, LayerHealth, ReconcilerHealth } from '../reconciler.js';
+import type { FleetLocation, LayerHealth, ReconcilerHealth, SimulatedObject } from '../reconciler.js';
 import { PROFILE_ANNOTATIONS, VALUES_CONFIGMAP } from './layers.js';
 import { FLUX_NAMESPACE } from './sync.js';
 
@@ -47,6 +47,8 @@ export interface FluxHealth {
   sources: FluxObjectHealth[];
   kustomizations: FluxObjectHealth[];
   helmReleases: FluxObjectHealth[];
+  /** Objects a test environment stood in for (see SIMULATION_ANNOTATIONS). */
+  simulated: SimulatedObject[];
   /** Controllers available and every source / Kustomization / HelmRelease Ready. */
   ready: boolean;
 }
@@ -76,6 +78,7 @@ export async function fluxHealth(client: KubeClient): Promise<ReconcilerHealth> 
     ...(flux.installed ? { location } : {}),
     ...(applied ? { appliedRevision: applied } : {}),
     syncReady: root?.ready === true && layers.every((l) => l.ready || l.suspended),
+    simulated: flux.simulated,
     objects: [...flux.sources, ...flux.kustomizations, ...flux.helmReleases].map((o) => ({
       kind: o.kind,
       name: o.name,
@@ -149,14 +152,17 @@ export async function readFluxHealth(
       sources: [],
       kustomizations: [],
       helmReleases: [],
+      simulated: [],
       ready: false,
     };
   }
-  const [deployments, sources, kustomizations, helmReleases] = await Promise.all([
+  const [deployments, sources, kustomizations, helmReleases, helmSources, ociSources] = await Promise.all([
     client.list('apps/v1', 'Deployment', { namespace, labelSelector: 'app.kubernetes.io/part-of=flux' }),
     listServed(client, 'source.toolkit.fluxcd.io', 'GitRepository', 'gitrepositories'),
     listServed(client, 'kustomize.toolkit.fluxcd.io', 'Kustomization', 'kustomizations'),
     listServed(client, 'helm.toolkit.fluxcd.io', 'HelmRelease', 'helmreleases'),
+    listServed(client, 'source.toolkit.fluxcd.io', 'HelmRepository', 'helmrepositories'),
+    listServed(client, 'source.toolkit.fluxcd.io', 'OCIRepository', 'ocirepositories'),
   ]);
   const controllers = deployments.map((d): ControllerHealth => {
     const r = readinessOf(d);
@@ -175,6 +181,7 @@ export async function readFluxHealth(
     sources: sources.map((o) => objectHealth(o, 'GitRepository')),
     kustomizations: kustomizations.map((o) => objectHealth(o, 'Kustomization')),
     helmReleases: helmReleases.map((o) => objectHealth(o, 'HelmRelease')),
+    simulated: [...kustomizations, ...helmReleases, ...helmSources, ...ociSources].flatMap(simulatedOf),
     ready: false,
   };
   const version = ns.metadata.labels?.['app.kubernetes.io/version'];
@@ -240,4 +247,31 @@ function objectHealth(obj: KubeObject, kind: FluxObjectHealth['kind']): FluxObje
       deps.map((d) => String(field(d, 'name') ?? '')),
     );
   return out;
+}
+
+/**
+ * Annotations the local sandbox's Flux stand-in writes where it could not do what Flux does: a
+ * HelmRelease whose chart it could not install (it installed the chart's CRDs), a Helm source it
+ * never fetched, a Kustomization whose objects of kinds the sandbox's old apiserver does not serve
+ * were only validated. A real cluster never has them; where they appear, status says so.
+ */
+export const SIMULATION_ANNOTATIONS = {
+  'sandbox.gitops.dev/stood-in': 'stood in for',
+  'sandbox.gitops.dev/validated-only': 'validated, not applied',
+} as const;
+
+function simulatedOf(obj: KubeObject): SimulatedObject[] {
+  const annotations = obj.metadata.annotations ?? {};
+  return Object.entries(SIMULATION_ANNOTATIONS).flatMap(([key, what]) => {
+    const value = annotations[key];
+    if (typeof value !== 'string' || value === '') return [];
+    return [
+      {
+        kind: obj.kind,
+        name: obj.metadata.name ?? '',
+        namespace: obj.metadata.namespace ?? '',
+        note: `${what}: ${value}`,
+      },
+    ];
+  });
 }
