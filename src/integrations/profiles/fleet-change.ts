@@ -10,7 +10,7 @@
  */
 import { parse } from 'yaml';
 import { userError } from '../../primitives/errors.js';
-import type { FleetChange, FleetEdit, FleetTree, FleetWarning } from '../git/edit.js';
+import type { FleetEdit, FleetTree, FleetWarning } from '../git/edit.js';
 import { isRecord } from '../kube/object.js';
 import { OLD_LAYOUT_MARKERS, overlayFile, SHARED_RECORD } from './layout.js';
 import { rewriteOverlay } from './overlay.js';
@@ -22,14 +22,17 @@ export interface ClusterChangeRequest {
   reconcilerFiles: Readonly<Record<string, string>>;
   /** How to run the conversion, for the refusal of an old layout (`gitops migrate --cluster x`). */
   migrateCommand: string;
+  /** gitops migrate: the earlier layout's profile copy is removed instead of refused. */
+  replacesOldLayout?: boolean;
 }
 
-export function clusterChange(req: ClusterChangeRequest): FleetChange {
+export function clusterChange(req: ClusterChangeRequest): (tip: FleetTree) => Promise<FleetEdit> {
   return async (tip) => {
     const { rendered } = req;
-    await refuseOldLayout(tip, rendered.path, req.migrateCommand);
+    if (!req.replacesOldLayout) await refuseOldLayout(tip, rendered.path, req.migrateCommand);
     const warnings: FleetWarning[] = [];
     const folders: Record<string, Record<string, string>> = {};
+    if (req.replacesOldLayout) folders[`${rendered.path}/profile`] = {};
     const files: Record<string, string> = {};
     for (const s of rendered.shared) folders[s.folder] = await sharedFiles(tip, s, warnings);
     const own = { ...rendered.files, ...req.reconcilerFiles };

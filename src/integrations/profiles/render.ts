@@ -16,7 +16,7 @@ import { userError } from '../../primitives/errors.js';
 import { parseWith } from '../../primitives/validation.js';
 import { type ClusterSpec, ecrRepositorySchema, fleetPath } from '../../spec/schema.js';
 import { withoutCredentials } from '../git/url.js';
-import { type ApiKind, builtinKinds } from '../kube/api-kinds.js';
+import { type ApiKind, builtinKinds, splitApiVersion } from '../kube/api-kinds.js';
 import { toCanonicalYaml } from './canonical-yaml.js';
 import { profileDigest, type ResolvedProfile } from './catalog.js';
 import type { ChainProfile } from './chain-profile.js';
@@ -27,7 +27,7 @@ import { mergeByName } from './merge.js';
 import type { ParameterValue, Profile } from './model.js';
 import { initialOverlay, type OverlayTarget } from './overlay.js';
 import { builtinsFor, type ParameterSet, resolveParameters } from './parameters.js';
-import { checkUse } from './postbuild.js';
+import { checkUse, fluxSubstitute, variableText } from './postbuild.js';
 import { readProfileFiles } from './profile-files.js';
 import { substituteText } from './substitute.js';
 import { renderTemplates } from './templates.js';
@@ -74,6 +74,16 @@ export interface RenderedCluster {
   values: ClusterValues;
   /** The layers in apply order, with the repository folder each is built from. */
   layers: { name: LayerName; path: string }[];
+  /** Which layer each object of the profile is applied in (names with this cluster's values). */
+  placements: Placement[];
+}
+
+export interface Placement {
+  group: string;
+  kind: string;
+  namespace: string | undefined;
+  name: string;
+  layer: LayerName;
 }
 
 export function renderCluster(req: RenderRequest): RenderedCluster {
@@ -147,7 +157,19 @@ export function renderCluster(req: RenderRequest): RenderedCluster {
       req.extraValues,
     ),
     layers: LAYERS.map((name) => ({ name, path: `${path}/${name}` })),
+    placements: placementsOf(objects, params),
   };
+}
+
+function placementsOf(objects: readonly LayerObject[], params: ParameterSet): Placement[] {
+  const vars = new Map([...params.values].map(([k, v]) => [k, variableText(v)]));
+  return objects.map((o) => ({
+    group: splitApiVersion(o.apiVersion).group,
+    kind: o.kind,
+    namespace: o.namespace === undefined ? undefined : fluxSubstitute(o.namespace, vars),
+    name: fluxSubstitute(o.name, vars),
+    layer: o.layer,
+  }));
 }
 
 function sharedProfile(

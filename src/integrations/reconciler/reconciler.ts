@@ -195,6 +195,12 @@ export interface Reconciler {
   location(client: KubeClient, signal?: AbortSignal): Promise<Partial<FleetLocation> | undefined>;
   /** A step that stops it from reconciling (destroy runs it first). */
   suspendStep(client: KubeClient, id: string): Step;
+  /**
+   * Keeps what the root sync applied from being pruned while it moves to the layer syncs
+   * (migrate, before pushing), and lets go again once they applied it; both return how many.
+   */
+  protectFromPrune(client: KubeClient, signal?: AbortSignal): Promise<number>;
+  releaseProtection(client: KubeClient, signal?: AbortSignal): Promise<number>;
   /** The objects it would apply from a checkout's folder and the layers there, as it would apply them. */
   desired(checkoutDir: string, path: string): Promise<DesiredState>;
 }

@@ -44,8 +44,7 @@ export async function fluxLocation(
  * applied in turn from the same source, from their inventories.
  */
 export async function fluxInventory(client: KubeClient, signal?: AbortSignal): Promise<ObjectRef[]> {
-  const root = await rootSync(client, signal);
-  const out = inventoryRefs(root);
+  const out = await rootInventory(client, signal);
   const queue = out.filter(isKustomizationRef);
   const seen = new Set<string>([`${FLUX_NAMESPACE}/${FLUX_NAMESPACE}`]);
   for (let ref = queue.shift(); ref !== undefined; ref = queue.shift()) {
@@ -59,6 +58,11 @@ export async function fluxInventory(client: KubeClient, signal?: AbortSignal): P
     queue.push(...more.filter(isKustomizationRef));
   }
   return out;
+}
+
+/** What the flux-system Kustomization itself applied. */
+export async function rootInventory(client: KubeClient, signal?: AbortSignal): Promise<ObjectRef[]> {
+  return inventoryRefs(await rootSync(client, signal));
 }
 
 function isKustomizationRef(r: ObjectRef): boolean {

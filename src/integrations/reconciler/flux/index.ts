@@ -13,6 +13,7 @@ import { FLUX_STEPS, fluxInstallSteps, fluxReadyStep } from './install.js';
 import { defaultFluxCacheDir, resolveFluxManifests } from './manifests.js';
 import { fluxCredentialsFor } from './read-credentials.js';
 import { fluxDesired } from './desired.js';
+import { protectFromPrune, releaseProtection } from './handover.js';
 import { fluxLayerFiles } from './layers.js';
 
 const kindsCache = new WeakMap<ReconcilerManifests, ApiKind[]>();
@@ -81,6 +82,8 @@ export const flux: Reconciler = {
   health: (client) => fluxHealth(client),
   location: (client, signal) => fluxLocation(client, signal),
   suspendStep: (client, id) => fluxSuspendStep(client, id),
+  protectFromPrune: (client, signal) => protectFromPrune(client, signal),
+  releaseProtection: (client, signal) => releaseProtection(client, signal),
 
   desired: (checkoutDir, path) => fluxDesired(checkoutDir, path),
 };
