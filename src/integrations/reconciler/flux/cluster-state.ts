@@ -5,7 +5,7 @@
  */
 import type { Step } from '../../../primitives/plan.js';
 import type { KubeClient } from '../../kube/client.js';
-import { field, isRecord, type KubeObject, type ObjectRef } from '../../kube/object.js';
+import { field, isRecord, type KubeObject, type ObjectRef, refKey } from '../../kube/object.js';
 import type { FleetLocation } from '../reconciler.js';
 import { followed } from './desired.js';
 import { FLUX_NAMESPACE, GIT_REPOSITORY_API, KUSTOMIZATION_API } from './sync.js';
@@ -72,10 +72,14 @@ function isKustomizationRef(r: ObjectRef): boolean {
 /** Kinds whose readiness says a workload runs; everything else counts once applied. */
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'HelmRelease', 'Kustomization']);
 
-/** The profile's workloads Flux applied, without Flux's own objects. */
+/**
+ * The profile's workloads Flux applied, without Flux's own objects: everything the layers applied
+ * (HelmReleases live in flux-system too), and what the root applied outside flux-system.
+ */
 export async function fluxWorkloads(client: KubeClient, signal?: AbortSignal): Promise<ObjectRef[]> {
+  const root = new Set((await rootInventory(client, signal)).map(refKey));
   return (await fluxInventory(client, signal)).filter(
-    (r) => WORKLOAD_KINDS.has(r.kind) && r.namespace !== FLUX_NAMESPACE,
+    (r) => WORKLOAD_KINDS.has(r.kind) && (!root.has(refKey(r)) || r.namespace !== FLUX_NAMESPACE),
   );
 }
 
