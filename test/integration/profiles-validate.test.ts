@@ -112,7 +112,9 @@ async function renderedObjects(profile: string): Promise<{ object: KubeObject; f
   try {
     writeFiles(checkout, fleetTree(out));
     const desired = await flux.desired(checkout, out.path);
-    const layers = new Set<string>(out.layers.map((l) => l.name));
+    // The layers' objects, and what the root applies beside flux-system/: the values ConfigMap and
+    // the layer Kustomizations (checked against Flux's own schema).
+    const layers = new Set<string>(['flux-system', ...out.layers.map((l) => l.name)]);
     return desired.objects
       .filter((o) => layers.has(o.metadata.labels?.['kustomize.toolkit.fluxcd.io/name'] ?? ''))
       .map((object) => ({

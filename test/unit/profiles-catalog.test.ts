@@ -4,8 +4,20 @@ import { isGitopsError } from '../../src/primitives/errors.js';
 import {
   bundledProfilesDir,
   listBundledProfiles,
+  profileDigest,
   resolveProfile,
 } from '../../src/integrations/profiles/catalog.js';
+
+/**
+ * The content of each bundled profile version, as written once into every fleet repository that
+ * uses it. A version never changes there (bootstrap refuses other content under it), so a change
+ * to a bundled profile's files needs a new version in its profile.yaml, and a line here.
+ */
+const RELEASED: Record<string, string> = {
+  'base@1.1.0': '93df144f77ef0de399f5238a993b56b5b9945c63ad351a582ca1c231816f694d',
+  'ml@1.1.0': 'b299fb63a3ab43ee846ea0e797c458e5eec5c70ac5a0bea7a5167bbd015816da',
+  'mobile@1.1.0': '24028efd88405e8d913a473f7420921d521e9648d4e7a55bbbd14a615157828c',
+};
 
 describe('bundled profile catalog', () => {
   it('finds the profiles folder of the repository', () => {
@@ -46,6 +58,16 @@ describe('bundled profile catalog', () => {
         'mlflow',
       ]),
     );
+  });
+
+  it('changes no released version: new content comes with a new version', async () => {
+    for (const { name } of await listBundledProfiles()) {
+      const p = (await resolveProfile(name, { env: process.env })).profiles.at(-1)!;
+      const key = `${name}@${p.profile.version}`;
+      const released = RELEASED[key];
+      expect(released, `${key} is not listed in RELEASED (a new version: add it)`).toBeDefined();
+      expect(profileDigest(p), `${key} changed after release: give ${name} a new version`).toBe(released);
+    }
   });
 
   it('names an unknown profile and lists the catalog', async () => {
