@@ -124,6 +124,11 @@ describe('the fleet layout', () => {
     expect(again.committed).toBe(false);
     expect(show(repo, 'main:clusters/research/apps/kustomization.yaml')).toBe(edited);
     const desired = await flux.desired(checkout(repo.url), 'clusters/research');
+    // Each object once: the root sync, among what the root applies, is not built a second time.
+    const ids = desired.objects.map(
+      (o) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace}/${o.metadata.name}`,
+    );
+    expect(new Set(ids).size).toBe(ids.length);
     const web = desired.objects.find((o) => o.kind === 'Deployment')!;
     expect(web.metadata.labels?.['kustomize.toolkit.fluxcd.io/name']).toBe('apps');
     expect(web['spec']).toMatchObject({

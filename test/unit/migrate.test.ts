@@ -9,12 +9,11 @@ import { stringify } from 'yaml';
 import { publishFleet } from '../../src/integrations/git/fleet.js';
 import { openFleetHistory } from '../../src/integrations/git/history.js';
 import type { KubeObject } from '../../src/integrations/kube/object.js';
-import { fluxSubstitute } from '../../src/integrations/profiles/postbuild.js';
-import type { RenderedCluster } from '../../src/integrations/profiles/render.js';
 import { flux } from '../../src/integrations/reconciler/flux/index.js';
 import { isGitopsError } from '../../src/primitives/errors.js';
 import { convert } from '../../src/usecases/migrate/convert.js';
 import { FLUX_KINDS } from '../support/flux-kinds.js';
+import { oldLayout } from '../support/old-layout.js';
 import { renderFor } from './fleet-helpers.js';
 import { bareRepo, cleanupAll, commitAsOther, lsTree, show, tempDir } from './git-helpers.js';
 import { KUSTOMIZATION, writeFiles } from './profiles-helpers.js';
@@ -46,32 +45,6 @@ const COMPONENTS = `# gitops: flux-version=2.9.3 sha256=${'0'.repeat(64)} checks
   )
   .join('---\n')}`;
 
-/** The folder as gitops wrote it before layers: each profile's files with the values in them. */
-function oldLayout(rendered: RenderedCluster): Record<string, string | null> {
-  const vars = new Map(Object.entries(rendered.values.data));
-  const p = rendered.path;
-  const files: Record<string, string | null> = {
-    [`${p}/kustomization.yaml`]: KUSTOMIZATION('flux-system', 'profile'),
-    [`${p}/cluster.yaml`]: rendered.files['cluster.yaml']!,
-    [`${p}/flux-system/kustomization.yaml`]: KUSTOMIZATION('gotk-components.yaml'),
-    [`${p}/flux-system/gotk-components.yaml`]: COMPONENTS,
-    [`${p}/profile/kustomization.yaml`]: KUSTOMIZATION(...rendered.shared.map((s) => s.name)),
-    [`${p}/profile/source.yaml`]: stringify({
-      kind: 'ProfileSource',
-      name: 'ml',
-      version: '1.0.0',
-      parameters: rendered.parameters,
-    }),
-  };
-  for (const s of rendered.shared) {
-    files[`${p}/profile/${s.name}/kustomization.yaml`] = KUSTOMIZATION(...s.layers);
-    for (const [rel, text] of Object.entries(s.files)) {
-      if (rel !== 'source.yaml') files[`${p}/profile/${s.name}/${rel}`] = fluxSubstitute(text, vars);
-    }
-  }
-  return files;
-}
-
 const NOTES =
   'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: team-notes\n  namespace: mlflow\ndata:\n  price: "$5"\n';
 
@@ -95,7 +68,7 @@ describe('gitops migrate', () => {
   it("converts the earlier layout in one commit, carrying the team's edits into the layer overlays", async () => {
     const repo = bareRepo();
     const rendered = await renderFor('research', 'ml', repo.url);
-    const files = oldLayout(rendered);
+    const files = oldLayout(rendered, COMPONENTS);
     commitAsOther(repo, files, 'gitops: bootstrap research with profile ml@1.0.0');
     const mlflow = 'clusters/research/profile/ml/apps/mlflow.yaml';
     const edited = files[mlflow]!.replace('  replicas: 1\n', '  replicas: 2\n').replace(
@@ -157,7 +130,7 @@ describe('gitops migrate', () => {
   it('refuses, pushing nothing, an edit the new profile version has no place for', async () => {
     const repo = bareRepo();
     const rendered = await renderFor('research', 'ml', repo.url);
-    const files = oldLayout(rendered);
+    const files = oldLayout(rendered, COMPONENTS);
     const legacy =
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: legacy\n  namespace: mlflow\ndata:\n  a: "1"\n';
     const apps = 'clusters/research/profile/ml/apps/kustomization.yaml';

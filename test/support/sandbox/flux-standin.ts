@@ -133,9 +133,16 @@ export class FluxStandIn {
     }
   }
 
-  /** The kubelet's and deployment controller's part: every Deployment is available at once. */
+  /**
+   * The kubelet's and the workload controllers' part: every Deployment is available and every
+   * StatefulSet ready at once (a layer with `wait: true` waits for both, as Flux does).
+   */
   private async markDeploymentsAvailable(api: Api): Promise<void> {
-    for (const d of await api.list('apps/v1', 'Deployment')) {
+    const workloads = [
+      ...(await api.list('apps/v1', 'Deployment')),
+      ...(await api.list('apps/v1', 'StatefulSet')),
+    ];
+    for (const d of workloads) {
       const want = typeof at(d, 'spec', 'replicas') === 'number' ? (at(d, 'spec', 'replicas') as number) : 1;
       const generation = d.metadata.generation ?? 1;
       if (

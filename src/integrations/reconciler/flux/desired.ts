@@ -17,7 +17,8 @@ export async function fluxDesired(checkoutDir: string, path: string): Promise<De
   const root = await buildKustomization(checkoutDir, path);
   const objects = root.objects.map((o) => labelled(o, FLUX_NAMESPACE, FLUX_NAMESPACE));
   const queue = root.objects.filter(followed);
-  const seen = new Set<string>();
+  // The root sync is among what it applies (flux-system/gotk-sync.yaml): it is built above.
+  const seen = new Set<string>([`${FLUX_NAMESPACE}/${FLUX_NAMESPACE}`]);
   for (let k = queue.shift(); k !== undefined; k = queue.shift()) {
     const name = k.metadata.name ?? '';
     const namespace = k.metadata.namespace ?? FLUX_NAMESPACE;
