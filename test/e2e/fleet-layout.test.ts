@@ -22,6 +22,10 @@ import {
 const CLUSTER = 'e2e-mobile';
 const API = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api', namespace: 'api' };
 
+async function replicasOf(kube: KubeClient): Promise<number | undefined> {
+  return ((await kube.get(API))?.['spec'] as { replicas?: number } | undefined)?.replicas;
+}
+
 interface StatusDoc {
   ready: boolean;
   profile?: { name: string; version: string };
@@ -59,8 +63,7 @@ describe('mobile on the layered fleet layout', () => {
         kind === 'Canary' ? 'apps' : 'configs',
       );
     }
-    const api = await kube.get(API);
-    expect((api?.['spec'] as { replicas?: number }).replicas).toBe(2);
+    expect(await replicasOf(kube)).toBe(2);
   });
 
   it("applies a team's overlay patch and keeps it through a re-run of bootstrap", async () => {
@@ -72,17 +75,13 @@ describe('mobile on the layered fleet layout', () => {
         `${text}patches:\n  - target: { kind: Deployment, name: api }\n    patch: |\n      - op: replace\n        path: /spec/replicas\n        value: 3\n`,
       );
     });
-    const applied = await eventually(
-      async () => (((await kube.get(API))?.['spec'] as { replicas?: number }).replicas ?? 0) === 3,
-      90_000,
-      500,
-    );
+    const applied = await eventually(async () => ((await replicasOf(kube)) ?? 0) === 3, 90_000, 500);
     expect(applied).toBe(true);
     const commits = await commitCount(fleet.dir);
     const again = await gitops(['-o', 'json', ...bootstrapArgs(CLUSTER, 'mobile', fleet.url)]);
     expect(again.code, again.stderr).toBe(0);
     expect(await commitCount(fleet.dir)).toBe(commits);
-    expect(((await kube.get(API))?.['spec'] as { replicas?: number }).replicas).toBe(3);
+    expect(await replicasOf(kube)).toBe(3);
     const diff = await gitops(['-o', 'json', 'diff', '--cluster', CLUSTER]);
     expect(diff.code, diff.stdout + diff.stderr).toBe(0);
   });

@@ -114,6 +114,7 @@ export class FluxStandIn {
   private async kubernetesPass(): Promise<void> {
     const api = await this.client();
     await this.markDeploymentsAvailable(api);
+    await this.bindClaims(api);
     await this.finalizeDeletedNamespaces(api);
   }
 
@@ -130,6 +131,26 @@ export class FluxStandIn {
       await api
         .request('PUT', `/api/v1/namespaces/${name}/finalize`, { ...ns, spec: { finalizers: [] } })
         .catch((e: unknown) => this.log(`cannot finalize namespace ${name}: ${(e as Error).message}`));
+    }
+  }
+
+  /**
+   * The volume binder's part (no storage here): every PersistentVolumeClaim is Bound, as the
+   * EBS CSI driver binds a gp3 claim once its pod is scheduled. A layer with `wait: true` waits
+   * for its claims, as Flux does.
+   */
+  private async bindClaims(api: Api): Promise<void> {
+    for (const c of await api.list('v1', 'PersistentVolumeClaim')) {
+      if (at(c, 'status', 'phase') === 'Bound') continue;
+      const storage = at(c, 'spec', 'resources', 'requests', 'storage');
+      const modes = at(c, 'spec', 'accessModes');
+      await api
+        .patchStatus(refOf(c), {
+          phase: 'Bound',
+          ...(Array.isArray(modes) ? { accessModes: modes } : {}),
+          ...(typeof storage === 'string' ? { capacity: { storage } } : {}),
+        })
+        .catch(() => undefined);
     }
   }
 
