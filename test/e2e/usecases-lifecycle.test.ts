@@ -167,7 +167,8 @@ describe('the use cases in-process, one tiny cluster from bootstrap to destroy',
   });
 
   // Old code: every read in destroy's cluster steps was `.catch(() => [])`, so an identity the
-  // API refuses saw "no Flux, no load balancers" and the AWS teardown deleted the cluster.
+  // API refuses saw "no active Kustomizations", load balancers "none", and the AWS teardown
+  // deleted the cluster and its VPC (seen with the 90cebaf CLI: exit 0).
   it('destroy as an identity the cluster API refuses stops before any AWS change', async () => {
     const outsider = await identityWithAccessEntry('uc-outsider', []);
     const started = Date.now();
@@ -207,8 +208,9 @@ describe('the use cases in-process, one tiny cluster from bootstrap to destroy',
     expect(await taggedFor(CLUSTER)).toEqual(provisioned);
   });
 
-  // Old code: at the deadline the wait broke off and the step reported `deleted`, after which the
-  // teardown went on; the step must fail naming what is still there.
+  // Old code (and this code until 9891f1f): the wait was meant to break off at the deadline, but
+  // the plan's deadline aborts the step's sleep first, so the step failed with the runner's bare
+  // "the deadline passed" (seen with the 90cebaf CLI), naming nothing. It must name what is left.
   it('a LoadBalancer Service whose finalizer never goes fails destroy at the deadline, naming it', async () => {
     const edge = { apiVersion: 'v1', kind: 'Service', name: 'edge', namespace: NAMESPACE };
     const info = await kube.discovery.resolve('v1', 'Service');

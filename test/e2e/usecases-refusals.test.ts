@@ -51,8 +51,9 @@ async function within<T>(ms: number, work: Promise<T>): Promise<{ value?: T; err
 }
 
 // Old code: status and diff built their AWS clients without the command's signal; only the git
-// read heard --timeout, so a hung DescribeCluster held the command for the SDK's timeouts and
-// retries (minutes against AWS) whatever --timeout said.
+// read heard --timeout, so a hung DescribeCluster held the command for the SDK's request timeouts
+// and retries whatever --timeout said (90cebaf CLI, --timeout 1s: 52 s, then an SDK TimeoutError).
+// Until f60c393 diff also reported a deadline that passed while describing as an interrupt (130).
 describe('a deadline reaches the AWS calls of status and diff', () => {
   for (const command of ['gitops status', 'gitops diff'] as const) {
     it(`${command} gives up with GITOPS_TIMEOUT when DescribeCluster hangs`, async () => {
@@ -113,8 +114,8 @@ describe('a dry run of a new cluster', () => {
 });
 
 // Issue #13. Old code: a file:// or local fleet URL passed every check; bootstrap created the VPC,
-// the IAM roles and the cluster and pushed the fleet commit, and only Flux, at the end, could
-// not read the repository.
+// the IAM roles and the cluster and pushed the fleet commit, and only Flux, at the end, refused
+// the URL (90cebaf CLI: 37 mutating AWS calls and a commit, then flux:sync failed).
 describe('a fleet URL Flux cannot read is refused before anything changes', () => {
   let fleet = { url: '', dir: '' };
   beforeAll(async () => {
