@@ -190,12 +190,12 @@ describe('the use cases in-process, one tiny cluster from bootstrap to destroy',
   // "none to delete", and their AWS load balancers would have outlived the cluster and its VPC.
   it('destroy that cannot list Services stops at kube:load-balancers, before the AWS teardown', async () => {
     const group = 'uc-flux-operators';
-    await grantFluxOnly(group);
+    const revoke = await grantFluxOnly(group);
     const operator = await identityWithAccessEntry('uc-flux-operator', [group]);
     const { report } = await destroyInProcess({
       cluster: CLUSTER,
       clients: clientsFor(REGION, operator.env),
-    });
+    }).finally(revoke);
     expect(report.ok).toBe(false);
     const byId = results(report);
     expect(byId['kube:suspend']).not.toBe('failed');
@@ -302,8 +302,11 @@ async function identityWithAccessEntry(name: string, groups: string[]) {
   return { arn: identity.arn, env };
 }
 
-/** RBAC for a group that may find and suspend Flux, and nothing else (no Services, no Ingresses). */
-async function grantFluxOnly(group: string): Promise<void> {
+/**
+ * RBAC for a group that may find and suspend Flux, and nothing else (no Services, no Ingresses).
+ * Returns what takes it away again (the apiserver is shared by every test file).
+ */
+async function grantFluxOnly(group: string): Promise<() => Promise<void>> {
   const role = await kube.discovery.resolve('rbac.authorization.k8s.io/v1', 'ClusterRole');
   const binding = await kube.discovery.resolve('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding');
   await kube.applyRaw(role, {
@@ -326,4 +329,8 @@ async function grantFluxOnly(group: string): Promise<void> {
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: group },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
   });
+  return async () => {
+    for (const kind of ['ClusterRoleBinding', 'ClusterRole'])
+      await kube.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: group });
+  };
 }
