@@ -64,7 +64,8 @@ describe('the use cases in-process, one tiny cluster from bootstrap to destroy',
     fleet = await createFleetRepo(CLUSTER);
     // The SDK in this repository (credential-provider-node 3.972) takes AWS_PROFILE over a key
     // pair set beside it ("will proceed with the AWS_PROFILE value"), so the profile must exist:
-    // a credentials file of this test names it, with the sandbox's default identity.
+    // a credentials file of this test names it, with the sandbox's default identity. The pair
+    // beside it is one AWS does not know, so the bootstrap works only if the profile signs.
     const credentials = join(dir, 'aws-credentials');
     writeFileSync(
       credentials,
@@ -74,6 +75,8 @@ describe('the use cases in-process, one tiny cluster from bootstrap to destroy',
     env = sandboxEnv(dir);
     profileEnv = sandboxEnv(dir, {
       AWS_PROFILE: 'team',
+      AWS_ACCESS_KEY_ID: 'AKIAUCUNKNOWNKEYPAIR',
+      AWS_SECRET_ACCESS_KEY: 'a-key-pair-the-emulator-does-not-know-0000',
       AWS_SHARED_CREDENTIALS_FILE: credentials,
       AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
     });
