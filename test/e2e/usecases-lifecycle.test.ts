@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { CreateAccessEntryCommand, EKSClient } from '@aws-sdk/client-eks';
 import { simpleGit } from 'simple-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,7 +90,10 @@ describe('the use cases in-process, one tiny cluster from bootstrap to destroy',
     provisioned = await taggedFor(CLUSTER);
   }, 300_000);
 
-  afterAll(() => kube?.close());
+  afterAll(() => {
+    kube?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('bootstrap converges and says so in coded events: the plan, every step, the end', () => {
     expect(boot.result.ok, JSON.stringify(boot.result.document.error)).toBe(true);

@@ -3,7 +3,8 @@
  * a permission error in a dry run, a fleet URL Flux cannot read. None of these needs a cluster
  * (and none is made). Each case says what the code before the use-case refactor (90cebaf) did.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isGitopsError } from '../../src/primitives/errors.js';
 import { deadlineSignal } from '../../src/primitives/wait.js';
 import { loadConfigFile } from '../../src/spec/from-flags.js';
@@ -31,6 +32,7 @@ beforeAll(() => {
   env = sandboxEnv(dir);
 });
 afterEach(() => setFaults([]));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Settles `work`, or says it was still running after `ms` (a broken deadline must not hang the test). */
 async function within<T>(ms: number, work: Promise<T>): Promise<{ value?: T; error?: unknown; ms: number }> {
