@@ -75,9 +75,14 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     iam: new IamAdapter(config),
     ecr: new EcrAdapter(config),
     sts: new StsAdapter(config),
-    credentials: credentialProvider({
-      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-      ...(options.profile === undefined ? {} : { profile: options.profile }),
-    }),
+    // Without explicit credentials (tests, or the use cases' clients, which read them from the
+    // environment they were given), the SDK's chain finds them as it always does.
+    credentials: credentialProvider(
+      {
+        ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+        ...(options.profile === undefined ? {} : { profile: options.profile }),
+      },
+      {},
+    ),
   };
 }

@@ -47,6 +47,13 @@ export interface FaultRule {
   throttleNth?: number[];
   /** Hold the request this long, then carry it out and answer (a client timeout fires first). */
   hangMs?: number;
+  /**
+   * Answer every matching call with the service's own permission error, as AWS does for an
+   * identity whose policies do not allow the action (EKS 403 AccessDeniedException, EC2 403
+   * UnauthorizedOperation, IAM 403 AccessDenied, ...). STS GetCallerIdentity is never denied:
+   * AWS answers it whatever the policies say.
+   */
+  deny?: boolean;
 }
 
 export interface LifecycleFault {
