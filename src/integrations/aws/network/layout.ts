@@ -11,6 +11,12 @@ export type Tier = 'public' | 'private';
 
 export const TIER_TAG = 'gitops.dev/tier';
 export const AZ_TAG = 'gitops.dev/az';
+/** On the VPC: zones where EKS refused to place the control plane (space-separated). */
+export const REFUSED_ZONES_TAG = 'gitops.dev/eks-refused-zones';
+
+export function refusedZones(vpc: { tags: Tags } | undefined): string[] {
+  return (vpc?.tags[REFUSED_ZONES_TAG] ?? '').split(' ').filter((z) => z !== '');
+}
 
 export interface SubnetPlan {
   tier: Tier;
@@ -32,9 +38,15 @@ export interface NetworkOutput {
 
 /**
  * Picks `count` zones, keeping the zones our subnets already use so that a re-run never moves
- * the network; fails if fewer zones exist than the spec asks for.
+ * the network; fails if fewer zones exist than the spec asks for. `available` are the zones that
+ * suit (offer every node group's instance types), `usable` how many the region has at all.
  */
-export function chooseZones(available: readonly string[], inUse: readonly string[], count: number): string[] {
+export function chooseZones(
+  available: readonly string[],
+  inUse: readonly string[],
+  count: number,
+  usable = available.length,
+): string[] {
   const zones = [...new Set(inUse)].sort();
   if (zones.length > count) {
     throw userError(
@@ -49,7 +61,9 @@ export function chooseZones(available: readonly string[], inUse: readonly string
   if (zones.length < count) {
     throw userError(
       'GITOPS_BAD_CONFIG',
-      `network.availabilityZones: the region has ${available.length} usable zones, the spec asks for ${count}`,
+      usable > available.length
+        ? `network.availabilityZones: ${count} zones asked, but only ${available.length} of the region's ${usable} (${available.join(', ') || 'none'}) offer every node group's instance types`
+        : `network.availabilityZones: the region has ${usable} usable zones, the spec asks for ${count}`,
     );
   }
   return zones.sort();
