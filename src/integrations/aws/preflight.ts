@@ -47,9 +47,11 @@ export async function checkAgainstAws(aws: AwsClients, spec: ClusterSpec, sink: 
       problems.push(e.message, ...e.details);
     }
   }
-  if (problems.length > 0) {
-    throw userError('GITOPS_BAD_CONFIG', problems[0]!, {
-      details: problems.slice(1),
+  // The AMI type against the version is found twice for our own node groups (spec, upgrade).
+  const lines = [...new Set(problems)];
+  if (lines.length > 0) {
+    throw userError('GITOPS_BAD_CONFIG', lines[0]!, {
+      details: lines.slice(1),
       hint: 'nothing was changed; fix the spec (or the profile) and run again',
     });
   }

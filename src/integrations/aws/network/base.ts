@@ -114,7 +114,12 @@ export async function convergeBaseNetwork(
     usable.length,
   );
   const subnets: Subnet[] = [];
-  for (const plan of subnetPlan(cidr, zones)) {
+  const laidOut = existing.map((s) => ({
+    tier: s.tags[TIER_TAG] ?? '',
+    availabilityZone: s.availabilityZone,
+    cidr: s.cidr,
+  }));
+  for (const plan of subnetPlan(cidr, zones, laidOut)) {
     let subnet = existing.find(
       (s) => s.tags[TIER_TAG] === plan.tier && s.availabilityZone === plan.availabilityZone,
     );
