@@ -50,9 +50,9 @@ describe('quotas', () => {
         'nodeGroups[gpu]: at maxSize it needs up to 32 vCPUs of "Running On-Demand G and VT instances" (ec2 L-DB2E81BA); the account\'s quota is 0, so nodes beyond it will not start',
       ],
     ]);
-    expect(emu.calls({ service: 'servicequotas' }).map((c) => c.params['QuotaCode'])).toEqual(
-      expect.arrayContaining(['L-BD136A63', 'L-1216C47A', 'L-DB2E81BA']),
-    );
+    expect(
+      emu.calls({ service: 'servicequotas' }).map((c) => (c.params as Record<string, string>)['QuotaCode']),
+    ).toEqual(expect.arrayContaining(['L-BD136A63', 'L-1216C47A', 'L-DB2E81BA']));
   });
 
   it("takes the account's node quota: 500 nodes pass where the default 450 would refuse", async () => {
@@ -154,7 +154,7 @@ describe('brought-your-own subnets', () => {
       'using 3 given subnets in 2 zones (nodes in us-west-2a, us-west-2b)',
     );
     const ng = emu.state().eks.clusters[0]!.nodegroups[0]!;
-    expect([...ng.subnets].sort()).toEqual([ids['pubA'], ids['pubB']].sort());
+    expect([...(ng.subnets as string[])].sort()).toEqual([ids['pubA'], ids['pubB']].sort());
     // Nothing of the network was made: the VPC is the user's.
     expect(
       emu.calls().filter((c) => /^(CreateVpc|CreateSubnet|CreateNatGateway)$/.test(c.operation)),

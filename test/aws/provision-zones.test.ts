@@ -116,9 +116,8 @@ describe('a zone EKS refuses for the control plane', () => {
     const vpc = state.ec2.vpcs.find((v) => isTaggedFor(v, 'moved'))!;
     expect(vpc.tags).toContainEqual({ Key: 'gitops.dev/eks-refused-zones', Value: 'us-west-2b' });
     const cluster = state.eks.clusters.find((c) => c.name === 'moved')!;
-    const clusterZones = cluster.resourcesVpcConfig.subnetIds.map(
-      (id) => state.ec2.subnets.find((s) => s.id === id)!.az,
-    );
+    const { subnetIds } = cluster.resourcesVpcConfig as { subnetIds: string[] };
+    const clusterZones = subnetIds.map((id) => state.ec2.subnets.find((s) => s.id === id)!.az);
     expect([...new Set(clusterZones)].sort()).toEqual(['us-west-2a', 'us-west-2c', 'us-west-2d']);
     // NAT gateways waited for the cluster's placement: none was ever made in us-west-2b.
     expect(state.ec2.natGateways.map((n) => state.ec2.subnets.find((s) => s.id === n.subnetId)?.az)).toEqual([

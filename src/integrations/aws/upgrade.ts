@@ -76,8 +76,14 @@ export async function planUpgrade(
     from: cluster.version,
     to: spec.kubernetesVersion,
     steps,
-    nodegroups: groups.filter((g) => isOwned(g.tags, spec.name)).map((g) => g.name),
-    addons: addons.filter((a) => isOwned(a.tags, spec.name) && !pinned.has(a.name)).map((a) => a.name),
+    nodegroups: groups
+      .filter((g) => isOwned(g.tags, spec.name))
+      .map((g) => g.name)
+      .sort(),
+    addons: addons
+      .filter((a) => isOwned(a.tags, spec.name) && !pinned.has(a.name))
+      .map((a) => a.name)
+      .sort(),
   };
 }
 
