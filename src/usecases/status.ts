@@ -183,7 +183,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
   return doc;
 }
 
-function clusterPart(state: ClusterStatus): StatusDocument['cluster'] {
+export function clusterPart(state: ClusterStatus): StatusDocument['cluster'] {
   return {
     name: state.name,
     region: state.region,
