@@ -88,7 +88,7 @@ export function clusterStep(spec: ClusterSpec, aws: AwsClients): Step<ClusterOut
       checkUsable(spec, cluster);
       const changes = await changesFor(cluster);
       if (Object.keys(changes.missing).length > 0) await aws.eks.tagResource(cluster.arn, changes.missing);
-      // EKS runs one update at a time: the endpoint first (quick), then the version steps.
+      // EKS runs one update at a time: the endpoint access first, then the version steps.
       if (changes.endpoint) {
         await convergeAccess(ctx, aws, cluster, access);
         cluster = await waitForCluster(ctx, aws, name);

@@ -11,7 +11,7 @@ import { allPages } from './common.js';
 
 type Run = <T>(operation: string, fn: (sdk: typeof Sdk, client: Sdk.EC2Client) => Promise<T>) => Promise<T>;
 
-/** EC2 takes at most 200 values per filter; node groups list far fewer, but stay inside it. */
+/** Filter values per call: node groups list far fewer types; a long list is asked in parts. */
 const PER_CALL = 100;
 
 export function availabilityZones(run: Run): Promise<string[]> {
