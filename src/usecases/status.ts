@@ -9,6 +9,7 @@ import {
   describeClusterStatus,
   listManagedClusters,
 } from '../integrations/aws/status.js';
+import { openToInternet } from '../integrations/aws/endpoint.js';
 import { remoteHead } from '../integrations/git/remote.js';
 import type { KubeClient } from '../integrations/kube/client.js';
 import type { ReconcilerHealth } from '../integrations/reconciler/reconciler.js';
@@ -38,6 +39,13 @@ export interface StatusDocument {
     status: string;
     version?: string;
     endpoint?: string;
+    /** Who may reach the API: `openToInternet` when the public endpoint takes 0.0.0.0/0. */
+    endpointAccess?: {
+      public: boolean;
+      private: boolean;
+      publicCidrs: string[];
+      openToInternet: boolean;
+    };
     managed: boolean;
     health?: string;
     nodeGroups: {
@@ -179,13 +187,23 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
   return doc;
 }
 
-function clusterPart(state: ClusterStatus): StatusDocument['cluster'] {
+export function clusterPart(state: ClusterStatus): StatusDocument['cluster'] {
   return {
     name: state.name,
     region: state.region,
     status: state.found ? (state.status ?? 'UNKNOWN') : 'NOT_FOUND',
     ...(state.version ? { version: state.version } : {}),
     ...(state.endpoint ? { endpoint: state.endpoint } : {}),
+    ...(state.endpointAccess
+      ? {
+          endpointAccess: {
+            public: state.endpointAccess.publicAccess,
+            private: state.endpointAccess.privateAccess,
+            publicCidrs: state.endpointAccess.publicAccess ? state.endpointAccess.publicCidrs : [],
+            openToInternet: openToInternet(state.endpointAccess),
+          },
+        }
+      : {}),
     managed: state.managed,
     ...(state.health ? { health: state.health } : {}),
     nodeGroups: state.nodeGroups.map((n) => ({

@@ -11,7 +11,16 @@
  * called is allowed, and the policy allows nothing the code never calls.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -265,12 +274,26 @@ function allowedActions(policy: Policy): Set<string> {
   return out;
 }
 
-/** Every AWS operation the adapters can send (`new sdk.<Operation>Command`), as service:Operation. */
+/**
+ * Every AWS operation the adapters can send (`new sdk.<Operation>Command`), as service:Operation:
+ * every file in adapters/, named after its service (eks-updates.ts is EKS's, service-quotas.ts
+ * Service Quotas').
+ */
 function adapterOperations(): string[] {
-  const files = { ec2: 'ec2', ecr: 'ecr', eks: 'eks', iam: 'iam', sts: 'sts' } as const;
+  const dir = join(repoRoot, 'src', 'integrations', 'aws', 'adapters');
+  const services: [RegExp, string][] = [
+    [/^ec2/, 'ec2'],
+    [/^ecr/, 'ecr'],
+    [/^eks/, 'eks'],
+    [/^iam/, 'iam'],
+    [/^sts/, 'sts'],
+    [/^service-quotas/, 'servicequotas'],
+  ];
   const out: string[] = [];
-  for (const [service, file] of Object.entries(files)) {
-    const text = readFileSync(join(repoRoot, 'src', 'integrations', 'aws', 'adapters', `${file}.ts`), 'utf8');
+  for (const file of readdirSync(dir)) {
+    const service = services.find(([re]) => re.test(file))?.[1];
+    if (!service) continue;
+    const text = readFileSync(join(dir, file), 'utf8');
     for (const m of text.matchAll(/sdk\.([A-Za-z]+)Command\b/g)) out.push(`${service}:${m[1]}`);
   }
   return out;

@@ -19,6 +19,15 @@ export function renderStatus(d: StatusDocument, s: Style): string {
     `${ok(d.cluster.status === 'ACTIVE')} cluster     ${d.cluster.status}${d.cluster.version ? ` (Kubernetes ${d.cluster.version})` : ''} ${s.dim(d.cluster.region)}`,
   );
   if (d.cluster.endpoint) lines.push(`  endpoint    ${s.dim(d.cluster.endpoint)}`);
+  const access = d.cluster.endpointAccess;
+  if (access) {
+    const pub = access.public
+      ? access.openToInternet
+        ? s.yellow('public, open to the whole internet (0.0.0.0/0)')
+        : `public from ${access.publicCidrs.join(', ')}`
+      : 'no public endpoint';
+    lines.push(`  api access  ${pub}${access.private ? ', private in the VPC' : ''}`);
+  }
   if (d.cluster.nodeGroups.length > 0) {
     lines.push(
       table(

@@ -11,7 +11,8 @@ import type { AwsClients } from './clients.js';
 import { type ClusterOutput, CLUSTER } from './cluster.js';
 import { hasAwsCode, ignoreNotFound } from './errors.js';
 import { idempotencyToken } from './idempotency.js';
-import type { AddonVersion, EksAddon } from './ports.js';
+import { newest } from './addon-versions.js';
+import type { EksAddon } from './ports.js';
 import { assertOwned, isOwned, resourceTags } from './tags.js';
 import { describeIssues, type WaitContext, waitFor } from './waiter.js';
 
@@ -107,28 +108,6 @@ async function create(spec: ClusterSpec, aws: AwsClients, addon: AddonSpec, clus
     checkUsable(spec, current);
     return current;
   }
-}
-
-/** The highest version by number (v1.19.2-eksbuild.3 > v1.19.2-eksbuild.1 > v1.18.9). */
-export function newest(versions: readonly AddonVersion[]): string | undefined {
-  const parse = (v: string) => (v.match(/\d+/g) ?? []).map(Number);
-  let best: string | undefined;
-  for (const { version } of versions) {
-    if (best === undefined) {
-      best = version;
-      continue;
-    }
-    const a = parse(version);
-    const b = parse(best);
-    for (let i = 0; i < Math.max(a.length, b.length); i++) {
-      const d = (a[i] ?? 0) - (b[i] ?? 0);
-      if (d !== 0) {
-        if (d > 0) best = version;
-        break;
-      }
-    }
-  }
-  return best;
 }
 
 function checkUsable(spec: ClusterSpec, current: EksAddon): void {

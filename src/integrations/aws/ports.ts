@@ -4,6 +4,7 @@
  * src/aws sees an SDK type. A describe that finds nothing returns `undefined`.
  */
 import type { Taint } from '../../spec/schema.js';
+import type { InstanceTypeInfo } from './ports-compute.js';
 
 export type Tags = Record<string, string>;
 
@@ -29,6 +30,15 @@ export interface EksCluster {
   createdAt?: Date;
   tags: Tags;
   health: HealthIssue[];
+  endpointAccess?: EndpointAccess;
+}
+
+/** Who reaches the API server: resourcesVpcConfig's endpoint members. */
+export interface EndpointAccess {
+  publicAccess: boolean;
+  privateAccess: boolean;
+  /** Only meaningful with public access; EKS reports 0.0.0.0/0 when unrestricted. */
+  publicCidrs: string[];
 }
 
 export interface CreateClusterInput {
@@ -36,8 +46,17 @@ export interface CreateClusterInput {
   version: string;
   roleArn: string;
   subnetIds: string[];
+  endpointAccess: EndpointAccess;
   tags: Tags;
   clientRequestToken: string;
+}
+
+/** A cluster, node group or add-on update (DescribeUpdate). */
+export interface EksUpdate {
+  id: string;
+  /** InProgress, Successful, Failed or Cancelled. */
+  status: string;
+  errors: string[];
 }
 
 export interface Scaling {
@@ -51,6 +70,8 @@ export interface EksNodegroup {
   clusterName: string;
   arn: string;
   status: string;
+  /** The node group's Kubernetes version. */
+  version?: string;
   nodeRoleArn: string;
   subnetIds: string[];
   instanceTypes: string[];
@@ -133,6 +154,7 @@ export interface AccessEntry {
 export interface EksPort {
   listClusters(): Promise<string[]>;
   describeCluster(name: string): Promise<EksCluster | undefined>;
+  /** Throws ZonesRefusedError when EKS cannot place the control plane in a subnet's zone. */
   createCluster(input: CreateClusterInput): Promise<EksCluster>;
   deleteCluster(name: string): Promise<void>;
   tagResource(arn: string, tags: Tags): Promise<void>;
@@ -165,6 +187,17 @@ export interface EksPort {
   listAssociatedAccessPolicies(cluster: string, principalArn: string): Promise<string[]>;
   associateClusterAccessPolicy(cluster: string, principalArn: string, policyArn: string): Promise<void>;
   deleteAccessEntry(cluster: string, principalArn: string): Promise<void>;
+
+  /** Each returns the update's id, for describeUpdate. */
+  updateClusterVersion(name: string, version: string, clientRequestToken: string): Promise<string>;
+  updateNodegroupVersion(
+    cluster: string,
+    nodegroup: string,
+    version: string,
+    clientRequestToken: string,
+  ): Promise<string>;
+  updateEndpointAccess(name: string, access: EndpointAccess, clientRequestToken: string): Promise<string>;
+  describeUpdate(cluster: string, updateId: string, nodegroup?: string): Promise<EksUpdate>;
 }
 
 // ---------------------------------------------------------------------------------------- EC2
@@ -233,6 +266,13 @@ export interface NatGateway {
 
 export interface Ec2Port {
   availabilityZones(): Promise<string[]>;
+  /** The named instance types that exist in the region; names EC2 does not know are left out. */
+  describeInstanceTypes(names: readonly string[]): Promise<InstanceTypeInfo[]>;
+  /** For each named instance type, the zones of the region that offer it (none: absent). */
+  instanceTypeZones(names: readonly string[]): Promise<Map<string, string[]>>;
+
+  /** Adds or replaces tags on any EC2 resource (CreateTags). */
+  tagResource(id: string, tags: Tags): Promise<void>;
 
   describeVpcs(filter: Ec2Filter): Promise<Vpc[]>;
   createVpc(cidr: string, tags: Tags): Promise<Vpc>;

@@ -6,7 +6,7 @@
 import type { AwsClients } from './clients.js';
 import { findClusterRepositories } from './ecr.js';
 import { hasAwsCode } from './errors.js';
-import type { EcrImage, EcrRepository, HealthIssue } from './ports.js';
+import type { EcrImage, EcrRepository, EndpointAccess, HealthIssue } from './ports.js';
 import { isOwned } from './tags.js';
 import { describeIssues } from './waiter.js';
 
@@ -49,6 +49,8 @@ export interface ClusterStatus {
   arn?: string;
   /** Base64 CA bundle, for building a Kubernetes client. */
   certificateAuthority?: string;
+  /** Who may reach the API endpoint (resourcesVpcConfig). */
+  endpointAccess?: EndpointAccess;
   health?: string;
   nodeGroups: NodegroupStatus[];
   addons: AddonStatus[];
@@ -81,6 +83,7 @@ export async function describeClusterStatus(
     arn: cluster.arn,
     ...(cluster.endpoint ? { endpoint: cluster.endpoint } : {}),
     ...(cluster.certificateAuthority ? { certificateAuthority: cluster.certificateAuthority } : {}),
+    ...(cluster.endpointAccess ? { endpointAccess: cluster.endpointAccess } : {}),
     ...health(cluster.health),
     nodeGroups,
     addons,

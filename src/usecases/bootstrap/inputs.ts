@@ -17,6 +17,7 @@ import type { LoadedYaml } from '../../primitives/yaml.js';
 import { parseClusterFile } from '../../spec/cluster-file.js';
 import { buildClusterSpec, type SpecFlags } from '../../spec/from-flags.js';
 import { type ClusterSpec, fleetPath, type RequestedSpec } from '../../spec/schema.js';
+import { checkAgainstAws } from '../../integrations/aws/preflight.js';
 import { chooseKubernetesVersion } from '../../integrations/aws/versions.js';
 
 export interface SpecRequest {
@@ -103,9 +104,16 @@ export async function prepareBootstrap(
   options: PrepareOptions,
 ): Promise<BootstrapInputs> {
   const { env, signal } = options;
-  const choice = await chooseKubernetesVersion(options.aws, asked.kubernetesVersion);
+  // An existing cluster's version counts: the spec's is a floor (integrations/aws/versions.ts).
+  const existing = await options.aws.eks.describeCluster(asked.name);
+  const choice = await chooseKubernetesVersion(
+    options.aws,
+    asked.kubernetesVersion,
+    existing?.version || undefined,
+  );
   if (choice.extendedSupport)
     emit(options.sink, { type: 'warning', code: 'GITOPS_EXTENDED_SUPPORT', message: choice.extendedSupport });
+  if (choice.kept) emit(options.sink, { type: 'info', code: 'GITOPS_VERSION_KEPT', message: choice.kept });
   const requested: ClusterSpec = { ...asked, kubernetesVersion: choice.version };
   // Independent reads, made at once: the profile (maybe a git clone), the AWS identity, and the
   // reconciler's manifests (checked against what the fleet repository recorded).
@@ -127,6 +135,8 @@ export async function prepareBootstrap(
     builtinsFor(requested.name, requested.region, identity.account),
   );
   const spec = effectiveClusterSpec(requested, profile.profile, params);
+  // What AWS would refuse only after resources exist is refused now, before any change.
+  await checkAgainstAws(options.aws, spec, options.sink);
   return { spec, requested, profile, accountId: identity.account, callerArn: identity.arn, manifests };
 }
 

@@ -23,6 +23,11 @@ export interface EmulatorOptions {
   eksVersions?: EksVersionInfo[];
   /** Applied Service Quotas values by `serviceCode/quotaCode`, e.g. { 'ec2/L-DB2E81BA': 0 }. */
   serviceQuotas?: Record<string, number>;
+  /**
+   * Zones where CreateCluster answers UnsupportedAvailabilityZoneException (default: us-east-1e in
+   * us-east-1, the region's last zone elsewhere).
+   */
+  eksUnsupportedZones?: string[];
 }
 
 export interface KubeApiserverBinding {

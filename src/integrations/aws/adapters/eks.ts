@@ -12,11 +12,28 @@ import type {
   EksCluster,
   EksNodegroup,
   EksPort,
+  EksUpdate,
+  EndpointAccess,
   Tags,
   UpdateNodegroupInput,
 } from '../ports.js';
 import { allPages, call, find } from './common.js';
 import { toAddon, toAwsTaint, toCluster, toNodegroup } from './eks-shapes.js';
+import * as updates from './eks-updates.js';
+import { AwsError, toAwsError, ZonesRefusedError } from '../errors.js';
+
+/** Keeps the zones EKS names when it refuses one, for the caller to retry with. */
+async function zonesNamed<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    const zones = (e as { validZones?: unknown }).validZones;
+    const wrapped = toAwsError('EKS', 'CreateCluster', e);
+    if (Array.isArray(zones) && wrapped instanceof AwsError)
+      throw new ZonesRefusedError(zones.map(String), wrapped);
+    throw wrapped;
+  }
+}
 
 export class EksAdapter implements EksPort {
   private readonly load: () => Promise<{ sdk: typeof Sdk; client: Sdk.EKSClient }>;
@@ -35,6 +52,8 @@ export class EksAdapter implements EksPort {
     const { sdk, client } = await this.load();
     return call('EKS', operation, () => fn(sdk, client));
   }
+
+  private readonly runner: updates.EksRun = (operation, fn) => this.run(operation, fn);
 
   private async describe<T>(operation: string, fn: (sdk: typeof Sdk, client: Sdk.EKSClient) => Promise<T>) {
     const { sdk, client } = await this.load();
@@ -59,23 +78,21 @@ export class EksAdapter implements EksPort {
 
   async createCluster(input: CreateClusterInput): Promise<EksCluster> {
     const r = await this.run('CreateCluster', (sdk, c) =>
-      c.send(
-        new sdk.CreateClusterCommand({
-          name: input.name,
-          version: input.version,
-          roleArn: input.roleArn,
-          resourcesVpcConfig: {
-            subnetIds: input.subnetIds,
-            endpointPublicAccess: true,
-            endpointPrivateAccess: true,
-          },
-          accessConfig: {
-            authenticationMode: 'API_AND_CONFIG_MAP',
-            bootstrapClusterCreatorAdminPermissions: true,
-          },
-          tags: input.tags,
-          clientRequestToken: input.clientRequestToken,
-        }),
+      zonesNamed(
+        c.send(
+          new sdk.CreateClusterCommand({
+            name: input.name,
+            version: input.version,
+            roleArn: input.roleArn,
+            resourcesVpcConfig: { subnetIds: input.subnetIds, ...updates.vpcAccess(input.endpointAccess) },
+            accessConfig: {
+              authenticationMode: 'API_AND_CONFIG_MAP',
+              bootstrapClusterCreatorAdminPermissions: true,
+            },
+            tags: input.tags,
+            clientRequestToken: input.clientRequestToken,
+          }),
+        ),
       ),
     );
     return toCluster(r.cluster ?? {});
@@ -337,5 +354,26 @@ export class EksAdapter implements EksPort {
     await this.run('DeleteAccessEntry', (sdk, c) =>
       c.send(new sdk.DeleteAccessEntryCommand({ clusterName: cluster, principalArn })),
     );
+  }
+
+  updateClusterVersion(name: string, version: string, token: string): Promise<string> {
+    return updates.updateClusterVersion(this.runner, name, version, token);
+  }
+
+  updateNodegroupVersion(
+    cluster: string,
+    nodegroup: string,
+    version: string,
+    token: string,
+  ): Promise<string> {
+    return updates.updateNodegroupVersion(this.runner, cluster, nodegroup, version, token);
+  }
+
+  updateEndpointAccess(name: string, access: EndpointAccess, token: string): Promise<string> {
+    return updates.updateEndpointAccess(this.runner, name, access, token);
+  }
+
+  describeUpdate(cluster: string, updateId: string, nodegroup?: string): Promise<EksUpdate> {
+    return updates.describeUpdate(this.runner, cluster, updateId, nodegroup);
   }
 }
