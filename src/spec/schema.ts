@@ -4,6 +4,7 @@
  * what `bootstrap --from-git` rebuilds from. The rules are EKS's own where EKS has them.
  */
 import { z } from 'zod';
+import { specIdentitySchema } from './identity.js';
 
 export const SPEC_API_VERSION = 'gitops.dev/v1alpha1';
 export const DEFAULT_FLUX_VERSION = '2.9.6';
@@ -184,6 +185,18 @@ export const clusterSpecSchema = z.strictObject({
   nodeGroups: z.array(nodeGroupSchema).default([]),
   addons: z.array(addonSchema).default([]),
   ecrRepositories: z.array(ecrRepositorySchema).default([]),
+  /** Pod Identity roles, added to (and overriding by service account) the profile's. */
+  identities: z
+    .array(specIdentitySchema)
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((i, n) => {
+        if (seen.has(i.serviceAccount))
+          ctx.addIssue({ code: 'custom', path: [n, 'serviceAccount'], message: 'is listed twice' });
+        seen.add(i.serviceAccount);
+      });
+    })
+    .optional(),
   reconciler: z
     .strictObject({
       kind: z.literal('flux').default('flux'),
