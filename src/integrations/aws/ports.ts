@@ -97,6 +97,35 @@ export interface EksAddon {
   version: string;
   tags: Tags;
   health: HealthIssue[];
+  /** ARNs of the Pod Identity associations the add-on owns. */
+  podIdentityAssociations: string[];
+}
+
+/** A service account -> role pair an add-on's podIdentityAssociations carry. */
+export interface AddonIdentity {
+  serviceAccount: string;
+  roleArn: string;
+}
+
+export interface PodIdentityAssociation {
+  id: string;
+  arn: string;
+  namespace: string;
+  serviceAccount: string;
+  /** Absent in list summaries; DescribePodIdentityAssociation has it. */
+  roleArn?: string;
+  /** The add-on that owns it, when an add-on made it. */
+  ownerArn?: string;
+  tags: Tags;
+}
+
+export interface CreatePodIdentityInput {
+  clusterName: string;
+  namespace: string;
+  serviceAccount: string;
+  roleArn: string;
+  tags: Tags;
+  clientRequestToken: string;
 }
 
 export interface AddonVersion {
@@ -122,6 +151,7 @@ export interface CreateAddonInput {
   version: string;
   tags: Tags;
   clientRequestToken: string;
+  podIdentityAssociations?: AddonIdentity[];
 }
 
 export interface AccessEntry {
@@ -151,7 +181,21 @@ export interface EksPort {
   describeClusterVersions(): Promise<ClusterVersion[]>;
   createAddon(input: CreateAddonInput): Promise<EksAddon>;
   updateAddon(cluster: string, name: string, version: string, clientRequestToken: string): Promise<void>;
+  /** Replaces the add-on's whole set of Pod Identity associations. */
+  updateAddonIdentities(
+    cluster: string,
+    name: string,
+    associations: AddonIdentity[],
+    clientRequestToken: string,
+  ): Promise<void>;
   deleteAddon(cluster: string, name: string): Promise<void>;
+
+  /** Summaries (no role, no tags); an unknown cluster answers ResourceNotFoundException. */
+  listPodIdentityAssociations(cluster: string): Promise<PodIdentityAssociation[]>;
+  describePodIdentityAssociation(cluster: string, id: string): Promise<PodIdentityAssociation | undefined>;
+  createPodIdentityAssociation(input: CreatePodIdentityInput): Promise<PodIdentityAssociation>;
+  updatePodIdentityAssociation(cluster: string, id: string, roleArn: string): Promise<void>;
+  deletePodIdentityAssociation(cluster: string, id: string): Promise<void>;
 
   listAccessEntries(cluster: string): Promise<string[]>;
   describeAccessEntry(cluster: string, principalArn: string): Promise<AccessEntry | undefined>;
@@ -286,7 +330,21 @@ export interface IamRole {
 
 export interface IamPort {
   getRole(name: string): Promise<IamRole | undefined>;
-  createRole(name: string, trustPolicy: string, description: string, tags: Tags): Promise<IamRole>;
+  /** `path` (default `/`) groups roles so that ListRoles can find them again. */
+  createRole(
+    name: string,
+    trustPolicy: string,
+    description: string,
+    tags: Tags,
+    path?: string,
+  ): Promise<IamRole>;
+  /** Names of the roles under a path; ListRoles returns no tags, GetRole does. */
+  listRoles(pathPrefix: string): Promise<string[]>;
+  listRolePolicies(name: string): Promise<string[]>;
+  /** The inline policy's document, decoded; undefined when the role has no such policy. */
+  getRolePolicy(name: string, policyName: string): Promise<string | undefined>;
+  putRolePolicy(name: string, policyName: string, document: string): Promise<void>;
+  deleteRolePolicy(name: string, policyName: string): Promise<void>;
   tagRole(name: string, tags: Tags): Promise<void>;
   listAttachedRolePolicies(name: string): Promise<string[]>;
   attachRolePolicy(name: string, policyArn: string): Promise<void>;

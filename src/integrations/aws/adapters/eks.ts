@@ -3,19 +3,23 @@ import type * as Sdk from '@aws-sdk/client-eks';
 import { abortable, lazy, type SdkSettings, sdkClientConfig } from '../sdk-config.js';
 import type {
   AccessEntry,
+  AddonIdentity,
   AddonVersion,
   ClusterVersion,
   CreateAddonInput,
   CreateClusterInput,
   CreateNodegroupInput,
+  CreatePodIdentityInput,
   EksAddon,
   EksCluster,
   EksNodegroup,
   EksPort,
+  PodIdentityAssociation,
   Tags,
   UpdateNodegroupInput,
 } from '../ports.js';
 import { allPages, call, find } from './common.js';
+import * as podIdentity from './eks-pod-identity.js';
 import { toAddon, toAwsTaint, toCluster, toNodegroup } from './eks-shapes.js';
 
 export class EksAdapter implements EksPort {
@@ -237,6 +241,9 @@ export class EksAdapter implements EksPort {
           resolveConflicts: 'OVERWRITE',
           tags: input.tags,
           clientRequestToken: input.clientRequestToken,
+          ...(input.podIdentityAssociations?.length
+            ? { podIdentityAssociations: input.podIdentityAssociations }
+            : {}),
         }),
       ),
     );
@@ -259,6 +266,43 @@ export class EksAdapter implements EksPort {
           clientRequestToken,
         }),
       ),
+    );
+  }
+
+  async updateAddonIdentities(
+    cluster: string,
+    name: string,
+    associations: AddonIdentity[],
+    clientRequestToken: string,
+  ): Promise<void> {
+    await this.run('UpdateAddon', (sdk, c) =>
+      podIdentity.updateAddonAssociations(sdk, c, cluster, name, associations, clientRequestToken),
+    );
+  }
+
+  listPodIdentityAssociations(cluster: string): Promise<PodIdentityAssociation[]> {
+    return this.run('ListPodIdentityAssociations', (sdk, c) => podIdentity.listAssociations(sdk, c, cluster));
+  }
+
+  describePodIdentityAssociation(cluster: string, id: string): Promise<PodIdentityAssociation | undefined> {
+    return this.describe('DescribePodIdentityAssociation', (sdk, c) =>
+      podIdentity.describeAssociation(sdk, c, cluster, id),
+    ).then((a) => a ?? undefined);
+  }
+
+  createPodIdentityAssociation(input: CreatePodIdentityInput): Promise<PodIdentityAssociation> {
+    return this.run('CreatePodIdentityAssociation', (sdk, c) => podIdentity.createAssociation(sdk, c, input));
+  }
+
+  async updatePodIdentityAssociation(cluster: string, id: string, roleArn: string): Promise<void> {
+    await this.run('UpdatePodIdentityAssociation', (sdk, c) =>
+      podIdentity.updateAssociation(sdk, c, cluster, id, roleArn),
+    );
+  }
+
+  async deletePodIdentityAssociation(cluster: string, id: string): Promise<void> {
+    await this.run('DeletePodIdentityAssociation', (sdk, c) =>
+      podIdentity.deleteAssociation(sdk, c, cluster, id),
     );
   }
 
