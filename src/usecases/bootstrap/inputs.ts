@@ -8,6 +8,7 @@ import type { AwsClients } from '../../integrations/aws/clients.js';
 import { readFleetFile } from '../../integrations/git/remote.js';
 import { redactUrl } from '../../integrations/git/url.js';
 import { type ResolvedProfile, resolveProfile } from '../../integrations/profiles/catalog.js';
+import { resolveIdentities } from '../../integrations/profiles/identities.js';
 import { builtinsFor, resolveParameters } from '../../integrations/profiles/parameters.js';
 import { effectiveClusterSpec } from '../../integrations/profiles/render.js';
 import type { Reconciler, ReconcilerManifests } from '../../integrations/reconciler/reconciler.js';
@@ -18,6 +19,8 @@ import { parseClusterFile } from '../../spec/cluster-file.js';
 import { buildClusterSpec, type SpecFlags } from '../../spec/from-flags.js';
 import { type ClusterSpec, fleetPath, type RequestedSpec } from '../../spec/schema.js';
 import { chooseKubernetesVersion } from '../../integrations/aws/versions.js';
+import { DEFAULT_ADDONS, mergeAddons } from '../../integrations/aws/addons.js';
+import type { WorkloadIdentity } from '../../spec/identity.js';
 
 export interface SpecRequest {
   flags: SpecFlags;
@@ -82,6 +85,8 @@ export interface BootstrapInputs {
   /** As the user gave it, with the Kubernetes version chosen (what cluster.yaml records). */
   requested: ClusterSpec;
   profile: ResolvedProfile;
+  /** The profile's and the spec's workload identities, placeholders filled in, documents checked. */
+  identities: WorkloadIdentity[];
   accountId: string;
   callerArn: string;
   manifests: ReconcilerManifests;
@@ -127,7 +132,22 @@ export async function prepareBootstrap(
     builtinsFor(requested.name, requested.region, identity.account),
   );
   const spec = effectiveClusterSpec(requested, profile.profile, params);
-  return { spec, requested, profile, accountId: identity.account, callerArn: identity.arn, manifests };
+  const identities = resolveIdentities({
+    layers: profile.layers,
+    spec: requested.identities,
+    specSource: 'cluster spec',
+    params,
+    addons: mergeAddons(DEFAULT_ADDONS, spec.addons).map((a) => a.name),
+  });
+  return {
+    spec,
+    requested,
+    profile,
+    identities,
+    accountId: identity.account,
+    callerArn: identity.arn,
+    manifests,
+  };
 }
 
 /** A file an earlier bootstrap wrote into the cluster's folder, or undefined (none, or no branch yet). */
