@@ -241,6 +241,37 @@ describe('workload identities of the bundled profiles, through the CLI', () => {
     ]);
   });
 
+  it('a bad policy in gitops.yaml stops bootstrap before any change, naming the file and path (exit 2)', async () => {
+    const fleet = await createFleetRepo('e2e-ident-bad');
+    const config = join(sandbox().gitRoot, 'e2e-ident-bad.gitops.yaml');
+    writeFileSync(
+      config,
+      [
+        'profile: { source: ml }',
+        'identities:',
+        '  - serviceAccount: reports/exporter',
+        '    inlinePolicies:',
+        '      - name: write-exports',
+        '        document:',
+        '          Version: "2012-10-17"',
+        '          Statement: [{ Effect: Allow, Action: PutObject, Resource: "*" }]',
+        '',
+      ].join('\n'),
+    );
+    const before = Date.now();
+    const run = await gitops([
+      '-o',
+      'json',
+      ...bootstrapArgs('e2e-ident-bad', 'ml', fleet.url, ['--config', config]),
+    ]);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout).error.message).toBe(
+      `${config}: identities[0].inlinePolicies[0].document: Statement[0].Action: "PutObject" is not an action ("service:Operation")`,
+    );
+    expect(await mutatingCallsSince(before)).toEqual([]);
+    expect(await commitCount(fleet.dir)).toBe(0);
+  });
+
   it('mobile: external-dns too, limited to the hosted zone given as a parameter', async () => {
     const config = join(sandbox().gitRoot, 'e2e-ident-mobile.gitops.yaml');
     writeFileSync(config, `profile:\n  source: mobile\n  parameters:\n    hostedZoneId: ${ZONE}\n`);

@@ -99,6 +99,8 @@ export interface PrepareOptions {
   /** Local files named by flags, read before the first remote call (see preflight). */
   reconcilerManifests?: string;
   releaseBaseUrl?: string;
+  /** Where the spec came from, for messages about its identities (default "cluster spec"). */
+  specSource?: string;
   sink: EventSink;
   signal?: AbortSignal;
 }
@@ -135,7 +137,7 @@ export async function prepareBootstrap(
   const identities = resolveIdentities({
     layers: profile.layers,
     spec: requested.identities,
-    specSource: 'cluster spec',
+    specSource: options.specSource ?? 'cluster spec',
     params,
     addons: mergeAddons(DEFAULT_ADDONS, spec.addons).map((a) => a.name),
   });
