@@ -287,7 +287,7 @@ export class EksAdapter implements EksPort {
   describePodIdentityAssociation(cluster: string, id: string): Promise<PodIdentityAssociation | undefined> {
     return this.describe('DescribePodIdentityAssociation', (sdk, c) =>
       podIdentity.describeAssociation(sdk, c, cluster, id),
-    ).then((a) => a ?? undefined);
+    );
   }
 
   createPodIdentityAssociation(input: CreatePodIdentityInput): Promise<PodIdentityAssociation> {
