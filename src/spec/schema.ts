@@ -16,6 +16,7 @@ import {
   NODEGROUP_LIMITS,
   principalProblem,
 } from './aws-limits.js';
+import { specIdentitySchema } from './identity.js';
 
 export const SPEC_API_VERSION = 'gitops.dev/v1alpha1';
 export const DEFAULT_FLUX_VERSION = '2.9.6';
@@ -227,6 +228,18 @@ export const clusterSpecSchema = z
     nodeGroups: z.array(nodeGroupSchema).default([]),
     addons: z.array(addonSchema).default([]),
     ecrRepositories: z.array(ecrRepositorySchema).default([]),
+    /** Pod Identity roles, added to (and overriding by service account) the profile's. */
+    identities: z
+      .array(specIdentitySchema)
+      .superRefine((list, ctx) => {
+        const seen = new Set<string>();
+        list.forEach((i, n) => {
+          if (seen.has(i.serviceAccount))
+            ctx.addIssue({ code: 'custom', path: [n, 'serviceAccount'], message: 'is listed twice' });
+          seen.add(i.serviceAccount);
+        });
+      })
+      .optional(),
     reconciler: z
       .strictObject({
         kind: z.literal('flux').default('flux'),

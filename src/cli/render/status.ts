@@ -41,6 +41,21 @@ export function renderStatus(d: StatusDocument, s: Style): string {
       `${ok(d.addons.every((a) => a.status === 'ACTIVE'))} add-ons     ${d.addons.map((a) => `${a.name} ${a.status === 'ACTIVE' ? s.dim(a.version) : s.yellow(a.status)}`).join(', ')}`,
     );
   }
+  if (d.identities.length > 0) {
+    const fine = d.identities.every((i) => i.association && i.policiesInSync);
+    lines.push(`${ok(fine)} identities  ${d.identities.length} Pod Identity roles`);
+    lines.push(
+      table(
+        ['SERVICE ACCOUNT', 'ROLE', 'ASSOCIATION', 'POLICIES'],
+        d.identities.map((i) => [
+          i.serviceAccount,
+          i.role?.slice(i.role.lastIndexOf('/') + 1) ?? '-',
+          i.association ? `present${i.addon ? ` (add-on ${i.addon})` : ''}` : s.yellow('missing'),
+          i.policiesInSync ? 'as declared' : s.yellow('drifted'),
+        ]),
+      ),
+    );
+  }
   lines.push(
     `${ok(d.reconciler.ready)} flux        ${d.reconciler.installed ? `${d.reconciler.version ?? ''} ${d.reconciler.controllers.filter((c) => c.ready).length}/${d.reconciler.controllers.length} controllers ready` : 'not installed'}`,
   );

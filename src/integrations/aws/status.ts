@@ -6,7 +6,7 @@
 import type { AwsClients } from './clients.js';
 import { findClusterRepositories } from './ecr.js';
 import { hasAwsCode } from './errors.js';
-import type { EcrImage, EcrRepository, EndpointAccess, HealthIssue } from './ports.js';
+import type { EcrImage, EcrRepository, EndpointAccess, HealthIssue, Tags } from './ports.js';
 import { isOwned } from './tags.js';
 import { describeIssues } from './waiter.js';
 
@@ -51,6 +51,8 @@ export interface ClusterStatus {
   certificateAuthority?: string;
   /** Who may reach the API endpoint (resourcesVpcConfig). */
   endpointAccess?: EndpointAccess;
+  /** The cluster's tags (bootstrap records its workload identities there). */
+  tags?: Tags;
   health?: string;
   nodeGroups: NodegroupStatus[];
   addons: AddonStatus[];
@@ -81,6 +83,7 @@ export async function describeClusterStatus(
     status: cluster.status,
     version: cluster.version,
     arn: cluster.arn,
+    tags: cluster.tags,
     ...(cluster.endpoint ? { endpoint: cluster.endpoint } : {}),
     ...(cluster.certificateAuthority ? { certificateAuthority: cluster.certificateAuthority } : {}),
     ...(cluster.endpointAccess ? { endpointAccess: cluster.endpointAccess } : {}),

@@ -14,6 +14,8 @@ import { listFiles, readInside } from '../../primitives/safe-path.js';
 
 /** The folders of a profile that are rendered; anything else in the folder is ignored. */
 export const CONTENT_DIRS = ['manifests', 'templates'] as const;
+/** IAM policy documents of the profile's identities: read, never rendered into the fleet repo. */
+export const POLICY_DIR = 'policies';
 const MAX_TOTAL_BYTES = 16 * 1024 * 1024;
 
 export interface ProfileLayer {
@@ -26,6 +28,8 @@ export interface ProfileLayer {
   profile: Profile;
   /** Relative POSIX path (`manifests/app.yaml`, `templates/ci.yaml`) -> text, sorted by path. */
   files: Record<string, string>;
+  /** `policies/<name>.json` -> text: the inline policies its identities name. */
+  policies: Record<string, string>;
 }
 
 export async function readProfileYaml(dir: string, label: string): Promise<Profile> {
@@ -44,8 +48,9 @@ export async function readProfileYaml(dir: string, label: string): Promise<Profi
 export async function loadLayer(dir: string, label: string): Promise<ProfileLayer> {
   const profile = await readProfileYaml(dir, label);
   const files: Record<string, string> = {};
+  const policies: Record<string, string> = {};
   let total = 0;
-  for (const sub of CONTENT_DIRS) {
+  for (const sub of [...CONTENT_DIRS, POLICY_DIR]) {
     const full = path.join(dir, sub);
     const st = await lstat(full).catch(() => undefined);
     if (st === undefined) continue;
@@ -60,8 +65,9 @@ export async function loadLayer(dir: string, label: string): Promise<ProfileLaye
       total += text.length;
       if (total > MAX_TOTAL_BYTES)
         throw userError('GITOPS_BAD_CONFIG', `${label}: profile files are too large`);
-      files[`${sub}/${rel}`] = text;
+      if (sub === POLICY_DIR) policies[`${sub}/${rel}`] = text;
+      else files[`${sub}/${rel}`] = text;
     }
   }
-  return { name: profile.name, dir, label, profile, files };
+  return { name: profile.name, dir, label, profile, files, policies };
 }

@@ -3,8 +3,9 @@
  * resolved profile and the account id: the same inputs give byte-identical files, so re-running a
  * bootstrap makes no commit. The files are relative to the cluster's path (`clusters/<name>`):
  *
- *   kustomization.yaml        what Flux applies: flux-system/ and profile/
+ *   kustomization.yaml        what Flux applies: flux-system/, cluster-values.yaml and profile/
  *   cluster.yaml              the effective cluster spec (`bootstrap --from-git` rebuilds from it)
+ *   cluster-values.yaml       provisioning outputs the controllers read (when given)
  *   profile/kustomization.yaml
  *   profile/source.yaml       where the profile came from (source, revision, digest, parameters)
  *   profile/<layer>/...       each layer's rendered manifests (base, then ml)
@@ -23,6 +24,7 @@ import type { ParameterValue, Profile } from './model.js';
 import { builtinsFor, type ParameterSet, resolveParameters } from './parameters.js';
 import { substituteText } from './substitute.js';
 import { toCanonicalYaml } from './canonical-yaml.js';
+import { CLUSTER_VALUES_FILE, type ClusterValues, clusterValuesManifest } from './cluster-values.js';
 
 export interface RenderRequest {
   spec: ClusterSpec;
@@ -31,6 +33,8 @@ export interface RenderRequest {
   accountId: string;
   /** List flux-system in the root kustomization (default true: the reconciler writes it). */
   fluxSystem?: boolean;
+  /** Provisioning outputs for the controllers (cluster-values.ts); without them no such file. */
+  clusterValues?: ClusterValues;
 }
 
 export interface RenderedCluster {
@@ -91,8 +95,13 @@ export function renderCluster(req: RenderRequest): RenderedCluster {
 
   const effective = effectiveClusterSpec(spec, profile.profile, params);
   const values = Object.fromEntries([...params.values.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
-  files['kustomization.yaml'] =
-    HEADER + kustomization([...(req.fluxSystem === false ? [] : ['flux-system']), 'profile']);
+  const root = [
+    ...(req.fluxSystem === false ? [] : ['flux-system']),
+    ...(req.clusterValues === undefined ? [] : [CLUSTER_VALUES_FILE]),
+    'profile',
+  ];
+  files['kustomization.yaml'] = HEADER + kustomization(root);
+  if (req.clusterValues !== undefined) files[CLUSTER_VALUES_FILE] = clusterValuesManifest(req.clusterValues);
   files['profile/kustomization.yaml'] = HEADER + kustomization(layersWithManifests);
   files['profile/source.yaml'] =
     '# Where this profile came from. Not applied to the cluster.\n' +

@@ -62,6 +62,11 @@ export interface InstallRequest {
   credentials: ReadCredentials;
   /** Steps the first install step waits for (the one that makes the API reachable). */
   dependsOn: readonly string[];
+  /**
+   * Steps that must be done before the reconciler starts applying the fleet (the workloads'
+   * Pod Identity associations and agent: credentials reach only pods created after them).
+   */
+  syncDependsOn?: readonly string[];
   /** The fleet revision the reconciler must have applied before the run is done. */
   revision: (ctx: StepContext) => string | undefined;
   /** The steps that produce that revision (the fleet push). */

@@ -8,6 +8,7 @@ import type { AwsClients } from '../../integrations/aws/clients.js';
 import { readFleetFile } from '../../integrations/git/remote.js';
 import { redactUrl } from '../../integrations/git/url.js';
 import { type ResolvedProfile, resolveProfile } from '../../integrations/profiles/catalog.js';
+import { resolveIdentities } from '../../integrations/profiles/identities.js';
 import { builtinsFor, resolveParameters } from '../../integrations/profiles/parameters.js';
 import { effectiveClusterSpec } from '../../integrations/profiles/render.js';
 import type { Reconciler, ReconcilerManifests } from '../../integrations/reconciler/reconciler.js';
@@ -19,6 +20,8 @@ import { buildClusterSpec, type SpecFlags } from '../../spec/from-flags.js';
 import { type ClusterSpec, fleetPath, type RequestedSpec } from '../../spec/schema.js';
 import { checkAgainstAws } from '../../integrations/aws/preflight.js';
 import { chooseKubernetesVersion } from '../../integrations/aws/versions.js';
+import { DEFAULT_ADDONS, mergeAddons } from '../../integrations/aws/addons.js';
+import type { WorkloadIdentity } from '../../spec/identity.js';
 
 export interface SpecRequest {
   flags: SpecFlags;
@@ -83,6 +86,8 @@ export interface BootstrapInputs {
   /** As the user gave it, with the Kubernetes version chosen (what cluster.yaml records). */
   requested: ClusterSpec;
   profile: ResolvedProfile;
+  /** The profile's and the spec's workload identities, placeholders filled in, documents checked. */
+  identities: WorkloadIdentity[];
   accountId: string;
   callerArn: string;
   manifests: ReconcilerManifests;
@@ -95,6 +100,8 @@ export interface PrepareOptions {
   /** Local files named by flags, read before the first remote call (see preflight). */
   reconcilerManifests?: string;
   releaseBaseUrl?: string;
+  /** Where the spec came from, for messages about its identities (default "cluster spec"). */
+  specSource?: string;
   sink: EventSink;
   signal?: AbortSignal;
 }
@@ -137,7 +144,22 @@ export async function prepareBootstrap(
   const spec = effectiveClusterSpec(requested, profile.profile, params);
   // What AWS would refuse only after resources exist is refused now, before any change.
   await checkAgainstAws(options.aws, spec, options.sink);
-  return { spec, requested, profile, accountId: identity.account, callerArn: identity.arn, manifests };
+  const identities = resolveIdentities({
+    layers: profile.layers,
+    spec: requested.identities,
+    specSource: options.specSource ?? 'cluster spec',
+    params,
+    addons: mergeAddons(DEFAULT_ADDONS, spec.addons).map((a) => a.name),
+  });
+  return {
+    spec,
+    requested,
+    profile,
+    identities,
+    accountId: identity.account,
+    callerArn: identity.arn,
+    manifests,
+  };
 }
 
 /** A file an earlier bootstrap wrote into the cluster's folder, or undefined (none, or no branch yet). */

@@ -85,5 +85,6 @@ export function toAddon(a: Sdk.Addon): EksAddon {
     version: a.addonVersion ?? '',
     tags: a.tags ?? {},
     health: healthIssues(a.health?.issues),
+    podIdentityAssociations: a.podIdentityAssociations ?? [],
   };
 }
