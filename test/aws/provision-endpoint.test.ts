@@ -97,6 +97,7 @@ describe('endpoint access', () => {
       sync: { inSync: false, failing: [] },
       ecrRepositories: [],
       simulated: [],
+      identities: [],
       problems: [],
     } satisfies StatusDocument;
     expect(renderStatus(doc, createStyle(false))).toContain(
