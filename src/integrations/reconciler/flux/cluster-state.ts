@@ -46,11 +46,18 @@ export async function fluxInventory(client: KubeClient, signal?: AbortSignal): P
 /** Kinds whose readiness says a workload runs; everything else counts once applied. */
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'HelmRelease', 'Kustomization']);
 
-/** The profile's workloads Flux applied, without Flux's own objects. */
+/**
+ * The profile's workloads Flux applied, without Flux's own: its controllers (the Deployments in
+ * flux-system) and the root sync. HelmReleases and the layer Kustomizations live in flux-system
+ * too, and they are exactly what a cluster must wait for (a release not yet installed).
+ */
 export async function fluxWorkloads(client: KubeClient, signal?: AbortSignal): Promise<ObjectRef[]> {
-  return (await fluxInventory(client, signal)).filter(
-    (r) => WORKLOAD_KINDS.has(r.kind) && r.namespace !== FLUX_NAMESPACE,
-  );
+  return (await fluxInventory(client, signal)).filter((r) => WORKLOAD_KINDS.has(r.kind) && !fluxOwn(r));
+}
+
+function fluxOwn(ref: ObjectRef): boolean {
+  if (ref.namespace !== FLUX_NAMESPACE) return false;
+  return ref.kind === 'Deployment' || (ref.kind === 'Kustomization' && ref.name === FLUX_NAMESPACE);
 }
 
 /** Flux's inventory ids are <namespace>_<name>_<group>_<kind>, with the version beside them. */
