@@ -105,6 +105,7 @@ export class Output {
     } else {
       const s = this.errStyle;
       this.stderr.write(`${s.red('error:')} ${err.message}\n`);
+      for (const line of err.details) this.stderr.write(`${s.red('error:')} ${line}\n`);
       if (err.hint) this.stderr.write(`${s.dim('hint:')} ${err.hint}\n`);
     }
     if (this.verbose) this.stderr.write(`${causeChain(err)}\n`);

@@ -32,6 +32,8 @@ export interface GitopsErrorOptions {
   cause?: unknown;
   /** Overrides the exit code derived from the fault (user -> 2, system -> 1). */
   exitCode?: number | undefined;
+  /** More problems found by the same check, one line each (the message is the first). */
+  details?: readonly string[] | undefined;
 }
 
 export class GitopsError extends Error {
@@ -39,6 +41,7 @@ export class GitopsError extends Error {
   readonly fault: Fault;
   readonly hint: string | undefined;
   readonly exitCode: number;
+  readonly details: readonly string[];
 
   constructor(code: ErrorCode, fault: Fault, message: string, options: GitopsErrorOptions = {}) {
     super(oneLine(message), options.cause === undefined ? undefined : { cause: options.cause });
@@ -46,15 +49,19 @@ export class GitopsError extends Error {
     this.code = code;
     this.fault = fault;
     this.hint = options.hint === undefined ? undefined : oneLine(options.hint);
+    this.details = (options.details ?? []).map(oneLine);
     this.exitCode =
       options.exitCode ??
       (code === 'GITOPS_ABORTED' ? EXIT.interrupted : fault === 'user' ? EXIT.usage : EXIT.failed);
   }
 
-  toJSON(): { code: ErrorCode; message: string; hint?: string } {
-    return this.hint === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, hint: this.hint };
+  toJSON(): { code: ErrorCode; message: string; hint?: string; details?: string[] } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
+      ...(this.details.length === 0 ? {} : { details: [...this.details] }),
+    };
   }
 }
 

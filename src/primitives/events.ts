@@ -34,6 +34,7 @@ export const INFO_CODES = {
   GITOPS_WAIT: 'what a wait is still waiting for',
   GITOPS_DEPLOY_KEY: "the reconciler's deploy key, to register with the Git host",
   GITOPS_NOT_MANAGED: 'a resource gitops did not create, left to AWS (for example an add-on)',
+  GITOPS_VERSION_KEPT: 'the cluster runs a newer Kubernetes version than the spec asks (a floor); kept',
 } as const;
 
 /** Things a person should look at; the run goes on. */
@@ -46,6 +47,12 @@ export const WARNING_CODES = {
   GITOPS_LEASE_RENEWAL: 'renewing the lease failed once; retrying',
   GITOPS_LEASE_RELEASE: 'releasing the lease failed; it expires by itself',
   GITOPS_EXTENDED_SUPPORT: 'the Kubernetes version is in EKS extended support (billed more, ends on a date)',
+  GITOPS_VCPU_QUOTA:
+    "a node group's maximum needs more vCPUs than the account's quota for its instance family",
+  GITOPS_QUOTA_UNKNOWN: 'a Service Quotas value could not be read; the check was skipped',
+  GITOPS_ZONE_REFUSED:
+    'EKS refused an availability zone for the control plane; retrying with the zones it named',
+  GITOPS_ADDON_UNSUPPORTED: 'EKS lists no version of an add-on for the Kubernetes version an upgrade reached',
   GITOPS_FLEET_NOT_REMOVED: "destroy could not tell where the cluster's folder is in the fleet repository",
   GITOPS_TEAM_FILE_KEPT:
     "a team-owned file (a layer overlay) was left as it is: gitops could not safely point it at the profile's version",

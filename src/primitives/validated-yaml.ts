@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { ErrorCode } from './errors.js';
-import { schemaError } from './validation.js';
+import { issuePath, schemaError } from './validation.js';
 import { parseYamlText } from './yaml.js';
 
 export function parseValidated<S extends z.ZodType>(
@@ -18,11 +18,6 @@ export function parseValidated<S extends z.ZodType>(
   // reportInput: lets the message say what was found ("expected array, got string").
   const result = schema.safeParse(loaded.data, { reportInput: true });
   if (result.success) return result.data;
-  const first = result.error.issues[0]!;
-  const path =
-    first.code === 'unrecognized_keys' && first.keys.length === 1
-      ? [...first.path, first.keys[0]!]
-      : first.path;
-  const line = loaded.lineOf(path);
+  const line = loaded.lineOf(issuePath(result.error.issues[0]!));
   throw schemaError(result.error.issues, line === undefined ? source : `${source}:${line}`, code);
 }

@@ -14,6 +14,13 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** Where an issue points; one unknown key points at that key (so its line can be found). */
+export function issuePath(issue: z.core.$ZodIssue): PropertyKey[] {
+  return issue.code === 'unrecognized_keys' && issue.keys.length === 1
+    ? [...issue.path, issue.keys[0]!]
+    : [...issue.path];
+}
+
 export function issueMessage(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':

@@ -13,7 +13,7 @@ import {
   kubernetesVersion,
   regionName,
 } from './schema.js';
-import { formatPath, issueMessage } from '../primitives/validation.js';
+import { formatPath, issueMessage, issuePath } from '../primitives/validation.js';
 import { type LoadedYaml, readYamlFile } from '../primitives/yaml.js';
 
 export interface SpecFlags {
@@ -92,10 +92,7 @@ export function buildClusterSpec(sources: SpecSources): RequestedSpec {
   const result = clusterSpecSchema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const path =
-    issue.code === 'unrecognized_keys' && issue.keys.length === 1
-      ? [...issue.path, issue.keys[0]!]
-      : issue.path;
+  const path = issuePath(issue);
   const message =
     issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? 'unknown field' : issueMessage(issue);
   const flag = flagFor(path, flags);

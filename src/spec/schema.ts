@@ -5,6 +5,18 @@
  */
 import { z } from 'zod';
 import { CLUSTER_NAME_MAX_LENGTH, CLUSTER_NAME_PATTERN, REGION_NAME_PATTERN } from './names.js';
+import {
+  al2Problem,
+  checkLabels,
+  checkTaint,
+  checkTags,
+  cidrProblem,
+  ECR_REPOSITORY_NAME,
+  MAX_PUBLIC_CIDRS,
+  NODEGROUP_LIMITS,
+  principalProblem,
+} from './aws-limits.js';
+import { specIdentitySchema } from './identity.js';
 
 export const SPEC_API_VERSION = 'gitops.dev/v1alpha1';
 export const DEFAULT_FLUX_VERSION = '2.9.6';
@@ -29,15 +41,13 @@ export const kubernetesVersion = z
   .string({ error: 'expected a string such as "1.34" (quote it in YAML)' })
   .regex(/^1\.\d{2}$/, { error: 'must be a Kubernetes minor version such as "1.34"' });
 
-const k8sLabelKey =
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const k8sLabelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
-export const taintSchema = z.strictObject({
-  key: z.string().regex(k8sLabelKey, { error: 'is not a valid taint key' }),
-  value: z.string().regex(k8sLabelValue, { error: 'is not a valid taint value' }).optional(),
-  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
-});
+export const taintSchema = z
+  .strictObject({
+    key: z.string().min(1, { error: 'must not be empty' }),
+    value: z.string().optional(),
+    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+  })
+  .superRefine(checkTaint);
 
 export const nodeGroupSchema = z
   .strictObject({
@@ -48,7 +58,9 @@ export const nodeGroupSchema = z
       .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]*$/, { error: 'must contain only letters, digits, "-" and "_"' }),
     instanceTypes: nonEmptyList(
       z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'is not an EC2 instance type' }),
-    ),
+    ).max(NODEGROUP_LIMITS.instanceTypes, {
+      error: `EKS takes at most ${NODEGROUP_LIMITS.instanceTypes} instance types per node group`,
+    }),
     amiType: z
       .enum([
         'AL2023_x86_64_STANDARD',
@@ -67,14 +79,21 @@ export const nodeGroupSchema = z
     minSize: z.number().int().min(0),
     desiredSize: z.number().int().min(0),
     maxSize: z.number().int().min(1),
-    diskSize: z.number().int().min(1).max(16384).default(50),
-    labels: z
-      .record(
-        z.string().regex(k8sLabelKey, { error: 'is not a valid label key' }),
-        z.string().regex(k8sLabelValue),
-      )
-      .default({}),
-    taints: z.array(taintSchema).default([]),
+    diskSize: z
+      .number()
+      .int()
+      .min(NODEGROUP_LIMITS.minDiskGiB, {
+        error: `must be at least ${NODEGROUP_LIMITS.minDiskGiB} GiB, the size of the EKS AMIs' root snapshot`,
+      })
+      .max(NODEGROUP_LIMITS.maxDiskGiB, { error: 'must be at most 16384 GiB (an EBS volume)' })
+      .default(50),
+    labels: z.record(z.string(), z.string()).superRefine(checkLabels).default({}),
+    taints: z
+      .array(taintSchema)
+      .max(NODEGROUP_LIMITS.taints, {
+        error: `EKS takes at most ${NODEGROUP_LIMITS.taints} taints per node group`,
+      })
+      .default([]),
   })
   .superRefine((ng, ctx) => {
     if (ng.minSize > ng.desiredSize) {
@@ -100,13 +119,10 @@ export const addonSchema = z.strictObject({
 });
 
 export const ecrRepositorySchema = z.strictObject({
-  name: z
-    .string()
-    .min(2)
-    .max(256)
-    .regex(/^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/, {
-      error: 'is not a valid ECR repository name (lowercase letters, digits, ".", "_", "-", "/")',
-    }),
+  name: z.string().min(2).max(256).regex(ECR_REPOSITORY_NAME, {
+    error:
+      'is not an ECR repository name: lowercase letters and digits, parts joined by ".", "_", "__" or dashes, "/" between namespaces',
+  }),
   scanOnPush: z.boolean().default(true),
   immutableTags: z.boolean().default(false),
   /** Keep at most this many images; older ones expire. */
@@ -135,12 +151,42 @@ export const networkSchema = z
     }
   });
 
-const roleArn = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, { error: 'is not an IAM role ARN' });
-const principalArn = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]+$/, { error: 'is not an IAM principal ARN' });
+const arnOf = (kinds: readonly ('user' | 'role')[]) =>
+  z.string({ error: 'expected a string' }).superRefine((arn, ctx) => {
+    const problem = principalProblem(arn, kinds);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const roleArn = arnOf(['role']);
+const principalArn = arnOf(['user', 'role']);
+
+/** Who may reach the cluster's API endpoint; the defaults keep it reachable from a laptop. */
+export const accessSchema = z
+  .strictObject({
+    adminPrincipals: z.array(principalArn).default([]),
+    /** CIDR blocks allowed to the public endpoint; [] turns the public endpoint off. */
+    publicCidrs: z
+      .array(
+        z.string().superRefine((cidr, ctx) => {
+          const problem = cidrProblem(cidr);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      )
+      .max(MAX_PUBLIC_CIDRS, { error: `EKS allows at most ${MAX_PUBLIC_CIDRS} public access CIDR blocks` })
+      .default(['0.0.0.0/0']),
+    /** The private endpoint: nodes and the VPC reach the API without leaving it. */
+    privateEndpoint: z.boolean().default(true),
+  })
+  .superRefine((a, ctx) => {
+    if (a.publicCidrs.length === 0 && !a.privateEndpoint) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['privateEndpoint'],
+        message: 'must be true when publicCidrs is empty: EKS needs private access to turn public access off',
+      });
+    }
+    if (new Set(a.publicCidrs).size !== a.publicCidrs.length)
+      ctx.addIssue({ code: 'custom', path: ['publicCidrs'], message: 'lists a CIDR block twice' });
+  });
 
 export const gitUrl = z.string().min(1, { error: 'must not be empty' });
 
@@ -165,35 +211,54 @@ export const profileRefSchema = z.strictObject({
   parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
 
-export const clusterSpecSchema = z.strictObject({
-  apiVersion: z.literal(SPEC_API_VERSION).default(SPEC_API_VERSION),
-  kind: z.literal('Cluster').default('Cluster'),
-  name: clusterName,
-  region: regionName,
-  /** Unset: the version EKS offers by default (DescribeClusterVersions), recorded once chosen. */
-  kubernetesVersion: kubernetesVersion.optional(),
-  profile: profileRefSchema,
-  fleet: fleetSchema,
-  network: networkSchema.default({ vpcCidr: '10.0.0.0/16', availabilityZones: 3, natGateways: 'single' }),
-  iam: z.strictObject({ clusterRoleArn: roleArn.optional(), nodeRoleArn: roleArn.optional() }).default({}),
-  access: z
-    .strictObject({ adminPrincipals: z.array(principalArn).default([]) })
-    .default({ adminPrincipals: [] }),
-  /** Added to (and overriding by name) what the profile asks for. */
-  nodeGroups: z.array(nodeGroupSchema).default([]),
-  addons: z.array(addonSchema).default([]),
-  ecrRepositories: z.array(ecrRepositorySchema).default([]),
-  reconciler: z
-    .strictObject({
-      kind: z.literal('flux').default('flux'),
-      version: z
-        .string()
-        .regex(/^\d+\.\d+\.\d+$/, { error: 'must be a version such as 2.9.6' })
-        .default(DEFAULT_FLUX_VERSION),
-    })
-    .default({ kind: 'flux', version: DEFAULT_FLUX_VERSION }),
-  tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
-});
+export const clusterSpecSchema = z
+  .strictObject({
+    apiVersion: z.literal(SPEC_API_VERSION).default(SPEC_API_VERSION),
+    kind: z.literal('Cluster').default('Cluster'),
+    name: clusterName,
+    region: regionName,
+    /** Unset: the version EKS offers by default (DescribeClusterVersions), recorded once chosen. */
+    kubernetesVersion: kubernetesVersion.optional(),
+    profile: profileRefSchema,
+    fleet: fleetSchema,
+    network: networkSchema.default({ vpcCidr: '10.0.0.0/16', availabilityZones: 3, natGateways: 'single' }),
+    iam: z.strictObject({ clusterRoleArn: roleArn.optional(), nodeRoleArn: roleArn.optional() }).default({}),
+    access: accessSchema.default({ adminPrincipals: [], publicCidrs: ['0.0.0.0/0'], privateEndpoint: true }),
+    /** Added to (and overriding by name) what the profile asks for. */
+    nodeGroups: z.array(nodeGroupSchema).default([]),
+    addons: z.array(addonSchema).default([]),
+    ecrRepositories: z.array(ecrRepositorySchema).default([]),
+    /** Pod Identity roles, added to (and overriding by service account) the profile's. */
+    identities: z
+      .array(specIdentitySchema)
+      .superRefine((list, ctx) => {
+        const seen = new Set<string>();
+        list.forEach((i, n) => {
+          if (seen.has(i.serviceAccount))
+            ctx.addIssue({ code: 'custom', path: [n, 'serviceAccount'], message: 'is listed twice' });
+          seen.add(i.serviceAccount);
+        });
+      })
+      .optional(),
+    reconciler: z
+      .strictObject({
+        kind: z.literal('flux').default('flux'),
+        version: z
+          .string()
+          .regex(/^\d+\.\d+\.\d+$/, { error: 'must be a version such as 2.9.6' })
+          .default(DEFAULT_FLUX_VERSION),
+      })
+      .default({ kind: 'flux', version: DEFAULT_FLUX_VERSION }),
+    tags: z.record(z.string(), z.string()).superRefine(checkTags).default({}),
+  })
+  .superRefine((spec, ctx) => {
+    // Known only with both fields: an AMI type EKS no longer publishes for the version asked.
+    if (spec.kubernetesVersion === undefined) return;
+    spec.nodeGroups.forEach((ng, i) => {
+      const problem = al2Problem(ng.amiType, spec.kubernetesVersion!);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['nodeGroups', i, 'amiType'], message: problem });
+    });
+  });
 
 /** The spec as asked for: the Kubernetes version may be left to EKS's default. */
 export type RequestedSpec = z.output<typeof clusterSpecSchema>;

@@ -4,6 +4,7 @@
  * the emulator and a local apiserver instead.
  */
 import { type AwsClients, createAwsClients } from '../integrations/aws/clients.js';
+import { credentialsFromEnv } from '../integrations/aws/credentials.js';
 import { reconcilerFor } from '../integrations/reconciler/index.js';
 import type { Reconciler } from '../integrations/reconciler/reconciler.js';
 import { userError } from '../primitives/errors.js';
@@ -27,6 +28,8 @@ export function awsClientsFor(region: string, env: NodeJS.ProcessEnv, signal?: A
     region,
     ...(endpoint ? { endpoint } : {}),
     ...(env['AWS_PROFILE'] ? { profile: env['AWS_PROFILE'] } : {}),
+    // From `env`, not process.env: the identity is the one this run was given.
+    credentials: credentialsFromEnv(env),
     ...(signal ? { signal } : {}),
     timeScale: scale,
     // A hung call fails at this timeout and is retried (30 s against AWS). On the sandbox's scaled

@@ -15,7 +15,7 @@ import type { KubeClient } from '../integrations/kube/client.js';
 import { describeRef, field, type KubeObject, type ObjectRef, refOf } from '../integrations/kube/object.js';
 import { destroyMessage } from '../integrations/profiles/render.js';
 import type { FleetLocation, Reconciler } from '../integrations/reconciler/reconciler.js';
-import { systemError } from '../primitives/errors.js';
+import { isGitopsError, systemError } from '../primitives/errors.js';
 import { emit, type EventSink } from '../primitives/events.js';
 import { buildPlan, type Plan, type Step, type StepContext, stepRef } from '../primitives/plan.js';
 import { type PlanReport, runPlan, type StepDocument, stepDocuments } from '../primitives/runner.js';
@@ -182,20 +182,30 @@ function loadBalancersStep(client: KubeClient, pollMs: number): Step {
       const refs = await find(ctx.signal);
       for (const ref of refs) await client.delete(ref);
       // Deletion finishes when the controller removed the AWS side and its finalizer.
-      for (;;) {
-        const left = await find(ctx.signal);
-        if (left.length === 0) break;
-        if (Date.now() > ctx.deadline) {
-          throw systemError(
-            'GITOPS_TIMEOUT',
-            `${left.length} load balancer object(s) still there at the deadline: ${left.slice(0, 3).map(describeRef).join(', ')}`,
-            {
-              hint: 'their AWS load balancers would hold the VPC; check the load balancer controller, then run destroy again',
-            },
-          );
+      let left = refs;
+      const stillThere = () =>
+        systemError(
+          'GITOPS_TIMEOUT',
+          `${left.length} load balancer object(s) still there at the deadline: ${left.slice(0, 3).map(describeRef).join(', ')}`,
+          {
+            hint: 'their AWS load balancers would hold the VPC; check the load balancer controller, then run destroy again',
+          },
+        );
+      try {
+        for (;;) {
+          left = await find(ctx.signal);
+          if (left.length === 0) break;
+          if (Date.now() > ctx.deadline) throw stillThere();
+          ctx.progress(`waiting for ${left.length} load balancer objects to go`);
+          await sleep(pollMs, ctx.signal);
         }
-        ctx.progress(`waiting for ${left.length} load balancer objects to go`);
-        await sleep(pollMs, ctx.signal);
+      } catch (e) {
+        // The plan's deadline aborts the signal the moment ours passes, mostly while we sleep:
+        // the error must still name what is left, not only say that time ran out.
+        const reason: unknown = ctx.signal.reason;
+        if (ctx.signal.aborted && isGitopsError(reason) && reason.code === 'GITOPS_TIMEOUT')
+          throw stillThere();
+        throw e;
       }
       return { result: 'deleted', summary: `deleted ${refs.length} Services/Ingresses` };
     },

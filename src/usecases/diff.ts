@@ -118,22 +118,26 @@ export async function diffCluster(
   cluster: string,
   options: { kubeconfig?: string | undefined; signal?: AbortSignal | undefined },
 ): Promise<DiffDocument> {
-  const { client } = await connectOrFail(clients.aws, cluster, {
-    ...options,
-    env: clients.env,
-    purpose: 'nothing to compare',
-  });
   try {
-    return await clusterDiff({
-      client,
-      reconciler: clients.reconciler,
+    const { client } = await connectOrFail(clients.aws, cluster, {
+      ...options,
       env: clients.env,
-      signal: options.signal,
+      purpose: 'nothing to compare',
     });
+    try {
+      return await clusterDiff({
+        client,
+        reconciler: clients.reconciler,
+        env: clients.env,
+        signal: options.signal,
+      });
+    } finally {
+      client.close();
+    }
   } catch (e) {
+    // An SDK call (describing the cluster too) or a git command cut short by the deadline fails
+    // with its own abort error, which would read as an interrupt; the answer is the deadline's.
     if (options.signal?.aborted) throw abortError(options.signal);
     throw e;
-  } finally {
-    client.close();
   }
 }

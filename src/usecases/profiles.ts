@@ -22,6 +22,8 @@ export interface ProfileDocument {
   nodeGroups: Profile['nodeGroups'];
   addons: Profile['addons'];
   ecrRepositories: Profile['ecrRepositories'];
+  /** Service accounts that get a Pod Identity role, with the policies declared for them. */
+  identities: Profile['identities'];
 }
 
 export async function listProfiles(): Promise<ProfileSummary[]> {
@@ -47,6 +49,7 @@ export async function showProfile(
     nodeGroups: p.nodeGroups,
     addons: p.addons,
     ecrRepositories: p.ecrRepositories,
+    identities: p.identities,
   };
   return { doc, profile: p };
 }

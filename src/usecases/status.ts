@@ -9,6 +9,8 @@ import {
   describeClusterStatus,
   listManagedClusters,
 } from '../integrations/aws/status.js';
+import { openToInternet } from '../integrations/aws/endpoint.js';
+import { identitiesStatus } from '../integrations/aws/identity-status.js';
 import { remoteHead } from '../integrations/git/remote.js';
 import type { KubeClient } from '../integrations/kube/client.js';
 import type { ReconcilerHealth } from '../integrations/reconciler/reconciler.js';
@@ -38,6 +40,13 @@ export interface StatusDocument {
     status: string;
     version?: string;
     endpoint?: string;
+    /** Who may reach the API: `openToInternet` when the public endpoint takes 0.0.0.0/0. */
+    endpointAccess?: {
+      public: boolean;
+      private: boolean;
+      publicCidrs: string[];
+      openToInternet: boolean;
+    };
     managed: boolean;
     health?: string;
     nodeGroups: {
@@ -51,6 +60,14 @@ export interface StatusDocument {
     }[];
   };
   addons: { name: string; version: string; status: string; health?: string }[];
+  /** Each workload identity: service account -> role, and whether AWS holds what was declared. */
+  identities: {
+    serviceAccount: string;
+    addon?: string;
+    role?: string;
+    association: boolean;
+    policiesInSync: boolean;
+  }[];
   reconciler: {
     kind: string;
     installed: boolean;
@@ -116,6 +133,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       status: a.status,
       ...(a.health ? { health: a.health } : {}),
     })),
+    identities: [],
     reconciler: { kind: reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
     layers: [],
@@ -139,6 +157,15 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
   for (const a of doc.addons)
     if (a.status !== 'ACTIVE')
       problems.push(`add-on ${a.name} is ${a.status}${a.health ? `: ${a.health}` : ''}`);
+  const identities = await identitiesStatus(aws, req.cluster, state.tags ?? {});
+  doc.identities = identities.identities.map((i) => ({
+    serviceAccount: i.serviceAccount,
+    ...(i.addon ? { addon: i.addon } : {}),
+    ...(i.roleArn ? { role: i.roleArn } : {}),
+    association: i.association,
+    policiesInSync: i.policiesInSync,
+  }));
+  problems.push(...identities.identities.flatMap((i) => i.problems), ...identities.problems);
 
   const client =
     fromFile ?? (await connect(aws, req.cluster, { signal: req.signal, described: state })).client;
@@ -191,13 +218,23 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
   return doc;
 }
 
-function clusterPart(state: ClusterStatus): StatusDocument['cluster'] {
+export function clusterPart(state: ClusterStatus): StatusDocument['cluster'] {
   return {
     name: state.name,
     region: state.region,
     status: state.found ? (state.status ?? 'UNKNOWN') : 'NOT_FOUND',
     ...(state.version ? { version: state.version } : {}),
     ...(state.endpoint ? { endpoint: state.endpoint } : {}),
+    ...(state.endpointAccess
+      ? {
+          endpointAccess: {
+            public: state.endpointAccess.publicAccess,
+            private: state.endpointAccess.privateAccess,
+            publicCidrs: state.endpointAccess.publicAccess ? state.endpointAccess.publicCidrs : [],
+            openToInternet: openToInternet(state.endpointAccess),
+          },
+        }
+      : {}),
     managed: state.managed,
     ...(state.health ? { health: state.health } : {}),
     nodeGroups: state.nodeGroups.map((n) => ({
@@ -273,6 +310,7 @@ function unknownStatus(clients: Clients, name: string, reason: string): StatusDo
     known: false,
     cluster: { name, region: clients.aws.region, status: 'UNKNOWN', managed: true, nodeGroups: [] },
     addons: [],
+    identities: [],
     reconciler: { kind: clients.reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
     layers: [],

@@ -3,7 +3,7 @@
  * the caller's AWS credentials. kubectl runs it before every command, so it loads only the
  * signer and the credential chain (no SDK client, no profile catalog, no reconciler).
  */
-import { credentialProvider } from '../integrations/aws/credentials.js';
+import { credentialsFromEnv } from '../integrations/aws/credentials.js';
 import {
   type ExecCredential,
   eksTokenFor,
@@ -21,10 +21,9 @@ export async function clusterToken(aws: TokenSigning, cluster: string): Promise<
  * (AWS_ENDPOINT_URL, AWS_PROFILE, the SDK's credential chain), without building them.
  */
 export function tokenSigningFor(region: string, env: NodeJS.ProcessEnv): TokenSigning {
-  const profile = env['AWS_PROFILE'];
   return {
     region,
     endpoint: awsEndpointFrom(env),
-    credentials: credentialProvider(profile ? { profile } : {}),
+    credentials: credentialsFromEnv(env),
   };
 }

@@ -9,6 +9,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FaultEngine } from '../support/aws-emulator/faults.js';
 import { type RunningEmulator, type ServiceName, startAwsEmulator } from '../support/aws-emulator/index.js';
+import { runAwsCli } from '../support/aws-emulator/aws-cli.js';
 import { clientConfig } from '../support/aws-emulator/testing.js';
 
 let emu: RunningEmulator;
@@ -118,6 +119,68 @@ describe('fault injection', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(emu.state().ecr.repositories.map((r) => r.repositoryName)).toContain('slow');
+  });
+
+  it("denies with each service's own permission error, which the SDK does not retry", async () => {
+    emu.clearCalls();
+    emu.setFaults([{ deny: true }]);
+    const all = probes(3);
+    const denied = (['iam', 'ec2', 'eks', 'ecr', 'servicequotas', 's3'] as const).map(async (service) => {
+      const e = (await all[service]().catch((err: unknown) => err)) as {
+        name?: string;
+        message?: string;
+        $metadata?: { httpStatusCode?: number; attempts?: number };
+      };
+      return [service, e.name, e.$metadata?.httpStatusCode, e.$metadata?.attempts, e.message] as const;
+    });
+    const caller = 'arn:aws:iam::123456789012:user/gitops-test';
+    expect(await Promise.all(denied)).toEqual([
+      [
+        'iam',
+        'AccessDenied',
+        403,
+        1,
+        expect.stringContaining(`User: ${caller} is not authorized to perform: iam:ListRoles`),
+      ],
+      [
+        'ec2',
+        'UnauthorizedOperation',
+        403,
+        1,
+        expect.stringMatching(
+          /^You are not authorized to perform this operation\. User: .* ec2:DescribeVpcs/,
+        ),
+      ],
+      ['eks', 'AccessDeniedException', 403, 1, expect.stringContaining('perform: eks:ListClusters')],
+      ['ecr', 'AccessDeniedException', 400, 1, expect.stringContaining('perform: ecr:DescribeRepositories')],
+      [
+        'servicequotas',
+        'AccessDeniedException',
+        400,
+        1,
+        expect.stringContaining('servicequotas:ListServiceQuotas'),
+      ],
+      ['s3', 'AccessDenied', 403, 1, 'Access Denied'],
+    ]);
+    // AWS answers GetCallerIdentity whatever the policies say, so "deny everything" leaves it.
+    await probes(1).sts();
+    expect(emu.calls({ service: 'eks' }).map((c) => [c.status, c.errorCode])).toEqual([
+      [403, 'AccessDeniedException'],
+    ]);
+    expect(() => emu.setFaults([{ service: 'sts', operation: 'GetCallerIdentity', deny: true }])).toThrow(
+      /cannot be denied/,
+    );
+  });
+
+  // EC2's XML error form is the one a client could misread (the SDK's typed errors cover the
+  // JSON services); one CLI start costs seconds, so one call.
+  it("denies in a form the AWS CLI (botocore) reads as EC2's own error", async () => {
+    emu.setFaults([{ service: 'ec2', deny: true }]);
+    const run = await runAwsCli(emu, ['ec2', 'describe-vpcs']);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(
+      /An error occurred \(UnauthorizedOperation\) when calling the DescribeVpcs operation: You are not authorized/,
+    );
   });
 
   it('answers 503 while down, and serves again afterwards', async () => {

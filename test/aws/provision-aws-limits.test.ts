@@ -1,10 +1,14 @@
-// Issue #19, the AWS side: inputs the cluster spec accepts today but AWS refuses. Each row is a
-// spec that parses, run through the product's own provisioning steps against the emulator, which
-// now refuses what AWS refuses (from AWS's models and the checks the models cannot express). The
-// `by` column says where the input is stopped today; when the spec learns a limit, its row moves
-// from 'aws' to 'spec' (and the user gets told before anything is created).
+// Issue #19, the AWS side: inputs AWS refuses, and where gitops stops them. The `by` column says
+// where: 'spec' when reading the spec (src/spec/aws-limits.ts, AWS's models and docs), 'preflight'
+// when checked against the account's AWS before any change (src/integrations/aws/preflight.ts:
+// instance types, zones, quotas, which only AWS can answer), 'aws' when only the failing API call
+// says so. A row that is 'aws' runs the product's own provisioning steps against the emulator,
+// which refuses what AWS refuses. Rows move from 'aws' to 'spec' or 'preflight' as gitops learns.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/integrations/aws/clients.js';
+import { checkAgainstAws } from '../../src/integrations/aws/preflight.js';
+import { isGitopsError } from '../../src/primitives/errors.js';
+import { RecordingSink } from '../support/recording-sink.js';
 import {
   type ClusterSpec,
   type ClusterSpecInput,
@@ -12,7 +16,7 @@ import {
   type RequestedSpec,
 } from '../../src/spec/schema.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
-import { clientsFor, expectOk, provision, startEmulator } from './fixtures.js';
+import { clientsFor, createCalls, expectOk, provision, startEmulator } from './fixtures.js';
 
 /** Every row names its version: the default is EKS's, chosen by the bootstrap use case. */
 const resolved = (s: RequestedSpec): ClusterSpec => ({
@@ -52,29 +56,52 @@ const withGroup = (extra: Partial<NodeGroupInput>) =>
 interface Row {
   input: string;
   spec: () => ReturnType<typeof clusterSpecSchema.safeParse>;
-  by: 'aws' | 'spec';
-  /** What AWS (the emulator) answers: part of the failing step's message. */
-  says?: RegExp;
+  by: 'aws' | 'preflight' | 'spec';
+  /** What AWS (the emulator) answers, or the spec's error: part of the message. */
+  says: RegExp;
 }
 
 const ROWS: Row[] = [
   {
+    input: 'an ARM type with an x86 AMI type',
+    spec: () => withGroup({ instanceTypes: ['t4g.medium'] }),
+    by: 'preflight',
+    says: /nodeGroups\[extra\]\.instanceTypes: t4g\.medium is arm64, but amiType AL2023_x86_64_STANDARD runs on x86_64/,
+  },
+  {
+    input: 'an AL2 AMI type with no version asked (chosen: 1.33)',
+    spec: () =>
+      spec('base', {
+        kubernetesVersion: undefined,
+        nodeGroups: [cpu, { ...cpu, name: 'extra', amiType: 'AL2_x86_64' }],
+      }),
+    by: 'preflight',
+    says: /nodeGroups\[extra\]\.amiType: AL2_x86_64: EKS publishes no Amazon Linux 2 AMIs for Kubernetes 1\.33/,
+  },
+  {
+    input: 'an assumed-role session as cluster admin',
+    spec: () =>
+      spec('base', { access: { adminPrincipals: ['arn:aws:sts::123456789012:assumed-role/Admin/jane'] } }),
+    by: 'spec',
+    says: /is an STS session ARN; EKS access entries take the role itself: arn:aws:iam::123456789012:role\/Admin/,
+  },
+  {
     input: 'instance type foo.bar',
     spec: () => withGroup({ instanceTypes: ['foo.bar'] }),
-    by: 'aws',
-    says: /The following supplied instance types do not exist: \[foo\.bar\]/,
+    by: 'preflight',
+    says: /nodeGroups\[extra\]\.instanceTypes: foo\.bar is not an EC2 instance type in us-west-2/,
   },
   {
     input: 'a 70-character label key',
     spec: () => withGroup({ labels: { ['k'.repeat(70)]: 'v' } }),
-    by: 'aws',
-    says: /at 'labels' failed to satisfy constraint: Map keys must satisfy constraint/,
+    by: 'spec',
+    says: /label keys are at most 63 characters on EKS/,
   },
   {
     input: 'an empty label value',
     spec: () => withGroup({ labels: { team: '' } }),
-    by: 'aws',
-    says: /at 'labels' failed to satisfy constraint: Map value must satisfy constraint: \[Member must have length less than or equal to 63, Member must have length greater than or equal to 1\]/,
+    by: 'spec',
+    says: /must not be empty: EKS takes label values of 1-63 characters/,
   },
   {
     input: '60 taints',
@@ -86,57 +113,57 @@ const ROWS: Row[] = [
           effect: 'NoSchedule' as const,
         })),
       }),
-    by: 'aws',
-    says: /at most 50 taints/,
+    by: 'spec',
+    says: /EKS takes at most 50 taints per node group/,
   },
   {
     input: '25 instance types',
     spec: () => withGroup({ instanceTypes: Array.from({ length: 25 }, () => 'm5.large') }),
-    by: 'aws',
-    says: /at most 20 instance types/,
+    by: 'spec',
+    says: /EKS takes at most 20 instance types per node group/,
   },
   {
     input: 'maxSize 5000',
     spec: () => withGroup({ maxSize: 5000 }),
-    by: 'aws',
-    says: /exceeds the 450 nodes/,
+    by: 'preflight',
+    says: /nodeGroups\[extra\]\.maxSize: 5000 is above the account's 450 nodes per managed node group \(Service Quotas eks L-BD136A63\)/,
   },
   {
     input: 'diskSize 1',
     spec: () => withGroup({ diskSize: 1 }),
-    by: 'aws',
-    says: /diskSize 1 GiB is smaller/,
+    by: 'spec',
+    says: /must be at least 20 GiB, the size of the EKS AMIs' root snapshot/,
   },
   {
     input: 'an AL2 AMI on Kubernetes 1.33',
     spec: () => withGroup({ amiType: 'AL2_x86_64' }),
-    by: 'aws',
-    says: /Amazon Linux 2 AMIs \(AL2_x86_64\) are not published for Kubernetes 1\.33/,
+    by: 'spec',
+    says: /EKS publishes no Amazon Linux 2 AMIs for Kubernetes 1\.33/,
   },
   {
     input: 'a GPU AMI on a non-GPU type',
     spec: () => withGroup({ amiType: 'AL2023_x86_64_NVIDIA' }),
-    by: 'aws',
-    says: /\[m5\.large\] is not a valid instance type for requested amiType AL2023_x86_64_NVIDIA/,
+    by: 'preflight',
+    says: /nodeGroups\[extra\]\.instanceTypes: m5\.large has no NVIDIA GPU, which amiType AL2023_x86_64_NVIDIA is made for/,
   },
   {
     input: 'a type some of the three zones lack (p4d)',
     spec: () => withGroup({ instanceTypes: ['p4d.24xlarge'], amiType: 'AL2023_x86_64_NVIDIA' }),
-    by: 'aws',
-    says: /Your requested instance type \(p4d\.24xlarge\) is not supported in your requested Availability Zone \(us-west-2c\)/,
+    by: 'preflight',
+    says: /nodeGroups\[extra\]\.instanceTypes: p4d\.24xlarge is not offered in us-west-2c, one of the cluster's zones \(us-west-2a, us-west-2b, us-west-2c\); it is offered in us-west-2a, us-west-2b/,
   },
   {
     input: '55 tags',
     spec: () =>
       spec('tagged', { tags: Object.fromEntries(Array.from({ length: 55 }, (_, i) => [`k${i}`, 'v'])) }),
-    by: 'aws',
-    says: /maximum number of tags \(50\)/,
+    by: 'spec',
+    says: /55 tags plus the 7 gitops puts on a subnet make 62; AWS allows 50 per resource/,
   },
   {
     input: "a tag value IAM's pattern refuses ('a|b')",
     spec: () => spec('piped', { tags: { owner: 'a|b' } }),
-    by: 'aws',
-    says: /IAM CreateRole failed: ValidationError: 1 validation error detected: Value 'a\|b' at 'tags\.\d+\.member\.value' failed to satisfy constraint: Member must satisfy regular expression pattern/,
+    by: 'spec',
+    says: /tag values may hold only letters, digits, spaces and _ \. : \/ = \+ - @ \(IAM's tag pattern\)/,
   },
 ];
 
@@ -157,17 +184,29 @@ describe('inputs AWS refuses are refused (issue #19)', () => {
     const parsed = row.spec();
     if (row.by === 'spec') {
       expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues.map((i) => i.message).join('\n')).toMatch(row.says);
       return;
     }
     if (!parsed.success)
       throw new Error(`the spec now refuses it (move the row to 'spec'): ${parsed.error.message}`);
+    if (row.by === 'preflight') {
+      emu.clearCalls();
+      const error = await checkAgainstAws(aws, resolved(parsed.data), new RecordingSink()).catch(
+        (e: unknown) => e,
+      );
+      expect(isGitopsError(error) && error.exitCode).toBe(2);
+      const lines = isGitopsError(error) ? [error.message, ...error.details].join('\n') : String(error);
+      expect(lines).toMatch(row.says);
+      expect(createCalls(emu)).toEqual([]);
+      return;
+    }
     const report = await provision(resolved(parsed.data), aws);
     expect(report.ok).toBe(false);
     const messages = report.steps
       .filter((s) => s.result === 'failed')
       .map((s) => `${s.id}: ${s.error?.message}`)
       .join('\n');
-    expect(messages).toMatch(row.says!);
+    expect(messages).toMatch(row.says);
     if (process.env.SHOW_REFUSALS) console.log(`${row.input}\n${messages}\n`);
   });
 });

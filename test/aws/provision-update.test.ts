@@ -123,12 +123,6 @@ describe('updating an existing cluster', () => {
       },
     ],
     [
-      'kubernetesVersion',
-      (s: ClusterSpec) => {
-        s.kubernetesVersion = '1.32';
-      },
-    ],
-    [
       'network.vpcCidr',
       (s: ClusterSpec) => {
         s.network.vpcCidr = '10.9.0.0/16';
@@ -146,6 +140,7 @@ describe('updating an existing cluster', () => {
         s.network.availabilityZones = 2;
       },
     ],
+    // kubernetesVersion is a floor, not an equality: provision-versions.test.ts.
   ])('refuses a change of %s that cannot be made in place', async (field, change) => {
     emu.clearCalls();
     const report = await provision(withChanges(change), aws);

@@ -1,6 +1,17 @@
 // Resources that have our names but not our tags: teardown keeps them (with a warning) and
 // provisioning refuses to adopt or modify them, naming the resource.
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import {
+  AssociateRouteTableCommand,
+  AttachInternetGatewayCommand,
+  CreateInternetGatewayCommand,
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  CreateTagsCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+  ModifySubnetAttributeCommand,
+} from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/integrations/aws/clients.js';
@@ -26,6 +37,7 @@ describe('resources with our names but not our tags', () => {
     aws = clientsFor(emu);
     // Roles named exactly as gitops names them (gitops-<cluster>-cluster / -node), untagged.
     prereq = await createEksPrerequisites(emu, 'gitops-foreign');
+    await makePublic(emu, prereq.subnetIds);
     await new EKSClient(clientConfig(emu)).send(
       new CreateClusterCommand({
         name: 'foreign',
@@ -96,10 +108,35 @@ describe('resources with our names but not our tags', () => {
       ecrRepositories: [],
     });
     const report = await provision(spec, aws);
-    const cluster = report.steps.find((s) => s.id === 'aws:cluster')!;
+    // The create step meets the cluster first (and the wait for it never starts).
+    const cluster = report.steps.find((s) => s.id === 'aws:cluster:create')!;
     expect(cluster.result).toBe('failed');
     expect(cluster.error?.message).toMatch(/EKS cluster foreign already exists and is not managed by gitops/);
     expect(emu.calls().filter((c) => MUTATING.test(c.operation))).toEqual([]);
     expect(shape(emu.state()).clusters).toEqual(shape(before).clusters);
   });
 });
+
+/**
+ * Subnets nodes could use (a route to an internet gateway, public IPs, the load balancer role tag),
+ * so that provisioning gets past its subnet checks to the cluster it must refuse.
+ */
+async function makePublic(emu: RunningEmulator, subnetIds: string[]): Promise<void> {
+  const ec2 = new EC2Client(clientConfig(emu));
+  const [first] = (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnetIds }))).Subnets!;
+  const vpcId = first!.VpcId!;
+  const igw = (await ec2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
+  await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: vpcId }));
+  const table = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }))).RouteTable!.RouteTableId!;
+  await ec2.send(
+    new CreateRouteCommand({ RouteTableId: table, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw }),
+  );
+  await ec2.send(
+    new CreateTagsCommand({ Resources: subnetIds, Tags: [{ Key: 'kubernetes.io/role/elb', Value: '1' }] }),
+  );
+  for (const id of subnetIds) {
+    await ec2.send(new AssociateRouteTableCommand({ RouteTableId: table, SubnetId: id }));
+    await ec2.send(new ModifySubnetAttributeCommand({ SubnetId: id, MapPublicIpOnLaunch: { Value: true } }));
+  }
+  ec2.destroy();
+}

@@ -67,10 +67,12 @@ describe('teardown', () => {
       ['aws:addons', 'deleted'],
       ['aws:nodegroups', 'deleted'],
       ['aws:access', 'deleted'],
+      ['aws:pod-identity', 'unchanged'],
       ['aws:cluster', 'deleted'],
       ['aws:network', 'deleted'],
       ['aws:iam:cluster-role', 'deleted'],
       ['aws:iam:node-role', 'deleted'],
+      ['aws:iam:identities', 'unchanged'],
     ]);
     const state = emu.state();
     expect(count(state, 'doomed')).toEqual({});

@@ -276,6 +276,14 @@ const ROWS: Row[] = [
     says: /uses unsupported transport "ftp"/,
   },
   {
+    // Issue #13: git itself reads this URL, Flux cannot. It names the corpus' own fleet repo, so a
+    // run that got as far as the fleet commit would change the refs the last check compares.
+    input: 'fleet URL file:// (git reads it, Flux cannot)',
+    args: (f) => boot(f, { url: `file://${f.fleet.dir}` }),
+    exit: 2,
+    says: /--git-url "file:\/\/.*": Flux cannot read file:\/\/ URLs/,
+  },
+  {
     input: 'fleet URL without a host',
     args: (f) => boot(f, { url: 'https:///fleet.git' }),
     exit: 2,

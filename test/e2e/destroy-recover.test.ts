@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CreateRepositoryCommand, DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { describe, expect, it } from 'vitest';
 import { simpleGit } from 'simple-git';
@@ -23,7 +25,13 @@ async function hasFolder(bareDir: string, path: string): Promise<boolean> {
 describe('mobile: bootstrap, destroy --keep-git, rebuild from Git, destroy', () => {
   it('rebuilds the cluster from the fleet repo alone, and destroy leaves nothing behind', async () => {
     const fleet = await createFleetRepo(CLUSTER);
-    const boot = await gitops(bootstrapArgs(CLUSTER, 'mobile', fleet.url));
+    // mobile needs the Route 53 zone external-dns may write to; cluster.yaml records it.
+    const config = join(sandbox().gitRoot, `${CLUSTER}.gitops.yaml`);
+    writeFileSync(
+      config,
+      'profile:\n  source: mobile\n  parameters:\n    hostedZoneId: Z0000000000EXAMPLE\n',
+    );
+    const boot = await gitops(bootstrapArgs(CLUSTER, 'mobile', fleet.url, ['--config', config]));
     expect(boot.code, boot.stderr + boot.stdout).toBe(0);
     expect((await gitops(['status', '--cluster', CLUSTER])).code).toBe(0);
     expect(await taggedFor(CLUSTER)).toMatchObject({ vpcs: 1, clusters: 1, ecr: 1 });
@@ -49,7 +57,11 @@ describe('mobile: bootstrap, destroy --keep-git, rebuild from Git, destroy', () 
     ]);
     expect(back.code, back.stderr + back.stdout).toBe(0);
     expect(JSON.parse(back.stdout)).toMatchObject({ ok: true, profile: { name: 'mobile' } });
-    expect(await commitCount(fleet.dir)).toBe(commits);
+    // The one change is the new VPC's id in the controllers' cluster-values: the rebuilt network
+    // is a new VPC, and the load balancer controller must look for its load balancers there.
+    expect(await commitCount(fleet.dir)).toBe(commits + 1);
+    const changed = await simpleGit(fleet.dir).raw(['diff', '--name-only', 'main~1', 'main']);
+    expect(changed.trim()).toBe(`clusters/${CLUSTER}/cluster-values.yaml`);
     expect((await gitops(['status', '--cluster', CLUSTER])).code).toBe(0);
 
     // A resource named like ours but without our tags (someone else's) survives destroy.

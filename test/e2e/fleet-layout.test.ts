@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeClient } from '../../src/integrations/kube/client.js';
 import {
   admin,
+  sandbox,
   bootstrapArgs,
   commitCount,
   createFleetRepo,
@@ -37,15 +38,23 @@ describe('mobile on the layered fleet layout', () => {
   let fleet: { url: string; dir: string };
   let kube: KubeClient;
 
+  // mobile needs the Route 53 zone external-dns may write to.
+  const config = () => join(sandbox().gitRoot, `${CLUSTER}.gitops.yaml`);
+  const mobileArgs = () => bootstrapArgs(CLUSTER, 'mobile', fleet.url, ['--config', config()]);
+
   beforeAll(async () => {
     fleet = await createFleetRepo(CLUSTER);
     kube = await admin();
+    await writeFile(
+      config(),
+      'profile:\n  source: mobile\n  parameters:\n    hostedZoneId: Z0000000000EXAMPLE\n',
+    );
   });
   afterAll(() => kube.close());
 
   it('goes from nothing to ready in one pass, each layer after the one before', async () => {
     const started = Date.now();
-    const boot = await gitops(['-o', 'json', ...bootstrapArgs(CLUSTER, 'mobile', fleet.url)]);
+    const boot = await gitops(['-o', 'json', ...mobileArgs()]);
     expect(boot.code, boot.stderr).toBe(0);
     process.stdout.write(`mobile bootstrap from nothing: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     const st = await gitops(['-o', 'json', 'status', '--cluster', CLUSTER]);
@@ -78,7 +87,7 @@ describe('mobile on the layered fleet layout', () => {
     const applied = await eventually(async () => ((await replicasOf(kube)) ?? 0) === 3, 90_000, 500);
     expect(applied).toBe(true);
     const commits = await commitCount(fleet.dir);
-    const again = await gitops(['-o', 'json', ...bootstrapArgs(CLUSTER, 'mobile', fleet.url)]);
+    const again = await gitops(['-o', 'json', ...mobileArgs()]);
     expect(again.code, again.stderr).toBe(0);
     expect(await commitCount(fleet.dir)).toBe(commits);
     expect(await replicasOf(kube)).toBe(3);

@@ -70,12 +70,16 @@ function tagsOf(tags: Record<string, string> | TagList): Record<string, string> 
   return Object.fromEntries(tags.map((t) => [t.Key ?? t.key ?? '', t.Value ?? t.value ?? '']));
 }
 
-/** What an ml-profile cluster holds in AWS: one of each, the profile's 3 node groups and 2 ECR repositories. */
+/**
+ * What an ml-profile cluster holds in AWS: one of each, the profile's 3 node groups, 2 ECR
+ * repositories, and 5 roles (cluster, node, and the Pod Identity roles of the load balancer
+ * controller, cluster-autoscaler and EBS CSI driver).
+ */
 export const ML_TAGGED = {
   vpcs: 1,
   clusters: 1,
   nodegroups: 3,
-  roles: 2,
+  roles: 5,
   ecr: 2,
   natGateways: 1,
   internetGateways: 1,

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the test profile's policy uses ${param} placeholders
 /**
  * Secret hygiene over a whole life cycle, in a sandbox of its own: bootstrap, a re-run, status
  * and destroy (every one with --verbose, text and JSON), plus failing runs whose errors carry a
@@ -11,12 +12,23 @@
  * called is allowed, and the policy allows nothing the code never calls.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rolePolicies } from '../../src/integrations/aws/iam.js';
+import { listBundledProfiles, resolveProfile } from '../../src/integrations/profiles/catalog.js';
 import { kubeClientFromKubeconfig } from '../../src/integrations/kube/client.js';
 import type { CallRecord } from '../support/aws-emulator/index.js';
 import { repoRoot } from '../support/cli.js';
@@ -76,6 +88,7 @@ describe('secret hygiene over bootstrap, status and destroy', () => {
     const profiles = join(work, 'git');
     execFileSync('git', ['init', '-q', join(work, 'profile-src')]);
     cpSync(TINY_PROFILE, join(work, 'profile-src', 'tiny'), { recursive: true });
+    withWorkloadIdentity(join(work, 'profile-src', 'tiny'));
     const g = (...a: string[]) =>
       execFileSync('git', [
         '-C',
@@ -234,11 +247,25 @@ describe('secret hygiene over bootstrap, status and destroy', () => {
     const callable = new Set([...adapterOperations(), ...implied]);
     expect([...allowed].filter((a) => !callable.has(a))).toEqual([]);
     expect(used.length).toBeGreaterThan(40);
-    // Role policies may be attached only if they are the ones the code attaches.
-    const attach = policy.Statement.find((s) => s.Action === 'iam:AttachRolePolicy');
-    expect(new Set(attach?.Condition?.['ArnEquals']?.['iam:PolicyARN'])).toEqual(
+    // Role policies may be attached only if they are the ones the code attaches: the cluster and
+    // node roles' own, and on Pod Identity roles the managed policies the bundled profiles declare.
+    const attach = policy.Statement.filter((s) => s.Action === 'iam:AttachRolePolicy');
+    expect(attach.map((s) => s.Resource)).toEqual([
+      'arn:aws:iam::*:role/gitops-*',
+      'arn:aws:iam::*:role/gitops/*',
+    ]);
+    expect(new Set(attach[0]?.Condition?.['ArnEquals']?.['iam:PolicyARN'])).toEqual(
       new Set([...rolePolicies('us-west-2', 'cluster'), ...rolePolicies('us-west-2', 'node')]),
     );
+    expect(new Set(attach[1]?.Condition?.['ArnEquals']?.['iam:PolicyARN'])).toEqual(
+      await bundledManagedPolicies(),
+    );
+    // Roles are passed to the service that uses them, and only gitops' own roles are passed.
+    const pass = policy.Statement.filter((s) => s.Action === 'iam:PassRole');
+    expect(pass.map((s) => [s.Resource, s.Condition?.['StringEquals']?.['iam:PassedToService']])).toEqual([
+      ['arn:aws:iam::*:role/gitops-*', 'eks.amazonaws.com'],
+      ['arn:aws:iam::*:role/gitops/*', 'pods.eks.amazonaws.com'],
+    ]);
     process.stderr.write(
       `iam policy: ${used.length} operations called in bootstrap+status+destroy, ${allowed.size} actions allowed, ${mine.length} calls\n`,
     );
@@ -249,8 +276,42 @@ interface Policy {
   Statement: {
     Effect: string;
     Action: string | string[];
+    Resource: string | string[];
     Condition?: Record<string, Record<string, string | string[]>>;
   }[];
+}
+
+/** One workload identity in the run's profile, so the policy is checked against those calls too. */
+function withWorkloadIdentity(dir: string): void {
+  const profile = join(dir, 'profile.yaml');
+  writeFileSync(
+    profile,
+    `${readFileSync(profile, 'utf8')}identities:\n  - serviceAccount: web/web\n    managedPolicies:\n      - arn:\${partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy\n    inlinePolicies: [policies/read-app-images.json]\n`,
+  );
+  mkdirSync(join(dir, 'policies'));
+  const read = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'PullTheClustersOwnImages',
+        Effect: 'Allow',
+        Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        Resource: 'arn:${partition}:ecr:${region}:${accountId}:repository/${cluster}/app',
+      },
+    ],
+  };
+  writeFileSync(join(dir, 'policies', 'read-app-images.json'), JSON.stringify(read, null, 2));
+}
+
+/** Every AWS managed policy a bundled profile gives a workload identity (aws partition). */
+async function bundledManagedPolicies(): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const { name } of await listBundledProfiles()) {
+    const { profile } = await resolveProfile(name, { env: process.env });
+    for (const i of profile.identities)
+      for (const arn of i.managedPolicies) out.add(arn.replace('${partition}', 'aws'));
+  }
+  return out;
 }
 
 function allowedActions(policy: Policy): Set<string> {
@@ -265,12 +326,26 @@ function allowedActions(policy: Policy): Set<string> {
   return out;
 }
 
-/** Every AWS operation the adapters can send (`new sdk.<Operation>Command`), as service:Operation. */
+/**
+ * Every AWS operation the adapters can send (`new sdk.<Operation>Command`), as service:Operation:
+ * every file in adapters/, named after its service (eks-updates.ts is EKS's, service-quotas.ts
+ * Service Quotas').
+ */
 function adapterOperations(): string[] {
-  const files = { ec2: 'ec2', ecr: 'ecr', eks: 'eks', iam: 'iam', sts: 'sts' } as const;
+  const dir = join(repoRoot, 'src', 'integrations', 'aws', 'adapters');
+  const services: [RegExp, string][] = [
+    [/^ec2/, 'ec2'],
+    [/^ecr/, 'ecr'],
+    [/^eks/, 'eks'],
+    [/^iam/, 'iam'],
+    [/^sts/, 'sts'],
+    [/^service-quotas/, 'servicequotas'],
+  ];
   const out: string[] = [];
-  for (const [service, file] of Object.entries(files)) {
-    const text = readFileSync(join(repoRoot, 'src', 'integrations', 'aws', 'adapters', `${file}.ts`), 'utf8');
+  for (const file of readdirSync(dir)) {
+    const service = services.find(([re]) => re.test(file))?.[1];
+    if (!service) continue;
+    const text = readFileSync(join(dir, file), 'utf8');
     for (const m of text.matchAll(/sdk\.([A-Za-z]+)Command\b/g)) out.push(`${service}:${m[1]}`);
   }
   return out;

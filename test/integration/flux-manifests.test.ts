@@ -240,7 +240,7 @@ describe('Flux v2.9.3 as the sandbox serves it (a derivative for kube-apiserver 
         sink,
       });
       expect(got).toMatchObject({ verification: 'first-seen', sha256: sha256Hex(derivative.text) });
-      expect(sink.ofType('warning')[0]!.code).toBe('FLUX_CHECKSUM_NOT_PINNED');
+      expect(sink.ofType('warning')[0]!.code).toBe('GITOPS_CHECKSUM_UNPINNED');
     },
   );
 

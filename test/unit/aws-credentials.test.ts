@@ -57,6 +57,6 @@ describe('environment credentials', () => {
   it('explicit credentials win over the environment', async () => {
     useEnv({ AWS_ACCESS_KEY_ID: 'AKIAENVEXAMPLE000001', AWS_SECRET_ACCESS_KEY: 'secret' });
     const explicit = { accessKeyId: 'AKIAEXPLICIT00000001', secretAccessKey: 'explicit' };
-    expect(await credentialProvider({ credentials: explicit })()).toEqual(explicit);
+    expect(await credentialProvider({ credentials: explicit }, {})()).toEqual(explicit);
   });
 });

@@ -95,9 +95,10 @@ describe('the fleet layout', () => {
   it('adds at most 20 KB per cluster on an existing version (flux-system/ aside)', async () => {
     for (const profile of ['ml', 'mobile']) {
       const repo = bareRepo();
-      const rendered = await renderFor('c1', profile, repo.url);
-      await publishRendered(rendered, repo.url);
-      await publishRendered(await renderFor('c2', profile, repo.url), repo.url);
+      const params: Record<string, string> =
+        profile === 'mobile' ? { hostedZoneId: 'Z0000000000EXAMPLE' } : {};
+      await publishRendered(await renderFor('c1', profile, repo.url, params), repo.url);
+      await publishRendered(await renderFor('c2', profile, repo.url, params), repo.url);
       const bytes = lsTree(repo)
         .filter((f) => f.startsWith('clusters/c2/') && !f.startsWith('clusters/c2/flux-system/'))
         .reduce((n, f) => n + Buffer.byteLength(show(repo, `main:${f}`)), 0);

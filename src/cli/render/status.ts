@@ -19,6 +19,15 @@ export function renderStatus(d: StatusDocument, s: Style): string {
     `${ok(d.cluster.status === 'ACTIVE')} cluster     ${d.cluster.status}${d.cluster.version ? ` (Kubernetes ${d.cluster.version})` : ''} ${s.dim(d.cluster.region)}`,
   );
   if (d.cluster.endpoint) lines.push(`  endpoint    ${s.dim(d.cluster.endpoint)}`);
+  const access = d.cluster.endpointAccess;
+  if (access) {
+    const pub = access.public
+      ? access.openToInternet
+        ? s.yellow('public, open to the whole internet (0.0.0.0/0)')
+        : `public from ${access.publicCidrs.join(', ')}`
+      : 'no public endpoint';
+    lines.push(`  api access  ${pub}${access.private ? ', private in the VPC' : ''}`);
+  }
   if (d.cluster.nodeGroups.length > 0) {
     lines.push(
       table(
@@ -30,6 +39,21 @@ export function renderStatus(d: StatusDocument, s: Style): string {
   if (d.addons.length > 0) {
     lines.push(
       `${ok(d.addons.every((a) => a.status === 'ACTIVE'))} add-ons     ${d.addons.map((a) => `${a.name} ${a.status === 'ACTIVE' ? s.dim(a.version) : s.yellow(a.status)}`).join(', ')}`,
+    );
+  }
+  if (d.identities.length > 0) {
+    const fine = d.identities.every((i) => i.association && i.policiesInSync);
+    lines.push(`${ok(fine)} identities  ${d.identities.length} Pod Identity roles`);
+    lines.push(
+      table(
+        ['SERVICE ACCOUNT', 'ROLE', 'ASSOCIATION', 'POLICIES'],
+        d.identities.map((i) => [
+          i.serviceAccount,
+          i.role?.slice(i.role.lastIndexOf('/') + 1) ?? '-',
+          i.association ? `present${i.addon ? ` (add-on ${i.addon})` : ''}` : s.yellow('missing'),
+          i.policiesInSync ? 'as declared' : s.yellow('drifted'),
+        ]),
+      ),
     );
   }
   lines.push(

@@ -2,16 +2,21 @@
  * EKS add-ons, one step each, created concurrently once the cluster is ACTIVE. Without a pinned
  * version the newest version compatible with the cluster's Kubernetes version is chosen at
  * creation and kept afterwards (a re-run never upgrades behind the user's back); a pinned
- * version that differs is applied with UpdateAddon.
+ * version that differs is applied with UpdateAddon. An add-on with declared workload identities
+ * gets their roles through its own podIdentityAssociations (addon-identity.ts).
  */
 import { systemError, userError } from '../../primitives/errors.js';
 import { type Step, type StepContext, type StepRef, stepRef } from '../../primitives/plan.js';
+import type { WorkloadIdentity } from '../../spec/identity.js';
 import type { AddonSpec, ClusterSpec } from '../../spec/schema.js';
+import { addonIdentities, addonIdentityDrift } from './addon-identity.js';
 import type { AwsClients } from './clients.js';
 import { type ClusterOutput, CLUSTER } from './cluster.js';
 import { hasAwsCode, ignoreNotFound } from './errors.js';
 import { idempotencyToken } from './idempotency.js';
-import type { AddonVersion, EksAddon } from './ports.js';
+import { newest } from './addon-versions.js';
+import { identityRoleRef } from './identity-role.js';
+import type { AddonIdentity, EksAddon } from './ports.js';
 import { assertOwned, isOwned, resourceTags } from './tags.js';
 import { describeIssues, type WaitContext, waitFor } from './waiter.js';
 
@@ -37,12 +42,18 @@ export function addonRef(name: string): StepRef<unknown> {
   return stepRef(`aws:addon:${name}`);
 }
 
-export function addonStep(spec: ClusterSpec, aws: AwsClients, addon: AddonSpec): Step {
+export function addonStep(
+  spec: ClusterSpec,
+  aws: AwsClients,
+  addon: AddonSpec,
+  identities: readonly WorkloadIdentity[] = [],
+): Step {
   const what = `add-on ${addon.name}`;
+  const owned = identities.filter((i) => i.addon === addon.name);
   return {
     id: addonRef(addon.name).id,
     title: what,
-    dependsOn: [CLUSTER.id],
+    dependsOn: [CLUSTER.id, ...owned.map((i) => identityRoleRef(i).id)],
     async observe() {
       const current = await aws.eks.describeAddon(spec.name, addon.name);
       if (!current)
@@ -53,6 +64,9 @@ export function addonStep(spec: ClusterSpec, aws: AwsClients, addon: AddonSpec):
       if (addon.version && current.version !== addon.version) {
         return { inSync: false, summary: `update ${what} ${current.version} -> ${addon.version}` };
       }
+      const drift = await addonIdentityDrift(aws, spec.name, current, owned);
+      if (drift.length > 0)
+        return { inSync: false, summary: `set the Pod Identity of ${what}: ${drift.join(', ')}` };
       return { inSync: true, summary: `${what} ${current.version} is ${current.status}` };
     },
     async apply(ctx) {
@@ -60,7 +74,7 @@ export function addonStep(spec: ClusterSpec, aws: AwsClients, addon: AddonSpec):
       let current = await aws.eks.describeAddon(spec.name, addon.name);
       let result: 'created' | 'updated' = 'updated';
       if (!current) {
-        current = await create(spec, aws, addon, cluster);
+        current = await create(spec, aws, addon, cluster, addonIdentities(ctx, owned));
         result = 'created';
       } else {
         checkUsable(spec, current);
@@ -74,6 +88,19 @@ export function addonStep(spec: ClusterSpec, aws: AwsClients, addon: AddonSpec):
             addon.version,
           );
           await aws.eks.updateAddon(spec.name, addon.name, addon.version, token);
+          // One update at a time: EKS refuses another while the add-on is UPDATING.
+          current = await waitActive(ctx, aws, spec.name, addon.name);
+        }
+        if ((await addonIdentityDrift(aws, spec.name, current, owned)).length > 0) {
+          const wanted = addonIdentities(ctx, owned);
+          const token = idempotencyToken(
+            'addon-identities',
+            cluster.arn,
+            cluster.createdAt,
+            addon.name,
+            JSON.stringify(wanted),
+          );
+          await aws.eks.updateAddonIdentities(spec.name, addon.name, wanted, token);
         }
       }
       const active = await waitActive(ctx, aws, spec.name, addon.name);
@@ -82,7 +109,13 @@ export function addonStep(spec: ClusterSpec, aws: AwsClients, addon: AddonSpec):
   };
 }
 
-async function create(spec: ClusterSpec, aws: AwsClients, addon: AddonSpec, cluster: ClusterOutput) {
+async function create(
+  spec: ClusterSpec,
+  aws: AwsClients,
+  addon: AddonSpec,
+  cluster: ClusterOutput,
+  podIdentityAssociations: AddonIdentity[],
+) {
   const version =
     addon.version ?? newest(await aws.eks.describeAddonVersions(addon.name, spec.kubernetesVersion));
   if (version === undefined) {
@@ -99,6 +132,7 @@ async function create(spec: ClusterSpec, aws: AwsClients, addon: AddonSpec, clus
       version,
       tags: resourceTags(spec.name, spec.tags),
       clientRequestToken: idempotencyToken('addon', cluster.arn, cluster.createdAt, addon.name),
+      ...(podIdentityAssociations.length > 0 ? { podIdentityAssociations } : {}),
     });
   } catch (e) {
     if (!hasAwsCode(e, 'ResourceInUseException')) throw e;
@@ -107,28 +141,6 @@ async function create(spec: ClusterSpec, aws: AwsClients, addon: AddonSpec, clus
     checkUsable(spec, current);
     return current;
   }
-}
-
-/** The highest version by number (v1.19.2-eksbuild.3 > v1.19.2-eksbuild.1 > v1.18.9). */
-export function newest(versions: readonly AddonVersion[]): string | undefined {
-  const parse = (v: string) => (v.match(/\d+/g) ?? []).map(Number);
-  let best: string | undefined;
-  for (const { version } of versions) {
-    if (best === undefined) {
-      best = version;
-      continue;
-    }
-    const a = parse(version);
-    const b = parse(best);
-    for (let i = 0; i < Math.max(a.length, b.length); i++) {
-      const d = (a[i] ?? 0) - (b[i] ?? 0);
-      if (d !== 0) {
-        if (d > 0) best = version;
-        break;
-      }
-    }
-  }
-  return best;
 }
 
 function checkUsable(spec: ClusterSpec, current: EksAddon): void {

@@ -10,9 +10,11 @@ import { EcrAdapter } from './adapters/ecr.js';
 import { Ec2Adapter } from './adapters/ec2.js';
 import { EksAdapter } from './adapters/eks.js';
 import { IamAdapter } from './adapters/iam.js';
+import { ServiceQuotasAdapter } from './adapters/service-quotas.js';
 import { StsAdapter } from './adapters/sts.js';
 import { credentialProvider } from './credentials.js';
 import type { Ec2Port, EcrPort, EksPort, IamPort, StsPort } from './ports.js';
+import type { ServiceQuotasPort } from './ports-compute.js';
 import {
   type AwsCredentials,
   type AwsCredentialsProvider,
@@ -51,6 +53,7 @@ export interface AwsClients {
   readonly iam: IamPort;
   readonly ecr: EcrPort;
   readonly sts: StsPort;
+  readonly quotas: ServiceQuotasPort;
   /** Resolved credentials (for signing EKS tokens); secrets, never logged. */
   credentials(): Promise<AwsCredentials>;
 }
@@ -75,9 +78,15 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     iam: new IamAdapter(config),
     ecr: new EcrAdapter(config),
     sts: new StsAdapter(config),
-    credentials: credentialProvider({
-      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-      ...(options.profile === undefined ? {} : { profile: options.profile }),
-    }),
+    quotas: new ServiceQuotasAdapter(config),
+    // Without explicit credentials (tests, or the use cases' clients, which read them from the
+    // environment they were given), the SDK's chain finds them as it always does.
+    credentials: credentialProvider(
+      {
+        ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+        ...(options.profile === undefined ? {} : { profile: options.profile }),
+      },
+      {},
+    ),
   };
 }

@@ -1,18 +1,22 @@
 /**
- * The EKS cluster: created once the network and the cluster role exist, then waited for until
- * ACTIVE with our waiter. A cluster in FAILED state stops the run with AWS's health issues.
+ * The EKS cluster, once ./cluster-create.ts has asked for it: waited for until ACTIVE with our
+ * waiter, then kept as the spec says: tags, endpoint access (./endpoint.ts), and the Kubernetes
+ * version, which is a floor (a cluster EKS upgraded by itself is adopted; a higher version asked
+ * for is an upgrade, ./upgrade.ts). A cluster in FAILED state stops the run with AWS's health
+ * issues.
  */
-import { systemError, userError } from '../../primitives/errors.js';
-import { type Step, type StepContext, stepRef } from '../../primitives/plan.js';
+import { userError } from '../../primitives/errors.js';
+import { type Step, stepRef } from '../../primitives/plan.js';
 import type { ClusterSpec } from '../../spec/schema.js';
+import { CLUSTER_CREATE, checkUsable } from './cluster-create.js';
 import type { AwsClients } from './clients.js';
+import { accessChange, convergeAccess, wantedAccess } from './endpoint.js';
 import { hasAwsCode } from './errors.js';
-import { CLUSTER_ROLE } from './iam.js';
-import { idempotencyToken } from './idempotency.js';
-import { NETWORK } from './network/steps.js';
 import type { EksCluster } from './ports.js';
-import { assertOwned, isOwned, missingTags, resourceTags } from './tags.js';
-import { describeIssues, retrying, waitFor } from './waiter.js';
+import { isOwned, missingTags, resourceTags } from './tags.js';
+import { minorOf } from './updates.js';
+import { describeUpgrade, planUpgrade, runUpgrade } from './upgrade.js';
+import { describeIssues, retrying, type WaitContext, waitFor } from './waiter.js';
 
 export const CLUSTER = stepRef<ClusterOutput>('aws:cluster');
 
@@ -43,10 +47,27 @@ export function clusterOutput(c: EksCluster): ClusterOutput {
 export function clusterStep(spec: ClusterSpec, aws: AwsClients): Step<ClusterOutput> {
   const name = spec.name;
   const tags = resourceTags(name, spec.tags);
+  const access = wantedAccess(spec);
+  /** What the cluster still needs, in the order apply makes the changes. */
+  const changesFor = async (cluster: EksCluster) => {
+    const missing = missingTags(tags, cluster.tags);
+    const endpoint = accessChange(access, cluster);
+    const upgrade = await planUpgrade(aws, spec, cluster);
+    return {
+      missing,
+      endpoint,
+      upgrade,
+      summary: [
+        ...(Object.keys(missing).length > 0 ? [`update tags of cluster ${name}`] : []),
+        ...(endpoint ? [endpoint] : []),
+        ...(upgrade ? [describeUpgrade(upgrade)] : []),
+      ].join('; '),
+    };
+  };
   return {
     id: CLUSTER.id,
     title: `EKS cluster ${name}`,
-    dependsOn: [NETWORK.id, CLUSTER_ROLE.id],
+    dependsOn: [CLUSTER_CREATE.id],
     async observe() {
       const cluster = await aws.eks.describeCluster(name);
       if (!cluster)
@@ -57,100 +78,38 @@ export function clusterStep(spec: ClusterSpec, aws: AwsClients): Step<ClusterOut
       checkUsable(spec, cluster);
       if (WAITING.has(cluster.status))
         return { inSync: false, summary: `wait for cluster ${name} (${cluster.status})` };
-      const missing = missingTags(tags, cluster.tags);
-      if (Object.keys(missing).length > 0)
-        return { inSync: false, summary: `update tags of cluster ${name}` };
+      const changes = await changesFor(cluster);
+      if (changes.summary !== '') return { inSync: false, summary: changes.summary };
+      return { inSync: true, summary: activeSummary(spec, cluster), output: clusterOutput(cluster) };
+    },
+    async apply(ctx) {
+      const created = ctx.output(CLUSTER_CREATE)?.created === true;
+      let cluster = await waitForCluster(ctx, aws, name);
+      checkUsable(spec, cluster);
+      const changes = await changesFor(cluster);
+      if (Object.keys(changes.missing).length > 0) await aws.eks.tagResource(cluster.arn, changes.missing);
+      // EKS runs one update at a time: the endpoint access first, then the version steps.
+      if (changes.endpoint) {
+        await convergeAccess(ctx, aws, cluster, access);
+        cluster = await waitForCluster(ctx, aws, name);
+      }
+      if (changes.upgrade) cluster = await runUpgrade(ctx, aws, cluster, changes.upgrade);
       return {
-        inSync: true,
-        summary: `cluster ${name} is ACTIVE (${cluster.version})`,
+        result: created ? 'created' : changes.summary === '' ? 'unchanged' : 'updated',
+        summary: activeSummary(spec, cluster),
         output: clusterOutput(cluster),
       };
     },
-    async apply(ctx) {
-      let cluster = await aws.eks.describeCluster(name);
-      let result: 'created' | 'updated' = 'updated';
-      if (!cluster) {
-        cluster = await createCluster(ctx, spec, aws);
-        result = 'created';
-      } else checkUsable(spec, cluster);
-      const missing = missingTags(tags, cluster.tags);
-      if (result === 'updated' && Object.keys(missing).length > 0)
-        await aws.eks.tagResource(cluster.arn, missing);
-      const active = await waitForCluster(ctx, aws, name);
-      return {
-        result,
-        summary: `cluster ${name} is ACTIVE (${active.version})`,
-        output: clusterOutput(active),
-      };
-    },
   };
 }
 
-/** Refuses clusters that are not ours, failed, being deleted, or on another version. */
-function checkUsable(spec: ClusterSpec, cluster: EksCluster): void {
-  assertOwned('EKS cluster', cluster.name, cluster.tags, spec.name);
-  if (cluster.status === 'FAILED') {
-    throw systemError(
-      'GITOPS_AWS',
-      `EKS cluster ${cluster.name} is FAILED: ${describeIssues(cluster.health)}`,
-      {
-        hint: 'run `gitops destroy` for this cluster, fix the cause, and bootstrap again',
-      },
-    );
-  }
-  if (cluster.status === 'DELETING') {
-    throw userError('GITOPS_CONFLICT', `EKS cluster ${cluster.name} is being deleted`, {
-      hint: 'wait until the deletion finishes, then run again',
-    });
-  }
-  if (cluster.version && cluster.version !== spec.kubernetesVersion && !WAITING.has(cluster.status)) {
-    throw userError(
-      'GITOPS_CONFLICT',
-      `kubernetesVersion: cluster ${cluster.name} runs ${cluster.version}, the spec asks for ${spec.kubernetesVersion}; gitops does not upgrade clusters in place`,
-      {
-        hint: 'set kubernetesVersion to the running version, or upgrade the cluster with the EKS console or API',
-      },
-    );
-  }
+/** The spec's version is a floor: a cluster EKS upgraded by itself is kept, and said so. */
+function activeSummary(spec: ClusterSpec, c: EksCluster): string {
+  const above = minorOf(c.version) > minorOf(spec.kubernetesVersion);
+  return `cluster ${c.name} is ACTIVE (${c.version}${above ? `, above the ${spec.kubernetesVersion} the spec asks for` : ''})`;
 }
 
-async function createCluster(ctx: StepContext, spec: ClusterSpec, aws: AwsClients): Promise<EksCluster> {
-  const network = ctx.need(NETWORK);
-  const role = ctx.need(CLUSTER_ROLE);
-  const subnetIds = [...network.clusterSubnetIds].sort();
-  const input = {
-    name: spec.name,
-    version: spec.kubernetesVersion,
-    roleArn: role.arn,
-    subnetIds,
-    tags: resourceTags(spec.name, spec.tags),
-    // Same cluster, same role, same subnets: same token, so a concurrent run creates nothing twice.
-    clientRequestToken: idempotencyToken('eks-cluster', spec.name, role.arn, ...subnetIds),
-  };
-  try {
-    // A role created seconds ago may not be visible to EKS yet (IAM is eventually consistent).
-    return await retrying(
-      ctx,
-      {
-        what: `create cluster ${spec.name}`,
-        retryable: (e) =>
-          hasAwsCode(e, 'InvalidParameterException') && /role/i.test(String((e as Error).message)),
-        scale: aws.timeScale,
-        firstDelayMs: 2_000,
-      },
-      () => aws.eks.createCluster(input),
-    );
-  } catch (e) {
-    if (!hasAwsCode(e, 'ResourceInUseException')) throw e;
-    // Another run created it between our describe and our create: take it if it is ours.
-    const cluster = await aws.eks.describeCluster(spec.name);
-    if (!cluster) throw e;
-    checkUsable(spec, cluster);
-    return cluster;
-  }
-}
-
-export async function waitForCluster(ctx: StepContext, aws: AwsClients, name: string): Promise<EksCluster> {
+export async function waitForCluster(ctx: WaitContext, aws: AwsClients, name: string): Promise<EksCluster> {
   const cluster = await waitFor(
     ctx,
     {

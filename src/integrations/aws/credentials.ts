@@ -1,12 +1,14 @@
 /**
  * Where signatures get their keys: explicit credentials (tests), else the SDK's default chain
  * (environment, AWS_PROFILE with SSO and the config files, web identity, container and instance
- * metadata).
+ * metadata), always read from the environment the run was given, never from process.env: a use
+ * case handed another environment (a second identity, a profile) signs as that one.
  *
  * The chain's first link, keys in the environment, is read here directly: it is the usual case
  * in CI and for `gitops token` under kubectl, which runs it before every command, and the SDK's
  * chain module alone costs more to load than signing does. Everything else (a profile, SSO,
- * metadata) goes to the SDK's chain, loaded on first use, providers and all.
+ * metadata) goes to the SDK's chain, loaded on first use, with the profile and the shared files
+ * that environment names (AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE).
  */
 import { toAwsError } from './errors.js';
 import type { AwsCredentials, AwsCredentialsProvider } from './sdk-config.js';
@@ -18,16 +20,18 @@ export interface CredentialSource {
 }
 
 /** Resolves credentials on each call (the SDK's chain caches them until they are about to expire). */
-export function credentialProvider(
-  source: CredentialSource,
-  env: NodeJS.ProcessEnv = process.env,
-): AwsCredentialsProvider {
+export function credentialProvider(source: CredentialSource, env: NodeJS.ProcessEnv): AwsCredentialsProvider {
   let provider: Promise<AwsCredentialsProvider> | undefined;
   const resolveProvider = async (): Promise<AwsCredentialsProvider> => {
     const explicit = source.credentials;
     if (explicit !== undefined) return typeof explicit === 'function' ? explicit : async () => explicit;
     const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
-    return defaultProvider(source.profile === undefined ? {} : { profile: source.profile });
+    const profile = source.profile ?? (env['AWS_PROFILE'] || undefined);
+    return defaultProvider({
+      ...(profile ? { profile } : {}),
+      ...(env['AWS_SHARED_CREDENTIALS_FILE'] ? { filepath: env['AWS_SHARED_CREDENTIALS_FILE'] } : {}),
+      ...(env['AWS_CONFIG_FILE'] ? { configFilepath: env['AWS_CONFIG_FILE'] } : {}),
+    });
   };
   return async () => {
     const fromEnv =
@@ -64,4 +68,10 @@ export function environmentCredentials(
     ...(sessionToken ? { sessionToken } : {}),
     ...(expiration ? { expiration: new Date(expiration) } : {}),
   };
+}
+
+/** The credentials of an environment, as a use case's AWS clients sign with them. */
+export function credentialsFromEnv(env: NodeJS.ProcessEnv): AwsCredentialsProvider {
+  const profile = env['AWS_PROFILE'] || undefined;
+  return credentialProvider(profile ? { profile } : {}, env);
 }

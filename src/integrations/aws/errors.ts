@@ -24,6 +24,20 @@ export class AwsError extends GitopsError {
   }
 }
 
+/**
+ * CreateCluster's UnsupportedAvailabilityZoneException: EKS cannot place a control plane in one of
+ * the subnets' zones now, and names the zones it can (its `validZones` member).
+ */
+export class ZonesRefusedError extends AwsError {
+  constructor(
+    readonly validZones: readonly string[],
+    cause: AwsError,
+  ) {
+    super(cause.awsCode, cause.httpStatus, cause.message, { cause });
+    this.name = 'ZonesRefusedError';
+  }
+}
+
 /** Errors that mean the caller's setup is wrong rather than AWS misbehaving. */
 const USER_FAULTS = new Set([
   'CredentialsProviderError',

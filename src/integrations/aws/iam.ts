@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { userError } from '../../primitives/errors.js';
+import { partitionOf } from '../../spec/identity.js';
 import type { ClusterSpec } from '../../spec/schema.js';
 import { type Step, type StepContext, type StepRef, stepRef } from '../../primitives/plan.js';
 import { Changes } from './changes.js';
@@ -22,11 +23,7 @@ export interface RoleOutput {
   managed: boolean;
 }
 
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
+export { partitionOf } from '../../spec/identity.js';
 
 /** Role names are at most 64 characters; long cluster names are shortened with a hash. */
 export function roleName(cluster: string, kind: RoleKind): string {

@@ -13,7 +13,8 @@ import { CLUSTER } from './cluster.js';
 import { hasAwsCode, ignoreNotFound } from './errors.js';
 import { NODE_ROLE } from './iam.js';
 import { idempotencyToken } from './idempotency.js';
-import { NAT, NETWORK } from './network/steps.js';
+import { CLUSTER_CREATE } from './cluster-create.js';
+import { NAT } from './network/steps.js';
 import type { EksNodegroup, Scaling, UpdateNodegroupInput } from './ports.js';
 import { assertOwned, isOwned, resourceTags } from './tags.js';
 import { describeIssues, type WaitContext, waitFor } from './waiter.js';
@@ -111,7 +112,8 @@ async function create(
 ) {
   const cluster = ctx.need(CLUSTER);
   const role = ctx.need(NODE_ROLE);
-  const network = ctx.need(NETWORK);
+  // Where the cluster was placed: the network moves when EKS refuses a zone.
+  const network = ctx.need(CLUSTER_CREATE).network;
   try {
     return await aws.eks.createNodegroup({
       clusterName: spec.name,

@@ -3,169 +3,11 @@
  * small types. The real adapters (./adapters/*) wrap the SDK v3 clients; nothing outside
  * src/aws sees an SDK type. A describe that finds nothing returns `undefined`.
  */
-import type { Taint } from '../../spec/schema.js';
+import type { InstanceTypeInfo } from './ports-compute.js';
+import type { Tags } from './ports-common.js';
 
-export type Tags = Record<string, string>;
-
-/** A health problem AWS reports for a resource (cluster, node group, add-on, NAT gateway). */
-export interface HealthIssue {
-  code: string;
-  message: string;
-}
-
-// ---------------------------------------------------------------------------------------- EKS
-
-export interface EksCluster {
-  name: string;
-  arn: string;
-  status: string;
-  version: string;
-  roleArn: string;
-  subnetIds: string[];
-  endpoint?: string;
-  /** Base64 PEM, as AWS returns it. */
-  certificateAuthority?: string;
-  authenticationMode?: string;
-  createdAt?: Date;
-  tags: Tags;
-  health: HealthIssue[];
-}
-
-export interface CreateClusterInput {
-  name: string;
-  version: string;
-  roleArn: string;
-  subnetIds: string[];
-  tags: Tags;
-  clientRequestToken: string;
-}
-
-export interface Scaling {
-  minSize: number;
-  maxSize: number;
-  desiredSize: number;
-}
-
-export interface EksNodegroup {
-  name: string;
-  clusterName: string;
-  arn: string;
-  status: string;
-  nodeRoleArn: string;
-  subnetIds: string[];
-  instanceTypes: string[];
-  amiType?: string;
-  capacityType?: string;
-  diskSize?: number;
-  scaling: Scaling;
-  labels: Record<string, string>;
-  taints: Taint[];
-  tags: Tags;
-  health: HealthIssue[];
-}
-
-export interface CreateNodegroupInput {
-  clusterName: string;
-  name: string;
-  nodeRoleArn: string;
-  subnetIds: string[];
-  instanceTypes: string[];
-  amiType: string;
-  capacityType: string;
-  diskSize: number;
-  scaling: Scaling;
-  labels: Record<string, string>;
-  taints: Taint[];
-  tags: Tags;
-  clientRequestToken: string;
-}
-
-export interface UpdateNodegroupInput {
-  clusterName: string;
-  name: string;
-  scaling?: Scaling;
-  labels?: { addOrUpdate: Record<string, string>; remove: string[] };
-  taints?: { addOrUpdate: Taint[]; remove: Taint[] };
-  clientRequestToken: string;
-}
-
-export interface EksAddon {
-  name: string;
-  clusterName: string;
-  arn: string;
-  status: string;
-  version: string;
-  tags: Tags;
-  health: HealthIssue[];
-}
-
-export interface AddonVersion {
-  version: string;
-  /** AWS's default for the asked Kubernetes version. */
-  isDefault: boolean;
-}
-
-/** A Kubernetes version as EKS offers it (DescribeClusterVersions). */
-export interface ClusterVersion {
-  version: string;
-  /** STANDARD_SUPPORT, EXTENDED_SUPPORT or UNSUPPORTED. */
-  status: string;
-  /** The version EKS creates when none is asked for. */
-  isDefault: boolean;
-  endOfStandardSupport?: Date;
-  endOfExtendedSupport?: Date;
-}
-
-export interface CreateAddonInput {
-  clusterName: string;
-  name: string;
-  version: string;
-  tags: Tags;
-  clientRequestToken: string;
-}
-
-export interface AccessEntry {
-  principalArn: string;
-  type?: string;
-  tags: Tags;
-}
-
-export interface EksPort {
-  listClusters(): Promise<string[]>;
-  describeCluster(name: string): Promise<EksCluster | undefined>;
-  createCluster(input: CreateClusterInput): Promise<EksCluster>;
-  deleteCluster(name: string): Promise<void>;
-  tagResource(arn: string, tags: Tags): Promise<void>;
-
-  listNodegroups(cluster: string): Promise<string[]>;
-  describeNodegroup(cluster: string, name: string): Promise<EksNodegroup | undefined>;
-  createNodegroup(input: CreateNodegroupInput): Promise<EksNodegroup>;
-  updateNodegroupConfig(input: UpdateNodegroupInput): Promise<void>;
-  deleteNodegroup(cluster: string, name: string): Promise<void>;
-
-  listAddons(cluster: string): Promise<string[]>;
-  describeAddon(cluster: string, name: string): Promise<EksAddon | undefined>;
-  /** Versions of an add-on that support this Kubernetes version, as AWS lists them. */
-  describeAddonVersions(name: string, kubernetesVersion: string): Promise<AddonVersion[]>;
-  /** The versions EKS offers for new clusters (standard and extended support). */
-  describeClusterVersions(): Promise<ClusterVersion[]>;
-  createAddon(input: CreateAddonInput): Promise<EksAddon>;
-  updateAddon(cluster: string, name: string, version: string, clientRequestToken: string): Promise<void>;
-  deleteAddon(cluster: string, name: string): Promise<void>;
-
-  listAccessEntries(cluster: string): Promise<string[]>;
-  describeAccessEntry(cluster: string, principalArn: string): Promise<AccessEntry | undefined>;
-  createAccessEntry(
-    cluster: string,
-    principalArn: string,
-    tags: Tags,
-    clientRequestToken: string,
-  ): Promise<void>;
-  /** Policy ARNs associated with the entry. */
-  listAssociatedAccessPolicies(cluster: string, principalArn: string): Promise<string[]>;
-  associateClusterAccessPolicy(cluster: string, principalArn: string, policyArn: string): Promise<void>;
-  deleteAccessEntry(cluster: string, principalArn: string): Promise<void>;
-}
+export type { HealthIssue, Tags } from './ports-common.js';
+export * from './ports-eks.js';
 
 // ---------------------------------------------------------------------------------------- EC2
 
@@ -233,6 +75,13 @@ export interface NatGateway {
 
 export interface Ec2Port {
   availabilityZones(): Promise<string[]>;
+  /** The named instance types that exist in the region; names EC2 does not know are left out. */
+  describeInstanceTypes(names: readonly string[]): Promise<InstanceTypeInfo[]>;
+  /** For each named instance type, the zones of the region that offer it (none: absent). */
+  instanceTypeZones(names: readonly string[]): Promise<Map<string, string[]>>;
+
+  /** Adds or replaces tags on any EC2 resource (CreateTags). */
+  tagResource(id: string, tags: Tags): Promise<void>;
 
   describeVpcs(filter: Ec2Filter): Promise<Vpc[]>;
   createVpc(cidr: string, tags: Tags): Promise<Vpc>;
@@ -286,7 +135,21 @@ export interface IamRole {
 
 export interface IamPort {
   getRole(name: string): Promise<IamRole | undefined>;
-  createRole(name: string, trustPolicy: string, description: string, tags: Tags): Promise<IamRole>;
+  /** `path` (default `/`) groups roles so that ListRoles can find them again. */
+  createRole(
+    name: string,
+    trustPolicy: string,
+    description: string,
+    tags: Tags,
+    path?: string,
+  ): Promise<IamRole>;
+  /** Names of the roles under a path; ListRoles returns no tags, GetRole does. */
+  listRoles(pathPrefix: string): Promise<string[]>;
+  listRolePolicies(name: string): Promise<string[]>;
+  /** The inline policy's document, decoded; undefined when the role has no such policy. */
+  getRolePolicy(name: string, policyName: string): Promise<string | undefined>;
+  putRolePolicy(name: string, policyName: string, document: string): Promise<void>;
+  deleteRolePolicy(name: string, policyName: string): Promise<void>;
   tagRole(name: string, tags: Tags): Promise<void>;
   listAttachedRolePolicies(name: string): Promise<string[]>;
   attachRolePolicy(name: string, policyArn: string): Promise<void>;

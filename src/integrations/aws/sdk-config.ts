@@ -12,6 +12,8 @@
  * like every other duration; at timeScale 1 the backoff is the SDK's own (full jitter,
  * exponential from the base AWS gives each error type, at most 20 s).
  */
+import { setMaxListeners } from 'node:events';
+
 export interface AwsCredentials {
   accessKeyId: string;
   secretAccessKey: string;
@@ -98,6 +100,9 @@ export function abortable<C extends { send: (...args: never[]) => unknown }>(
   signal: AbortSignal | undefined,
 ): C {
   if (signal === undefined) return client;
+  // Every call in flight listens on this one signal; a run makes dozens at once, which is not
+  // the listener leak Node's warning (at 11) guards against.
+  setMaxListeners(0, signal);
   const send = client.send.bind(client) as (
     command: unknown,
     options?: { abortSignal?: AbortSignal },

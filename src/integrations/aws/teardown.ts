@@ -3,10 +3,12 @@
  * our tags (or by the names we derive from the cluster name), so the cluster name is enough:
  * teardown works after a profile changed, after a crash, and without the fleet repo.
  *
- *   aws:ecr ─┬─ aws:addons ─────┐
- *            ├─ aws:nodegroups ─┼─ aws:cluster ─┬─ aws:network
- *            └─ aws:access ─────┘               ├─ aws:iam:cluster-role
- *                                               └─ aws:iam:node-role
+ *   aws:ecr ─┬─ aws:addons ───────┐
+ *            ├─ aws:nodegroups ───┤
+ *            ├─ aws:access ───────┼─ aws:cluster ─┬─ aws:network
+ *            └─ aws:pod-identity ─┘               ├─ aws:iam:cluster-role
+ *                                                 ├─ aws:iam:node-role
+ *                                                 └─ aws:iam:identities (Pod Identity roles)
  * ECR comes first so that a refusal (repositories with images, no --force) deletes nothing.
  */
 import type { Step } from '../../primitives/plan.js';
@@ -18,6 +20,7 @@ import { ecrTeardownStep } from './ecr.js';
 import { roleTeardownStep } from './iam.js';
 import { networkTeardownStep } from './network/teardown.js';
 import { nodegroupsTeardownStep } from './nodegroups.js';
+import { identityRolesTeardownStep, podIdentityTeardownStep } from './pod-identity.js';
 
 export interface TeardownTarget {
   name: string;
@@ -34,16 +37,19 @@ export function teardownSteps(
   options: TeardownOptions = {},
 ): Step[] {
   const cluster = target.name;
-  const inCluster = ['aws:addons', 'aws:nodegroups', 'aws:access'];
+  const inCluster = ['aws:addons', 'aws:nodegroups', 'aws:access', 'aws:pod-identity'];
   return [
     ecrTeardownStep(cluster, aws, options.force ?? false),
     addonsTeardownStep(cluster, aws, ['aws:ecr']),
     nodegroupsTeardownStep(cluster, aws, ['aws:ecr']),
     accessTeardownStep(cluster, aws, ['aws:ecr']),
+    podIdentityTeardownStep(cluster, aws, ['aws:ecr']),
     clusterTeardownStep(cluster, aws, inCluster),
     networkTeardownStep(cluster, aws, [CLUSTER.id]),
     roleTeardownStep(cluster, aws, 'cluster', [CLUSTER.id]),
     // Node groups use the node role until they are gone; the cluster step waited for that.
     roleTeardownStep(cluster, aws, 'node', [CLUSTER.id]),
+    // Add-ons and associations naming these roles are gone once the cluster is.
+    identityRolesTeardownStep(cluster, aws, [CLUSTER.id]),
   ];
 }

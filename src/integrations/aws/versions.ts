@@ -3,6 +3,11 @@
  * (DescribeClusterVersions) rather than by a number frozen in gitops: no version asked means EKS's
  * default; a version EKS no longer offers is refused before anything changes, naming those it
  * does; one in extended support is allowed and said plainly, with its end date and cost.
+ *
+ * For a cluster that exists, the spec's version is a floor: a cluster at or above it keeps its
+ * version (EKS upgrades clusters whose support ended by itself, and a re-run must not refuse
+ * them), and that version is the one chosen and recorded; a higher version asked for is an
+ * upgrade (./upgrade.ts) to a version EKS must offer.
  */
 import { userError } from '../../primitives/errors.js';
 import type { AwsClients } from './clients.js';
@@ -12,13 +17,29 @@ export interface VersionChoice {
   version: string;
   /** Set when the version is in extended support: what to tell the user. */
   extendedSupport?: string;
+  /** Set when an existing cluster runs above the version asked: it is kept. */
+  kept?: string;
 }
 
 export async function chooseKubernetesVersion(
   aws: AwsClients,
   asked: string | undefined,
+  running?: string,
 ): Promise<VersionChoice> {
-  const offered = (await aws.eks.describeClusterVersions()).filter((v) => v.status !== 'UNSUPPORTED');
+  const all = await aws.eks.describeClusterVersions();
+  if (running !== undefined && (asked === undefined || minor(asked) <= minor(running))) {
+    const current = all.find((v) => v.version === running);
+    return {
+      version: running,
+      ...(asked !== undefined && asked !== running
+        ? {
+            kept: `the cluster runs Kubernetes ${running}, above the ${asked} the spec asks for (EKS upgrades clusters by itself); ${running} is kept and recorded`,
+          }
+        : {}),
+      ...(current?.status === 'EXTENDED_SUPPORT' ? { extendedSupport: extendedNote(current) } : {}),
+    };
+  }
+  const offered = all.filter((v) => v.status !== 'UNSUPPORTED');
   const byNumber = [...offered].sort((a, b) => minor(b.version) - minor(a.version));
   const pick =
     asked === undefined

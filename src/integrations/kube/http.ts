@@ -7,6 +7,7 @@
  * second of CPU (it imports every generated API class), which a CLI pays on every run, and its
  * per-request path re-serialises known types. Only requests and auth are needed here.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { systemError } from '../../primitives/errors.js';
@@ -99,6 +100,8 @@ export class KubeHttp {
   ) {
     this.connection = connection;
     this.defaultSignal = options.signal;
+    // Every request in flight listens on the client's signal; many at once is expected.
+    if (options.signal) setMaxListeners(0, options.signal);
     this.server = connection.server.replace(/\/+$/, '');
     this.base = new URL(this.server);
     this.defaultTimeoutMs = options.timeoutMs ?? 60_000;

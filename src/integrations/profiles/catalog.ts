@@ -189,7 +189,8 @@ function digestOf(profiles: readonly ChainProfile[]): string {
   const h = createHash('sha256');
   for (const l of profiles) {
     h.update(`layer\0${l.name}\0${JSON.stringify(l.profile)}\0`);
-    for (const [p, text] of Object.entries(l.files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const all = { ...l.files, ...l.policies };
+    for (const [p, text] of Object.entries(all).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       h.update(`file\0${p}\0${text}\0`);
     }
   }

@@ -16,6 +16,8 @@ import { LAYERS, LEGACY_DIR } from './layers.js';
 
 /** The folders of a profile that are rendered; anything else in the folder is ignored. */
 export const CONTENT_DIRS = [...LAYERS, LEGACY_DIR, 'templates'] as const;
+/** IAM policy documents of the profile's identities: read, never rendered into the fleet repo. */
+export const POLICY_DIR = 'policies';
 const MAX_TOTAL_BYTES = 16 * 1024 * 1024;
 
 export interface ChainProfile {
@@ -30,6 +32,8 @@ export interface ChainProfile {
   bundled: boolean;
   /** Relative POSIX path (`apps/app.yaml`, `templates/ci.yaml`) -> text, sorted by path. */
   files: Record<string, string>;
+  /** `policies/<name>.json` -> text: the inline policies its identities name. */
+  policies: Record<string, string>;
 }
 
 export async function readProfileYaml(dir: string, label: string): Promise<Profile> {
@@ -48,8 +52,9 @@ export async function readProfileYaml(dir: string, label: string): Promise<Profi
 export async function loadChainProfile(dir: string, label: string): Promise<ChainProfile> {
   const profile = await readProfileYaml(dir, label);
   const files: Record<string, string> = {};
+  const policies: Record<string, string> = {};
   let total = 0;
-  for (const sub of CONTENT_DIRS) {
+  for (const sub of [...CONTENT_DIRS, POLICY_DIR]) {
     const full = path.join(dir, sub);
     const st = await lstat(full).catch(() => undefined);
     if (st === undefined) continue;
@@ -64,7 +69,8 @@ export async function loadChainProfile(dir: string, label: string): Promise<Chai
       total += text.length;
       if (total > MAX_TOTAL_BYTES)
         throw userError('GITOPS_BAD_CONFIG', `${label}: profile files are too large`);
-      files[`${sub}/${rel}`] = text;
+      if (sub === POLICY_DIR) policies[`${sub}/${rel}`] = text;
+      else files[`${sub}/${rel}`] = text;
     }
   }
   const layered = Object.keys(files).some((f) => LAYERS.some((l) => f.startsWith(`${l}/`)));
@@ -75,5 +81,5 @@ export async function loadChainProfile(dir: string, label: string): Promise<Chai
       { hint: `move what ${LEGACY_DIR}/ holds into the layer folders` },
     );
   }
-  return { name: profile.name, dir, label, profile, bundled: false, files };
+  return { name: profile.name, dir, label, profile, bundled: false, files, policies };
 }

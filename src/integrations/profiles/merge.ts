@@ -7,8 +7,13 @@
 import type { Profile } from './model.js';
 
 export function mergeByName<T extends { name: string }>(lists: readonly (readonly T[])[]): T[] {
+  return mergeByKey(lists, (item) => item.name);
+}
+
+/** The same, matched by another key (identities are matched by their service account). */
+export function mergeByKey<T>(lists: readonly (readonly T[])[], key: (item: T) => string): T[] {
   const merged = new Map<string, T>();
-  for (const list of lists) for (const item of list) merged.set(item.name, item);
+  for (const list of lists) for (const item of list) merged.set(key(item), item);
   return [...merged.values()];
 }
 
@@ -22,5 +27,9 @@ export function mergeProfiles(layers: readonly Profile[]): Profile {
     nodeGroups: mergeByName(layers.map((l) => l.nodeGroups)),
     addons: mergeByName(layers.map((l) => l.addons)),
     ecrRepositories: mergeByName(layers.map((l) => l.ecrRepositories)),
+    identities: mergeByKey(
+      layers.map((l) => l.identities),
+      (i) => i.serviceAccount,
+    ),
   };
 }

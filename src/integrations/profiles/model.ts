@@ -1,9 +1,11 @@
 /**
  * The profile format (`profiles/<name>/profile.yaml`): what a stack runs (components, whose
  * manifests sit in the layer folders controllers/, configs/ and apps/) and what it needs from AWS
- * (node groups, add-ons, ECR repositories).
+ * (node groups, add-ons, ECR repositories, and the Pod Identity roles of the components that call
+ * AWS).
  */
 import { z } from 'zod';
+import { managedPolicyArn, serviceAccountRef } from '../../spec/identity.js';
 import { addonSchema, ecrRepositorySchema, nodeGroupSchema } from '../../spec/schema.js';
 
 export const PROFILE_API_VERSION = 'gitops.dev/v1alpha1';
@@ -13,7 +15,14 @@ export const PROFILE_API_VERSION = 'gitops.dev/v1alpha1';
  * is a double quote: `${quote}${name}${quote}` keeps a value a string through Flux's post-build
  * substitution whatever it looks like (Flux's documented idiom for numbers and booleans).
  */
-export const BUILTIN_PARAMETERS = ['cluster', 'region', 'accountId', 'ecrRegistry', 'quote'] as const;
+export const BUILTIN_PARAMETERS = [
+  'cluster',
+  'region',
+  'accountId',
+  'ecrRegistry',
+  'partition',
+  'quote',
+] as const;
 export type BuiltinParameter = (typeof BUILTIN_PARAMETERS)[number];
 
 export const profileName = z
@@ -72,6 +81,34 @@ export const profileEcrRepositorySchema = ecrRepositorySchema.extend({
     .regex(/^[a-z0-9._/${}A-Za-z-]+$/, { error: 'is not a valid ECR repository name template' }),
 });
 
+/**
+ * An in-cluster component that calls AWS: its service account gets a role of its own through EKS
+ * Pod Identity with these policies and no others. Inline policies are JSON files of the profile
+ * (`policies/<name>.json`, the file name naming the policy); placeholders `${partition}`,
+ * `${accountId}`, `${region}`, `${cluster}` and the profile's parameters scope them.
+ */
+export const profileIdentitySchema = z
+  .strictObject({
+    serviceAccount: serviceAccountRef,
+    description: z.string().default(''),
+    /** The EKS add-on that runs this service account: the add-on's podIdentityAssociations carry it. */
+    addon: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'is not an EKS add-on name' })
+      .optional(),
+    managedPolicies: z.array(managedPolicyArn).default([]),
+    inlinePolicies: z
+      .array(
+        z.string().regex(/^policies\/[\w+=,.@-]{1,128}\.json$/, {
+          error: 'must be a file policies/<name>.json of the profile (the name is the policy name)',
+        }),
+      )
+      .default([]),
+  })
+  .refine((i) => i.managedPolicies.length + i.inlinePolicies.length > 0, {
+    error: 'declares no policy (give managedPolicies, inlinePolicies or both)',
+  });
+
 export const profileSchema = z.strictObject({
   apiVersion: z.literal(PROFILE_API_VERSION).default(PROFILE_API_VERSION),
   kind: z.literal('Profile').default('Profile'),
@@ -84,10 +121,12 @@ export const profileSchema = z.strictObject({
   nodeGroups: z.array(nodeGroupSchema).default([]),
   addons: z.array(addonSchema).default([]),
   ecrRepositories: z.array(profileEcrRepositorySchema).default([]),
+  identities: z.array(profileIdentitySchema).default([]),
 });
 
 export type Profile = z.output<typeof profileSchema>;
 export type ProfileParameter = z.output<typeof parameterSchema>;
 export type ProfileComponent = z.output<typeof componentSchema>;
 export type ProvidedApi = z.output<typeof providedApiSchema>;
+export type ProfileIdentity = z.output<typeof profileIdentitySchema>;
 export type ParameterValue = string | number | boolean;

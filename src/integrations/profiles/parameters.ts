@@ -4,6 +4,7 @@
  * does not declare is refused (it is almost always a typo that would otherwise be ignored).
  */
 import { userError } from '../../primitives/errors.js';
+import { partitionOf } from '../../spec/identity.js';
 import { BUILTIN_PARAMETERS, type ParameterValue, type Profile } from './model.js';
 
 export interface Builtins {
@@ -11,6 +12,8 @@ export interface Builtins {
   region: string;
   accountId: string;
   ecrRegistry: string;
+  /** aws, aws-cn or aws-us-gov: what ARNs start with in the cluster's region. */
+  partition: string;
   /** Always `"`: see BUILTIN_PARAMETERS. */
   quote: '"';
 }
@@ -31,7 +34,14 @@ export function builtinsFor(cluster: string, region: string, accountId: string):
   if (!/^\d{12}$/.test(accountId)) {
     throw userError('GITOPS_BAD_INPUT', `AWS account id "${accountId}" must be 12 digits`);
   }
-  return { cluster, region, accountId, ecrRegistry: ecrRegistryFor(accountId, region), quote: '"' };
+  return {
+    cluster,
+    region,
+    accountId,
+    ecrRegistry: ecrRegistryFor(accountId, region),
+    partition: partitionOf(region),
+    quote: '"',
+  };
 }
 
 export function resolveParameters(

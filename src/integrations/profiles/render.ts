@@ -31,7 +31,8 @@ import { checkUse, fluxSubstitute, variableText } from './postbuild.js';
 import { readProfileFiles } from './profile-files.js';
 import { substituteText } from './substitute.js';
 import { renderTemplates } from './templates.js';
-import { type ClusterValues, clusterValues } from './values.js';
+import { CLUSTER_VALUES_FILE, type ClusterValues, clusterValuesManifest } from './cluster-values.js';
+import { type ClusterVariables, clusterVariables } from './values.js';
 
 export interface RenderRequest {
   spec: ClusterSpec;
@@ -40,8 +41,10 @@ export interface RenderRequest {
   accountId: string;
   /** The reconciler and the kinds its install manifests define (its CRDs). */
   reconciler: { name: string; kinds: readonly ApiKind[] };
-  /** Values learned by provisioning, added to the cluster's values (none yet). */
+  /** Values learned by provisioning, added to the variables the layers substitute (none yet). */
   extraValues?: Readonly<Record<string, string>>;
+  /** Provisioning outputs for the controllers (cluster-values.ts); without them no such file. */
+  clusterValues?: ClusterValues;
 }
 
 /** One profile version as written, shared by every cluster on it. */
@@ -71,7 +74,7 @@ export interface RenderedCluster {
   teamFiles: Record<string, string>;
   /** Which profile versions each layer overlay must point at. */
   overlays: OverlayTarget[];
-  values: ClusterValues;
+  values: ClusterVariables;
   /** The layers in apply order, with the repository folder each is built from. */
   layers: { name: LayerName; path: string }[];
   /** Which layer each object of the profile is applied in (names with this cluster's values). */
@@ -148,10 +151,13 @@ export function renderCluster(req: RenderRequest): RenderedCluster {
     shared,
     files: {
       [CLUSTER_SPEC_FILE]: `# The cluster spec, written by gitops. \`gitops bootstrap --from-git <fleet-url> --cluster ${spec.name}\` rebuilds the cluster from it.\n${toCanonicalYaml(effective)}`,
+      ...(req.clusterValues === undefined
+        ? {}
+        : { [CLUSTER_VALUES_FILE]: clusterValuesManifest(req.clusterValues) }),
     },
     teamFiles: sortedKeys(teamFiles),
     overlays,
-    values: clusterValues(
+    values: clusterVariables(
       values,
       { name: profile.profile.name, version: profile.profile.version },
       req.extraValues,

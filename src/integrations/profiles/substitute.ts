@@ -7,7 +7,7 @@
  */
 import { type Document, type LineCounter, type Scalar, visit } from 'yaml';
 import { userError } from '../../primitives/errors.js';
-import type { ParameterValue } from './model.js';
+import { BUILTIN_PARAMETERS, type ParameterValue } from './model.js';
 import type { ParameterSet } from './parameters.js';
 import { lineOf } from '../../primitives/yaml.js';
 
@@ -24,7 +24,11 @@ export interface SubstitutionContext {
 
 /** Looks a name up, or throws `file:line: ...` for an unknown or valueless parameter. */
 function lookup(name: string, ctx: SubstitutionContext, line: number): ParameterValue {
-  const where = `${ctx.file}:${line}`;
+  return parameterValue(name, ctx, `${ctx.file}:${line}`);
+}
+
+/** The value of `${name}`; `where` says where the reference was (a file and line, or a JSON path). */
+export function parameterValue(name: string, ctx: SubstitutionContext, where: string): ParameterValue {
   if (!IDENT.test(name)) {
     throw userError('GITOPS_BAD_CONFIG', `${where}: "\${${name}}" is not a parameter reference`, {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the hint shows the profile syntax
@@ -40,7 +44,7 @@ function lookup(name: string, ctx: SubstitutionContext, line: number): Parameter
     });
   }
   throw userError('GITOPS_BAD_CONFIG', `${where}: unknown parameter "\${${name}}"`, {
-    hint: `declare it under parameters: in profile.yaml, or use a built-in (cluster, region, accountId, ecrRegistry)`,
+    hint: `declare it under parameters: in profile.yaml, or use a built-in (${BUILTIN_PARAMETERS.join(', ')})`,
   });
 }
 

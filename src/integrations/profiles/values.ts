@@ -12,18 +12,18 @@ import { variableText } from './postbuild.js';
 /** Flux's rule for variable names. */
 const VARIABLE = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
 
-export interface ClusterValues {
+export interface ClusterVariables {
   /** Variable -> value, sorted by name. */
   data: Record<string, string>;
   /** The profile the cluster runs: recorded beside the values, read back by `gitops status`. */
   profile: { name: string; version: string };
 }
 
-export function clusterValues(
+export function clusterVariables(
   parameters: Readonly<Record<string, ParameterValue>>,
   profile: { name: string; version: string },
   extra: Readonly<Record<string, string>> = {},
-): ClusterValues {
+): ClusterVariables {
   const data: Record<string, string> = {};
   for (const [name, value] of Object.entries(parameters)) data[name] = variableText(value);
   for (const [name, value] of Object.entries(extra)) {

@@ -63,6 +63,11 @@ export interface InstallRequest {
   credentials: ReadCredentials;
   /** Steps the first install step waits for (the one that makes the API reachable). */
   dependsOn: readonly string[];
+  /**
+   * Steps that must be done before the reconciler starts applying the fleet (the workloads'
+   * Pod Identity associations and agent: credentials reach only pods created after them).
+   */
+  syncDependsOn?: readonly string[];
   /** The fleet revision the reconciler must have applied before the run is done. */
   revision: (ctx: StepContext) => string | undefined;
   /** The steps that produce that revision (the fleet push). */
@@ -83,6 +88,8 @@ export interface LayerFilesRequest {
   layers: readonly LayerSpec[];
   /** The cluster's values, substituted into the layers, and the profile version they are for. */
   values: { data: Readonly<Record<string, string>>; profile: { name: string; version: string } };
+  /** Other files of the cluster folder the root applies too (relative to it). */
+  resources?: readonly string[];
 }
 
 export interface CredentialsOutput {

@@ -9,6 +9,7 @@ import { readFleetFile, readFleetFiles } from '../../integrations/git/remote.js'
 import { redactUrl, withoutCredentials } from '../../integrations/git/url.js';
 import { profileDigest, type ResolvedProfile, resolveProfile } from '../../integrations/profiles/catalog.js';
 import { checkSharedDigest } from '../../integrations/profiles/fleet-change.js';
+import { resolveIdentities } from '../../integrations/profiles/identities.js';
 import {
   OLD_LAYOUT_MARKERS,
   PROFILES_ROOT,
@@ -24,7 +25,10 @@ import type { LoadedYaml } from '../../primitives/yaml.js';
 import { parseClusterFile } from '../../spec/cluster-file.js';
 import { buildClusterSpec, type SpecFlags } from '../../spec/from-flags.js';
 import { type ClusterSpec, fleetPath, type RequestedSpec } from '../../spec/schema.js';
+import { checkAgainstAws } from '../../integrations/aws/preflight.js';
 import { chooseKubernetesVersion } from '../../integrations/aws/versions.js';
+import { DEFAULT_ADDONS, mergeAddons } from '../../integrations/aws/addons.js';
+import type { WorkloadIdentity } from '../../spec/identity.js';
 
 export interface SpecRequest {
   flags: SpecFlags;
@@ -89,6 +93,8 @@ export interface BootstrapInputs {
   /** As the user gave it, with the Kubernetes version chosen (what cluster.yaml records). */
   requested: ClusterSpec;
   profile: ResolvedProfile;
+  /** The profile's and the spec's workload identities, placeholders filled in, documents checked. */
+  identities: WorkloadIdentity[];
   accountId: string;
   callerArn: string;
   manifests: ReconcilerManifests;
@@ -101,6 +107,8 @@ export interface PrepareOptions {
   /** Local files named by flags, read before the first remote call (see preflight). */
   reconcilerManifests?: string;
   releaseBaseUrl?: string;
+  /** Where the spec came from, for messages about its identities (default "cluster spec"). */
+  specSource?: string;
   sink: EventSink;
   signal?: AbortSignal;
 }
@@ -110,9 +118,16 @@ export async function prepareBootstrap(
   options: PrepareOptions,
 ): Promise<BootstrapInputs> {
   const { env, signal } = options;
-  const choice = await chooseKubernetesVersion(options.aws, asked.kubernetesVersion);
+  // An existing cluster's version counts: the spec's is a floor (integrations/aws/versions.ts).
+  const existing = await options.aws.eks.describeCluster(asked.name);
+  const choice = await chooseKubernetesVersion(
+    options.aws,
+    asked.kubernetesVersion,
+    existing?.version || undefined,
+  );
   if (choice.extendedSupport)
     emit(options.sink, { type: 'warning', code: 'GITOPS_EXTENDED_SUPPORT', message: choice.extendedSupport });
+  if (choice.kept) emit(options.sink, { type: 'info', code: 'GITOPS_VERSION_KEPT', message: choice.kept });
   const requested: ClusterSpec = { ...asked, kubernetesVersion: choice.version };
   // Independent reads, made at once: the profile (maybe a git clone), the AWS identity, and what
   // the fleet repository holds already, then the reconciler's manifests (checked against what
@@ -138,7 +153,24 @@ export async function prepareBootstrap(
     builtinsFor(requested.name, requested.region, identity.account),
   );
   const spec = effectiveClusterSpec(requested, profile.profile, params);
-  return { spec, requested, profile, accountId: identity.account, callerArn: identity.arn, manifests };
+  // What AWS would refuse only after resources exist is refused now, before any change.
+  await checkAgainstAws(options.aws, spec, options.sink);
+  const identities = resolveIdentities({
+    layers: profile.profiles,
+    spec: requested.identities,
+    specSource: options.specSource ?? 'cluster spec',
+    params,
+    addons: mergeAddons(DEFAULT_ADDONS, spec.addons).map((a) => a.name),
+  });
+  return {
+    spec,
+    requested,
+    profile,
+    identities,
+    accountId: identity.account,
+    callerArn: identity.arn,
+    manifests,
+  };
 }
 
 /**

@@ -1,19 +1,24 @@
 /**
  * The bootstrap plan: one graph, so nothing waits needlessly.
  *
- *   fleet:publish ─────────────────────────────────────────────────┐
+ *   aws:network ── fleet:publish ──────────────────────────────────┐
  *   aws:network, aws:iam:*, aws:ecr:* ── aws:cluster ─┬─ nodegroups, add-ons, access entries ─┐
  *                                                     ├─ kubeconfig:write                     │
  *                                                     └─ reconciler install ─ reconciler ready ┴─ workloads:ready
  * The reconciler goes in as soon as the API answers: it needs no nodes to accept objects; its
- * ready step also waits for the fleet push, since it must have applied that revision.
+ * ready step also waits for the fleet push, since it must have applied that revision. Pointing it
+ * at the fleet waits for the Pod Identity agent and associations, so the workloads it starts get
+ * their credentials. The fleet push waits for the network: the VPC id goes into cluster-values.
  */
 import type { AwsClients } from '../../integrations/aws/clients.js';
 import { CLUSTER } from '../../integrations/aws/cluster.js';
-import { provisionSteps } from '../../integrations/aws/provision.js';
+import { partitionOf } from '../../integrations/aws/iam.js';
+import { NETWORK } from '../../integrations/aws/network/steps.js';
+import { identityReadySteps, provisionSteps } from '../../integrations/aws/provision.js';
 import type { KubeClient } from '../../integrations/kube/client.js';
 import { clusterChange } from '../../integrations/profiles/fleet-change.js';
-import { commitMessage, type RenderedCluster, renderCluster } from '../../integrations/profiles/render.js';
+import { CLUSTER_SPEC_FILE } from '../../integrations/profiles/layout.js';
+import { commitMessage, renderCluster } from '../../integrations/profiles/render.js';
 import type {
   FleetLocation,
   InstallSteps,
@@ -40,7 +45,6 @@ export interface BootstrapPlanOptions {
 
 export interface BootstrapPlan {
   plan: Plan;
-  rendered: RenderedCluster;
   path: string;
   install: InstallSteps;
   /** Closes the cluster connection the plan opened, if any. */
@@ -50,22 +54,45 @@ export interface BootstrapPlan {
 export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOptions): BootstrapPlan {
   const { aws, reconciler } = options;
   const spec = inputs.spec;
+  // Rendered once up front so a profile that cannot render fails before anything runs; the
+  // files pushed are rendered again with the provisioning outputs (cluster-values.yaml).
+  const kinds = reconciler.apiKinds(inputs.manifests);
   const rendered = renderCluster({
     spec: inputs.requested,
     profile: inputs.profile,
     accountId: inputs.accountId,
-    reconciler: { name: reconciler.name, kinds: reconciler.apiKinds(inputs.manifests) },
+    reconciler: { name: reconciler.name, kinds },
   });
   const location: FleetLocation = { url: options.sourceUrl, branch: spec.fleet.branch, path: rendered.path };
-  const reconcilerFiles = {
-    ...reconciler.fleetFiles(inputs.manifests, location),
-    ...reconciler.layerFiles({ layers: rendered.layers, values: rendered.values }),
+  const change = (ctx: StepContext) => {
+    const network = ctx.need(NETWORK);
+    const withValues = renderCluster({
+      spec: inputs.requested,
+      profile: inputs.profile,
+      accountId: inputs.accountId,
+      reconciler: { name: reconciler.name, kinds },
+      clusterValues: {
+        clusterName: spec.name,
+        region: spec.region,
+        accountId: inputs.accountId,
+        partition: partitionOf(spec.region),
+        ...(network.vpcId === undefined ? {} : { vpcId: network.vpcId }),
+      },
+    });
+    return clusterChange({
+      rendered: withValues,
+      reconcilerFiles: {
+        ...reconciler.fleetFiles(inputs.manifests, location),
+        ...reconciler.layerFiles({
+          layers: withValues.layers,
+          values: withValues.values,
+          // The cluster's own files the root applies beside the layers (the provisioning outputs).
+          resources: Object.keys(withValues.files).filter((f) => f !== CLUSTER_SPEC_FILE),
+        }),
+      },
+      migrateCommand: migrateCommand(spec),
+    });
   };
-  const change = clusterChange({
-    rendered,
-    reconcilerFiles,
-    migrateCommand: migrateCommand(spec),
-  });
 
   // One connection per run, opened when the cluster's endpoint is known.
   let client: KubeClient | undefined;
@@ -74,7 +101,7 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
     return client;
   };
 
-  const awsSteps = provisionSteps(spec, aws);
+  const awsSteps = provisionSteps(spec, aws, inputs.identities);
   const inCluster = awsSteps.map((s) => s.id).filter((id) => /^aws:(nodegroup|addon):/.test(id));
   const install = reconciler.installSteps({
     client: clientSource,
@@ -82,20 +109,21 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
     location,
     credentials: options.credentials,
     dependsOn: [CLUSTER.id],
+    syncDependsOn: identityReadySteps(awsSteps),
     revision: (ctx) => ctx.output(FLEET)?.revision,
     revisionDependsOn: [FLEET.id],
     layers: rendered.layers.map((l) => l.name),
     pollMs: options.pollMs,
   });
   const steps = [
-    fleetPublishStep({
+    fleetPublishStep(rendered.path, [NETWORK.id], (ctx) => ({
       url: spec.fleet.url,
       branch: spec.fleet.branch,
       path: rendered.path,
-      change,
+      change: change(ctx),
       message: commitMessage(spec.name, inputs.profile),
       env: options.env,
-    }),
+    })),
     ...awsSteps,
     kubeconfigStep(aws, {
       env: options.env,
@@ -111,7 +139,6 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
   ];
   return {
     plan: buildPlan('bootstrap', steps),
-    rendered,
     path: rendered.path,
     install,
     close: () => client?.close(),

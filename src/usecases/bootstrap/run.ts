@@ -52,6 +52,8 @@ export interface BootstrapRequest {
   requested: RequestedSpec;
   /** The fleet URL as the reconciler reads it (from bootstrapSpec). */
   sourceUrl: string;
+  /** Where the spec came from (gitops.yaml, cluster.yaml), for messages about its identities. */
+  specSource?: string | undefined;
   clients: Clients;
   sink: EventSink;
   signal: AbortSignal;
@@ -115,6 +117,7 @@ export async function runBootstrap(req: BootstrapRequest): Promise<BootstrapResu
     env,
     sink: req.sink,
     signal: req.signal,
+    ...(req.specSource ? { specSource: req.specSource } : {}),
     ...(req.reconcilerManifests ? { reconcilerManifests: req.reconcilerManifests } : {}),
     ...(req.releaseBaseUrl ? { releaseBaseUrl: req.releaseBaseUrl } : {}),
   });

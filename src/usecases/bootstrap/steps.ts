@@ -17,9 +17,16 @@ export const FLEET = stepRef<FleetPushOutput>('fleet:publish');
 export const KUBECONFIG = stepRef<KubeconfigOutput>('kubeconfig:write');
 export const WORKLOADS = stepRef<{ workloads: number }>('workloads:ready');
 
-export function fleetPublishStep(req: FleetWrite) {
-  // Observes by diffing the branch tip, so a dry run tells the truth and a re-run pushes nothing.
-  return fleetPushStep({ id: FLEET.id, title: `Publish ${req.path} to the fleet repo`, write: () => req });
+/**
+ * Observes by diffing the branch tip, so a dry run tells the truth and a re-run pushes nothing.
+ * The files may need other steps' outputs (the VPC id): `dependsOn` names those steps.
+ */
+export function fleetPublishStep(
+  path: string,
+  dependsOn: readonly string[],
+  write: (ctx: StepContext) => FleetWrite,
+) {
+  return fleetPushStep({ id: FLEET.id, title: `Publish ${path} to the fleet repo`, dependsOn, write });
 }
 
 export interface KubeconfigOutput {

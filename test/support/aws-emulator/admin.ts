@@ -50,6 +50,7 @@ const faultRule = z.strictObject({
   failNth: z.array(z.number().int().min(1)).optional(),
   throttleNth: z.array(z.number().int().min(1)).optional(),
   hangMs: z.number().min(0).optional(),
+  deny: z.boolean().optional(),
 });
 const lifecycleFault = z.strictObject({
   resource: z.enum(['cluster', 'nodegroup', 'addon', 'natgateway']),

@@ -30,6 +30,8 @@ export interface EmulatorContext {
   readonly quotas: QuotaStore;
   readonly ecr: EcrStore;
   readonly s3: S3Store;
+  /** Zones EKS refuses for control planes (zones.ts's choice unless a test sets them). */
+  readonly eksUnsupportedZones: readonly string[];
   /** The kube-apiserver every EKS cluster reports once ACTIVE (may be set after start). */
   kube: KubeApiserverBinding | undefined;
   /** The emulator's own base URL, e.g. http://127.0.0.1:4566 (known once listening). */

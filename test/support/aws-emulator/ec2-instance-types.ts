@@ -57,6 +57,15 @@ export const INSTANCE_TYPES: InstanceTypeInfo[] = [
     gpu: nvidia('T4', 1, 16384),
     notIn: LAST,
   },
+  // An emulator choice, as real types are missing from some zones: g6 is not in the first zone.
+  {
+    name: 'g6.xlarge',
+    arch: 'x86_64',
+    vcpus: 4,
+    memoryMiB: 16384,
+    gpu: nvidia('L4', 1, 24576),
+    notIn: ['a'],
+  },
   {
     name: 'g5.xlarge',
     arch: 'x86_64',

@@ -7,6 +7,7 @@ import type { EmulatorContext } from './context.js';
 import { checkServiceRole } from './eks-clusters.js';
 import { clusterOrThrow, type EksOp, invalidParameter, invalidRequest, resourceInUse } from './eks-common.js';
 import { autoModeAccessEntries } from './eks-automode-access.js';
+import { updateEndpointAccess } from './eks-endpoint.js';
 import type { AutoMode, Cluster } from './eks-store.js';
 import { autoModeView, updateView } from './eks-views.js';
 import type { AwsError } from './errors.js';
@@ -124,12 +125,27 @@ function unchanged(a: AutoMode | undefined, b: AutoMode): boolean {
 export const autoModeOps: Record<string, EksOp> = {
   UpdateClusterConfig(ctx, { labels, body }) {
     const c = clusterOrThrow(ctx, labels.name!);
-    const other = Object.keys(body.data).filter(
-      (k) => !['computeConfig', 'storageConfig', 'kubernetesNetworkConfig', 'clientRequestToken'].includes(k),
+    const autoMode = ['computeConfig', 'storageConfig', 'kubernetesNetworkConfig'].some(
+      (k) => k in body.data,
     );
+    const other = Object.keys(body.data).filter(
+      (k) =>
+        ![
+          'computeConfig',
+          'storageConfig',
+          'kubernetesNetworkConfig',
+          'resourcesVpcConfig',
+          'clientRequestToken',
+        ].includes(k),
+    );
+    // EKS takes one kind of update per call (eks-endpoint.ts cites its answer).
+    if ((autoMode ? 1 : 0) + ('resourcesVpcConfig' in body.data ? 1 : 0) + other.length > 1)
+      throw invalidParameter('Only one type of update can be allowed.');
     if (other.length > 0) {
       throw invalidParameter(`The AWS emulator does not emulate UpdateClusterConfig of ${other.join(', ')}.`);
     }
+    if ('resourcesVpcConfig' in body.data)
+      return { update: updateView(ctx, updateEndpointAccess(ctx, c, body)) };
     // Without computeConfig.enabled EKS cannot tell which update is meant.
     if (body.obj('computeConfig') && body.obj('computeConfig')?.bool('enabled') === undefined) {
       throw invalidParameter('The type for cluster update was not provided.');

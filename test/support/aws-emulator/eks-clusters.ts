@@ -19,9 +19,10 @@ import { creatorAccessEntry } from './eks-access.js';
 import { checkAutoModeRoles, readAutoMode } from './eks-automode.js';
 import { autoModeAccessEntries } from './eks-automode-access.js';
 import type { Cluster } from './eks-store.js';
+import { readEndpointAccess } from './eks-endpoint.js';
 import { clusterView, updateView } from './eks-views.js';
 import { AwsError } from './errors.js';
-import { availabilityZones, eksUnsupportedZones } from './zones.js';
+import { availabilityZones } from './zones.js';
 import { JsonInput } from './json-input.js';
 
 const AUTH_MODES = ['API', 'API_AND_CONFIG_MAP', 'CONFIG_MAP'];
@@ -59,7 +60,7 @@ export function checkSubnets(ctx: EmulatorContext, ids: string[], minAzs: number
 
 /** EKS does not place control planes in some zones; its error names the ones to use instead. */
 function checkControlPlaneZones(ctx: EmulatorContext, name: string, subnetIds: string[]): void {
-  const refused = eksUnsupportedZones(ctx.region);
+  const refused = ctx.eksUnsupportedZones;
   const bad = subnetIds.map((id) => ctx.ec2.subnets.get(id)!.az).find((z) => refused.includes(z));
   if (bad === undefined) return;
   const validZones = availabilityZones(ctx.region)
@@ -121,6 +122,7 @@ export const clusterOps: Record<string, EksOp> = {
     if (!vpcConfig) throw invalidParameter('resourcesVpcConfig is required.');
     const subnetIds = vpcConfig.strings('subnetIds') ?? [];
     const vpcId = checkSubnets(ctx, subnetIds, 2);
+    const endpoint = readEndpointAccess(vpcConfig);
     checkControlPlaneZones(ctx, name, subnetIds);
     const access = body.obj('accessConfig');
     const authenticationMode = access?.str('authenticationMode') ?? 'API_AND_CONFIG_MAP';
@@ -149,9 +151,9 @@ export const clusterOps: Record<string, EksOp> = {
       subnetIds,
       securityGroupIds: vpcConfig.strings('securityGroupIds') ?? [],
       clusterSecurityGroupId: `sg-${ctx.random.hex(17)}`,
-      endpointPublicAccess: vpcConfig.bool('endpointPublicAccess') ?? true,
-      endpointPrivateAccess: vpcConfig.bool('endpointPrivateAccess') ?? false,
-      publicAccessCidrs: vpcConfig.strings('publicAccessCidrs') ?? ['0.0.0.0/0'],
+      endpointPublicAccess: endpoint.publicAccess,
+      endpointPrivateAccess: endpoint.privateAccess,
+      publicAccessCidrs: endpoint.publicCidrs,
       serviceIpv4Cidr: body.obj('kubernetesNetworkConfig')?.str('serviceIpv4Cidr') ?? '10.100.0.0/16',
       tags,
       lifecycle: newLifecycle(ctx.clock, 'clusterCreate'),

@@ -11,7 +11,7 @@ import { AwsError } from './errors.js';
 
 /** EKS's published limits for a managed node group. */
 export const NODEGROUP_LIMITS = {
-  /** "Nodes per managed node group" (Service Quotas default). */
+  /** "Nodes per managed node group" (Service Quotas eks L-BD136A63 default; adjustable). */
   maxNodes: 450,
   /** "Managed node groups per cluster" (Service Quotas default). */
   nodegroupsPerCluster: 30,
@@ -57,6 +57,11 @@ function suitsAmi(t: InstanceTypeInfo, amiType: string): boolean {
   return !NOT_FOR_PLAIN(t.name);
 }
 
+/** The account's applied "Nodes per managed node group" quota (a test may raise it). */
+export function maxNodesPerNodegroup(ctx: EmulatorContext): number {
+  return ctx.quotas.get('eks', 'L-BD136A63') ?? NODEGROUP_LIMITS.maxNodes;
+}
+
 export function checkNodegroupCompute(ctx: EmulatorContext, n: NodegroupCompute): void {
   const fields = { clusterName: n.clusterName, nodegroupName: n.nodegroupName };
   if (n.existingNodegroups >= NODEGROUP_LIMITS.nodegroupsPerCluster) {
@@ -79,9 +84,10 @@ export function checkNodegroupCompute(ctx: EmulatorContext, n: NodegroupCompute)
       fields,
     );
   }
-  if (n.maxSize > NODEGROUP_LIMITS.maxNodes) {
+  const maxNodes = maxNodesPerNodegroup(ctx);
+  if (n.maxSize > maxNodes) {
     throw invalidParameter(
-      `maxSize ${n.maxSize} exceeds the ${NODEGROUP_LIMITS.maxNodes} nodes a managed node group may have.`,
+      `maxSize ${n.maxSize} exceeds the ${maxNodes} nodes a managed node group may have.`,
       fields,
     );
   }

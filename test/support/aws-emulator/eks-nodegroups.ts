@@ -17,7 +17,12 @@ import {
   resourceInUse,
   resourceNotFound,
 } from './eks-common.js';
-import { checkNodegroupCompute, defaultInstanceType, NODEGROUP_LIMITS } from './eks-nodegroup-checks.js';
+import {
+  checkNodegroupCompute,
+  defaultInstanceType,
+  maxNodesPerNodegroup,
+  NODEGROUP_LIMITS,
+} from './eks-nodegroup-checks.js';
 import type { Cluster, Nodegroup } from './eks-store.js';
 import { nodegroupView, updateView } from './eks-views.js';
 import type { JsonInput } from './json-input.js';
@@ -200,9 +205,9 @@ export const nodegroupOps: Record<string, EksOp> = {
     const scaling = body.obj('scalingConfig');
     if (scaling) {
       const next = readScaling(scaling, ng.scalingConfig);
-      if (next.maxSize > NODEGROUP_LIMITS.maxNodes) {
+      if (next.maxSize > maxNodesPerNodegroup(ctx)) {
         throw invalidParameter(
-          `maxSize ${next.maxSize} exceeds the ${NODEGROUP_LIMITS.maxNodes} nodes a managed node group may have.`,
+          `maxSize ${next.maxSize} exceeds the ${maxNodesPerNodegroup(ctx)} nodes a managed node group may have.`,
         );
       }
       for (const [k, type] of [

@@ -8,7 +8,7 @@ import type { FaultRule, ServiceName } from './types.js';
 export interface FaultDecision {
   delayMs: number;
   hangMs: number;
-  error?: 'throttle' | 'internal';
+  error?: 'throttle' | 'internal' | 'deny';
 }
 
 interface ActiveRule {
@@ -44,7 +44,8 @@ export class FaultEngine {
       d.delayMs = Math.max(d.delayMs, r.latencyMs ?? 0);
       d.hangMs = Math.max(d.hangMs, r.hangMs ?? 0);
       if (d.error) continue;
-      if (r.failNth?.includes(a.calls)) d.error = 'internal';
+      if (r.deny && !neverDenied(service, operation)) d.error = 'deny';
+      else if (r.failNth?.includes(a.calls)) d.error = 'internal';
       else if (r.throttleNth?.includes(a.calls)) d.error = 'throttle';
       else if (r.throttleRate && this.random.next() < r.throttleRate) d.error = 'throttle';
       else if (r.errorRate && this.random.next() < r.errorRate) d.error = 'internal';
@@ -54,6 +55,11 @@ export class FaultEngine {
 }
 
 function validateRule(r: FaultRule): void {
+  if (r.deny && r.service !== undefined && r.operation !== undefined && neverDenied(r.service, r.operation)) {
+    throw new Error(
+      `${r.service}:${r.operation} cannot be denied: AWS answers it whatever the caller's policies say`,
+    );
+  }
   for (const rate of [r.throttleRate, r.errorRate]) {
     if (rate !== undefined && !(rate >= 0 && rate <= 1))
       throw new Error(`fault rate must be within 0..1: ${rate}`);
@@ -94,6 +100,53 @@ export function faultError(service: ServiceName, kind: 'throttle' | 'internal'):
     'The request processing has failed because of an unknown error (injected fault).',
     500,
   );
+}
+
+/**
+ * AWS documents that GetCallerIdentity needs no permission and is answered even under an explicit
+ * deny, so a rule denying "everything" leaves it working, and a rule naming it is refused.
+ */
+function neverDenied(service: ServiceName, operation: string): boolean {
+  return service === 'sts' && operation === 'GetCallerIdentity';
+}
+
+/** The IAM action prefix of each service (the SigV4 signing name, as it happens). */
+const ACTION_PREFIX: Record<ServiceName, string> = {
+  eks: 'eks',
+  ecr: 'ecr',
+  ec2: 'ec2',
+  iam: 'iam',
+  sts: 'sts',
+  servicequotas: 'servicequotas',
+  s3: 's3',
+};
+
+/**
+ * Each service's answer to a caller whose policies do not allow the action: its own code and
+ * status, and AWS's message form without the resource part (the emulator does not work out the
+ * resource ARN each action is checked against). Sources in the README's Faults section.
+ */
+export function deniedError(service: ServiceName, operation: string, callerArn: string): AwsError {
+  const action = `${ACTION_PREFIX[service]}:${operation}`;
+  const why = `User: ${callerArn} is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`;
+  switch (service) {
+    case 'eks':
+      return new AwsError('AccessDeniedException', why, 403);
+    case 'ecr':
+    case 'servicequotas':
+      return new AwsError('AccessDeniedException', why, 400);
+    case 'ec2':
+      return new AwsError(
+        'UnauthorizedOperation',
+        `You are not authorized to perform this operation. ${why}`,
+        403,
+      );
+    case 'iam':
+    case 'sts':
+      return new AwsError('AccessDenied', why, 403);
+    case 's3':
+      return new AwsError('AccessDenied', 'Access Denied', 403);
+  }
 }
 
 /** What a service answers while the emulator is "down" (a 503 every SDK treats as retryable). */

@@ -42,6 +42,7 @@ import type {
   PushedImage,
 } from './types.js';
 import { webhookKubeconfig, writeWebhookKubeconfig } from './webhook-kubeconfig.js';
+import { eksUnsupportedZones } from './zones.js';
 
 export type * from './state.js';
 export type * from './types.js';
@@ -124,6 +125,7 @@ export async function startAwsEmulator(opts: EmulatorOptions = {}): Promise<Runn
     eks: new EksStore(clock),
     eksVersions: new EksVersionTable(opts.eksVersions),
     quotas: new QuotaStore(opts.serviceQuotas),
+    eksUnsupportedZones: opts.eksUnsupportedZones ?? eksUnsupportedZones(opts.region ?? 'us-west-2'),
     ecr: new EcrStore(),
     s3: new S3Store(),
     kube: opts.kubeApiserver ? { ...opts.kubeApiserver } : undefined,

@@ -9,7 +9,7 @@ import { authenticate, authError, AuthFailure } from './auth.js';
 import type { CallLog } from './call-log.js';
 import type { EmulatorContext } from './context.js';
 import { AwsError } from './errors.js';
-import { type FaultEngine, faultError, unavailableError } from './faults.js';
+import { deniedError, type FaultEngine, faultError, unavailableError } from './faults.js';
 import { validateInput } from './model-validation.js';
 import { errorReply, type HttpReply } from './protocol.js';
 import type { AwsRequest, ResolvedCall, ServiceModule } from './service.js';
@@ -182,7 +182,11 @@ export function createHandler(parts: ServerParts) {
     const decision = parts.faults.decide(serviceName, call.operation);
     await sleep(parts, decision.delayMs + decision.hangMs);
     if (decision.error) {
-      answer(fail(faultError(serviceName, decision.error)), call.operation, call.params, auth.caller.arn);
+      const err =
+        decision.error === 'deny'
+          ? deniedError(serviceName, call.operation, auth.caller.arn)
+          : faultError(serviceName, decision.error);
+      answer(fail(err), call.operation, call.params, auth.caller.arn);
       return;
     }
     let reply: HttpReply;

@@ -21,7 +21,8 @@ interface QuotaInfo {
   awsDefault: number;
   /** The emulator's applied value unless a test sets another. */
   applied: number;
-  usageClass: string;
+  /** EC2's vCPU usage class (the UsageMetric dimension); EKS's quotas have no usage metric. */
+  usageClass?: string;
 }
 
 const EC2 = 'Amazon Elastic Compute Cloud (Amazon EC2)';
@@ -62,6 +63,14 @@ export const QUOTAS: QuotaInfo[] = [
     applied: 0,
     usageClass: 'Inf/OnDemand',
   },
+  {
+    serviceCode: 'eks',
+    serviceName: 'Amazon Elastic Kubernetes Service (Amazon EKS)',
+    quotaCode: 'L-BD136A63',
+    quotaName: 'Nodes per managed node group',
+    awsDefault: 450,
+    applied: 450,
+  },
 ];
 
 /** Applied quota values by `serviceCode/quotaCode`. */
@@ -98,12 +107,16 @@ function quotaView(ctx: EmulatorContext, q: QuotaInfo, value: number): Record<st
     Unit: 'None',
     Adjustable: true,
     GlobalQuota: false,
-    UsageMetric: {
-      MetricNamespace: 'AWS/Usage',
-      MetricName: 'ResourceCount',
-      MetricDimensions: { Class: q.usageClass, Resource: 'vCPU', Service: 'EC2', Type: 'Resource' },
-      MetricStatisticRecommendation: 'Maximum',
-    },
+    ...(q.usageClass
+      ? {
+          UsageMetric: {
+            MetricNamespace: 'AWS/Usage',
+            MetricName: 'ResourceCount',
+            MetricDimensions: { Class: q.usageClass, Resource: 'vCPU', Service: 'EC2', Type: 'Resource' },
+            MetricStatisticRecommendation: 'Maximum',
+          },
+        }
+      : {}),
     QuotaAppliedAtLevel: 'ACCOUNT',
   };
 }

@@ -23,6 +23,11 @@ export interface EmulatorOptions {
   eksVersions?: EksVersionInfo[];
   /** Applied Service Quotas values by `serviceCode/quotaCode`, e.g. { 'ec2/L-DB2E81BA': 0 }. */
   serviceQuotas?: Record<string, number>;
+  /**
+   * Zones where CreateCluster answers UnsupportedAvailabilityZoneException (default: us-east-1e in
+   * us-east-1, the region's last zone elsewhere).
+   */
+  eksUnsupportedZones?: string[];
 }
 
 export interface KubeApiserverBinding {
@@ -47,6 +52,13 @@ export interface FaultRule {
   throttleNth?: number[];
   /** Hold the request this long, then carry it out and answer (a client timeout fires first). */
   hangMs?: number;
+  /**
+   * Answer every matching call with the service's own permission error, as AWS does for an
+   * identity whose policies do not allow the action (EKS 403 AccessDeniedException, EC2 403
+   * UnauthorizedOperation, IAM 403 AccessDenied, ...). STS GetCallerIdentity is never denied:
+   * AWS answers it whatever the policies say.
+   */
+  deny?: boolean;
 }
 
 export interface LifecycleFault {

@@ -13,7 +13,10 @@ import type {
   Tags,
   Vpc,
 } from '../ports.js';
+import type { InstanceTypeInfo } from '../ports-compute.js';
 import { allPages, call, tagsFromList, tagsToList } from './common.js';
+import * as region from './ec2-region.js';
+import { toAddress, toIgw, toNat, toRouteTable, toSubnet } from './ec2-shapes.js';
 
 type Client = Sdk.EC2Client;
 
@@ -32,18 +35,22 @@ export class Ec2Adapter implements Ec2Port {
     return call('EC2', operation, () => fn(sdk, client));
   }
 
+  describeInstanceTypes(names: readonly string[]): Promise<InstanceTypeInfo[]> {
+    return region.describeInstanceTypes((op, fn) => this.run(op, fn), names);
+  }
+
+  instanceTypeZones(names: readonly string[]): Promise<Map<string, string[]>> {
+    return region.instanceTypeZones((op, fn) => this.run(op, fn), names);
+  }
+
   availabilityZones(): Promise<string[]> {
-    return this.run('DescribeAvailabilityZones', async (sdk, c) => {
-      const r = await c.send(
-        new sdk.DescribeAvailabilityZonesCommand({
-          Filters: [
-            { Name: 'state', Values: ['available'] },
-            { Name: 'zone-type', Values: ['availability-zone'] },
-          ],
-        }),
-      );
-      return (r.AvailabilityZones ?? []).flatMap((z) => (z.ZoneName ? [z.ZoneName] : [])).sort();
-    });
+    return region.availabilityZones((op, fn) => this.run(op, fn));
+  }
+
+  async tagResource(id: string, tags: Tags): Promise<void> {
+    await this.run('CreateTags', (sdk, c) =>
+      c.send(new sdk.CreateTagsCommand({ Resources: [id], Tags: tagsToList(tags) })),
+    );
   }
 
   describeVpcs(filter: Ec2Filter): Promise<Vpc[]> {
@@ -332,65 +339,4 @@ function spec(resourceType: Sdk.ResourceType, tags: Tags): Sdk.TagSpecification[
 
 function routeTarget(t: RouteTarget): { GatewayId: string } | { NatGatewayId: string } {
   return 'gatewayId' in t ? { GatewayId: t.gatewayId } : { NatGatewayId: t.natGatewayId };
-}
-
-function toSubnet(s: Sdk.Subnet): Subnet {
-  return {
-    id: s.SubnetId ?? '',
-    vpcId: s.VpcId ?? '',
-    availabilityZone: s.AvailabilityZone ?? '',
-    cidr: s.CidrBlock ?? '',
-    mapPublicIpOnLaunch: s.MapPublicIpOnLaunch === true,
-    tags: tagsFromList(s.Tags),
-  };
-}
-
-function toIgw(g: Sdk.InternetGateway): InternetGateway {
-  return {
-    id: g.InternetGatewayId ?? '',
-    attachedVpcIds: (g.Attachments ?? []).flatMap((a) => (a.VpcId ? [a.VpcId] : [])),
-    tags: tagsFromList(g.Tags),
-  };
-}
-
-function toRouteTable(t: Sdk.RouteTable): RouteTable {
-  return {
-    id: t.RouteTableId ?? '',
-    vpcId: t.VpcId ?? '',
-    main: (t.Associations ?? []).some((a) => a.Main === true),
-    associations: (t.Associations ?? []).map((a) => ({
-      id: a.RouteTableAssociationId ?? '',
-      main: a.Main === true,
-      ...(a.SubnetId ? { subnetId: a.SubnetId } : {}),
-    })),
-    routes: (t.Routes ?? []).map((r) => ({
-      destination: r.DestinationCidrBlock ?? '',
-      ...(r.GatewayId ? { gatewayId: r.GatewayId } : {}),
-      ...(r.NatGatewayId ? { natGatewayId: r.NatGatewayId } : {}),
-      ...(r.State ? { state: r.State } : {}),
-    })),
-    tags: tagsFromList(t.Tags),
-  };
-}
-
-function toAddress(a: Sdk.Address): ElasticIp {
-  return {
-    allocationId: a.AllocationId ?? '',
-    tags: tagsFromList(a.Tags),
-    ...(a.PublicIp ? { publicIp: a.PublicIp } : {}),
-    ...(a.AssociationId ? { associationId: a.AssociationId } : {}),
-  };
-}
-
-function toNat(n: Sdk.NatGateway): NatGateway {
-  const failure = [n.FailureCode, n.FailureMessage].filter(Boolean).join(': ');
-  return {
-    id: n.NatGatewayId ?? '',
-    vpcId: n.VpcId ?? '',
-    subnetId: n.SubnetId ?? '',
-    state: n.State ?? 'unknown',
-    allocationIds: (n.NatGatewayAddresses ?? []).flatMap((a) => (a.AllocationId ? [a.AllocationId] : [])),
-    tags: tagsFromList(n.Tags),
-    ...(failure ? { failure } : {}),
-  };
 }

@@ -3,6 +3,7 @@ import type * as Sdk from '@aws-sdk/client-eks';
 import type { Taint } from '../../../spec/schema.js';
 import type { EksAddon, EksCluster, EksNodegroup } from '../ports.js';
 import { healthIssues } from './common.js';
+import { endpointAccessOf } from './eks-updates.js';
 
 const EFFECT_TO_AWS = {
   NoSchedule: 'NO_SCHEDULE',
@@ -42,7 +43,12 @@ export function toCluster(c: Sdk.Cluster): EksCluster {
     ...(c.certificateAuthority?.data ? { certificateAuthority: c.certificateAuthority.data } : {}),
     ...(c.accessConfig?.authenticationMode ? { authenticationMode: c.accessConfig.authenticationMode } : {}),
     ...(c.createdAt ? { createdAt: c.createdAt } : {}),
+    ...optionalAccess(endpointAccessOf(c)),
   };
+}
+
+function optionalAccess(access: EksCluster['endpointAccess']) {
+  return access === undefined ? {} : { endpointAccess: access };
 }
 
 export function toNodegroup(n: Sdk.Nodegroup): EksNodegroup {
@@ -51,6 +57,7 @@ export function toNodegroup(n: Sdk.Nodegroup): EksNodegroup {
     clusterName: n.clusterName ?? '',
     arn: n.nodegroupArn ?? '',
     status: n.status ?? 'UNKNOWN',
+    ...(n.version ? { version: n.version } : {}),
     nodeRoleArn: n.nodeRole ?? '',
     subnetIds: n.subnets ?? [],
     instanceTypes: n.instanceTypes ?? [],
@@ -78,5 +85,6 @@ export function toAddon(a: Sdk.Addon): EksAddon {
     version: a.addonVersion ?? '',
     tags: a.tags ?? {},
     health: healthIssues(a.health?.issues),
+    podIdentityAssociations: a.podIdentityAssociations ?? [],
   };
 }

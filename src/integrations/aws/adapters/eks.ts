@@ -3,20 +3,42 @@ import type * as Sdk from '@aws-sdk/client-eks';
 import { abortable, lazy, type SdkSettings, sdkClientConfig } from '../sdk-config.js';
 import type {
   AccessEntry,
+  AddonIdentity,
   AddonVersion,
   ClusterVersion,
   CreateAddonInput,
   CreateClusterInput,
   CreateNodegroupInput,
+  CreatePodIdentityInput,
   EksAddon,
   EksCluster,
   EksNodegroup,
   EksPort,
+  EksUpdate,
+  EndpointAccess,
+  PodIdentityAssociation,
   Tags,
   UpdateNodegroupInput,
 } from '../ports.js';
 import { allPages, call, find } from './common.js';
+import * as access from './eks-access.js';
+import * as podIdentity from './eks-pod-identity.js';
 import { toAddon, toAwsTaint, toCluster, toNodegroup } from './eks-shapes.js';
+import * as updates from './eks-updates.js';
+import { AwsError, toAwsError, ZonesRefusedError } from '../errors.js';
+
+/** Keeps the zones EKS names when it refuses one, for the caller to retry with. */
+async function zonesNamed<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    const zones = (e as { validZones?: unknown }).validZones;
+    const wrapped = toAwsError('EKS', 'CreateCluster', e);
+    if (Array.isArray(zones) && wrapped instanceof AwsError)
+      throw new ZonesRefusedError(zones.map(String), wrapped);
+    throw wrapped;
+  }
+}
 
 export class EksAdapter implements EksPort {
   private readonly load: () => Promise<{ sdk: typeof Sdk; client: Sdk.EKSClient }>;
@@ -35,6 +57,8 @@ export class EksAdapter implements EksPort {
     const { sdk, client } = await this.load();
     return call('EKS', operation, () => fn(sdk, client));
   }
+
+  private readonly runner: updates.EksRun = (operation, fn) => this.run(operation, fn);
 
   private async describe<T>(operation: string, fn: (sdk: typeof Sdk, client: Sdk.EKSClient) => Promise<T>) {
     const { sdk, client } = await this.load();
@@ -59,23 +83,21 @@ export class EksAdapter implements EksPort {
 
   async createCluster(input: CreateClusterInput): Promise<EksCluster> {
     const r = await this.run('CreateCluster', (sdk, c) =>
-      c.send(
-        new sdk.CreateClusterCommand({
-          name: input.name,
-          version: input.version,
-          roleArn: input.roleArn,
-          resourcesVpcConfig: {
-            subnetIds: input.subnetIds,
-            endpointPublicAccess: true,
-            endpointPrivateAccess: true,
-          },
-          accessConfig: {
-            authenticationMode: 'API_AND_CONFIG_MAP',
-            bootstrapClusterCreatorAdminPermissions: true,
-          },
-          tags: input.tags,
-          clientRequestToken: input.clientRequestToken,
-        }),
+      zonesNamed(
+        c.send(
+          new sdk.CreateClusterCommand({
+            name: input.name,
+            version: input.version,
+            roleArn: input.roleArn,
+            resourcesVpcConfig: { subnetIds: input.subnetIds, ...updates.vpcAccess(input.endpointAccess) },
+            accessConfig: {
+              authenticationMode: 'API_AND_CONFIG_MAP',
+              bootstrapClusterCreatorAdminPermissions: true,
+            },
+            tags: input.tags,
+            clientRequestToken: input.clientRequestToken,
+          }),
+        ),
       ),
     );
     return toCluster(r.cluster ?? {});
@@ -237,6 +259,9 @@ export class EksAdapter implements EksPort {
           resolveConflicts: 'OVERWRITE',
           tags: input.tags,
           clientRequestToken: input.clientRequestToken,
+          ...(input.podIdentityAssociations?.length
+            ? { podIdentityAssociations: input.podIdentityAssociations }
+            : {}),
         }),
       ),
     );
@@ -262,6 +287,43 @@ export class EksAdapter implements EksPort {
     );
   }
 
+  async updateAddonIdentities(
+    cluster: string,
+    name: string,
+    associations: AddonIdentity[],
+    clientRequestToken: string,
+  ): Promise<void> {
+    await this.run('UpdateAddon', (sdk, c) =>
+      podIdentity.updateAddonAssociations(sdk, c, cluster, name, associations, clientRequestToken),
+    );
+  }
+
+  listPodIdentityAssociations(cluster: string): Promise<PodIdentityAssociation[]> {
+    return this.run('ListPodIdentityAssociations', (sdk, c) => podIdentity.listAssociations(sdk, c, cluster));
+  }
+
+  describePodIdentityAssociation(cluster: string, id: string): Promise<PodIdentityAssociation | undefined> {
+    return this.describe('DescribePodIdentityAssociation', (sdk, c) =>
+      podIdentity.describeAssociation(sdk, c, cluster, id),
+    );
+  }
+
+  createPodIdentityAssociation(input: CreatePodIdentityInput): Promise<PodIdentityAssociation> {
+    return this.run('CreatePodIdentityAssociation', (sdk, c) => podIdentity.createAssociation(sdk, c, input));
+  }
+
+  async updatePodIdentityAssociation(cluster: string, id: string, roleArn: string): Promise<void> {
+    await this.run('UpdatePodIdentityAssociation', (sdk, c) =>
+      podIdentity.updateAssociation(sdk, c, cluster, id, roleArn),
+    );
+  }
+
+  async deletePodIdentityAssociation(cluster: string, id: string): Promise<void> {
+    await this.run('DeletePodIdentityAssociation', (sdk, c) =>
+      podIdentity.deleteAssociation(sdk, c, cluster, id),
+    );
+  }
+
   async deleteAddon(cluster: string, name: string): Promise<void> {
     await this.run('DeleteAddon', (sdk, c) =>
       c.send(new sdk.DeleteAddonCommand({ clusterName: cluster, addonName: name })),
@@ -269,73 +331,47 @@ export class EksAdapter implements EksPort {
   }
 
   listAccessEntries(cluster: string): Promise<string[]> {
-    return this.run('ListAccessEntries', (sdk, c) =>
-      allPages(async (nextToken) => {
-        const r = await c.send(
-          new sdk.ListAccessEntriesCommand({ clusterName: cluster, ...(nextToken ? { nextToken } : {}) }),
-        );
-        return { items: r.accessEntries ?? [], next: r.nextToken };
-      }),
-    );
+    return access.listAccessEntries(this.runner, cluster);
   }
 
-  async describeAccessEntry(cluster: string, principalArn: string): Promise<AccessEntry | undefined> {
-    const r = await this.describe('DescribeAccessEntry', (sdk, c) =>
-      c.send(new sdk.DescribeAccessEntryCommand({ clusterName: cluster, principalArn })),
-    );
-    const e = r?.accessEntry;
-    if (!e) return undefined;
-    return {
-      principalArn: e.principalArn ?? principalArn,
-      tags: e.tags ?? {},
-      ...(e.type ? { type: e.type } : {}),
-    };
+  describeAccessEntry(cluster: string, principalArn: string): Promise<AccessEntry | undefined> {
+    return access.describeAccessEntry((op, fn) => this.describe(op, fn), cluster, principalArn);
   }
 
-  async createAccessEntry(cluster: string, principalArn: string, tags: Tags, clientRequestToken: string) {
-    await this.run('CreateAccessEntry', (sdk, c) =>
-      c.send(
-        new sdk.CreateAccessEntryCommand({ clusterName: cluster, principalArn, tags, clientRequestToken }),
-      ),
-    );
+  createAccessEntry(cluster: string, principalArn: string, tags: Tags, clientRequestToken: string) {
+    return access.createAccessEntry(this.runner, cluster, principalArn, tags, clientRequestToken);
   }
 
   listAssociatedAccessPolicies(cluster: string, principalArn: string): Promise<string[]> {
-    return this.run('ListAssociatedAccessPolicies', (sdk, c) =>
-      allPages(async (nextToken) => {
-        const r = await c.send(
-          new sdk.ListAssociatedAccessPoliciesCommand({
-            clusterName: cluster,
-            principalArn,
-            ...(nextToken ? { nextToken } : {}),
-          }),
-        );
-        const items = (r.associatedAccessPolicies ?? []).flatMap((p) => (p.policyArn ? [p.policyArn] : []));
-        return { items, next: r.nextToken };
-      }),
-    );
+    return access.listAssociatedAccessPolicies(this.runner, cluster, principalArn);
   }
 
-  async associateClusterAccessPolicy(
+  associateClusterAccessPolicy(cluster: string, principalArn: string, policyArn: string): Promise<void> {
+    return access.associateClusterAccessPolicy(this.runner, cluster, principalArn, policyArn);
+  }
+
+  deleteAccessEntry(cluster: string, principalArn: string): Promise<void> {
+    return access.deleteAccessEntry(this.runner, cluster, principalArn);
+  }
+
+  updateClusterVersion(name: string, version: string, token: string): Promise<string> {
+    return updates.updateClusterVersion(this.runner, name, version, token);
+  }
+
+  updateNodegroupVersion(
     cluster: string,
-    principalArn: string,
-    policyArn: string,
-  ): Promise<void> {
-    await this.run('AssociateAccessPolicy', (sdk, c) =>
-      c.send(
-        new sdk.AssociateAccessPolicyCommand({
-          clusterName: cluster,
-          principalArn,
-          policyArn,
-          accessScope: { type: 'cluster' },
-        }),
-      ),
-    );
+    nodegroup: string,
+    version: string,
+    token: string,
+  ): Promise<string> {
+    return updates.updateNodegroupVersion(this.runner, cluster, nodegroup, version, token);
   }
 
-  async deleteAccessEntry(cluster: string, principalArn: string): Promise<void> {
-    await this.run('DeleteAccessEntry', (sdk, c) =>
-      c.send(new sdk.DeleteAccessEntryCommand({ clusterName: cluster, principalArn })),
-    );
+  updateEndpointAccess(name: string, access: EndpointAccess, token: string): Promise<string> {
+    return updates.updateEndpointAccess(this.runner, name, access, token);
+  }
+
+  describeUpdate(cluster: string, updateId: string, nodegroup?: string): Promise<EksUpdate> {
+    return updates.describeUpdate(this.runner, cluster, updateId, nodegroup);
   }
 }

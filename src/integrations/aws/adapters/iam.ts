@@ -27,7 +27,13 @@ export class IamAdapter implements IamPort {
     return r?.Role ? toRole(r.Role) : undefined;
   }
 
-  createRole(name: string, trustPolicy: string, description: string, tags: Tags): Promise<IamRole> {
+  createRole(
+    name: string,
+    trustPolicy: string,
+    description: string,
+    tags: Tags,
+    path?: string,
+  ): Promise<IamRole> {
     return this.run('CreateRole', async (sdk, c) => {
       const r = await c.send(
         new sdk.CreateRoleCommand({
@@ -35,6 +41,7 @@ export class IamAdapter implements IamPort {
           AssumeRolePolicyDocument: trustPolicy,
           Description: description,
           Tags: tagsToList(tags),
+          ...(path === undefined ? {} : { Path: path }),
         }),
       );
       return toRole(r.Role ?? { RoleName: name, Arn: '', Path: '/', RoleId: '', CreateDate: new Date() });
@@ -71,18 +78,66 @@ export class IamAdapter implements IamPort {
     );
   }
 
+  listRoles(pathPrefix: string): Promise<string[]> {
+    return this.run('ListRoles', (sdk, c) =>
+      allPages(async (Marker) => {
+        const r = await c.send(
+          new sdk.ListRolesCommand({ PathPrefix: pathPrefix, ...(Marker ? { Marker } : {}) }),
+        );
+        const items = (r.Roles ?? []).flatMap((role) => (role.RoleName ? [role.RoleName] : []));
+        return { items, next: r.IsTruncated ? r.Marker : undefined };
+      }),
+    );
+  }
+
+  listRolePolicies(name: string): Promise<string[]> {
+    return this.run('ListRolePolicies', (sdk, c) =>
+      allPages(async (Marker) => {
+        const r = await c.send(
+          new sdk.ListRolePoliciesCommand({ RoleName: name, ...(Marker ? { Marker } : {}) }),
+        );
+        return { items: r.PolicyNames ?? [], next: r.IsTruncated ? r.Marker : undefined };
+      }),
+    );
+  }
+
+  async getRolePolicy(name: string, policyName: string): Promise<string | undefined> {
+    const { sdk, client } = await this.load();
+    const r = await find('IAM', 'GetRolePolicy', () =>
+      client.send(new sdk.GetRolePolicyCommand({ RoleName: name, PolicyName: policyName })),
+    );
+    return r?.PolicyDocument === undefined ? undefined : decodeDocument(r.PolicyDocument);
+  }
+
+  async putRolePolicy(name: string, policyName: string, document: string): Promise<void> {
+    await this.run('PutRolePolicy', (sdk, c) =>
+      c.send(
+        new sdk.PutRolePolicyCommand({ RoleName: name, PolicyName: policyName, PolicyDocument: document }),
+      ),
+    );
+  }
+
+  async deleteRolePolicy(name: string, policyName: string): Promise<void> {
+    await this.run('DeleteRolePolicy', (sdk, c) =>
+      c.send(new sdk.DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName })),
+    );
+  }
+
   async deleteRole(name: string): Promise<void> {
     await this.run('DeleteRole', (sdk, c) => c.send(new sdk.DeleteRoleCommand({ RoleName: name })));
   }
 }
 
 function toRole(r: Sdk.Role): IamRole {
-  const doc = r.AssumeRolePolicyDocument ?? '';
   return {
     name: r.RoleName ?? '',
     arn: r.Arn ?? '',
-    // IAM returns the trust policy URL-encoded.
-    trustPolicy: doc.startsWith('%7B') || doc.startsWith('%7b') ? decodeURIComponent(doc) : doc,
+    trustPolicy: decodeDocument(r.AssumeRolePolicyDocument ?? ''),
     tags: tagsFromList(r.Tags),
   };
+}
+
+/** IAM returns policy documents (trust and inline) URL-encoded. */
+function decodeDocument(doc: string): string {
+  return doc.startsWith('%7B') || doc.startsWith('%7b') ? decodeURIComponent(doc) : doc;
 }

@@ -12,9 +12,11 @@ import { idempotencyToken } from '../idempotency.js';
 import type { RouteTable, Subnet, Vpc } from '../ports.js';
 import { ownershipTags } from '../tags.js';
 import type { WaitContext } from '../waiter.js';
+import { offerings } from '../compute/offerings.js';
 import { deleteNetwork, networkInventory } from './delete.js';
 import {
   chooseZones,
+  refusedZones,
   type NetworkOutput,
   networkTags,
   subnetPlan,
@@ -92,15 +94,32 @@ export async function convergeBaseNetwork(
   // them on every apply (they cannot be observed cheaply) also repairs a crash right after CreateVpc.
   if (vpc && changes.mutate) await aws.ec2.enableVpcDns(vpc.id);
 
-  // Subnets: one public and one private per zone, found by tier tag and zone.
-  const existing = vpc && !created ? await findSubnets(aws, spec.name, vpc.id) : [];
+  // Subnets: one public and one private per zone, found by tier tag and zone. Zones EKS refused
+  // for the control plane (recorded on the VPC) are left, their subnets deleted; the others come
+  // from the zones offering every node group's instance types.
+  const refused = refusedZones(vpc);
+  const ours = vpc && !created ? await findSubnets(aws, spec.name, vpc.id) : [];
+  for (const s of ours.filter((x) => refused.includes(x.availabilityZone))) {
+    await changes.make(
+      `delete subnet ${s.id} in ${s.availabilityZone}, where EKS cannot place the cluster`,
+      () => ignoreNotFound(aws.ec2.deleteSubnet(s.id)),
+    );
+  }
+  const existing = ours.filter((x) => !refused.includes(x.availabilityZone));
+  const usable = (await aws.ec2.availabilityZones()).filter((z) => !refused.includes(z));
   const zones = chooseZones(
-    await aws.ec2.availabilityZones(),
+    (await offerings(aws, spec.nodeGroups)).suiting(usable),
     existing.map((s) => s.availabilityZone),
     spec.network.availabilityZones,
+    usable.length,
   );
   const subnets: Subnet[] = [];
-  for (const plan of subnetPlan(cidr, zones)) {
+  const laidOut = existing.map((s) => ({
+    tier: s.tags[TIER_TAG] ?? '',
+    availabilityZone: s.availabilityZone,
+    cidr: s.cidr,
+  }));
+  for (const plan of subnetPlan(cidr, zones, laidOut)) {
     let subnet = existing.find(
       (s) => s.tags[TIER_TAG] === plan.tier && s.availabilityZone === plan.availabilityZone,
     );

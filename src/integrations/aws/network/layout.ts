@@ -11,6 +11,12 @@ export type Tier = 'public' | 'private';
 
 export const TIER_TAG = 'gitops.dev/tier';
 export const AZ_TAG = 'gitops.dev/az';
+/** On the VPC: zones where EKS refused to place the control plane (space-separated). */
+export const REFUSED_ZONES_TAG = 'gitops.dev/eks-refused-zones';
+
+export function refusedZones(vpc: { tags: Tags } | undefined): string[] {
+  return (vpc?.tags[REFUSED_ZONES_TAG] ?? '').split(' ').filter((z) => z !== '');
+}
 
 export interface SubnetPlan {
   tier: Tier;
@@ -32,9 +38,15 @@ export interface NetworkOutput {
 
 /**
  * Picks `count` zones, keeping the zones our subnets already use so that a re-run never moves
- * the network; fails if fewer zones exist than the spec asks for.
+ * the network; fails if fewer zones exist than the spec asks for. `available` are the zones that
+ * suit (offer every node group's instance types), `usable` how many the region has at all.
  */
-export function chooseZones(available: readonly string[], inUse: readonly string[], count: number): string[] {
+export function chooseZones(
+  available: readonly string[],
+  inUse: readonly string[],
+  count: number,
+  usable = available.length,
+): string[] {
   const zones = [...new Set(inUse)].sort();
   if (zones.length > count) {
     throw userError(
@@ -49,17 +61,25 @@ export function chooseZones(available: readonly string[], inUse: readonly string
   if (zones.length < count) {
     throw userError(
       'GITOPS_BAD_CONFIG',
-      `network.availabilityZones: the region has ${available.length} usable zones, the spec asks for ${count}`,
+      usable > available.length
+        ? `network.availabilityZones: ${count} zones asked, but only ${available.length} of the region's ${usable} (${available.join(', ') || 'none'}) offer every node group's instance types`
+        : `network.availabilityZones: the region has ${usable} usable zones, the spec asks for ${count}`,
     );
   }
   return zones.sort();
 }
 
 /**
- * Splits the VPC CIDR into eight equal blocks: private subnets take blocks 0..n-1 and public
- * ones 4..4+n-1, so a later third zone fits without renumbering anything.
+ * Splits the VPC CIDR into eight equal blocks: private subnets take blocks 0..3 and public ones
+ * 4..7, so a later third zone fits without renumbering anything. Subnets that exist keep their
+ * block; a new one takes the lowest free block of its tier (after a zone EKS refused is left, the
+ * next zone's position may hold another zone's subnet).
  */
-export function subnetPlan(vpcCidr: string, zones: readonly string[]): SubnetPlan[] {
+export function subnetPlan(
+  vpcCidr: string,
+  zones: readonly string[],
+  existing: readonly { tier: string; availabilityZone: string; cidr: string }[] = [],
+): SubnetPlan[] {
   const [base, prefixText] = vpcCidr.split('/');
   const prefix = Number(prefixText);
   const size = prefix + 3;
@@ -71,10 +91,16 @@ export function subnetPlan(vpcCidr: string, zones: readonly string[]): SubnetPla
   }
   const start = (ipToInt(base ?? '') & mask(prefix)) >>> 0;
   const block = 2 ** (32 - size);
-  return zones.flatMap((az, i) => [
-    { tier: 'private' as const, availabilityZone: az, cidr: `${intToIp(start + i * block)}/${size}` },
-    { tier: 'public' as const, availabilityZone: az, cidr: `${intToIp(start + (4 + i) * block)}/${size}` },
-  ]);
+  const cidrAt = (i: number) => `${intToIp(start + i * block)}/${size}`;
+  const taken = new Set(existing.map((s) => s.cidr));
+  const place = (tier: Tier, az: string, first: number): SubnetPlan => {
+    const have = existing.find((s) => s.tier === tier && s.availabilityZone === az);
+    if (have) return { tier, availabilityZone: az, cidr: have.cidr };
+    const i = [0, 1, 2, 3].map((n) => first + n).find((n) => !taken.has(cidrAt(n))) ?? first;
+    taken.add(cidrAt(i));
+    return { tier, availabilityZone: az, cidr: cidrAt(i) };
+  };
+  return zones.flatMap((az) => [place('private', az, 0), place('public', az, 4)]);
 }
 
 export function networkTags(spec: Pick<ClusterSpec, 'name' | 'tags'>, name: string, extra: Tags = {}): Tags {

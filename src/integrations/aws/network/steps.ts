@@ -1,11 +1,11 @@
 /** The network as plan steps: `aws:network` (or the user's own subnets) and `aws:network:nat`. */
 import { userError } from '../../../primitives/errors.js';
-import { type Step, type StepContext, stepRef } from '../../../primitives/plan.js';
+import { type Step, stepRef } from '../../../primitives/plan.js';
 import type { ClusterSpec } from '../../../spec/schema.js';
 import { Changes } from '../changes.js';
 import type { AwsClients } from '../clients.js';
-import { isNotFound } from '../errors.js';
 import { convergeBaseNetwork } from './base.js';
+import { inspectGivenSubnets } from './given.js';
 import type { NetworkOutput } from './layout.js';
 import { convergeNat, type NatOutput } from './nat.js';
 
@@ -42,12 +42,13 @@ export function networkStep(spec: ClusterSpec, aws: AwsClients): Step<NetworkOut
   };
 }
 
-export function natStep(spec: ClusterSpec, aws: AwsClients): Step<NatOutput> {
+/** `after`: steps that may still move the network (the cluster create, when EKS refuses a zone). */
+export function natStep(spec: ClusterSpec, aws: AwsClients, after: readonly string[] = []): Step<NatOutput> {
   const skip = spec.network.subnetIds !== undefined;
   return {
     id: NAT.id,
     title: 'NAT gateways and private routes',
-    dependsOn: [NETWORK.id],
+    dependsOn: [NETWORK.id, ...after],
     async observe(ctx) {
       if (skip)
         return {
@@ -76,52 +77,20 @@ export function natStep(spec: ClusterSpec, aws: AwsClients): Step<NatOutput> {
   };
 }
 
-/** Bring your own subnets: they must exist, share one VPC and span at least two zones. */
+/** Bring your own subnets: checked as ./given.ts says, every problem on a line of its own. */
 function givenSubnetsStep(aws: AwsClients, ids: readonly string[]): Step<NetworkOutput> {
   return {
     id: NETWORK.id,
     title: 'check the given subnets',
-    async observe(_ctx: StepContext) {
-      let subnets: Awaited<ReturnType<AwsClients['ec2']['describeSubnets']>>;
-      try {
-        subnets = await aws.ec2.describeSubnets({ ids: [...ids] });
-      } catch (e) {
-        if (isNotFound(e)) {
-          throw userError('GITOPS_BAD_CONFIG', `network.subnetIds: ${(e as Error).message}`, {
-            hint: 'list subnets that exist in this region and account',
-          });
-        }
-        throw e;
+    async observe() {
+      const given = await inspectGivenSubnets(aws, ids);
+      if (given.problems.length > 0 || !given.output) {
+        throw userError('GITOPS_BAD_CONFIG', given.problems[0] ?? 'network.subnetIds: unusable', {
+          details: given.problems.slice(1),
+        });
       }
-      const missing = ids.filter((id) => !subnets.some((s) => s.id === id));
-      if (missing.length > 0) {
-        throw userError(
-          'GITOPS_BAD_CONFIG',
-          `network.subnetIds: ${missing.join(', ')} not found in ${aws.region}`,
-        );
-      }
-      const vpcs = [...new Set(subnets.map((s) => s.vpcId))];
-      if (vpcs.length > 1) {
-        throw userError(
-          'GITOPS_BAD_CONFIG',
-          `network.subnetIds: the subnets are in ${vpcs.length} VPCs (${vpcs.join(', ')}); EKS needs one`,
-        );
-      }
-      const zones = new Set(subnets.map((s) => s.availabilityZone));
-      if (zones.size < 2) {
-        throw userError(
-          'GITOPS_BAD_CONFIG',
-          `network.subnetIds: all subnets are in ${[...zones].join(', ')}; EKS needs subnets in at least two availability zones`,
-        );
-      }
-      const output: NetworkOutput = {
-        ...(vpcs[0] ? { vpcId: vpcs[0] } : {}),
-        clusterSubnetIds: [...ids],
-        nodeSubnetIds: [...ids],
-        publicSubnetIds: [],
-        privateSubnetIds: [],
-      };
-      return { inSync: true, summary: `using ${ids.length} given subnets in ${zones.size} zones`, output };
+      const summary = `using ${ids.length} given subnets in ${given.zones.length} zones (nodes in ${given.nodeZones.join(', ')})`;
+      return { inSync: true, summary, output: given.output };
     },
     async apply() {
       return { result: 'unchanged' };

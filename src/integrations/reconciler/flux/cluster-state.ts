@@ -5,7 +5,7 @@
  */
 import type { Step } from '../../../primitives/plan.js';
 import type { KubeClient } from '../../kube/client.js';
-import { field, isRecord, type KubeObject, type ObjectRef, refKey } from '../../kube/object.js';
+import { field, isRecord, type KubeObject, type ObjectRef } from '../../kube/object.js';
 import type { FleetLocation } from '../reconciler.js';
 import { followed } from './desired.js';
 import { FLUX_NAMESPACE, GIT_REPOSITORY_API, KUSTOMIZATION_API } from './sync.js';
@@ -73,14 +73,17 @@ function isKustomizationRef(r: ObjectRef): boolean {
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'HelmRelease', 'Kustomization']);
 
 /**
- * The profile's workloads Flux applied, without Flux's own objects: everything the layers applied
- * (HelmReleases live in flux-system too), and what the root applied outside flux-system.
+ * The profile's workloads Flux applied, without Flux's own: its controllers (the Deployments in
+ * flux-system) and the root sync. HelmReleases and the layer Kustomizations live in flux-system
+ * too, and they are exactly what a cluster must wait for (a release not yet installed).
  */
 export async function fluxWorkloads(client: KubeClient, signal?: AbortSignal): Promise<ObjectRef[]> {
-  const root = new Set((await rootInventory(client, signal)).map(refKey));
-  return (await fluxInventory(client, signal)).filter(
-    (r) => WORKLOAD_KINDS.has(r.kind) && (!root.has(refKey(r)) || r.namespace !== FLUX_NAMESPACE),
-  );
+  return (await fluxInventory(client, signal)).filter((r) => WORKLOAD_KINDS.has(r.kind) && !fluxOwn(r));
+}
+
+function fluxOwn(ref: ObjectRef): boolean {
+  if (ref.namespace !== FLUX_NAMESPACE) return false;
+  return ref.kind === 'Deployment' || (ref.kind === 'Kustomization' && ref.name === FLUX_NAMESPACE);
 }
 
 /** Flux's inventory ids are <namespace>_<name>_<group>_<kind>, with the version beside them. */

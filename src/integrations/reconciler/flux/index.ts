@@ -63,6 +63,7 @@ export const flux: Reconciler = {
         sync: req.location,
         credentials: req.credentials,
         dependsOn: req.dependsOn,
+        ...(req.syncDependsOn ? { syncDependsOn: req.syncDependsOn } : {}),
       }),
       fluxReadyStep({
         client: req.client,

@@ -34,6 +34,8 @@ export interface FluxInstallOptions {
   credentials: GitCredentials;
   /** Steps the first Flux step waits for (e.g. the one that makes the cluster API reachable). */
   dependsOn?: readonly string[];
+  /** Steps that must be done before Flux is pointed at the fleet and starts the workloads. */
+  syncDependsOn?: readonly string[];
 }
 
 export function fluxInstallSteps(options: FluxInstallOptions): Step[] {
@@ -54,7 +56,7 @@ export function fluxInstallSteps(options: FluxInstallOptions): Step[] {
   const sync: Step<ApplySetOutput> = applySetStep({
     id: FLUX_STEPS.sync.id,
     title: 'Point Flux at the fleet repo',
-    dependsOn: [FLUX_STEPS.components.id, FLUX_STEPS.credentials.id],
+    dependsOn: [FLUX_STEPS.components.id, FLUX_STEPS.credentials.id, ...(options.syncDependsOn ?? [])],
     client: options.client,
     objects: () =>
       fluxSyncObjects(

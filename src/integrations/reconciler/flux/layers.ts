@@ -36,6 +36,8 @@ export interface FluxLayer {
 export interface FluxLayerRequest {
   layers: readonly FluxLayer[];
   values: { data: Readonly<Record<string, string>>; profile: { name: string; version: string } };
+  /** Other files of the cluster folder the root applies (cluster-values.yaml). */
+  resources?: readonly string[];
 }
 
 /** Per layer: how long Flux may take to apply it and see it healthy. */
@@ -87,7 +89,9 @@ export function fluxLayerFiles(req: FluxLayerRequest): Record<string, string> {
       'apiVersion: kustomize.config.k8s.io/v1beta1',
       'kind: Kustomization',
       'resources:',
-      ...['flux-system', LAYER_FILES.values, LAYER_FILES.layers].map((r) => `  - ${r}`),
+      ...['flux-system', LAYER_FILES.values, ...(req.resources ?? []), LAYER_FILES.layers].map(
+        (r) => `  - ${r}`,
+      ),
       '',
     ].join('\n'),
     [LAYER_FILES.values]: valuesText(valuesConfigMap(req.values)),

@@ -1,0 +1,291 @@
+// The bundled profiles' workload identities through the built CLI, in the sandbox: after a
+// bootstrap of ml and of mobile, EKS lists an association for every declared identity, each role's
+// trust and policies are what the profile declared, the controllers' cluster-values ConfigMap
+// holds the VPC gitops created, status reports every identity, a re-run changes nothing, a
+// policy detached by hand makes status exit 3 until bootstrap puts it back, and destroy leaves no
+// role and no association behind.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DescribePodIdentityAssociationCommand,
+  EKSClient,
+  ListPodIdentityAssociationsCommand,
+} from '@aws-sdk/client-eks';
+import { DetachRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { describe, expect, it } from 'vitest';
+import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
+import { resolveIdentities } from '../../src/integrations/profiles/identities.js';
+import { builtinsFor, resolveParameters } from '../../src/integrations/profiles/parameters.js';
+import type { WorkloadIdentity } from '../../src/spec/identity.js';
+import type { EmulatorState } from '../support/aws-emulator/index.js';
+import {
+  admin,
+  bootstrapArgs,
+  commitCount,
+  createFleetRepo,
+  emulator,
+  gitops,
+  mutatingCallsSince,
+  sandbox,
+} from './helpers.js';
+
+const ZONE = 'Z08021313MOBILEZONE';
+
+function eksClient(): EKSClient {
+  const env = sandbox().env;
+  return new EKSClient({
+    endpoint: env['AWS_ENDPOINT_URL'],
+    region: env['AWS_REGION'] ?? 'us-west-2',
+    credentials: {
+      accessKeyId: env['AWS_ACCESS_KEY_ID'] ?? '',
+      secretAccessKey: env['AWS_SECRET_ACCESS_KEY'] ?? '',
+    },
+  });
+}
+
+async function declared(profile: string, cluster: string, account: string, values: Record<string, string>) {
+  const resolved = await resolveProfile(profile, { env: process.env });
+  const params = resolveParameters(
+    resolved.profile,
+    values,
+    builtinsFor(cluster, sandbox().env['AWS_REGION'] ?? 'us-west-2', account),
+  );
+  const addons = resolved.profile.addons.map((a) => a.name);
+  return resolveIdentities({
+    layers: resolved.profiles,
+    spec: undefined,
+    specSource: 'test',
+    params,
+    addons,
+  });
+}
+
+/** Bootstrap, check every identity in AWS and in status, re-run, destroy. */
+async function lifeCycle(
+  cluster: string,
+  profile: string,
+  values: Record<string, string>,
+  extra: string[] = [],
+  drift = false,
+) {
+  const fleet = await createFleetRepo(cluster);
+  const boot = await gitops(['-o', 'json', ...bootstrapArgs(cluster, profile, fleet.url, extra)]);
+  expect(boot.code, boot.stderr.slice(-3000)).toBe(0);
+
+  const state = await emulator<EmulatorState>('state');
+  const account = state.eks.clusters.find((c) => c.name === cluster)!.arn.split(':')[4]!;
+  const identities = await declared(profile, cluster, account, values);
+  await expectAssociations(cluster, identities, state);
+  expectRoles(cluster, identities, state);
+  await expectClusterValues(cluster, state);
+
+  const status = await gitops(['-o', 'json', 'status', '--cluster', cluster]);
+  expect(status.code, status.stdout).toBe(0);
+  const doc = JSON.parse(status.stdout) as {
+    identities: { serviceAccount: string; association: boolean; policiesInSync: boolean }[];
+  };
+  expect(doc.identities.map((i) => [i.serviceAccount, i.association, i.policiesInSync])).toEqual(
+    identities.map((i) => [`${i.namespace}/${i.serviceAccount}`, true, true]),
+  );
+
+  const commits = await commitCount(fleet.dir);
+  const before = Date.now();
+  const again = await gitops(['-o', 'json', ...bootstrapArgs(cluster, profile, fleet.url, extra)]);
+  expect(again.code, again.stderr.slice(-2000)).toBe(0);
+  const redo = JSON.parse(again.stdout) as { steps: { id: string; result: string }[] };
+  expect(redo.steps.filter((s) => s.result !== 'unchanged')).toEqual([]);
+  expect(await mutatingCallsSince(before)).toEqual([]);
+  expect(await commitCount(fleet.dir)).toBe(commits);
+  if (drift) await driftIsReportedAndCorrected(cluster, profile, fleet.url, identities, extra);
+
+  const gone = await gitops(['-o', 'json', 'destroy', '--cluster', cluster, '--yes']);
+  expect(gone.code, gone.stderr.slice(-2000)).toBe(0);
+  const after = await emulator<EmulatorState>('state');
+  expect(after.iam.roles.filter((r) => r.Path === `/gitops/${cluster}/`)).toEqual([]);
+  expect(
+    after.iam.roles.filter((r) => r.Tags.some((t) => t.Key === 'gitops.dev/cluster' && t.Value === cluster)),
+  ).toEqual([]);
+  expect(after.eks.clusters.filter((c) => c.name === cluster)).toEqual([]);
+  return identities;
+}
+
+/** A policy detached by hand: status says so (exit 3, text and JSON); bootstrap puts it back. */
+async function driftIsReportedAndCorrected(
+  cluster: string,
+  profile: string,
+  fleetUrl: string,
+  identities: WorkloadIdentity[],
+  extra: string[],
+) {
+  const ebs = identities.find((i) => i.addon === 'aws-ebs-csi-driver')!;
+  const role = `gitops-${cluster}-${ebs.namespace}-${ebs.serviceAccount}`;
+  const env = sandbox().env;
+  const iam = new IAMClient({
+    endpoint: env['AWS_ENDPOINT_URL'],
+    region: 'us-east-1',
+    credentials: {
+      accessKeyId: env['AWS_ACCESS_KEY_ID'] ?? '',
+      secretAccessKey: env['AWS_SECRET_ACCESS_KEY'] ?? '',
+    },
+  });
+  await iam.send(new DetachRolePolicyCommand({ RoleName: role, PolicyArn: ebs.managedPolicyArns[0] }));
+  iam.destroy();
+  const json = await gitops(['-o', 'json', 'status', '--cluster', cluster]);
+  expect(json.code).toBe(3);
+  const doc = JSON.parse(json.stdout) as {
+    problems: string[];
+    identities: { serviceAccount: string; policiesInSync: boolean }[];
+  };
+  expect(
+    doc.identities.find((i) => i.serviceAccount === 'kube-system/ebs-csi-controller-sa')?.policiesInSync,
+  ).toBe(false);
+  expect(doc.problems).toContainEqual(
+    expect.stringMatching(
+      /identity kube-system\/ebs-csi-controller-sa: role .* holds other policies than declared \(now none\)/,
+    ),
+  );
+  const text = await gitops(['status', '--cluster', cluster]);
+  expect(text.code).toBe(3);
+  expect(text.stdout).toMatch(
+    /kube-system\/ebs-csi-controller-sa\s+\S+\s+present \(add-on aws-ebs-csi-driver\)\s+drifted/,
+  );
+  const fix = await gitops(['-o', 'json', ...bootstrapArgs(cluster, profile, fleetUrl, extra)]);
+  expect(fix.code, fix.stderr.slice(-2000)).toBe(0);
+  const fixed = JSON.parse(fix.stdout) as { steps: { id: string; result: string; summary?: string }[] };
+  expect(fixed.steps.filter((s) => s.result !== 'unchanged').map((s) => [s.id, s.summary])).toEqual([
+    [`aws:identity:${ebs.namespace}/${ebs.serviceAccount}`, 'attach AmazonEBSCSIDriverPolicy'],
+  ]);
+  expect((await gitops(['status', '--cluster', cluster])).code).toBe(0);
+}
+
+/** ListPodIdentityAssociations shows each declared service account with its own role. */
+async function expectAssociations(cluster: string, identities: WorkloadIdentity[], state: EmulatorState) {
+  const eks = eksClient();
+  try {
+    const list = await eks.send(new ListPodIdentityAssociationsCommand({ clusterName: cluster }));
+    const found = await Promise.all(
+      (list.associations ?? []).map(async (a) => {
+        const d = await eks.send(
+          new DescribePodIdentityAssociationCommand({ clusterName: cluster, associationId: a.associationId }),
+        );
+        return [
+          `${a.namespace}/${a.serviceAccount}`,
+          d.association?.roleArn?.split('/').pop(),
+          a.ownerArn !== undefined,
+        ];
+      }),
+    );
+    expect(found.sort()).toEqual(
+      identities.map((i) => [
+        `${i.namespace}/${i.serviceAccount}`,
+        `gitops-${cluster}-${i.namespace}-${i.serviceAccount}`,
+        i.addon !== undefined,
+      ]),
+    );
+  } finally {
+    eks.destroy();
+  }
+  expect(state.eks.clusters.find((c) => c.name === cluster)!.addons.map((a) => a.addonName)).toContain(
+    'eks-pod-identity-agent',
+  );
+}
+
+/** Each role: trusted by EKS Pod Identity alone, holding exactly the declared policies. */
+function expectRoles(cluster: string, identities: WorkloadIdentity[], state: EmulatorState) {
+  for (const i of identities) {
+    const role = state.iam.roles.find(
+      (r) => r.RoleName === `gitops-${cluster}-${i.namespace}-${i.serviceAccount}`,
+    );
+    expect(role, `${i.serviceAccount}: no role`).toBeDefined();
+    expect(role!.Path).toBe(`/gitops/${cluster}/`);
+    expect(role!.AssumeRolePolicyDocument).toMatchObject({
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'pods.eks.amazonaws.com' },
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
+        },
+      ],
+    });
+    expect([...role!.AttachedPolicyArns].sort()).toEqual(i.managedPolicyArns);
+    expect(role!.InlinePolicies).toEqual(
+      Object.fromEntries(i.inlinePolicies.map((p) => [p.name, JSON.parse(p.document)])),
+    );
+  }
+}
+
+/** The controllers' values came from the provisioning outputs: the VPC gitops created. */
+async function expectClusterValues(cluster: string, state: EmulatorState) {
+  const vpc = state.ec2.vpcs.find((v) =>
+    (v.tags as { Key: string; Value: string }[]).some(
+      (t) => t.Key === 'gitops.dev/cluster' && t.Value === cluster,
+    ),
+  );
+  const kube = await admin();
+  try {
+    const cm = (await kube.get({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: 'cluster-values',
+      namespace: 'flux-system',
+    })) as {
+      data?: Record<string, string>;
+    };
+    expect(cm?.data).toMatchObject({ clusterName: cluster, vpcId: vpc?.id, partition: 'aws' });
+  } finally {
+    kube.close();
+  }
+}
+
+describe('workload identities of the bundled profiles, through the CLI', () => {
+  it('ml: the load balancer controller, cluster-autoscaler and the EBS CSI driver (through its add-on)', async () => {
+    const identities = await lifeCycle('e2e-ident-ml', 'ml', {}, [], true);
+    expect(identities.map((i) => i.serviceAccount)).toEqual([
+      'aws-load-balancer-controller',
+      'cluster-autoscaler',
+      'ebs-csi-controller-sa',
+    ]);
+  });
+
+  it('a bad policy in gitops.yaml stops bootstrap before any change, naming the file and path (exit 2)', async () => {
+    const fleet = await createFleetRepo('e2e-ident-bad');
+    const config = join(sandbox().gitRoot, 'e2e-ident-bad.gitops.yaml');
+    writeFileSync(
+      config,
+      [
+        'profile: { source: ml }',
+        'identities:',
+        '  - serviceAccount: reports/exporter',
+        '    inlinePolicies:',
+        '      - name: write-exports',
+        '        document:',
+        '          Version: "2012-10-17"',
+        '          Statement: [{ Effect: Allow, Action: PutObject, Resource: "*" }]',
+        '',
+      ].join('\n'),
+    );
+    const before = Date.now();
+    const run = await gitops([
+      '-o',
+      'json',
+      ...bootstrapArgs('e2e-ident-bad', 'ml', fleet.url, ['--config', config]),
+    ]);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout).error.message).toBe(
+      `${config}: identities[0].inlinePolicies[0].document: Statement[0].Action: "PutObject" is not an action ("service:Operation")`,
+    );
+    expect(await mutatingCallsSince(before)).toEqual([]);
+    expect(await commitCount(fleet.dir)).toBe(0);
+  });
+
+  it('mobile: external-dns too, limited to the hosted zone given as a parameter', async () => {
+    const config = join(sandbox().gitRoot, 'e2e-ident-mobile.gitops.yaml');
+    writeFileSync(config, `profile:\n  source: mobile\n  parameters:\n    hostedZoneId: ${ZONE}\n`);
+    const identities = await lifeCycle('e2e-ident-mobile', 'mobile', { hostedZoneId: ZONE }, [
+      '--config',
+      config,
+    ]);
+    const dns = identities.find((i) => i.serviceAccount === 'external-dns')!;
+    expect(dns.inlinePolicies[0]!.document).toContain(`arn:aws:route53:::hostedzone/${ZONE}`);
+  });
+});
