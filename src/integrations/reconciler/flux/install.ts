@@ -76,10 +76,7 @@ export function fluxInstallSteps(options: FluxInstallOptions): Step[] {
       ...(options.syncDependsOn ?? []),
     ],
     client: options.client,
-    objects: () =>
-      fluxSyncObjects(
-        options.credentials.type === 'none' ? { ...options.sync, secretName: null } : options.sync,
-      ),
+    objects: () => fluxSyncObjects(options.sync),
   });
   return [components, credentials, alerts, sync] as Step[];
 }
