@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AlertsDestination } from '../../src/spec/alerts.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGitopsError } from '../../src/primitives/errors.js';
 import { RecordingSink } from '../support/recording-sink.js';
@@ -60,7 +61,7 @@ const REVISION = '3f1c0a9be7d54a3c8e2b1f0e9d8c7b6a5f4e3d2c';
 let client: KubeClient;
 let manifests: FluxManifests;
 
-function installPlan() {
+function installPlan(alerts?: AlertsDestination) {
   return buildPlan(
     'flux-install',
     fluxInstallSteps({
@@ -68,6 +69,7 @@ function installPlan() {
       manifests,
       sync: SYNC,
       credentials: { type: 'ssh-generate', knownHosts: KNOWN_HOSTS },
+      ...(alerts ? { alerts } : {}),
     }),
   );
 }
@@ -109,6 +111,8 @@ describe(`Flux install with ${label}`, () => {
     expect(report.steps.map((s) => [s.id, s.result])).toEqual([
       [FLUX_STEPS.components.id, 'created'],
       [FLUX_STEPS.credentials.id, 'created'],
+      // No alerts asked for, and no Secret of an earlier run to remove.
+      [FLUX_STEPS.alerts.id, 'unchanged'],
       [FLUX_STEPS.sync.id, 'created'],
     ]);
 
@@ -198,7 +202,7 @@ describe(`Flux install with ${label}`, () => {
       name: 'flux-system',
     });
     const report = await runPlan(installPlan(), { sink: new RecordingSink() });
-    expect(report.steps.map((s) => s.result)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect(report.steps.map((s) => s.result)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
     const after = await client.get({
       apiVersion: 'v1',
       kind: 'Secret',
@@ -211,6 +215,25 @@ describe(`Flux install with ${label}`, () => {
     const again = await applyObjects(client, parseManifests(manifests.text, source));
     expect(again.created + again.configured).toBe(0);
     expect(again.unchanged).toBe(again.objects.length);
+  });
+
+  it('stores where alerts go as the Secret gitops-alerts, says so without the address, and removes it when alerts are off', async () => {
+    const ref = { apiVersion: 'v1', kind: 'Secret', namespace: 'flux-system', name: 'gitops-alerts' };
+    const address = 'https://hooks.example.test/services/T0/B0/alerts-secret-path';
+    const alerts: AlertsDestination = { provider: 'generic-hmac', address, token: 'signing-key-of-the-test' };
+    const sink = new RecordingSink();
+    const report = await runPlan(installPlan(alerts), { sink });
+    expect(report.steps.find((s) => s.id === FLUX_STEPS.alerts.id)?.result).toBe('created');
+    expect(decodeSecretData(await client.get(ref))).toEqual({ address, token: alerts.token });
+    expect(JSON.stringify(sink.events)).not.toContain('alerts-secret-path');
+    expect(JSON.stringify(sink.events)).not.toContain('signing-key');
+
+    const again = await runPlan(installPlan(alerts), { sink: new RecordingSink() });
+    expect(again.steps.find((s) => s.id === FLUX_STEPS.alerts.id)?.result).toBe('unchanged');
+
+    const off = await runPlan(installPlan(), { sink: new RecordingSink() });
+    expect(off.steps.find((s) => s.id === FLUX_STEPS.alerts.id)?.result).toBe('deleted');
+    expect(await client.get(ref)).toBeUndefined();
   });
 
   it('waits for the controllers and the pushed revision, then reports health', async () => {
