@@ -24,7 +24,9 @@ import { conditionOf } from '../../src/integrations/kube/object.js';
 import { readinessOf } from '../../src/integrations/kube/readiness.js';
 import { waitForReady } from '../../src/integrations/kube/waiter.js';
 import { decodeSecretData } from '../../src/integrations/reconciler/flux/credentials.js';
-import { readFluxHealth } from '../../src/integrations/reconciler/flux/health.js';
+import { fluxHealth, readFluxHealth } from '../../src/integrations/reconciler/flux/health.js';
+import { fluxAlertObjects } from '../../src/integrations/reconciler/flux/alerts.js';
+import { kindsDefinedBy } from '../../src/integrations/kube/api-kinds.js';
 import {
   FLUX_STEPS,
   fluxInstallSteps,
@@ -234,6 +236,71 @@ describe(`Flux install with ${label}`, () => {
     const off = await runPlan(installPlan(), { sink: new RecordingSink() });
     expect(off.steps.find((s) => s.id === FLUX_STEPS.alerts.id)?.result).toBe('deleted');
     expect(await client.get(ref)).toBeUndefined();
+  });
+
+  it("status reads where alerts go from the Provider, its Secret and both Alerts, and lists a sandbox's undelivered Provider", async (ctx) => {
+    const kinds = parseManifests(manifests.text, source).flatMap(kindsDefinedBy);
+    if (!kinds.some((k) => k.group === 'notification.toolkit.fluxcd.io' && k.kind === 'Provider'))
+      return ctx.skip(`${label} serves no Flux notification Provider`);
+    const address = 'https://hooks.example.test/services/status-check';
+    await runPlan(installPlan({ provider: 'slack', address }), { sink: new RecordingSink() });
+    const objects = fluxAlertObjects({ provider: 'slack', cluster: 'research', kinds });
+    await applyObjects(client, objects);
+    const health = await fluxHealth(client);
+    expect(health.alerts).toEqual({
+      provider: 'slack',
+      ready: true,
+      reason: expect.stringMatching(/in place|ready/),
+    });
+    expect(JSON.stringify(health)).not.toContain('status-check');
+
+    const provider = objects[0]!;
+    const ref = {
+      apiVersion: provider.apiVersion,
+      kind: 'Provider',
+      name: provider.metadata.name!,
+      namespace: 'flux-system',
+    };
+    const info = await client.discovery.resolve(ref.apiVersion, ref.kind);
+    await client.applyRaw(
+      info,
+      {
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        metadata: {
+          name: ref.name,
+          namespace: ref.namespace,
+          annotations: { 'sandbox.gitops.dev/not-delivered': 'slack alerts are not sent from the sandbox' },
+        },
+      },
+      { fieldManager: 'sandbox-test', force: true },
+    );
+    const failures = objects[1]!;
+    await client.delete({
+      apiVersion: failures.apiVersion,
+      kind: 'Alert',
+      name: failures.metadata.name!,
+      namespace: 'flux-system',
+    });
+    const after = await fluxHealth(client);
+    expect(after.alerts).toEqual({
+      provider: 'slack',
+      ready: false,
+      reason: 'Alert gitops-failures is missing',
+    });
+    expect(after.simulated).toContainEqual(
+      expect.objectContaining({
+        kind: 'Provider',
+        name: 'gitops-alerts',
+        note: expect.stringMatching(/alerts not delivered/),
+      }),
+    );
+    for (const o of objects.slice(0, 3))
+      await client
+        .delete({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name!, namespace: 'flux-system' })
+        .catch(() => undefined);
+    await runPlan(installPlan(), { sink: new RecordingSink() });
+    expect((await fluxHealth(client)).alerts).toBeUndefined();
   });
 
   it('waits for the controllers and the pushed revision, then reports health', async () => {
