@@ -59,6 +59,11 @@ export function buildProgram(version: string, io: ProcessIO, result: ProgramResu
       'Kubernetes minor version, for example 1.34 (default: the version EKS offers by default)',
     )
     .option('--flux-version <version>', 'Flux version to install, for example 2.9.6')
+    .option(
+      '--ci-github-repo <owner/repo>',
+      "a GitHub repository whose Actions may push to the cluster's ECR repositories (repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('--reconciler-manifests <file|url>', "Flux install manifests to use instead of the release's")
     .option(
       '--from-git <fleet-url>',

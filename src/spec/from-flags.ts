@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { userError } from '../primitives/errors.js';
+import { githubRepository } from './ci.js';
 import {
   clusterName,
   clusterSpecSchema,
@@ -25,6 +26,8 @@ export interface SpecFlags {
   gitBranch?: string;
   gitPath?: string;
   fluxVersion?: string;
+  /** --ci-github-repo, repeated: replaces ci.github.repositories of the file. */
+  ciGithubRepos?: string[];
 }
 
 /** Checks one flag value against the schema of the field it sets. */
@@ -40,6 +43,7 @@ export function checkSpecFlags(flags: SpecFlags): void {
   if (flags.region !== undefined) checkFlag('--region', regionName, flags.region);
   if (flags.kubernetesVersion !== undefined)
     checkFlag('--kubernetes-version', kubernetesVersion, flags.kubernetesVersion);
+  for (const repo of flags.ciGithubRepos ?? []) checkFlag('--ci-github-repo', githubRepository, repo);
   if (flags.fluxVersion !== undefined && !/^\d+\.\d+\.\d+$/.test(flags.fluxVersion)) {
     throw userError(
       'GITOPS_BAD_INPUT',
@@ -88,6 +92,14 @@ export function buildClusterSpec(sources: SpecSources): RequestedSpec {
   }
   if (flags.fluxVersion !== undefined)
     input['reconciler'] = { ...sub('reconciler'), version: flags.fluxVersion };
+  if (flags.ciGithubRepos !== undefined && flags.ciGithubRepos.length > 0) {
+    const ci = sub('ci');
+    const github =
+      typeof ci['github'] === 'object' && ci['github'] !== null
+        ? (ci['github'] as Record<string, unknown>)
+        : {};
+    input['ci'] = { ...ci, github: { ...github, repositories: flags.ciGithubRepos } };
+  }
 
   const result = clusterSpecSchema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
@@ -121,6 +133,7 @@ function flagFor(path: readonly PropertyKey[], flags: SpecFlags): string | undef
   if (p === 'fleet.branch' && flags.gitBranch !== undefined) return '--git-branch';
   if (p === 'fleet.path' && flags.gitPath !== undefined) return '--git-path';
   if (p === 'profile.source' && flags.profile !== undefined) return '--profile';
+  if (p.startsWith('ci.github.repositories') && flags.ciGithubRepos !== undefined) return '--ci-github-repo';
   return undefined;
 }
 

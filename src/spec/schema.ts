@@ -16,6 +16,7 @@ import {
   NODEGROUP_LIMITS,
   principalProblem,
 } from './aws-limits.js';
+import { ciSchema, ciSizeProblem } from './ci.js';
 import { specIdentitySchema } from './identity.js';
 
 export const SPEC_API_VERSION = 'gitops.dev/v1alpha1';
@@ -240,6 +241,8 @@ export const clusterSpecSchema = z
         });
       })
       .optional(),
+    /** GitHub Actions workflows that may push images to the cluster's ECR repositories. */
+    ci: ciSchema.optional(),
     reconciler: z
       .strictObject({
         kind: z.literal('flux').default('flux'),
@@ -252,6 +255,10 @@ export const clusterSpecSchema = z
     tags: z.record(z.string(), z.string()).superRefine(checkTags).default({}),
   })
   .superRefine((spec, ctx) => {
+    if (spec.ci !== undefined) {
+      const problem = ciSizeProblem(spec.ci, spec.region);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['ci', 'github'], message: problem });
+    }
     // Known only with both fields: an AMI type EKS no longer publishes for the version asked.
     if (spec.kubernetesVersion === undefined) return;
     spec.nodeGroups.forEach((ng, i) => {

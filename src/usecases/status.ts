@@ -10,6 +10,7 @@ import {
   listManagedClusters,
 } from '../integrations/aws/status.js';
 import { openToInternet } from '../integrations/aws/endpoint.js';
+import { ciStatus } from '../integrations/aws/ci-status.js';
 import { identitiesStatus } from '../integrations/aws/identity-status.js';
 import { remoteHead } from '../integrations/git/remote.js';
 import type { KubeClient } from '../integrations/kube/client.js';
@@ -68,6 +69,14 @@ export interface StatusDocument {
     association: boolean;
     policiesInSync: boolean;
   }[];
+  /** The CI role GitHub Actions assume to push images; null when the cluster has no CI. */
+  ci: {
+    provider?: string;
+    role?: string;
+    subjects: string[];
+    pushTo: string[];
+    inSync: boolean;
+  } | null;
   reconciler: {
     kind: string;
     installed: boolean;
@@ -130,6 +139,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       ...(a.health ? { health: a.health } : {}),
     })),
     identities: [],
+    ci: null,
     reconciler: { kind: reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
     ecrRepositories: state.ecrRepositories.map((r) => ({
@@ -161,6 +171,12 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     policiesInSync: i.policiesInSync,
   }));
   problems.push(...identities.identities.flatMap((i) => i.problems), ...identities.problems);
+  const ci = await ciStatus(aws, req.cluster, state.tags ?? {});
+  if (ci) {
+    const { problems: ciProblems, ...view } = ci;
+    doc.ci = view;
+    problems.push(...ciProblems);
+  }
 
   const client =
     fromFile ?? (await connect(aws, req.cluster, { signal: req.signal, described: state })).client;
@@ -294,6 +310,7 @@ function unknownStatus(clients: Clients, name: string, reason: string): StatusDo
     cluster: { name, region: clients.aws.region, status: 'UNKNOWN', managed: true, nodeGroups: [] },
     addons: [],
     identities: [],
+    ci: null,
     reconciler: { kind: clients.reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
     ecrRepositories: [],

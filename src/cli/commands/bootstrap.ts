@@ -19,6 +19,7 @@ export interface BootstrapOptions {
   config?: string;
   kubernetesVersion?: string;
   fluxVersion?: string;
+  ciGithubRepo?: string[];
   reconcilerManifests?: string;
   fromGit?: string;
   allowInsecureHttp?: boolean;
@@ -91,6 +92,7 @@ async function specRequest(ctx: CommandContext, o: BootstrapOptions): Promise<Sp
   if (o.gitUrl !== undefined) flags.gitUrl = o.gitUrl;
   if (o.gitBranch !== undefined) flags.gitBranch = o.gitBranch;
   if (o.gitPath !== undefined) flags.gitPath = o.gitPath;
+  if (o.ciGithubRepo !== undefined) flags.ciGithubRepos = o.ciGithubRepo;
   const flux = o.fluxVersion ?? ctx.env['GITOPS_FLUX_VERSION'];
   if (flux !== undefined && flux !== '') flags.fluxVersion = flux;
   if (o.fromGit !== undefined && o.gitUrl !== undefined) {

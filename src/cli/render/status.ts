@@ -56,6 +56,13 @@ export function renderStatus(d: StatusDocument, s: Style): string {
       ),
     );
   }
+  if (d.ci) {
+    const role = d.ci.role ? d.ci.role.slice(d.ci.role.lastIndexOf('/') + 1) : s.yellow('missing');
+    lines.push(
+      `${ok(d.ci.inSync && d.ci.provider !== undefined)} ci          role ${role}${d.ci.inSync ? '' : s.yellow(' (drifted)')} may push to ${d.ci.pushTo.join(', ') || '-'}`,
+      `  trusts      ${d.ci.subjects.join(', ') || '-'}${d.ci.provider ? '' : s.yellow(' (no GitHub OIDC provider in the account)')}`,
+    );
+  }
   lines.push(
     `${ok(d.reconciler.ready)} flux        ${d.reconciler.installed ? `${d.reconciler.version ?? ''} ${d.reconciler.controllers.filter((c) => c.ready).length}/${d.reconciler.controllers.length} controllers ready` : 'not installed'}`,
   );

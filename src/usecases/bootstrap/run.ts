@@ -9,6 +9,7 @@ import { emit, type EventSink } from '../../primitives/events.js';
 import { type PlanReport, runPlan, type StepDocument, stepDocuments } from '../../primitives/runner.js';
 import type { RequestedSpec } from '../../spec/schema.js';
 import { CLUSTER } from '../../integrations/aws/cluster.js';
+import { CI } from '../../integrations/aws/ci-role.js';
 import { ecrRef } from '../../integrations/aws/ecr.js';
 import type { Clients } from '../clients.js';
 import { type BootstrapInputs, prepareBootstrap, requestedSpec, type SpecRequest } from './inputs.js';
@@ -96,6 +97,8 @@ export interface BootstrapDocument {
   };
   kubeconfig?: { path: string; context: string };
   ecrRepositories: { name: string; uri: string }[];
+  /** The CI role GitHub Actions of these repositories assume (`ci` in the spec). */
+  ci?: { role?: string; repositories: string[]; subjects: string[] };
   deployKey?: { publicKey: string; note: string };
   steps: StepDocument[];
   durationMs: number;
@@ -188,6 +191,7 @@ function finish(
   const fleet = report.output(FLEET);
   const kubeconfig = report.output(KUBECONFIG);
   const creds = report.output(built.install.credentials);
+  const ci = report.output(CI);
   const registry = `${inputs.accountId}.dkr.ecr.${spec.region}.amazonaws.com`;
   const ecr = spec.ecrRepositories.map((r) => {
     const out = report.output(ecrRef(r.name));
@@ -225,6 +229,15 @@ function finish(
     },
     ...(kubeconfig ? { kubeconfig } : {}),
     ecrRepositories: ecr,
+    ...(spec.ci
+      ? {
+          ci: {
+            ...(ci?.roleArn ? { role: ci.roleArn } : {}),
+            repositories: spec.ci.github.repositories,
+            subjects: ci?.subjects ?? [],
+          },
+        }
+      : {}),
     ...(creds?.publicKey
       ? {
           deployKey: {
@@ -241,6 +254,11 @@ function finish(
             `kubectl --context ${kubeconfig?.context ?? `${spec.name}.${spec.region}`} get nodes`,
             `gitops status --cluster ${spec.name} --region ${spec.region}`,
             `change the cluster through Git: ${spec.fleet.url} (${path})`,
+            ...(spec.ci
+              ? [
+                  `gitops ci workflow --cluster ${spec.name} --region ${spec.region} > .github/workflows/image.yaml`,
+                ]
+              : []),
           ]
         : report.dryRun
           ? [`run again without --dry-run to apply`]
