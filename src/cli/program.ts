@@ -129,6 +129,21 @@ export function buildProgram(version: string, io: ProcessIO, result: ProgramResu
     .addOption(regionOption())
     .action(action(() => import('./commands/token.js').then((m) => m.token as never)));
 
+  const ci = program.command('ci').description("what a repository's CI needs to push images to the cluster");
+  ci.command('workflow')
+    .description(
+      'print a GitHub Actions workflow (or a shell script) that builds and pushes an image with the CI role',
+    )
+    .option('--cluster <name>', 'EKS cluster name')
+    .addOption(regionOption())
+    .option('--repository <name>', "the cluster's ECR repository to push to (needed when it has several)")
+    .addOption(
+      new Option('--format <format>', 'github: a workflow file; script: sh for any CI')
+        .choices(['github', 'script'])
+        .default('github'),
+    )
+    .action(action(() => import('./commands/ci.js').then((m) => m.workflow as never)));
+
   const profiles = program.command('profiles').description('the bundled profile catalog');
   profiles
     .command('list')
