@@ -19,6 +19,7 @@ import { toGitopsError } from '../primitives/errors.js';
 import { abortError } from '../primitives/wait.js';
 import type { Clients } from './clients.js';
 import { connect } from './connect.js';
+import { deployedFrom, deployedImages, singleTag } from './deployed.js';
 
 export interface SyncStatus {
   url?: string;
@@ -85,7 +86,18 @@ export interface StatusDocument {
     controllers: { name: string; ready: boolean; reason: string }[];
   };
   sync: SyncStatus;
-  ecrRepositories: { name: string; uri: string; images: number; latestTag?: string }[];
+  /**
+   * Each ECR repository: its newest image's tag, and the tag the workloads the sync applied run
+   * (`deployedTag` when they agree; `deployed` lists each workload).
+   */
+  ecrRepositories: {
+    name: string;
+    uri: string;
+    images: number;
+    latestTag?: string;
+    deployedTag?: string;
+    deployed: { workload: string; tag: string }[];
+  }[];
   /** What a test environment stood in for (the local sandbox); empty on a real cluster. */
   simulated: { kind: string; namespace: string; name: string; note: string }[];
   problems: string[];
@@ -147,6 +159,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       uri: r.uri,
       images: r.imageCount,
       ...(r.latestTag ? { latestTag: r.latestTag } : {}),
+      deployed: [],
     })),
     simulated: [],
     problems,
@@ -207,6 +220,14 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       if (!c.ready) problems.push(`${reconciler.name} ${c.name}: ${c.reason}`);
     doc.simulated = health.simulated;
     doc.sync = await syncPart(health, env, req.signal);
+    if (doc.ecrRepositories.length > 0) {
+      const images = await deployedImages(client, reconciler, req.signal);
+      for (const r of doc.ecrRepositories) {
+        r.deployed = deployedFrom(images, r.uri);
+        const tag = singleTag(r.deployed);
+        if (tag !== undefined) r.deployedTag = tag;
+      }
+    }
     if (!doc.sync.inSync) {
       problems.push(
         doc.sync.headRevision && doc.sync.appliedRevision

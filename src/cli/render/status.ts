@@ -78,8 +78,8 @@ export function renderStatus(d: StatusDocument, s: Style): string {
   if (d.ecrRepositories.length > 0) {
     lines.push(
       table(
-        ['ECR REPOSITORY', 'IMAGES', 'LATEST TAG'],
-        d.ecrRepositories.map((r) => [r.uri, String(r.images), r.latestTag ?? '-']),
+        ['ECR REPOSITORY', 'IMAGES', 'LATEST TAG', 'DEPLOYED'],
+        d.ecrRepositories.map((r) => [r.uri, String(r.images), r.latestTag ?? '-', deployedCell(r, s)]),
       ),
     );
   }
@@ -93,6 +93,12 @@ export function renderStatus(d: StatusDocument, s: Style): string {
     for (const p of d.problems) lines.push(`  ${s.yellow('•')} ${p}`);
   }
   return lines.join('\n');
+}
+
+function deployedCell(r: StatusDocument['ecrRepositories'][number], s: Style): string {
+  if (r.deployed.length === 0) return '-';
+  if (r.deployedTag === undefined) return s.yellow(`${new Set(r.deployed.map((d) => d.tag)).size} tags`);
+  return r.deployedTag === r.latestTag ? `${r.deployedTag} (newest)` : r.deployedTag;
 }
 
 export function renderStatusList(docs: readonly StatusDocument[], region: string, s: Style): string {
