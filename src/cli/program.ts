@@ -64,6 +64,10 @@ export function buildProgram(version: string, io: ProcessIO, result: ProgramResu
       "a GitHub repository whose Actions may push to the cluster's ECR repositories (repeatable)",
       (value: string, previous: string[] = []) => [...previous, value],
     )
+    .option(
+      '--image-automation',
+      'Flux commits the newest main-<seconds>-<sha7> image CI pushed (write credential: GITOPS_IMAGE_AUTOMATION_TOKEN or GITOPS_IMAGE_AUTOMATION_SSH_KEY_FILE)',
+    )
     .option('--reconciler-manifests <file|url>', "Flux install manifests to use instead of the release's")
     .option(
       '--from-git <fleet-url>',

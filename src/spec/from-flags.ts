@@ -28,6 +28,8 @@ export interface SpecFlags {
   fluxVersion?: string;
   /** --ci-github-repo, repeated: replaces ci.github.repositories of the file. */
   ciGithubRepos?: string[];
+  /** --image-automation: turns imageAutomation on (the file's settings kept). */
+  imageAutomation?: boolean;
 }
 
 /** Checks one flag value against the schema of the field it sets. */
@@ -101,6 +103,7 @@ export function buildClusterSpec(sources: SpecSources): RequestedSpec {
     input['ci'] = { ...ci, github: { ...github, repositories: flags.ciGithubRepos } };
   }
 
+  if (flags.imageAutomation === true) input['imageAutomation'] = sub('imageAutomation');
   const result = clusterSpecSchema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

@@ -243,6 +243,20 @@ export const clusterSpecSchema = z
       .optional(),
     /** GitHub Actions workflows that may push images to the cluster's ECR repositories. */
     ci: ciSchema.optional(),
+    /**
+     * Flux's image automation, opted into: the newest `main-<unix seconds>-<sha7>` tag of each
+     * profile ECR repository with an `imageParameter` is committed to the fleet by Flux with a
+     * write credential of its own (from the environment, never in the spec or Git).
+     */
+    imageAutomation: z
+      .strictObject({
+        /** How often Flux scans ECR and looks for an update to commit (a Flux duration). */
+        interval: z
+          .string()
+          .regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, { error: 'must be a duration such as 5m' })
+          .default('5m'),
+      })
+      .optional(),
     reconciler: z
       .strictObject({
         kind: z.literal('flux').default('flux'),

@@ -20,6 +20,7 @@ export interface BootstrapOptions {
   kubernetesVersion?: string;
   fluxVersion?: string;
   ciGithubRepo?: string[];
+  imageAutomation?: boolean;
   reconcilerManifests?: string;
   fromGit?: string;
   allowInsecureHttp?: boolean;
@@ -93,6 +94,7 @@ async function specRequest(ctx: CommandContext, o: BootstrapOptions): Promise<Sp
   if (o.gitBranch !== undefined) flags.gitBranch = o.gitBranch;
   if (o.gitPath !== undefined) flags.gitPath = o.gitPath;
   if (o.ciGithubRepo !== undefined) flags.ciGithubRepos = o.ciGithubRepo;
+  if (o.imageAutomation === true) flags.imageAutomation = true;
   const flux = o.fluxVersion ?? ctx.env['GITOPS_FLUX_VERSION'];
   if (flux !== undefined && flux !== '') flags.fluxVersion = flux;
   if (o.fromGit !== undefined && o.gitUrl !== undefined) {

@@ -125,10 +125,14 @@ export async function runBootstrap(req: BootstrapRequest): Promise<BootstrapResu
     ...(req.releaseBaseUrl ? { releaseBaseUrl: req.releaseBaseUrl } : {}),
   });
   const credentials = await reconciler.readCredentials(inputs.spec.fleet.url, env);
+  const imageCredentials = inputs.spec.imageAutomation
+    ? await reconciler.imageAutomationCredentials(inputs.spec.fleet.url, env)
+    : undefined;
   const built = bootstrapPlan(inputs, {
     aws,
     reconciler,
     credentials,
+    ...(imageCredentials ? { imageCredentials } : {}),
     sourceUrl: req.sourceUrl,
     env,
     pollMs: req.pollMs,

@@ -11,7 +11,12 @@ import { FLUX_FILES, fluxFleetFiles, recordedChecksum } from './fleet-files.js';
 import { fluxHealth } from './health.js';
 import { FLUX_STEPS, fluxInstallSteps, fluxReadyStep } from './install.js';
 import { defaultFluxCacheDir, resolveFluxManifests } from './manifests.js';
-import { fluxCredentialsFor } from './read-credentials.js';
+import { fluxCredentialsFor, knownHostsFor } from './read-credentials.js';
+import { IMAGES_CONFIGMAP, imageAutomationFiles } from './image-automation.js';
+import {
+  imageAutomationCredentials,
+  imageAutomationCredentialsStep,
+} from './image-automation-credentials.js';
 import { fluxDesired } from './desired.js';
 import { protectFromPrune, releaseProtection } from './handover.js';
 import { fluxLayerFiles } from './layers.js';
@@ -52,6 +57,17 @@ export const flux: Reconciler = {
   fleetFiles: (manifests, location) => fluxFleetFiles(manifests, location),
 
   layerFiles: (req) => fluxLayerFiles(req),
+
+  imageAutomationCredentials: (url, env) =>
+    imageAutomationCredentials(url, env, () => knownHostsFor(url, env)),
+  imageAutomationFiles: (req) => ({ ...imageAutomationFiles(req), overrides: IMAGES_CONFIGMAP }),
+  imageAutomationStep: (o) =>
+    imageAutomationCredentialsStep({
+      id: o.id,
+      dependsOn: o.dependsOn,
+      client: o.client,
+      data: o.credentials === undefined ? undefined : { ...o.credentials },
+    }),
 
   apiKinds: (manifests) => fluxApiKinds(manifests),
 

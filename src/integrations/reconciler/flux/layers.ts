@@ -38,6 +38,8 @@ export interface FluxLayerRequest {
   values: { data: Readonly<Record<string, string>>; profile: { name: string; version: string } };
   /** Other files of the cluster folder the root applies (cluster-values.yaml). */
   resources?: readonly string[];
+  /** A ConfigMap substituted after the values, its values winning (image automation's images). */
+  overrides?: string;
 }
 
 /** Per layer: how long Flux may take to apply it and see it healthy. */
@@ -59,7 +61,12 @@ export function fluxLayerObjects(req: FluxLayerRequest): KubeObject[] {
         prune: true,
         wait: true,
         sourceRef: { kind: 'GitRepository', name: FLUX_NAMESPACE },
-        postBuild: { substituteFrom: [{ kind: 'ConfigMap', name: VALUES_CONFIGMAP }] },
+        postBuild: {
+          substituteFrom: [
+            { kind: 'ConfigMap', name: VALUES_CONFIGMAP },
+            ...(req.overrides === undefined ? [] : [{ kind: 'ConfigMap', name: req.overrides }]),
+          ],
+        },
       },
     };
   });
