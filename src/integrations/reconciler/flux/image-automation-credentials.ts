@@ -5,8 +5,8 @@
  *          a token limited to writing the fleet repository;
  *   ssh    GITOPS_IMAGE_AUTOMATION_SSH_KEY_FILE: the private half of a deploy key the Git host
  *          allows to write to the fleet repository only (known_hosts as for the sync).
- * Without either, a Secret already in the cluster is kept (re-runs need not carry it; setting it
- * again rotates it); with neither that Secret nor the variables the step fails naming them.
+ * Every bootstrap with image automation needs one (exit 2 before any change without): the Secret
+ * then always holds what the run was given, so giving a new one rotates it.
  */
 import { readFile } from 'node:fs/promises';
 import { userError } from '../../../primitives/errors.js';
@@ -26,12 +26,12 @@ export const IMAGE_AUTOMATION_ENV = {
   sshKeyFile: 'GITOPS_IMAGE_AUTOMATION_SSH_KEY_FILE',
 } as const;
 
-/** The Secret's data, or undefined to keep the cluster's. Read at preflight: a bad file is exit 2. */
+/** The Secret's data, read at preflight: none given or a bad file is exit 2. */
 export async function imageAutomationCredentials(
   url: string,
   env: NodeJS.ProcessEnv,
   knownHosts: () => Promise<string>,
-): Promise<SecretData | undefined> {
+): Promise<SecretData> {
   const transport = checkGitUrl(url, '--git-url');
   const ssh = transport === 'ssh' || transport === 'scp';
   const token = env[IMAGE_AUTOMATION_ENV.token];
@@ -66,7 +66,15 @@ export async function imageAutomationCredentials(
     registerSecret(identity);
     return { identity, known_hosts: await knownHosts() };
   }
-  return undefined;
+  throw userError(
+    'GITOPS_BAD_INPUT',
+    "--image-automation: no Git write credential for Flux's image automation",
+    {
+      hint: ssh
+        ? `set ${IMAGE_AUTOMATION_ENV.sshKeyFile} to the private half of a deploy key allowed to write to the fleet repository`
+        : `set ${IMAGE_AUTOMATION_ENV.token} to a token that may push to the fleet repository only (never the one gitops pushes with)`,
+    },
+  );
 }
 
 export function imageAutomationCredentialsStep(options: {
