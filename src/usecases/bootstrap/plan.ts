@@ -87,7 +87,7 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
     return clusterChange({
       rendered: { ...withValues, teamFiles: { ...withValues.teamFiles, ...images?.teamFiles } },
       reconcilerFiles: {
-        ...reconciler.fleetFiles(inputs.manifests, location),
+        ...reconciler.fleetFiles(inputs.manifests, location, options.credentials),
         ...images?.files,
         ...reconciler.layerFiles({
           layers: withValues.layers,
