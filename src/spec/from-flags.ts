@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { userError } from '../primitives/errors.js';
+import { githubRepository } from './ci.js';
 import {
   alertsSchema,
   clusterName,
@@ -28,6 +29,10 @@ export interface SpecFlags {
   fluxVersion?: string;
   /** --alerts: a Flux notification Provider type. */
   alerts?: string;
+  /** --ci-github-repo, repeated: replaces ci.github.repositories of the file. */
+  ciGithubRepos?: string[];
+  /** --image-automation: turns imageAutomation on (the file's settings kept). */
+  imageAutomation?: boolean;
 }
 
 /** Checks one flag value against the schema of the field it sets. */
@@ -43,6 +48,7 @@ export function checkSpecFlags(flags: SpecFlags): void {
   if (flags.region !== undefined) checkFlag('--region', regionName, flags.region);
   if (flags.kubernetesVersion !== undefined)
     checkFlag('--kubernetes-version', kubernetesVersion, flags.kubernetesVersion);
+  for (const repo of flags.ciGithubRepos ?? []) checkFlag('--ci-github-repo', githubRepository, repo);
   if (flags.fluxVersion !== undefined && !/^\d+\.\d+\.\d+$/.test(flags.fluxVersion)) {
     throw userError(
       'GITOPS_BAD_INPUT',
@@ -93,7 +99,16 @@ export function buildClusterSpec(sources: SpecSources): RequestedSpec {
   if (flags.fluxVersion !== undefined)
     input['reconciler'] = { ...sub('reconciler'), version: flags.fluxVersion };
   if (flags.alerts !== undefined) input['alerts'] = { ...sub('alerts'), provider: flags.alerts };
+  if (flags.ciGithubRepos !== undefined && flags.ciGithubRepos.length > 0) {
+    const ci = sub('ci');
+    const github =
+      typeof ci['github'] === 'object' && ci['github'] !== null
+        ? (ci['github'] as Record<string, unknown>)
+        : {};
+    input['ci'] = { ...ci, github: { ...github, repositories: flags.ciGithubRepos } };
+  }
 
+  if (flags.imageAutomation === true) input['imageAutomation'] = sub('imageAutomation');
   const result = clusterSpecSchema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
@@ -127,6 +142,7 @@ function flagFor(path: readonly PropertyKey[], flags: SpecFlags): string | undef
   if (p === 'fleet.path' && flags.gitPath !== undefined) return '--git-path';
   if (p === 'profile.source' && flags.profile !== undefined) return '--profile';
   if (p === 'alerts.provider' && flags.alerts !== undefined) return '--alerts';
+  if (p.startsWith('ci.github.repositories') && flags.ciGithubRepos !== undefined) return '--ci-github-repo';
   return undefined;
 }
 

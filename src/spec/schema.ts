@@ -16,6 +16,7 @@ import {
   NODEGROUP_LIMITS,
   principalProblem,
 } from './aws-limits.js';
+import { ciSchema, ciSizeProblem } from './ci.js';
 import { specIdentitySchema } from './identity.js';
 
 export const SPEC_API_VERSION = 'gitops.dev/v1alpha1';
@@ -265,6 +266,22 @@ export const clusterSpecSchema = z
         });
       })
       .optional(),
+    /** GitHub Actions workflows that may push images to the cluster's ECR repositories. */
+    ci: ciSchema.optional(),
+    /**
+     * Flux's image automation, opted into: the newest `main-<unix seconds>-<sha7>` tag of each
+     * profile ECR repository with an `imageParameter` is committed to the fleet by Flux with a
+     * write credential of its own (from the environment, never in the spec or Git).
+     */
+    imageAutomation: z
+      .strictObject({
+        /** How often Flux scans ECR and looks for an update to commit (a Flux duration). */
+        interval: z
+          .string()
+          .regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, { error: 'must be a duration such as 5m' })
+          .default('5m'),
+      })
+      .optional(),
     reconciler: z
       .strictObject({
         kind: z.literal('flux').default('flux'),
@@ -279,6 +296,10 @@ export const clusterSpecSchema = z
     alerts: alertsSchema.optional(),
   })
   .superRefine((spec, ctx) => {
+    if (spec.ci !== undefined) {
+      const problem = ciSizeProblem(spec.ci, spec.region);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['ci', 'github'], message: problem });
+    }
     // Known only with both fields: an AMI type EKS no longer publishes for the version asked.
     if (spec.kubernetesVersion === undefined) return;
     spec.nodeGroups.forEach((ng, i) => {

@@ -10,6 +10,7 @@ import {
   listManagedClusters,
 } from '../integrations/aws/status.js';
 import { openToInternet } from '../integrations/aws/endpoint.js';
+import { ciStatus } from '../integrations/aws/ci-status.js';
 import { identitiesStatus } from '../integrations/aws/identity-status.js';
 import { remoteHead } from '../integrations/git/remote.js';
 import type { KubeClient } from '../integrations/kube/client.js';
@@ -18,6 +19,7 @@ import { toGitopsError } from '../primitives/errors.js';
 import { abortError } from '../primitives/wait.js';
 import type { Clients } from './clients.js';
 import { connect } from './connect.js';
+import { deployedFrom, deployedImages, singleTag } from './deployed.js';
 
 export interface SyncStatus {
   url?: string;
@@ -68,6 +70,14 @@ export interface StatusDocument {
     association: boolean;
     policiesInSync: boolean;
   }[];
+  /** The CI role GitHub Actions assume to push images; null when the cluster has no CI. */
+  ci: {
+    provider?: string;
+    role?: string;
+    subjects: string[];
+    pushTo: string[];
+    inSync: boolean;
+  } | null;
   reconciler: {
     kind: string;
     installed: boolean;
@@ -82,7 +92,18 @@ export interface StatusDocument {
   layers: { name: string; ready: boolean; reason: string; appliedRevision?: string }[];
   /** Where the reconciler's alerts go: the provider type, never the address; absent: no alerts. */
   alerts?: { provider: string; ready: boolean; reason: string };
-  ecrRepositories: { name: string; uri: string; images: number; latestTag?: string }[];
+  /**
+   * Each ECR repository: its newest image's tag, and the tag the workloads the sync applied run
+   * (`deployedTag` when they agree; `deployed` lists each workload).
+   */
+  ecrRepositories: {
+    name: string;
+    uri: string;
+    images: number;
+    latestTag?: string;
+    deployedTag?: string;
+    deployed: { workload: string; tag: string }[];
+  }[];
   /** What a test environment stood in for (the local sandbox); empty on a real cluster. */
   simulated: { kind: string; namespace: string; name: string; note: string }[];
   problems: string[];
@@ -136,6 +157,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       ...(a.health ? { health: a.health } : {}),
     })),
     identities: [],
+    ci: null,
     reconciler: { kind: reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
     layers: [],
@@ -144,6 +166,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       uri: r.uri,
       images: r.imageCount,
       ...(r.latestTag ? { latestTag: r.latestTag } : {}),
+      deployed: [],
     })),
     simulated: [],
     problems,
@@ -168,6 +191,12 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     policiesInSync: i.policiesInSync,
   }));
   problems.push(...identities.identities.flatMap((i) => i.problems), ...identities.problems);
+  const ci = await ciStatus(aws, req.cluster, state.tags ?? {});
+  if (ci) {
+    const { problems: ciProblems, ...view } = ci;
+    doc.ci = view;
+    problems.push(...ciProblems);
+  }
 
   const client =
     fromFile ?? (await connect(aws, req.cluster, { signal: req.signal, described: state })).client;
@@ -209,6 +238,14 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     }
     doc.simulated = health.simulated;
     doc.sync = await syncPart(health, env, req.signal);
+    if (doc.ecrRepositories.length > 0) {
+      const images = await deployedImages(client, reconciler, req.signal);
+      for (const r of doc.ecrRepositories) {
+        r.deployed = deployedFrom(images, r.uri);
+        const tag = singleTag(r.deployed);
+        if (tag !== undefined) r.deployedTag = tag;
+      }
+    }
     if (!doc.sync.inSync) {
       problems.push(
         doc.sync.headRevision && doc.sync.appliedRevision
@@ -317,6 +354,7 @@ function unknownStatus(clients: Clients, name: string, reason: string): StatusDo
     cluster: { name, region: clients.aws.region, status: 'UNKNOWN', managed: true, nodeGroups: [] },
     addons: [],
     identities: [],
+    ci: null,
     reconciler: { kind: clients.reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
     layers: [],

@@ -73,6 +73,7 @@ describe('teardown', () => {
       ['aws:iam:cluster-role', 'deleted'],
       ['aws:iam:node-role', 'deleted'],
       ['aws:iam:identities', 'unchanged'],
+      ['aws:iam:ci', 'unchanged'],
     ]);
     const state = emu.state();
     expect(count(state, 'doomed')).toEqual({});

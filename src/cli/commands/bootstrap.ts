@@ -20,6 +20,8 @@ export interface BootstrapOptions {
   config?: string;
   kubernetesVersion?: string;
   fluxVersion?: string;
+  ciGithubRepo?: string[];
+  imageAutomation?: boolean;
   reconcilerManifests?: string;
   fromGit?: string;
   allowInsecureHttp?: boolean;
@@ -97,6 +99,8 @@ async function specRequest(ctx: CommandContext, o: BootstrapOptions): Promise<Sp
   if (o.gitBranch !== undefined) flags.gitBranch = o.gitBranch;
   if (o.gitPath !== undefined) flags.gitPath = o.gitPath;
   if (o.alerts !== undefined) flags.alerts = o.alerts;
+  if (o.ciGithubRepo !== undefined) flags.ciGithubRepos = o.ciGithubRepo;
+  if (o.imageAutomation === true) flags.imageAutomation = true;
   const flux = o.fluxVersion ?? ctx.env['GITOPS_FLUX_VERSION'];
   if (flux !== undefined && flux !== '') flags.fluxVersion = flux;
   if (o.fromGit !== undefined && o.gitUrl !== undefined) {

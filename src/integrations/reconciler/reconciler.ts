@@ -97,6 +97,29 @@ export interface LayerFilesRequest {
   alerts?: { provider: string };
   /** The kinds the installed reconciler serves (apiKinds), for the versions of its own objects. */
   kinds?: readonly ApiKind[];
+  /** A ConfigMap whose values override the cluster's values (image automation's images). */
+  overrides?: string;
+}
+
+/** The data of image automation's write credential Secret (opaque to the use cases). */
+export type WriteCredentials = Readonly<Record<string, string>>;
+
+export interface ImageAutomationRequest {
+  url: string;
+  branch: string;
+  /** The cluster's folder, where the automation updates marked values. */
+  path: string;
+  interval: string;
+  images: readonly { repository: string; uri: string; parameter: string; value: string }[];
+}
+
+export interface ImageAutomationFiles {
+  /** Tool-owned, relative to the cluster folder. */
+  files: Record<string, string>;
+  /** Team-owned, written once: what the automation commits to. */
+  teamFiles: Record<string, string>;
+  /** The ConfigMap the layer syncs substitute from after the values (LayerFilesRequest.overrides). */
+  overrides: string;
 }
 
 export interface CredentialsOutput {
@@ -215,6 +238,19 @@ export interface Reconciler {
    * substituted into them (the folder's root index among them), keyed by path in that folder.
    */
   layerFiles(request: LayerFilesRequest): Record<string, string>;
+  /**
+   * Image automation, for a cluster that opted in: its Git write credential from the environment
+   * (undefined: none given, keep the one in the cluster), its files in the cluster folder and the
+   * ConfigMap whose values override the layers' values, and the step storing the credential.
+   */
+  imageAutomationCredentials(url: string, env: NodeJS.ProcessEnv): Promise<WriteCredentials | undefined>;
+  imageAutomationFiles(request: ImageAutomationRequest): ImageAutomationFiles;
+  imageAutomationStep(options: {
+    id: string;
+    dependsOn: readonly string[];
+    client: ClientSource;
+    credentials: WriteCredentials | undefined;
+  }): Step;
   /** The kinds it serves once installed (the CRDs of its manifests). */
   apiKinds(manifests: ReconcilerManifests): ApiKind[];
   installSteps(request: InstallRequest): InstallSteps;

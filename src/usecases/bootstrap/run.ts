@@ -16,6 +16,7 @@ import {
 } from '../../spec/alerts.js';
 import { userError } from '../../primitives/errors.js';
 import { CLUSTER } from '../../integrations/aws/cluster.js';
+import { CI } from '../../integrations/aws/ci-role.js';
 import { ecrRef } from '../../integrations/aws/ecr.js';
 import type { Clients } from '../clients.js';
 import { type BootstrapInputs, prepareBootstrap, requestedSpec, type SpecRequest } from './inputs.js';
@@ -109,6 +110,8 @@ export interface BootstrapDocument {
   };
   kubeconfig?: { path: string; context: string };
   ecrRepositories: { name: string; uri: string }[];
+  /** The CI role GitHub Actions of these repositories assume (`ci` in the spec). */
+  ci?: { role?: string; repositories: string[]; subjects: string[] };
   deployKey?: { publicKey: string; note: string };
   steps: StepDocument[];
   durationMs: number;
@@ -142,10 +145,14 @@ export async function runBootstrap(req: BootstrapRequest): Promise<BootstrapResu
     ...(req.releaseBaseUrl ? { releaseBaseUrl: req.releaseBaseUrl } : {}),
   });
   const credentials = await reconciler.readCredentials(inputs.spec.fleet.url, env);
+  const imageCredentials = inputs.spec.imageAutomation
+    ? await reconciler.imageAutomationCredentials(inputs.spec.fleet.url, env)
+    : undefined;
   const built = bootstrapPlan(inputs, {
     aws,
     reconciler,
     credentials,
+    ...(imageCredentials ? { imageCredentials } : {}),
     sourceUrl: req.sourceUrl,
     env,
     pollMs: req.pollMs,
@@ -209,6 +216,7 @@ function finish(
   const fleet = report.output(FLEET);
   const kubeconfig = report.output(KUBECONFIG);
   const creds = report.output(built.install.credentials);
+  const ci = report.output(CI);
   const registry = `${inputs.accountId}.dkr.ecr.${spec.region}.amazonaws.com`;
   const ecr = spec.ecrRepositories.map((r) => {
     const out = report.output(ecrRef(r.name));
@@ -246,6 +254,15 @@ function finish(
     },
     ...(kubeconfig ? { kubeconfig } : {}),
     ecrRepositories: ecr,
+    ...(spec.ci
+      ? {
+          ci: {
+            ...(ci?.roleArn ? { role: ci.roleArn } : {}),
+            repositories: spec.ci.github.repositories,
+            subjects: ci?.subjects ?? [],
+          },
+        }
+      : {}),
     ...(creds?.publicKey
       ? {
           deployKey: {
@@ -262,6 +279,11 @@ function finish(
             `kubectl --context ${kubeconfig?.context ?? `${spec.name}.${spec.region}`} get nodes`,
             `gitops status --cluster ${spec.name} --region ${spec.region}`,
             `change the cluster through Git: ${spec.fleet.url} (${path})`,
+            ...(spec.ci
+              ? [
+                  `gitops ci workflow --cluster ${spec.name} --region ${spec.region} > .github/workflows/image.yaml`,
+                ]
+              : []),
           ]
         : report.dryRun
           ? [`run again without --dry-run to apply`]

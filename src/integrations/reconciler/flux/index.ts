@@ -12,7 +12,12 @@ import { fluxHealth } from './health.js';
 import { FLUX_STEPS, fluxInstallSteps, fluxReadyStep } from './install.js';
 import type { FluxSyncSpec } from './sync.js';
 import { defaultFluxCacheDir, resolveFluxManifests } from './manifests.js';
-import { fluxCredentialsFor } from './read-credentials.js';
+import { fluxCredentialsFor, knownHostsFor } from './read-credentials.js';
+import { IMAGES_CONFIGMAP, imageAutomationFiles } from './image-automation.js';
+import {
+  imageAutomationCredentials,
+  imageAutomationCredentialsStep,
+} from './image-automation-credentials.js';
 import { fluxDesired } from './desired.js';
 import { protectFromPrune, releaseProtection } from './handover.js';
 import { fluxLayerFiles } from './layers.js';
@@ -54,6 +59,17 @@ export const flux: Reconciler = {
     fluxFleetFiles(manifests, syncSpecFor(location, credentials)),
 
   layerFiles: (req) => fluxLayerFiles(req),
+
+  imageAutomationCredentials: (url, env) =>
+    imageAutomationCredentials(url, env, () => knownHostsFor(url, env)),
+  imageAutomationFiles: (req) => ({ ...imageAutomationFiles(req), overrides: IMAGES_CONFIGMAP }),
+  imageAutomationStep: (o) =>
+    imageAutomationCredentialsStep({
+      id: o.id,
+      dependsOn: o.dependsOn,
+      client: o.client,
+      data: o.credentials === undefined ? undefined : { ...o.credentials },
+    }),
 
   apiKinds: (manifests) => fluxApiKinds(manifests),
 

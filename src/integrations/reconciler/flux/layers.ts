@@ -44,6 +44,8 @@ export interface FluxLayerRequest {
   alerts?: { provider: string };
   /** The kinds the installed Flux serves (which Provider/Alert version to write). */
   kinds?: readonly ApiKind[];
+  /** A ConfigMap substituted after the values, its values winning (image automation's images). */
+  overrides?: string;
 }
 
 /** Per layer: how long Flux may take to apply it and see it healthy. */
@@ -65,7 +67,12 @@ export function fluxLayerObjects(req: FluxLayerRequest): KubeObject[] {
         prune: true,
         wait: true,
         sourceRef: { kind: 'GitRepository', name: FLUX_NAMESPACE },
-        postBuild: { substituteFrom: [{ kind: 'ConfigMap', name: VALUES_CONFIGMAP }] },
+        postBuild: {
+          substituteFrom: [
+            { kind: 'ConfigMap', name: VALUES_CONFIGMAP },
+            ...(req.overrides === undefined ? [] : [{ kind: 'ConfigMap', name: req.overrides }]),
+          ],
+        },
       },
     };
   });
