@@ -117,6 +117,11 @@ export const addonSchema = z.strictObject({
       error: 'must be an add-on version such as v1.19.2-eksbuild.1',
     })
     .optional(),
+  /**
+   * The add-on's advanced configuration (EKS's configurationValues, checked by EKS against the
+   * add-on version's schema): vpc-cni's { enableNetworkPolicy: "true" } enforces NetworkPolicies.
+   */
+  configuration: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const ecrRepositorySchema = z.strictObject({

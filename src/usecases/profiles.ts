@@ -1,4 +1,6 @@
 /** `gitops profiles list` and `gitops profiles show`: the catalog and one profile, as data. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import {
   listBundledProfiles,
   type ProfileSummary,
@@ -24,6 +26,10 @@ export interface ProfileDocument {
   ecrRepositories: Profile['ecrRepositories'];
   /** Service accounts that get a Pod Identity role, with the policies declared for them. */
   identities: Profile['identities'];
+  /** Secrets bootstrap generates in the cluster (names and keys; the values exist only there). */
+  secrets: Profile['secrets'];
+  /** The profile's own README (what it gives a team, how to reach each app), when it has one. */
+  readme?: string;
 }
 
 export async function listProfiles(): Promise<ProfileSummary[]> {
@@ -50,6 +56,9 @@ export async function showProfile(
     addons: p.addons,
     ecrRepositories: p.ecrRepositories,
     identities: p.identities,
+    secrets: p.secrets,
   };
+  const readme = path.join(resolved.dir, 'README.md');
+  if (existsSync(readme)) doc.readme = readme;
   return { doc, profile: p };
 }

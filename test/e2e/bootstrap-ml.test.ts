@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
   admin,
@@ -40,13 +41,14 @@ describe('bootstrap ml in the sandbox', () => {
     expect(st).toMatchObject({ ready: true, cluster: { status: 'ACTIVE' }, sync: { inSync: true } });
     expect(st.sync.appliedRevision).toBe(st.sync.headRevision);
     // One pass, layer by layer: each applied the pushed revision.
-    expect(st.profile).toEqual({ name: 'ml', version: '1.1.0' });
+    expect(st.profile).toEqual({ name: 'ml', version: '1.2.0' });
     expect(st.layers.map((l) => [l.name, l.ready, l.appliedRevision])).toEqual(
       ['controllers', 'configs', 'apps'].map((n) => [n, true, st.sync.headRevision]),
     );
 
     // The profile's workloads reached the cluster through the Flux stand-in.
     const kube = await admin();
+    let secrets: string[] = [];
     try {
       const mlflow = await kube.get({
         apiVersion: 'apps/v1',
@@ -63,6 +65,27 @@ describe('bootstrap ml in the sandbox', () => {
           name: 'inferenceservices.serving.kserve.io',
         }),
       ).toBeDefined();
+      // JupyterHub's shared passwords were generated in the cluster before the apps started, and
+      // are nowhere in the fleet repository.
+      const auth = await kube.get({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        name: 'jupyterhub-auth',
+        namespace: 'jupyterhub',
+      });
+      const data = (auth?.['data'] ?? {}) as Record<string, string>;
+      const values = ['user-password', 'admin-password'].map((k) =>
+        Buffer.from(data[k] ?? '', 'base64').toString(),
+      );
+      expect(values.map((v) => v.length)).toEqual([43, 43]);
+      expect(values[0]).not.toBe(values[1]);
+      for (const v of values) {
+        const found = execFileSync('git', ['-C', fleet.dir, 'log', '-p', '--all', `-S${v}`], {
+          encoding: 'utf8',
+        });
+        expect(found).toBe('');
+      }
+      secrets = values;
     } finally {
       kube.close();
     }
@@ -75,5 +98,21 @@ describe('bootstrap ml in the sandbox', () => {
     expect(redo.steps.filter((s) => s.result !== 'unchanged')).toEqual([]);
     expect(await commitCount(fleet.dir)).toBe(commits);
     expect(await mutatingCallsSince(before)).toEqual([]);
+    // The re-run kept the generated passwords (JupyterHub already uses them).
+    const kube2 = await admin();
+    try {
+      const auth = await kube2.get({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        name: 'jupyterhub-auth',
+        namespace: 'jupyterhub',
+      });
+      const data = (auth?.['data'] ?? {}) as Record<string, string>;
+      expect(
+        ['user-password', 'admin-password'].map((k) => Buffer.from(data[k] ?? '', 'base64').toString()),
+      ).toEqual(secrets);
+    } finally {
+      kube2.close();
+    }
   });
 });

@@ -3,10 +3,13 @@
  * Canary and MetricTemplate need the CRDs base's flagger release installs) goes from nothing to
  * ready in one pass, layer by layer; status names the profile version and each layer; a team's
  * patch in its layer overlay is applied by Flux, kept by a re-run of bootstrap, and diff sees no
- * drift on the new layout.
+ * drift on the new layout. Redis' password is a Secret generated in the cluster (in no commit),
+ * the VPC CNI add-on enforces network policies, and the API's replica count is left to the HPA.
  */
+import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DescribeAddonCommand, EKSClient } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeClient } from '../../src/integrations/kube/client.js';
 import {
@@ -72,7 +75,30 @@ describe('mobile on the layered fleet layout', () => {
         kind === 'Canary' ? 'apps' : 'configs',
       );
     }
-    expect(await replicasOf(kube)).toBe(2);
+    // Nothing in Git sets the count (the HPA and Flagger own it): the API server's default stands.
+    expect(await replicasOf(kube)).toBe(1);
+
+    const redis = await kube.get({ apiVersion: 'v1', kind: 'Secret', name: 'redis-auth', namespace: 'api' });
+    const password = Buffer.from(
+      ((redis?.['data'] ?? {}) as Record<string, string>)['password'] ?? '',
+      'base64',
+    ).toString();
+    expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(
+      execFileSync('git', ['-C', fleet.dir, 'log', '-p', '--all', `-S${password}`], { encoding: 'utf8' }),
+    ).toBe('');
+    const env = sandbox().env;
+    const eks = new EKSClient({
+      endpoint: env['AWS_ENDPOINT_URL'],
+      region: env['AWS_REGION'] ?? 'us-west-2',
+      credentials: {
+        accessKeyId: env['AWS_ACCESS_KEY_ID'] ?? '',
+        secretAccessKey: env['AWS_SECRET_ACCESS_KEY'] ?? '',
+      },
+    });
+    const cni = await eks.send(new DescribeAddonCommand({ clusterName: CLUSTER, addonName: 'vpc-cni' }));
+    expect(JSON.parse(cni.addon?.configurationValues ?? '{}')).toEqual({ enableNetworkPolicy: 'true' });
+    eks.destroy();
   });
 
   it("applies a team's overlay patch and keeps it through a re-run of bootstrap", async () => {
@@ -81,7 +107,7 @@ describe('mobile on the layered fleet layout', () => {
       const text = await readFile(join(dir, overlay), 'utf8');
       await writeFile(
         join(dir, overlay),
-        `${text}patches:\n  - target: { kind: Deployment, name: api }\n    patch: |\n      - op: replace\n        path: /spec/replicas\n        value: 3\n`,
+        `${text}patches:\n  - target: { kind: Deployment, name: api }\n    patch: |\n      - op: add\n        path: /spec/replicas\n        value: 3\n`,
       );
     });
     const applied = await eventually(async () => ((await replicasOf(kube)) ?? 0) === 3, 90_000, 500);

@@ -129,7 +129,7 @@ describe('gitops migrate on a running cluster', () => {
 
     const st = await gitops(['-o', 'json', 'status', '--cluster', CLUSTER]);
     expect(st.code, st.stdout).toBe(0);
-    expect((JSON.parse(st.stdout) as { profile: unknown }).profile).toEqual({ name: 'ml', version: '1.1.0' });
+    expect((JSON.parse(st.stdout) as { profile: unknown }).profile).toEqual({ name: 'ml', version: '1.2.0' });
 
     // The folder is the layered layout now: bootstrap takes it, and the carried edit stays.
     const boot = await gitops(bootstrapArgs(CLUSTER, 'ml', fleet.url));

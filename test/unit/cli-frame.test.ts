@@ -54,6 +54,28 @@ describe('gitops CLI frame', () => {
     expect(doc.nodeGroups.some((n) => n.taints.some((t) => t.key === 'nvidia.com/gpu'))).toBe(true);
   });
 
+  it('profiles show mobile names its generated Secret, the VPC CNI configuration and its README', () => {
+    const r = runCli(['profiles', 'show', 'mobile', '-o', 'json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      secrets: { namespace: string; name: string; keys: string[] }[];
+      addons: { name: string; configuration?: Record<string, unknown> }[];
+      readme?: string;
+    };
+    expect(doc.secrets.map((x) => [x.namespace, x.name, x.keys])).toEqual([
+      ['api', 'redis-auth', ['password']],
+    ]);
+    expect(doc.addons.find((a) => a.name === 'vpc-cni')?.configuration).toEqual({
+      enableNetworkPolicy: 'true',
+    });
+    expect(doc.readme).toMatch(/profiles[\\/]mobile[\\/]README\.md$/);
+    const text = runCli(['profiles', 'show', 'mobile']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('api/redis-auth (password)');
+    expect(text.stdout).toContain('vpc-cni (latest compatible) configuration {"enableNetworkPolicy":"true"}');
+    expect(text.stdout).toMatch(/README: .*mobile.README\.md/);
+  });
+
   it('profiles show nope: exit 2, one line naming it and listing the catalog', () => {
     const r = runCli(['profiles', 'show', 'nope']);
     expectUsageError(r, /unknown profile "nope"/);

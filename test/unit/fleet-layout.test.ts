@@ -76,8 +76,8 @@ describe('the fleet layout', () => {
     const shared = lsTree(repo).filter((f) => f.startsWith('profiles/'));
     expect(shared).toEqual(first.filter((f) => f.startsWith('profiles/')));
     expect([...new Set(shared.map((f) => f.split('/').slice(0, 3).join('/')))]).toEqual([
-      'profiles/base/1.1.0',
-      'profiles/ml/1.1.0',
+      'profiles/base/1.2.0',
+      'profiles/ml/1.2.0',
     ]);
     expect(lsTree(repo).filter((f) => f.startsWith('clusters/dev/') && !f.includes('/flux-system/'))).toEqual(
       [

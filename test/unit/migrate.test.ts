@@ -86,7 +86,7 @@ describe('gitops migrate', () => {
     const tree = lsTree(repo);
     expect(tree.some((f) => f.startsWith('clusters/research/profile/'))).toBe(false);
     expect(tree).toEqual(
-      expect.arrayContaining(['profiles/ml/1.1.0/source.yaml', 'clusters/research/layers.yaml']),
+      expect.arrayContaining(['profiles/ml/1.2.0/source.yaml', 'clusters/research/layers.yaml']),
     );
     expect(show(repo, 'main:clusters/research/apps/migrated/deployment-mlflow-mlflow.yaml')).toContain(
       '- op: replace\n  path: /spec/replicas\n  value: 2\n',

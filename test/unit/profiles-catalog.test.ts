@@ -17,7 +17,9 @@ const RELEASED: Record<string, string> = {
   'base@1.1.0': 'eb52faee10b632a436bab566a9619a70b8c33e77e1fc43b1533ce43a2ff4f7c4',
   'ml@1.1.0': '2a0f38edb7858c8e8e22532134a857914536dab3292bbbb96886a210197bc387',
   'mobile@1.1.0': '5a8b95a161111c3db83e2d9d1d9824878bc81a68eb8682ad56b15cb254b5413c',
-  'mobile@1.2.0': 'ce48abd6f220b88cdec39411e45c748bd9307dfa263b5483a2cede668f1dc395',
+  'base@1.2.0': '0fe8b7944f18874a8f3c17223f7946b9be1abf7965d8386d85f779bbe88829ee',
+  'ml@1.2.0': 'a5793e9100712bf19609aeba11181a176d8c859cf85116f62e38c1dc1c084e37',
+  'mobile@1.2.0': '4ab0d9be6260352591e60af1403ddbccf136426026c53ea5c2f024794d1167b1',
 };
 
 describe('bundled profile catalog', () => {

@@ -166,7 +166,7 @@ describe('renderCluster', () => {
     expect(back.nodeGroups.find((n) => n.name === 'gpu')!.instanceTypes).toEqual(['g5.12xlarge']);
     expect(back.ecrRepositories.map((r) => r.name)).toEqual(['research/notebook', 'research/model-server']);
     expect(back.addons.map((a) => a.name)).toContain('aws-ebs-csi-driver');
-    expect(commitMessage('research', profile)).toBe('gitops: bootstrap research with profile ml@1.1.0');
+    expect(commitMessage('research', profile)).toBe('gitops: bootstrap research with profile ml@1.2.0');
   });
 
   it('keeps passwords and tokens written into URLs out of the committed files', async () => {

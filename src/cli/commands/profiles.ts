@@ -21,7 +21,12 @@ export const listProfiles: CommandHandler<Record<string, never>> = async (ctx) =
 
 export const showProfile: CommandHandler<Record<string, never>> = async (ctx, _o, args) => {
   const { doc, profile } = await describeProfile(args[0] ?? '', ctx.env, ctx.signal);
-  ctx.out.result(doc, (s) => renderProfile(profile, doc.chain, s));
+  ctx.out.result(doc, (s) =>
+    [
+      renderProfile(profile, doc.chain, s),
+      ...(doc.readme ? ['', `${s.dim('README:')} ${doc.readme}`] : []),
+    ].join('\n'),
+  );
   return 0;
 };
 
@@ -51,8 +56,12 @@ function renderProfile(p: Profile, chain: string[], s: Style): string {
   );
   lines.push('', s.bold('Add-ons'));
   lines.push(
-    p.addons.map((a) => `  ${a.name}${a.version ? ` ${a.version}` : ' (latest compatible)'}`).join('\n') ||
-      '  -',
+    p.addons
+      .map(
+        (a) =>
+          `  ${a.name}${a.version ? ` ${a.version}` : ' (latest compatible)'}${a.configuration ? ` configuration ${JSON.stringify(a.configuration)}` : ''}`,
+      )
+      .join('\n') || '  -',
   );
   lines.push('', s.bold('ECR repositories'));
   lines.push(
@@ -78,6 +87,15 @@ function renderProfile(p: Profile, chain: string[], s: Style): string {
             ].join(', '),
           ]),
         ),
+  );
+  lines.push('', s.bold('Secrets generated in the cluster (never in Git)'));
+  lines.push(
+    p.secrets
+      .map(
+        (x) =>
+          `  ${x.namespace}/${x.name} (${x.keys.join(', ')})${x.description ? ` - ${x.description}` : ''}`,
+      )
+      .join('\n') || '  -',
   );
   if (p.parameters.length > 0) {
     lines.push('', s.bold('Parameters'));

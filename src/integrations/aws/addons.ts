@@ -64,6 +64,8 @@ export function addonStep(
       if (addon.version && current.version !== addon.version) {
         return { inSync: false, summary: `update ${what} ${current.version} -> ${addon.version}` };
       }
+      if (!sameConfiguration(current.configurationValues, addon.configuration))
+        return { inSync: false, summary: `set the configuration of ${what}: ${configurationText(addon)}` };
       const drift = await addonIdentityDrift(aws, spec.name, current, owned);
       if (drift.length > 0)
         return { inSync: false, summary: `set the Pod Identity of ${what}: ${drift.join(', ')}` };
@@ -89,6 +91,12 @@ export function addonStep(
           );
           await aws.eks.updateAddon(spec.name, addon.name, addon.version, token);
           // One update at a time: EKS refuses another while the add-on is UPDATING.
+          current = await waitActive(ctx, aws, spec.name, addon.name);
+        }
+        if (!sameConfiguration(current.configurationValues, addon.configuration)) {
+          const values = configurationText(addon);
+          const token = idempotencyToken('addon-config', cluster.arn, cluster.createdAt, addon.name, values);
+          await aws.eks.updateAddonConfiguration(spec.name, addon.name, values, token);
           current = await waitActive(ctx, aws, spec.name, addon.name);
         }
         if ((await addonIdentityDrift(aws, spec.name, current, owned)).length > 0) {
@@ -133,6 +141,7 @@ async function create(
       tags: resourceTags(spec.name, spec.tags),
       clientRequestToken: idempotencyToken('addon', cluster.arn, cluster.createdAt, addon.name),
       ...(podIdentityAssociations.length > 0 ? { podIdentityAssociations } : {}),
+      ...(addon.configuration ? { configurationValues: configurationText(addon) } : {}),
     });
   } catch (e) {
     if (!hasAwsCode(e, 'ResourceInUseException')) throw e;
@@ -141,6 +150,36 @@ async function create(
     checkUsable(spec, current);
     return current;
   }
+}
+
+/** What EKS is sent: the configuration as JSON. */
+function configurationText(addon: AddonSpec): string {
+  return JSON.stringify(addon.configuration ?? {});
+}
+
+/**
+ * Compared as data, since EKS returns the text it was given (JSON or YAML, any key order). Text
+ * that is not JSON is taken as different: ours replaces it. Without a declared configuration the
+ * add-on's own is left alone (someone may have set it through EKS).
+ */
+function sameConfiguration(live: string | undefined, wanted: Record<string, unknown> | undefined): boolean {
+  if (wanted === undefined) return true;
+  if (live === undefined || live.trim() === '') return false;
+  try {
+    return canonicalJson(JSON.parse(live)) === canonicalJson(wanted);
+  } catch {
+    return false;
+  }
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
 }
 
 function checkUsable(spec: ClusterSpec, current: EksAddon): void {

@@ -108,6 +108,8 @@ export interface EksAddon {
   health: HealthIssue[];
   /** ARNs of the Pod Identity associations the add-on owns. */
   podIdentityAssociations: string[];
+  /** The advanced configuration (JSON or YAML text), when one was given. */
+  configurationValues?: string;
 }
 
 /** A service account -> role pair an add-on's podIdentityAssociations carry. */
@@ -161,6 +163,7 @@ export interface CreateAddonInput {
   tags: Tags;
   clientRequestToken: string;
   podIdentityAssociations?: AddonIdentity[];
+  configurationValues?: string;
 }
 
 export interface AccessEntry {
@@ -192,6 +195,13 @@ export interface EksPort {
   describeClusterVersions(): Promise<ClusterVersion[]>;
   createAddon(input: CreateAddonInput): Promise<EksAddon>;
   updateAddon(cluster: string, name: string, version: string, clientRequestToken: string): Promise<void>;
+  /** Replaces the add-on's advanced configuration ('' removes it). */
+  updateAddonConfiguration(
+    cluster: string,
+    name: string,
+    configurationValues: string,
+    clientRequestToken: string,
+  ): Promise<void>;
   /** Replaces the add-on's whole set of Pod Identity associations. */
   updateAddonIdentities(
     cluster: string,

@@ -31,5 +31,9 @@ export function mergeProfiles(layers: readonly Profile[]): Profile {
       layers.map((l) => l.identities),
       (i) => i.serviceAccount,
     ),
+    secrets: mergeByKey(
+      layers.map((l) => l.secrets),
+      (s) => `${s.namespace}/${s.name}`,
+    ),
   };
 }

@@ -118,6 +118,24 @@ export const profileIdentitySchema = z
     error: 'declares no policy (give managedPolicies, inlinePolicies or both)',
   });
 
+/**
+ * A Secret bootstrap creates in the cluster with random values, once: the credential a component
+ * needs (Redis' password, JupyterHub's shared passwords) never goes through Git, and a re-run
+ * keeps the values the workloads already use.
+ */
+export const profileSecretSchema = z.strictObject({
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'is not a namespace name' }),
+  name: z
+    .string()
+    .max(253)
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'is not a Secret name' }),
+  description: z.string().default(''),
+  /** Each key gets 32 random bytes, base64url (43 characters). */
+  keys: z
+    .array(z.string().regex(/^[-._a-zA-Z0-9]+$/, { error: 'is not a Secret key' }))
+    .min(1, { error: 'list at least one key' }),
+});
+
 export const profileSchema = z.strictObject({
   apiVersion: z.literal(PROFILE_API_VERSION).default(PROFILE_API_VERSION),
   kind: z.literal('Profile').default('Profile'),
@@ -131,6 +149,7 @@ export const profileSchema = z.strictObject({
   addons: z.array(addonSchema).default([]),
   ecrRepositories: z.array(profileEcrRepositorySchema).default([]),
   identities: z.array(profileIdentitySchema).default([]),
+  secrets: z.array(profileSecretSchema).default([]),
 });
 
 export type Profile = z.output<typeof profileSchema>;
@@ -138,4 +157,5 @@ export type ProfileParameter = z.output<typeof parameterSchema>;
 export type ProfileComponent = z.output<typeof componentSchema>;
 export type ProvidedApi = z.output<typeof providedApiSchema>;
 export type ProfileIdentity = z.output<typeof profileIdentitySchema>;
+export type ProfileSecret = z.output<typeof profileSecretSchema>;
 export type ParameterValue = string | number | boolean;

@@ -8,7 +8,8 @@
  * The reconciler goes in as soon as the API answers: it needs no nodes to accept objects; its
  * ready step also waits for the fleet push, since it must have applied that revision. Pointing it
  * at the fleet waits for the Pod Identity agent and associations, so the workloads it starts get
- * their credentials. The fleet push waits for the network: the VPC id goes into cluster-values.
+ * their credentials, and for the profile's generated Secrets (cluster:secrets). The fleet push
+ * waits for the network: the VPC id goes into cluster-values.
  */
 import type { AwsClients } from '../../integrations/aws/clients.js';
 import { CLUSTER } from '../../integrations/aws/cluster.js';
@@ -19,6 +20,7 @@ import type { KubeClient } from '../../integrations/kube/client.js';
 import { clusterChange } from '../../integrations/profiles/fleet-change.js';
 import { CLUSTER_SPEC_FILE } from '../../integrations/profiles/layout.js';
 import { commitMessage, renderCluster } from '../../integrations/profiles/render.js';
+import { generatedSecretsStep } from '../../integrations/profiles/secrets-step.js';
 import type {
   FleetLocation,
   InstallSteps,
@@ -119,6 +121,11 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
   };
 
   const awsSteps = provisionSteps(spec, aws, inputs.identities);
+  const declared = inputs.profile.profile.secrets;
+  const secrets =
+    declared.length === 0
+      ? []
+      : [generatedSecretsStep({ client: clientSource, secrets: declared, dependsOn: [CLUSTER.id] })];
   const inCluster = awsSteps.map((s) => s.id).filter((id) => /^aws:(nodegroup|addon):/.test(id));
   const install = reconciler.installSteps({
     client: clientSource,
@@ -130,7 +137,8 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
     dependsOn: inputs.identities.some((i) => i.namespace === 'flux-system')
       ? [CLUSTER.id, ...identityReadySteps(awsSteps)]
       : [CLUSTER.id],
-    syncDependsOn: identityReadySteps(awsSteps),
+    // The workloads read the generated Secrets: a pod started without one would fail until it is there.
+    syncDependsOn: [...identityReadySteps(awsSteps), ...secrets.map((s) => s.id)],
     revision: (ctx) => ctx.output(FLEET)?.revision,
     revisionDependsOn: [FLEET.id],
     layers: rendered.layers.map((l) => l.name),
@@ -147,6 +155,7 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
       env: options.env,
     })),
     ...awsSteps,
+    ...secrets,
     kubeconfigStep(aws, {
       env: options.env,
       ...(options.kubeconfigPath === undefined ? {} : { path: options.kubeconfigPath }),

@@ -86,5 +86,6 @@ export function toAddon(a: Sdk.Addon): EksAddon {
     tags: a.tags ?? {},
     health: healthIssues(a.health?.issues),
     podIdentityAssociations: a.podIdentityAssociations ?? [],
+    ...(a.configurationValues ? { configurationValues: a.configurationValues } : {}),
   };
 }

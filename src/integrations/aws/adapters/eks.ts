@@ -268,6 +268,7 @@ export class EksAdapter implements EksPort {
           ...(input.podIdentityAssociations?.length
             ? { podIdentityAssociations: input.podIdentityAssociations }
             : {}),
+          ...(input.configurationValues ? { configurationValues: input.configurationValues } : {}),
         }),
       ),
     );
@@ -286,6 +287,25 @@ export class EksAdapter implements EksPort {
           clusterName: cluster,
           addonName: name,
           addonVersion: version,
+          resolveConflicts: 'OVERWRITE',
+          clientRequestToken,
+        }),
+      ),
+    );
+  }
+
+  async updateAddonConfiguration(
+    cluster: string,
+    name: string,
+    configurationValues: string,
+    clientRequestToken: string,
+  ): Promise<void> {
+    await this.run('UpdateAddon', (sdk, c) =>
+      c.send(
+        new sdk.UpdateAddonCommand({
+          clusterName: cluster,
+          addonName: name,
+          configurationValues,
           resolveConflicts: 'OVERWRITE',
           clientRequestToken,
         }),
