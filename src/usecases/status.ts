@@ -286,6 +286,8 @@ export interface FleetStatusDocument {
   ready: boolean;
   region: string;
   clusters: StatusDocument[];
+  /** The fleet's profile versions side by side: which clusters run each (`profile` unknown: none). */
+  versions: { profile: string; version: string; clusters: string[] }[];
 }
 
 /** `status --all`: every cluster gitops manages in the region (found by tag), read at once. */
@@ -301,7 +303,28 @@ export async function allClustersStatus(
       ),
     ),
   );
-  return { ready: docs.length > 0 && docs.every((d) => d.ready), region: clients.aws.region, clusters: docs };
+  return {
+    ready: docs.length > 0 && docs.every((d) => d.ready),
+    region: clients.aws.region,
+    clusters: docs,
+    versions: versionsOf(docs),
+  };
+}
+
+/** Clusters grouped by the profile version they run, by profile then version. */
+function versionsOf(docs: readonly StatusDocument[]): FleetStatusDocument['versions'] {
+  const groups = new Map<string, FleetStatusDocument['versions'][number]>();
+  for (const d of docs) {
+    if (d.profile === undefined) continue;
+    const key = `${d.profile.name}@${d.profile.version}`;
+    const group = groups.get(key) ?? { profile: d.profile.name, version: d.profile.version, clusters: [] };
+    group.clusters.push(d.cluster.name);
+    groups.set(key, group);
+  }
+  return [...groups.values()].sort(
+    (a, b) =>
+      a.profile.localeCompare(b.profile) || a.version.localeCompare(b.version, undefined, { numeric: true }),
+  );
 }
 
 function unknownStatus(clients: Clients, name: string, reason: string): StatusDocument {
