@@ -55,7 +55,15 @@ describe('gitops upgrade (CLI)', () => {
     );
 
     const count = commitCount(repo);
-    const moved = gitops('upgrade', ...common, '--profile', `${profile('1.1.0')}@1.1.0`, '--yes', '-o', 'json');
+    const moved = gitops(
+      'upgrade',
+      ...common,
+      '--profile',
+      `${profile('1.1.0')}@1.1.0`,
+      '--yes',
+      '-o',
+      'json',
+    );
     expect(moved.code, moved.stderr).toBe(0);
     const doc = JSON.parse(moved.stdout);
     expect(doc).toMatchObject({
