@@ -183,8 +183,16 @@ export interface Reconciler {
   /** How it will read the repository, chosen from the URL and the environment. */
   readCredentials(url: string, env: NodeJS.ProcessEnv): Promise<ReadCredentials>;
   resolveManifests(request: ManifestRequest): Promise<ReconcilerManifests>;
-  /** Its files in the cluster's folder of the fleet repository, keyed by path in that folder. */
-  fleetFiles(manifests: ReconcilerManifests, location: FleetLocation): Record<string, string>;
+  /**
+   * Its files in the cluster's folder of the fleet repository, keyed by path in that folder. They
+   * must describe the same sync objects the install applies for these credentials: the reconciler
+   * applies its own folder too, and any difference would be a change (or a missing Secret) there.
+   */
+  fleetFiles(
+    manifests: ReconcilerManifests,
+    location: FleetLocation,
+    credentials: ReadCredentials,
+  ): Record<string, string>;
   /**
    * The cluster folder's files that apply its layers in order, with the cluster's values
    * substituted into them (the folder's root index among them), keyed by path in that folder.

@@ -82,7 +82,7 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
     return clusterChange({
       rendered: withValues,
       reconcilerFiles: {
-        ...reconciler.fleetFiles(inputs.manifests, location),
+        ...reconciler.fleetFiles(inputs.manifests, location, options.credentials),
         ...reconciler.layerFiles({
           layers: withValues.layers,
           values: withValues.values,

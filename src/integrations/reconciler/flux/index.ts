@@ -4,12 +4,13 @@
  */
 import { type ApiKind, kindsDefinedBy } from '../../kube/api-kinds.js';
 import { parseManifests } from '../../kube/manifests.js';
-import type { Reconciler, ReconcilerManifests } from '../reconciler.js';
+import type { FleetLocation, ReadCredentials, Reconciler, ReconcilerManifests } from '../reconciler.js';
 import { fluxInventory, fluxLocation, fluxSuspendStep, fluxWorkloads } from './cluster-state.js';
 import { checkFluxSource } from './credentials.js';
 import { FLUX_FILES, fluxFleetFiles, recordedChecksum } from './fleet-files.js';
 import { fluxHealth } from './health.js';
 import { FLUX_STEPS, fluxInstallSteps, fluxReadyStep } from './install.js';
+import type { FluxSyncSpec } from './sync.js';
 import { defaultFluxCacheDir, resolveFluxManifests } from './manifests.js';
 import { fluxCredentialsFor } from './read-credentials.js';
 import { fluxDesired } from './desired.js';
@@ -49,7 +50,8 @@ export const flux: Reconciler = {
     });
   },
 
-  fleetFiles: (manifests, location) => fluxFleetFiles(manifests, location),
+  fleetFiles: (manifests, location, credentials) =>
+    fluxFleetFiles(manifests, syncSpecFor(location, credentials)),
 
   layerFiles: (req) => fluxLayerFiles(req),
 
@@ -60,7 +62,7 @@ export const flux: Reconciler = {
       ...fluxInstallSteps({
         client: req.client,
         manifests: req.manifests,
-        sync: req.location,
+        sync: syncSpecFor(req.location, req.credentials),
         credentials: req.credentials,
         dependsOn: req.dependsOn,
         ...(req.syncDependsOn ? { syncDependsOn: req.syncDependsOn } : {}),
@@ -88,3 +90,8 @@ export const flux: Reconciler = {
 
   desired: (checkoutDir, path) => fluxDesired(checkoutDir, path),
 };
+
+/** A repository read without credentials has no Secret to name, in Git as in the cluster. */
+function syncSpecFor(location: FleetLocation, credentials: ReadCredentials): FluxSyncSpec {
+  return credentials.type === 'none' ? { ...location, secretName: null } : location;
+}

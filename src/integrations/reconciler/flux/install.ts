@@ -58,10 +58,7 @@ export function fluxInstallSteps(options: FluxInstallOptions): Step[] {
     title: 'Point Flux at the fleet repo',
     dependsOn: [FLUX_STEPS.components.id, FLUX_STEPS.credentials.id, ...(options.syncDependsOn ?? [])],
     client: options.client,
-    objects: () =>
-      fluxSyncObjects(
-        options.credentials.type === 'none' ? { ...options.sync, secretName: null } : options.sync,
-      ),
+    objects: () => fluxSyncObjects(options.sync),
   });
   return [components, credentials, sync] as Step[];
 }
