@@ -60,7 +60,7 @@ try {
     change: clusterChange({
       rendered,
       reconcilerFiles: {
-        ...flux.fleetFiles(manifests, { url, branch: 'main', path: rendered.path }),
+        ...flux.fleetFiles(manifests, { url, branch: 'main', path: rendered.path }, { type: 'none' }),
         ...flux.layerFiles({
           layers: rendered.layers,
           values: rendered.values,
