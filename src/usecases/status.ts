@@ -92,6 +92,11 @@ export interface StatusRequest {
   /** --kubeconfig: reach the API through this file instead of an EKS token. */
   kubeconfig?: string | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * The branch heads read so far, by URL and branch: `status --all` reads each fleet branch once,
+   * not once per cluster (a fleet's clusters mostly sync from one branch).
+   */
+  heads?: Map<string, Promise<string | undefined>>;
 }
 
 export async function clusterStatus(req: StatusRequest): Promise<StatusDocument> {
@@ -202,7 +207,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     }));
     if (health.profile) doc.profile = health.profile;
     doc.simulated = health.simulated;
-    doc.sync = await syncPart(health, env, req.signal);
+    doc.sync = await syncPart(health, env, req.signal, req.heads);
     if (!doc.sync.inSync) {
       problems.push(
         doc.sync.headRevision && doc.sync.appliedRevision
@@ -253,6 +258,7 @@ async function syncPart(
   health: ReconcilerHealth,
   env: NodeJS.ProcessEnv,
   signal: AbortSignal | undefined,
+  heads = new Map<string, Promise<string | undefined>>(),
 ): Promise<SyncStatus> {
   const failing = health.objects
     .filter((o) => !o.ready && !o.suspended)
@@ -266,7 +272,9 @@ async function syncPart(
   if (url && branch) {
     // A fleet repository that cannot be read is a problem to report, not a reason to give up
     // on the rest of the answer; a deadline that passes is.
-    const head = await remoteHead(url, branch, { env, signal }).catch((e: unknown) => {
+    const key = `${url}\0${branch}`;
+    if (!heads.has(key)) heads.set(key, remoteHead(url, branch, { env, signal }));
+    const head = await heads.get(key)!.catch((e: unknown) => {
       if (signal?.aborted) throw e;
       sync.failing.push(`cannot read ${branch} of ${url}: ${toGitopsError(e).message}`);
       return undefined;
@@ -296,9 +304,10 @@ export async function allClustersStatus(
   signal?: AbortSignal,
 ): Promise<FleetStatusDocument> {
   const clusters = await listManagedClusters(clients.aws);
+  const heads = new Map<string, Promise<string | undefined>>();
   const docs = await Promise.all(
     clusters.map((c) =>
-      clusterStatus({ clients, cluster: c.name, signal }).catch(
+      clusterStatus({ clients, cluster: c.name, signal, heads }).catch(
         (e: unknown): StatusDocument => unknownStatus(clients, c.name, toGitopsError(e).message),
       ),
     ),
