@@ -61,6 +61,10 @@ export function buildProgram(version: string, io: ProcessIO, result: ProgramResu
     .option('--flux-version <version>', 'Flux version to install, for example 2.9.6')
     .option('--reconciler-manifests <file|url>', "Flux install manifests to use instead of the release's")
     .option(
+      '--alerts <provider>',
+      'send failure and drift alerts to a Flux provider (slack, msteams, discord, googlechat, rocket, generic, generic-hmac, alertmanager) at $GITOPS_ALERTS_ADDRESS',
+    )
+    .option(
       '--from-git <fleet-url>',
       'rebuild the cluster from clusters/<cluster>/cluster.yaml in this fleet repository',
     )

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import { userError } from '../primitives/errors.js';
 import {
+  alertsSchema,
   clusterName,
   clusterSpecSchema,
   type RequestedSpec,
@@ -25,6 +26,8 @@ export interface SpecFlags {
   gitBranch?: string;
   gitPath?: string;
   fluxVersion?: string;
+  /** --alerts: a Flux notification Provider type. */
+  alerts?: string;
 }
 
 /** Checks one flag value against the schema of the field it sets. */
@@ -46,6 +49,7 @@ export function checkSpecFlags(flags: SpecFlags): void {
       `--flux-version ${JSON.stringify(flags.fluxVersion)}: must be a version such as 2.9.6`,
     );
   }
+  if (flags.alerts !== undefined) checkFlag('--alerts', alertsSchema.shape.provider, flags.alerts);
 }
 
 export interface SpecSources {
@@ -88,6 +92,7 @@ export function buildClusterSpec(sources: SpecSources): RequestedSpec {
   }
   if (flags.fluxVersion !== undefined)
     input['reconciler'] = { ...sub('reconciler'), version: flags.fluxVersion };
+  if (flags.alerts !== undefined) input['alerts'] = { ...sub('alerts'), provider: flags.alerts };
 
   const result = clusterSpecSchema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
@@ -121,6 +126,7 @@ function flagFor(path: readonly PropertyKey[], flags: SpecFlags): string | undef
   if (p === 'fleet.branch' && flags.gitBranch !== undefined) return '--git-branch';
   if (p === 'fleet.path' && flags.gitPath !== undefined) return '--git-path';
   if (p === 'profile.source' && flags.profile !== undefined) return '--profile';
+  if (p === 'alerts.provider' && flags.alerts !== undefined) return '--alerts';
   return undefined;
 }
 

@@ -205,6 +205,31 @@ export const fleetSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * Flux notification Provider types whose whole destination is the Secret's `address` (a webhook
+ * URL), which is all gitops hands over; generic-hmac also signs with the Secret's `token`. Types
+ * that need a channel, a project or cloud credentials besides (telegram, pagerduty, github, ...)
+ * are not offered.
+ */
+export const ALERT_PROVIDER_TYPES = [
+  'slack',
+  'msteams',
+  'discord',
+  'googlechat',
+  'rocket',
+  'generic',
+  'generic-hmac',
+  'alertmanager',
+] as const;
+export type AlertProviderType = (typeof ALERT_PROVIDER_TYPES)[number];
+
+/** Where the reconciler's alerts go; the address itself never enters the spec (it is a secret). */
+export const alertsSchema = z.strictObject({
+  provider: z.enum(ALERT_PROVIDER_TYPES, {
+    error: `must be one of ${ALERT_PROVIDER_TYPES.join(', ')}`,
+  }),
+});
+
 export const profileRefSchema = z.strictObject({
   /** A bundled name (ml), a folder (./dir) or a git URL (https://host/repo.git//subdir#ref). */
   source: z.string().min(1),
@@ -250,6 +275,8 @@ export const clusterSpecSchema = z
       })
       .default({ kind: 'flux', version: DEFAULT_FLUX_VERSION }),
     tags: z.record(z.string(), z.string()).superRefine(checkTags).default({}),
+    /** Failure and drift alerts from the reconciler; the address comes from the environment. */
+    alerts: alertsSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     // Known only with both fields: an AMI type EKS no longer publishes for the version asked.
@@ -270,6 +297,7 @@ export type AddonSpec = z.output<typeof addonSchema>;
 export type EcrRepositorySpec = z.output<typeof ecrRepositorySchema>;
 export type NetworkSpec = z.output<typeof networkSchema>;
 export type Taint = z.output<typeof taintSchema>;
+export type AlertsSpec = z.output<typeof alertsSchema>;
 
 export function fleetPath(spec: Pick<ClusterSpec, 'name' | 'fleet'>): string {
   return spec.fleet.path ?? `clusters/${spec.name}`;

@@ -80,6 +80,8 @@ export interface StatusDocument {
   profile?: { name: string; version: string };
   /** Each layer's sync, in apply order: ready, and the fleet revision it applied. */
   layers: { name: string; ready: boolean; reason: string; appliedRevision?: string }[];
+  /** Where the reconciler's alerts go: the provider type, never the address; absent: no alerts. */
+  alerts?: { provider: string; ready: boolean; reason: string };
   ecrRepositories: { name: string; uri: string; images: number; latestTag?: string }[];
   /** What a test environment stood in for (the local sandbox); empty on a real cluster. */
   simulated: { kind: string; namespace: string; name: string; note: string }[];
@@ -206,6 +208,10 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       ...(l.appliedRevision ? { appliedRevision: l.appliedRevision } : {}),
     }));
     if (health.profile) doc.profile = health.profile;
+    if (health.alerts) {
+      doc.alerts = { ...health.alerts };
+      if (!health.alerts.ready) problems.push(`alerts (${health.alerts.provider}): ${health.alerts.reason}`);
+    }
     doc.simulated = health.simulated;
     doc.sync = await syncPart(health, env, req.signal, req.heads);
     if (!doc.sync.inSync) {

@@ -1,5 +1,6 @@
 /** `gitops bootstrap`: flags -> cluster spec -> the bootstrap use case -> reporter -> exit code. */
 import { EXIT, userError } from '../../primitives/errors.js';
+import { ALERTS_ADDRESS_ENV, ALERTS_TOKEN_ENV } from '../../spec/alerts.js';
 import { checkSpecFlags, loadConfigFile, type SpecFlags } from '../../spec/from-flags.js';
 import { bootstrapSpec, runBootstrap } from '../../usecases/bootstrap/run.js';
 import type { SpecRequest } from '../../usecases/bootstrap/inputs.js';
@@ -24,6 +25,7 @@ export interface BootstrapOptions {
   allowInsecureHttp?: boolean;
   dryRun?: boolean;
   timeout?: string;
+  alerts?: string;
 }
 
 export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
@@ -33,6 +35,8 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
   const local = {
     allowInsecureHttp: o.allowInsecureHttp === true || truthy(ctx.env['GITOPS_ALLOW_INSECURE_HTTP']),
     reconcilerManifests: o.reconcilerManifests,
+    // Read here only, passed down; both are secrets (redacted from every byte written).
+    alertSecrets: { address: ctx.env[ALERTS_ADDRESS_ENV], token: ctx.env[ALERTS_TOKEN_ENV] },
     signal: ctx.signal,
   };
   const reconciler = localClients(ctx.env);
@@ -49,7 +53,7 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
       },
     );
   }
-  const { requested, sourceUrl } = early ?? (await bootstrapSpec(request, reconciler, local));
+  const { requested, sourceUrl, alerts } = early ?? (await bootstrapSpec(request, reconciler, local));
   const clients = clientsFor(requested.region, ctx.env, {
     signal: ctx.signal,
     reconciler: requested.reconciler.kind,
@@ -57,6 +61,7 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
   const result = await runBootstrap({
     requested,
     sourceUrl,
+    ...(alerts ? { alerts } : {}),
     specSource:
       request.config?.source ?? (request.fromGit ? 'cluster.yaml of the fleet repository' : 'flags'),
     clients,
@@ -91,6 +96,7 @@ async function specRequest(ctx: CommandContext, o: BootstrapOptions): Promise<Sp
   if (o.gitUrl !== undefined) flags.gitUrl = o.gitUrl;
   if (o.gitBranch !== undefined) flags.gitBranch = o.gitBranch;
   if (o.gitPath !== undefined) flags.gitPath = o.gitPath;
+  if (o.alerts !== undefined) flags.alerts = o.alerts;
   const flux = o.fluxVersion ?? ctx.env['GITOPS_FLUX_VERSION'];
   if (flux !== undefined && flux !== '') flags.fluxVersion = flux;
   if (o.fromGit !== undefined && o.gitUrl !== undefined) {

@@ -74,6 +74,11 @@ export function renderStatus(d: StatusDocument, s: Style): string {
       `${ok(l.ready)} layer       ${l.name.padEnd(12)} ${l.appliedRevision?.slice(0, 12) ?? '-'}${l.ready ? '' : `  ${s.dim(l.reason)}`}`,
     );
   }
+  if (d.alerts) {
+    lines.push(
+      `${ok(d.alerts.ready)} alerts      to ${d.alerts.provider}${d.alerts.ready ? ` ${s.dim(d.alerts.reason)}` : `  ${s.yellow(d.alerts.reason)}`}`,
+    );
+  }
   if (d.ecrRepositories.length > 0) {
     lines.push(
       table(

@@ -5,6 +5,7 @@
  * here names a reconciler's APIs, namespaces or file layout.
  */
 import type { EventSink } from '../../primitives/events.js';
+import type { AlertsDestination } from '../../spec/alerts.js';
 import type { Step, StepContext, StepRef } from '../../primitives/plan.js';
 import type { ApiKind } from '../kube/api-kinds.js';
 import type { ClientSource } from '../kube/apply-step.js';
@@ -75,6 +76,8 @@ export interface InstallRequest {
   /** The layer syncs (layerFiles) that must have applied the revision too. */
   layers: readonly string[];
   pollMs: number;
+  /** Where alerts go: stored in the cluster as the reconciler's secret; absent removes it. */
+  alerts?: AlertsDestination;
 }
 
 /** One layer of a cluster: its name and the repository folder it is built from. */
@@ -90,6 +93,10 @@ export interface LayerFilesRequest {
   values: { data: Readonly<Record<string, string>>; profile: { name: string; version: string } };
   /** Other files of the cluster folder the root applies too (relative to it). */
   resources?: readonly string[];
+  /** Failure and drift alerts to this provider type (its address goes to the cluster, not Git). */
+  alerts?: { provider: string };
+  /** The kinds the installed reconciler serves (apiKinds), for the versions of its own objects. */
+  kinds?: readonly ApiKind[];
 }
 
 export interface CredentialsOutput {
@@ -147,12 +154,22 @@ export interface ReconcilerHealth {
   layers: LayerHealth[];
   /** The profile version the cluster's values were rendered for, as applied. */
   profile?: { name: string; version: string };
+  /** Where its alerts go, when the cluster has alerts (never the address). */
+  alerts?: AlertsHealth;
   /**
    * What was not really done but stood in for by a test environment (the local sandbox marks
    * the releases it cannot install and the objects it could only validate): status must say so
    * next to any "ready". Empty on a real cluster.
    */
   simulated: SimulatedObject[];
+}
+
+export interface AlertsHealth {
+  /** The provider type (slack, generic, ...). */
+  provider: string;
+  /** Its provider object and secret are in place (and, where the reconciler says, ready). */
+  ready: boolean;
+  reason: string;
 }
 
 export interface SimulatedObject {

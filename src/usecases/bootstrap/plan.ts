@@ -25,6 +25,7 @@ import type {
   ReadCredentials,
   Reconciler,
 } from '../../integrations/reconciler/reconciler.js';
+import type { AlertsDestination } from '../../spec/alerts.js';
 import { buildPlan, type Plan, type StepContext } from '../../primitives/plan.js';
 import { kubeClientForCluster } from '../connect.js';
 import { type BootstrapInputs, migrateCommand } from './inputs.js';
@@ -40,6 +41,8 @@ export interface BootstrapPlanOptions {
   kubeconfigPath?: string;
   /** Poll interval of the reconciler and workload waits (2 s against AWS; less in the sandbox). */
   pollMs: number;
+  /** Where alerts go (the spec's alerts.provider with the address from the environment). */
+  alerts?: AlertsDestination;
   signal?: AbortSignal;
 }
 
@@ -88,6 +91,8 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
           values: withValues.values,
           // The cluster's own files the root applies beside the layers (the provisioning outputs).
           resources: Object.keys(withValues.files).filter((f) => f !== CLUSTER_SPEC_FILE),
+          kinds,
+          ...(inputs.requested.alerts ? { alerts: { provider: inputs.requested.alerts.provider } } : {}),
         }),
       },
       migrateCommand: migrateCommand(spec),
@@ -114,6 +119,7 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
     revisionDependsOn: [FLEET.id],
     layers: rendered.layers.map((l) => l.name),
     pollMs: options.pollMs,
+    ...(options.alerts ? { alerts: options.alerts } : {}),
   });
   const steps = [
     fleetPublishStep(rendered.path, [NETWORK.id], (ctx) => ({

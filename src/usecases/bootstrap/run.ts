@@ -8,6 +8,13 @@ import type { GitopsError } from '../../primitives/errors.js';
 import { emit, type EventSink } from '../../primitives/events.js';
 import { type PlanReport, runPlan, type StepDocument, stepDocuments } from '../../primitives/runner.js';
 import type { RequestedSpec } from '../../spec/schema.js';
+import {
+  ALERTS_ADDRESS_ENV,
+  type AlertsDestination,
+  type AlertsSecrets,
+  alertsDestination,
+} from '../../spec/alerts.js';
+import { userError } from '../../primitives/errors.js';
 import { CLUSTER } from '../../integrations/aws/cluster.js';
 import { ecrRef } from '../../integrations/aws/ecr.js';
 import type { Clients } from '../clients.js';
@@ -21,6 +28,8 @@ export interface LocalOptions {
   /** --allow-insecure-http (or GITOPS_ALLOW_INSECURE_HTTP): plain http fleet URLs are accepted. */
   allowInsecureHttp: boolean;
   reconcilerManifests?: string | undefined;
+  /** GITOPS_ALERTS_ADDRESS / GITOPS_ALERTS_TOKEN as the CLI read them (used with `alerts:`). */
+  alertSecrets?: AlertsSecrets | undefined;
 }
 
 /**
@@ -33,7 +42,7 @@ export async function bootstrapSpec(
   request: SpecRequest,
   clients: Pick<Clients, 'reconciler' | 'env'>,
   options: LocalOptions & { signal?: AbortSignal },
-): Promise<{ requested: RequestedSpec; sourceUrl: string }> {
+): Promise<{ requested: RequestedSpec; sourceUrl: string; alerts?: AlertsDestination }> {
   const checks = { reconciler: clients.reconciler, env: clients.env, ...options };
   if (request.fromGit !== undefined) {
     await localPreflight(
@@ -45,7 +54,9 @@ export async function bootstrapSpec(
     env: clients.env,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  return { requested, sourceUrl: await localPreflight(requested, checks) };
+  const sourceUrl = await localPreflight(requested, checks);
+  const alerts = alertsDestination(requested.alerts, options.alertSecrets ?? {});
+  return { requested, sourceUrl, ...(alerts ? { alerts } : {}) };
 }
 
 export interface BootstrapRequest {
@@ -54,6 +65,8 @@ export interface BootstrapRequest {
   sourceUrl: string;
   /** Where the spec came from (gitops.yaml, cluster.yaml), for messages about its identities. */
   specSource?: string | undefined;
+  /** Where alerts go (from bootstrapSpec): handed to the reconciler as a Secret, never to Git. */
+  alerts?: AlertsDestination | undefined;
   clients: Clients;
   sink: EventSink;
   signal: AbortSignal;
@@ -105,6 +118,13 @@ export interface BootstrapDocument {
 
 export async function runBootstrap(req: BootstrapRequest): Promise<BootstrapResult> {
   const started = Date.now();
+  if (req.requested.alerts && req.alerts?.provider !== req.requested.alerts.provider) {
+    // bootstrapSpec gives the destination; without it the Provider in Git would have no Secret.
+    throw userError(
+      'GITOPS_BAD_INPUT',
+      `--alerts ${req.requested.alerts.provider}: ${ALERTS_ADDRESS_ENV} is not set`,
+    );
+  }
   const { aws, reconciler, env } = req.clients;
   emit(req.sink, {
     type: 'info',
@@ -129,6 +149,7 @@ export async function runBootstrap(req: BootstrapRequest): Promise<BootstrapResu
     sourceUrl: req.sourceUrl,
     env,
     pollMs: req.pollMs,
+    ...(req.alerts ? { alerts: req.alerts } : {}),
     signal: req.signal,
     ...(req.kubeconfigPath ? { kubeconfigPath: req.kubeconfigPath } : {}),
   });

@@ -17,20 +17,26 @@
  *     unknown chart is Ready=False `ChartUnknownToSandbox`;
  *   - kinds EKS serves and 1.20 does not (policy/v1, autoscaling/v2, ...) are checked against
  *     their JSON schema instead of applied, and listed in sandbox.gitops.dev/validated-only;
+ *   - notification-controller (standin/notify.ts): the Kustomizations' failure and change events,
+ *     matched against Alerts and posted to generic / generic-hmac Providers' addresses; other
+ *     provider types are marked sandbox.gitops.dev/not-delivered (nothing can reach them here);
  *   - Kubernetes' own controllers the sandbox lacks: Deployments are marked available and deleted
  *     Namespaces are finalized.
  * What it does not do: run any workload, render or install a chart's templates, verify
- * signatures, decrypt SOPS, impersonate service accounts, notification or image automation.
+ * signatures, decrypt SOPS, impersonate service accounts, events of helm-controller and
+ * source-controller, or image automation.
  */
 import { GitMirror } from './git-mirror.js';
 import { Api, at, type Obj, refOf } from './standin/api.js';
 import { reconcileHelmReleases, reconcileHelmSources } from './standin/helm.js';
 import { GIT_REPOSITORY, KUSTOMIZATION, KustomizeStandIn } from './standin/kustomization.js';
 import { reconcileGitRepository } from './standin/source.js';
+import { NotificationStandIn } from './standin/notify.js';
 
 export { STOOD_IN_ANNOTATION, STOOD_IN_REASON, CHART_UNKNOWN_REASON } from './standin/helm.js';
 export { VALIDATED_ONLY_ANNOTATION } from './standin/kustomization.js';
 export { PAUSED_ANNOTATION } from './standin/source.js';
+export { NOT_DELIVERED_ANNOTATION } from './standin/notify.js';
 
 export interface StandInOptions {
   /** An admin kubeconfig for the apiserver. */
@@ -46,6 +52,7 @@ export class FluxStandIn {
   private readonly log: (line: string) => void;
   private api: Promise<Api> | undefined;
   private kustomize: KustomizeStandIn | undefined;
+  private notify: NotificationStandIn | undefined;
   private readonly timers: (NodeJS.Timeout | undefined)[] = [undefined, undefined];
   private readonly running: Promise<void>[] = [];
   private stopped = false;
@@ -91,7 +98,8 @@ export class FluxStandIn {
   private async client(): Promise<Api> {
     // Both loops ask at once on the first pass: one client for both.
     this.api ??= Api.fromKubeconfig(this.options.kubeconfig).then((api) => {
-      this.kustomize = new KustomizeStandIn(api, this.log, this.options.timeScale ?? 1);
+      this.notify = new NotificationStandIn(api, this.log);
+      this.kustomize = new KustomizeStandIn(api, this.log, this.options.timeScale ?? 1, this.notify);
       return api;
     });
     return await this.api;
@@ -109,6 +117,7 @@ export class FluxStandIn {
       );
     }
     await reconcileHelmReleases(api, this.log);
+    await this.notify!.markProviders();
   }
 
   private async kubernetesPass(): Promise<void> {

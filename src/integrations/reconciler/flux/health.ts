@@ -8,6 +8,8 @@ import { conditionOf, field, type KubeObject } from '../../kube/object.js';
 import { readinessOf } from '../../kube/readiness.js';
 import type { FleetLocation, LayerHealth, ReconcilerHealth, SimulatedObject } from '../reconciler.js';
 import { PROFILE_ANNOTATIONS, VALUES_CONFIGMAP } from './layers.js';
+import { fluxAlertsHealth } from './alerts-health.js';
+import { listServed } from './served.js';
 import { FLUX_NAMESPACE } from './sync.js';
 
 export interface ControllerHealth {
@@ -71,6 +73,7 @@ export async function fluxHealth(client: KubeClient): Promise<ReconcilerHealth> 
   const applied = shaOf(root?.lastAppliedRevision);
   const profile = flux.installed ? await profileOf(client) : undefined;
   const layers = layersOf(flux.kustomizations);
+  const alerts = flux.installed ? await fluxAlertsHealth(client) : undefined;
   return {
     installed: flux.installed,
     ...(flux.version ? { version: flux.version } : {}),
@@ -78,7 +81,8 @@ export async function fluxHealth(client: KubeClient): Promise<ReconcilerHealth> 
     ...(flux.installed ? { location } : {}),
     ...(applied ? { appliedRevision: applied } : {}),
     syncReady: root?.ready === true && layers.every((l) => l.ready || l.suspended),
-    simulated: flux.simulated,
+    simulated: [...flux.simulated, ...(alerts ? simulatedOf(alerts.provider) : [])],
+    ...(alerts ? { alerts: alerts.health } : {}),
     objects: [...flux.sources, ...flux.kustomizations, ...flux.helmReleases].map((o) => ({
       kind: o.kind,
       name: o.name,
@@ -195,29 +199,6 @@ export async function readFluxHealth(
   return health;
 }
 
-/** Lists a Flux kind in whatever version the cluster serves (v1, v2, v2beta1, ...). */
-async function listServed(
-  client: KubeClient,
-  group: string,
-  kind: string,
-  plural: string,
-): Promise<KubeObject[]> {
-  const crd = await client.get({
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    name: `${plural}.${group}`,
-  });
-  if (!crd) return [];
-  const versions = field(crd, 'spec', 'versions');
-  const storage = Array.isArray(versions)
-    ? (versions.find((v) => field(v, 'storage') === true) ??
-      versions.find((v) => field(v, 'served') === true))
-    : undefined;
-  const version = field(storage, 'name');
-  if (typeof version !== 'string') return [];
-  return await client.list(`${group}/${version}`, kind);
-}
-
 function objectHealth(obj: KubeObject, kind: FluxObjectHealth['kind']): FluxObjectHealth {
   const r = readinessOf(obj);
   const ready = conditionOf(obj, 'Ready');
@@ -253,11 +234,13 @@ function objectHealth(obj: KubeObject, kind: FluxObjectHealth['kind']): FluxObje
  * Annotations the local sandbox's Flux stand-in writes where it could not do what Flux does: a
  * HelmRelease whose chart it could not install (it installed the chart's CRDs), a Helm source it
  * never fetched, a Kustomization whose objects of kinds the sandbox's old apiserver does not serve
- * were only validated. A real cluster never has them; where they appear, status says so.
+ * were only validated, a Provider whose alerts it cannot deliver (only generic webhooks are posted
+ * to). A real cluster never has them; where they appear, status says so.
  */
 export const SIMULATION_ANNOTATIONS = {
   'sandbox.gitops.dev/stood-in': 'stood in for',
   'sandbox.gitops.dev/validated-only': 'validated, not applied',
+  'sandbox.gitops.dev/not-delivered': 'alerts not delivered',
 } as const;
 
 function simulatedOf(obj: KubeObject): SimulatedObject[] {

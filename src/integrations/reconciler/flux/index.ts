@@ -66,6 +66,7 @@ export const flux: Reconciler = {
         credentials: req.credentials,
         dependsOn: req.dependsOn,
         ...(req.syncDependsOn ? { syncDependsOn: req.syncDependsOn } : {}),
+        ...(req.alerts ? { alerts: req.alerts } : {}),
       }),
       fluxReadyStep({
         client: req.client,
