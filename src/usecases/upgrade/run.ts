@@ -213,6 +213,9 @@ async function changeAt(
       layers: rendered.layers,
       values: rendered.values,
       resources: outputs,
+      kinds,
+      // The alerts the cluster's spec asks for stay as bootstrap wrote them.
+      ...(position.spec.alerts ? { alerts: { provider: position.spec.alerts.provider } } : {}),
     }),
     migrateCommand: `gitops migrate --cluster ${move.cluster}`,
   })(tip);
