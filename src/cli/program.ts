@@ -140,6 +140,25 @@ export function buildProgram(version: string, io: ProcessIO, result: ProgramResu
     .action(action(() => import('./commands/migrate.js').then((m) => m.migrate as never)));
 
   program
+    .command('upgrade')
+    .description(
+      'move clusters to another version of their profile through the fleet repository, one commit each (no AWS call)',
+    )
+    .option(
+      '--cluster <name|pattern>',
+      'cluster name, or a pattern with * and ? over clusters/ in the fleet repository',
+    )
+    .option(
+      '--profile <name@version|ref>',
+      'the version to move to: ml@1.2.0, a folder or a git URL (<url>//subdir#ref)',
+    )
+    .option('--git-url <url>', 'fleet repository')
+    .option('--git-branch <branch>', 'fleet repository branch', 'main')
+    .option('--dry-run', 'show which clusters would move, commit nothing')
+    .option('--timeout <duration>', 'give up after this long', '10m')
+    .action(action(() => import('./commands/upgrade.js').then((m) => m.upgrade as never)));
+
+  program
     .command('kubeconfig')
     .description('add the cluster to a kubeconfig, with a user that runs `gitops token`')
     .option('--cluster <name>', 'EKS cluster name')

@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'GITOPS_CHECKSUM'
   | 'GITOPS_TIMEOUT'
   | 'GITOPS_ABORTED'
+  /** The change needs AWS changed too: gitops upgrade stops, bootstrap does it. */
+  | 'GITOPS_NEEDS_BOOTSTRAP'
   | 'GITOPS_INTERNAL';
 
 export const EXIT = {

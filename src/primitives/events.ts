@@ -34,6 +34,8 @@ export const INFO_CODES = {
   GITOPS_WAIT: 'what a wait is still waiting for',
   GITOPS_DEPLOY_KEY: "the reconciler's deploy key, to register with the Git host",
   GITOPS_NOT_MANAGED: 'a resource gitops did not create, left to AWS (for example an add-on)',
+  GITOPS_UPGRADE:
+    'a cluster moves to another version of its profile through Git (from, to, where it comes from)',
   GITOPS_VERSION_KEPT: 'the cluster runs a newer Kubernetes version than the spec asks (a floor); kept',
 } as const;
 

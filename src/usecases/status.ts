@@ -115,6 +115,11 @@ export interface StatusRequest {
   /** --kubeconfig: reach the API through this file instead of an EKS token. */
   kubeconfig?: string | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * The branch heads read so far, by URL and branch: `status --all` reads each fleet branch once,
+   * not once per cluster (a fleet's clusters mostly sync from one branch).
+   */
+  heads?: Map<string, Promise<string | undefined>>;
 }
 
 export async function clusterStatus(req: StatusRequest): Promise<StatusDocument> {
@@ -237,7 +242,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       if (!health.alerts.ready) problems.push(`alerts (${health.alerts.provider}): ${health.alerts.reason}`);
     }
     doc.simulated = health.simulated;
-    doc.sync = await syncPart(health, env, req.signal);
+    doc.sync = await syncPart(health, env, req.signal, req.heads);
     if (doc.ecrRepositories.length > 0) {
       const images = await deployedImages(client, reconciler, req.signal);
       for (const r of doc.ecrRepositories) {
@@ -296,6 +301,7 @@ async function syncPart(
   health: ReconcilerHealth,
   env: NodeJS.ProcessEnv,
   signal: AbortSignal | undefined,
+  heads = new Map<string, Promise<string | undefined>>(),
 ): Promise<SyncStatus> {
   const failing = health.objects
     .filter((o) => !o.ready && !o.suspended)
@@ -309,7 +315,9 @@ async function syncPart(
   if (url && branch) {
     // A fleet repository that cannot be read is a problem to report, not a reason to give up
     // on the rest of the answer; a deadline that passes is.
-    const head = await remoteHead(url, branch, { env, signal }).catch((e: unknown) => {
+    const key = `${url}\0${branch}`;
+    if (!heads.has(key)) heads.set(key, remoteHead(url, branch, { env, signal }));
+    const head = await heads.get(key)!.catch((e: unknown) => {
       if (signal?.aborted) throw e;
       sync.failing.push(`cannot read ${branch} of ${url}: ${toGitopsError(e).message}`);
       return undefined;
@@ -329,6 +337,8 @@ export interface FleetStatusDocument {
   ready: boolean;
   region: string;
   clusters: StatusDocument[];
+  /** The fleet's profile versions side by side: which clusters run each (`profile` unknown: none). */
+  versions: { profile: string; version: string; clusters: string[] }[];
 }
 
 /** `status --all`: every cluster gitops manages in the region (found by tag), read at once. */
@@ -337,14 +347,36 @@ export async function allClustersStatus(
   signal?: AbortSignal,
 ): Promise<FleetStatusDocument> {
   const clusters = await listManagedClusters(clients.aws);
+  const heads = new Map<string, Promise<string | undefined>>();
   const docs = await Promise.all(
     clusters.map((c) =>
-      clusterStatus({ clients, cluster: c.name, signal }).catch(
+      clusterStatus({ clients, cluster: c.name, signal, heads }).catch(
         (e: unknown): StatusDocument => unknownStatus(clients, c.name, toGitopsError(e).message),
       ),
     ),
   );
-  return { ready: docs.length > 0 && docs.every((d) => d.ready), region: clients.aws.region, clusters: docs };
+  return {
+    ready: docs.length > 0 && docs.every((d) => d.ready),
+    region: clients.aws.region,
+    clusters: docs,
+    versions: versionsOf(docs),
+  };
+}
+
+/** Clusters grouped by the profile version they run, by profile then version. */
+function versionsOf(docs: readonly StatusDocument[]): FleetStatusDocument['versions'] {
+  const groups = new Map<string, FleetStatusDocument['versions'][number]>();
+  for (const d of docs) {
+    if (d.profile === undefined) continue;
+    const key = `${d.profile.name}@${d.profile.version}`;
+    const group = groups.get(key) ?? { profile: d.profile.name, version: d.profile.version, clusters: [] };
+    group.clusters.push(d.cluster.name);
+    groups.set(key, group);
+  }
+  return [...groups.values()].sort(
+    (a, b) =>
+      a.profile.localeCompare(b.profile) || a.version.localeCompare(b.version, undefined, { numeric: true }),
+  );
 }
 
 function unknownStatus(clients: Clients, name: string, reason: string): StatusDocument {

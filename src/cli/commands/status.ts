@@ -31,7 +31,7 @@ export const status: CommandHandler<StatusOptions> = async (ctx, o) => {
     return exitFor([doc]);
   }
   const fleet = await allClustersStatus(clients, signal);
-  ctx.out.result(fleet, (s) => renderStatusList(fleet.clusters, region, s));
+  ctx.out.result(fleet, (s) => renderStatusList(fleet, region, s));
   return fleet.clusters.length === 0 ? EXIT.ok : exitFor(fleet.clusters);
 };
 

@@ -1,5 +1,5 @@
 /** The one-screen text form of `gitops status`. */
-import type { StatusDocument } from '../../usecases/status.js';
+import type { FleetStatusDocument, StatusDocument } from '../../usecases/status.js';
 import type { Style } from '../../io/style.js';
 import { table } from '../table.js';
 
@@ -112,14 +112,16 @@ function deployedCell(r: StatusDocument['ecrRepositories'][number], s: Style): s
   return r.deployedTag === r.latestTag ? `${r.deployedTag} (newest)` : r.deployedTag;
 }
 
-export function renderStatusList(docs: readonly StatusDocument[], region: string, s: Style): string {
+export function renderStatusList(fleet: FleetStatusDocument, region: string, s: Style): string {
+  const docs = fleet.clusters;
   if (docs.length === 0) return `no clusters managed by gitops in ${region}`;
-  return table(
-    ['CLUSTER', 'STATUS', 'VERSION', 'FLUX', 'SYNC', 'READY'].map((h) => s.bold(h)),
+  const list = table(
+    ['CLUSTER', 'STATUS', 'VERSION', 'PROFILE', 'FLUX', 'SYNC', 'READY'].map((h) => s.bold(h)),
     docs.map((d) => [
       d.cluster.name,
       d.cluster.status,
       d.cluster.version ?? '-',
+      d.profile ? `${d.profile.name}@${d.profile.version}` : '-',
       d.reconciler.installed ? (d.reconciler.ready ? 'ready' : 'not ready') : '-',
       d.sync.inSync ? 'in sync' : 'out of sync',
       d.ready
@@ -129,4 +131,9 @@ export function renderStatusList(docs: readonly StatusDocument[], region: string
           : s.red('unknown'),
     ]),
   );
+  // The fleet's versions side by side: which clusters are on each, so a rollout's progress shows.
+  const versions = fleet.versions.map(
+    (v) => `  ${v.profile}@${v.version}: ${v.clusters.length} (${v.clusters.join(', ')})`,
+  );
+  return versions.length === 0 ? list : [list, '', 'Profile versions:', ...versions].join('\n');
 }

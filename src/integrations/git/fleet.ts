@@ -36,7 +36,7 @@ export interface PublishRequest {
   /** Progress events are attributed to this plan step. */
   stepId?: string;
   auth?: GitAuth;
-  /** Attempts when other writers keep getting in first (default 5). */
+  /** Attempts when other writers keep getting in first (default MAX_PUSH_ATTEMPTS). */
   maxAttempts?: number;
   /** Test seam: runs after our commit is made and before it is pushed. */
   beforePush?: (attempt: number) => Promise<void>;
@@ -57,6 +57,13 @@ export interface PublishResult {
   edit: FleetEdit;
 }
 
+/**
+ * Each attempt that loses loses to a commit another writer pushed since our fetch, so N writers at
+ * once (a CI matrix bootstrapping N clusters) need at most N attempts each; 5 failed ten
+ * bootstraps at once (the fleet-bootstrap-concurrent benchmark), 25 covers a matrix of 25.
+ */
+export const MAX_PUSH_ATTEMPTS = 25;
+
 export async function publishFleet(request: PublishRequest): Promise<PublishResult> {
   checkGitUrl(request.url, 'fleet git URL');
   checkBranch(request.branch);
@@ -69,7 +76,7 @@ export async function publishFleet(request: PublishRequest): Promise<PublishResu
     req.stepId === undefined
       ? emit(sink, { type: 'info', code: 'GITOPS_FLEET', message })
       : emit(sink, { type: 'step-progress', stepId: req.stepId, message });
-  const maxAttempts = req.maxAttempts ?? 5;
+  const maxAttempts = req.maxAttempts ?? MAX_PUSH_ATTEMPTS;
   const shown = redactUrl(req.url);
 
   const ws = await openWorkspace({ ...req, auth });

@@ -17,6 +17,7 @@ import { parseWith } from '../../primitives/validation.js';
 import { type ClusterSpec, ecrRepositorySchema, fleetPath } from '../../spec/schema.js';
 import { withoutCredentials } from '../git/url.js';
 import { type ApiKind, builtinKinds, splitApiVersion } from '../kube/api-kinds.js';
+import { awsNeedsOf } from './aws-needs.js';
 import { toCanonicalYaml } from './canonical-yaml.js';
 import { profileDigest, type ResolvedProfile } from './catalog.js';
 import type { ChainProfile } from './chain-profile.js';
@@ -215,6 +216,8 @@ function sharedProfile(
       name: p.name,
       version: p.profile.version,
       digest,
+      // What this version needs from AWS: gitops upgrade moves a cluster only when it stays the same.
+      awsNeeds: awsNeedsOf(p),
       source,
       includes: p.profile.includes,
       layers,

@@ -1,0 +1,136 @@
+/**
+ * fleet-bootstrap-concurrent: 10 bootstraps of different clusters writing into one fleet
+ * repository at once (as a CI matrix runs them, one process each), wall time against one such
+ * bootstrap alone. Goal: <= 1.5. Measured is bootstrap's fleet write, the one part the ten share:
+ * the cluster lease, rendering ml, the commit and the push with rebase (fleet-writer.ts), against
+ * the sandbox's Git server over smart HTTP. The AWS side and the cluster side are each cluster's
+ * own (in AWS and in each cluster, nothing of one waits for another); the sandbox's single
+ * apiserver could not host ten Flux installs anyway. Afterwards the repository must hold every
+ * cluster's commit, each pushed revision an ancestor of the tip (no force push, no lost update),
+ * each cluster folder whole, and one shared copy of ml.
+ * Also printed: the bytes a cluster adds to the repository on an existing profile version, not
+ * counting flux-system/ (goal <= 20 KB).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../support/cli.js';
+import { startGitHttpServer } from '../support/sandbox/git-http.js';
+import type { Benchmark } from './types.js';
+
+const WRITERS = 10;
+
+interface Written {
+  revision: string;
+  attempts: number;
+  committed: boolean;
+}
+
+function writer(url: string, cluster: string): Promise<Written> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/fleet-writer.ts', url, cluster], {
+      cwd: repoRoot,
+      env: { ...process.env, GITOPS_ALLOW_INSECURE_HTTP: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as Written)
+        : reject(new Error(`${cluster}: exit ${code}: ${err.slice(-400)}`)),
+    );
+  });
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t0 = Date.now();
+  const value = await f();
+  return { ms: Date.now() - t0, value };
+}
+
+function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
+}
+
+export const benchmarks: Benchmark[] = [
+  {
+    name: 'fleet-bootstrap-concurrent',
+    description: `${WRITERS} bootstraps' fleet writes into one repository at once vs one alone, one process each (ms)`,
+    async run() {
+      const dir = mkdtempSync(join(tmpdir(), 'gitops-bench-fleet-'));
+      const server = await startGitHttpServer(join(dir, 'git'));
+      try {
+        // Warm: the first process pays for tsx's transform cache; neither measurement should.
+        const warm = await server.createRepo('warm.git');
+        await writer(warm, 'warm');
+        const alone = await server.createRepo('alone.git');
+        await writer(alone, 'seed');
+        const one = await timed(() => writer(alone, 'solo'));
+        const fleet = await server.createRepo('fleet.git');
+        await writer(fleet, 'seed');
+        const names = Array.from({ length: WRITERS }, (_, i) => `ci-${String(i).padStart(2, '0')}`);
+        const all = await timed(() => Promise.all(names.map((n) => writer(fleet, n))));
+
+        const bare = join(server.root, 'fleet.git');
+        const tip = git(bare, 'rev-parse', 'main').trim();
+        const problems: string[] = [];
+        all.value.forEach((w, i) => {
+          if (!w.committed) problems.push(`${names[i]} made no commit`);
+          try {
+            git(bare, 'merge-base', '--is-ancestor', w.revision, tip);
+          } catch {
+            problems.push(
+              `${names[i]}'s commit ${w.revision.slice(0, 12)} is not in main (lost or forced over)`,
+            );
+          }
+        });
+        const subjects = git(bare, 'log', '--format=%s', 'main').split('\n');
+        for (const n of names)
+          if (!subjects.some((s) => s.startsWith(`gitops: bootstrap ${n} `)))
+            problems.push(`no commit for ${n}`);
+        const files = git(bare, 'ls-tree', '-r', '--name-only', 'main').trim().split('\n');
+        const firstWrite = files.filter((f) => f.startsWith('clusters/seed/'));
+        for (const n of names) {
+          const mine = files.filter((f) => f.startsWith(`clusters/${n}/`));
+          if (mine.length !== firstWrite.length)
+            problems.push(`clusters/${n} has ${mine.length} files, not ${firstWrite.length}`);
+        }
+        const shared = new Set(
+          files.filter((f) => f.startsWith('profiles/')).map((f) => f.split('/').slice(0, 3).join('/')),
+        );
+        if ([...shared].sort().join(',') !== 'profiles/base/1.1.0,profiles/ml/1.1.0')
+          problems.push(`shared copies: ${[...shared].join(', ')}`);
+        if (problems.length > 0) throw new Error(problems.join('; '));
+
+        // What one more cluster on an existing version adds (flux-system/ aside: identical blobs).
+        const folder = files.filter(
+          (f) => f.startsWith('clusters/ci-00/') && !f.startsWith('clusters/ci-00/flux-system/'),
+        );
+        const bytes = folder.reduce((n, f) => n + Buffer.byteLength(git(bare, 'show', `main:${f}`)), 0);
+        const attempts = all.value.map((w) => w.attempts);
+        return {
+          value: all.ms,
+          baseline: one.ms,
+          unit: 'ms',
+          notes: [
+            `one alone ${one.ms} ms; ${WRITERS} at once ${all.ms} ms; push attempts per writer: ${attempts.join(' ')}`,
+            `every commit kept: ${WRITERS} commits, each an ancestor of main ${tip.slice(0, 12)}; one shared copy of ml and base`,
+            `cluster folder on an existing version: ${(bytes / 1024).toFixed(1)} KB in ${folder.length} files, flux-system/ aside (goal <= 20 KB)`,
+            'goal: ratio <= 1.5',
+          ],
+        };
+      } finally {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  },
+];
