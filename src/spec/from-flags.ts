@@ -13,6 +13,7 @@ import {
   kubernetesVersion,
   regionName,
 } from './schema.js';
+import { computeMode } from './compute.js';
 import { formatPath, issueMessage, issuePath } from '../primitives/validation.js';
 import { type LoadedYaml, readYamlFile } from '../primitives/yaml.js';
 
@@ -25,6 +26,8 @@ export interface SpecFlags {
   gitBranch?: string;
   gitPath?: string;
   fluxVersion?: string;
+  /** `nodegroups` or `auto` (EKS Auto Mode). */
+  compute?: string;
 }
 
 /** Checks one flag value against the schema of the field it sets. */
@@ -40,6 +43,7 @@ export function checkSpecFlags(flags: SpecFlags): void {
   if (flags.region !== undefined) checkFlag('--region', regionName, flags.region);
   if (flags.kubernetesVersion !== undefined)
     checkFlag('--kubernetes-version', kubernetesVersion, flags.kubernetesVersion);
+  if (flags.compute !== undefined) checkFlag('--compute', computeMode, flags.compute);
   if (flags.fluxVersion !== undefined && !/^\d+\.\d+\.\d+$/.test(flags.fluxVersion)) {
     throw userError(
       'GITOPS_BAD_INPUT',
@@ -86,6 +90,7 @@ export function buildClusterSpec(sources: SpecSources): RequestedSpec {
     if (flags.gitPath !== undefined) fleet['path'] = flags.gitPath;
     input['fleet'] = fleet;
   }
+  if (flags.compute !== undefined) input['compute'] = flags.compute;
   if (flags.fluxVersion !== undefined)
     input['reconciler'] = { ...sub('reconciler'), version: flags.fluxVersion };
 
@@ -121,6 +126,7 @@ function flagFor(path: readonly PropertyKey[], flags: SpecFlags): string | undef
   if (p === 'fleet.branch' && flags.gitBranch !== undefined) return '--git-branch';
   if (p === 'fleet.path' && flags.gitPath !== undefined) return '--git-path';
   if (p === 'profile.source' && flags.profile !== undefined) return '--profile';
+  if (p === 'compute' && flags.compute !== undefined) return '--compute';
   return undefined;
 }
 

@@ -17,6 +17,7 @@ import {
   principalProblem,
 } from './aws-limits.js';
 import { specIdentitySchema } from './identity.js';
+import { autoModeSpecProblems, computeMode, DEFAULT_COMPUTE } from './compute.js';
 
 export const SPEC_API_VERSION = 'gitops.dev/v1alpha1';
 export const DEFAULT_FLUX_VERSION = '2.9.6';
@@ -221,6 +222,8 @@ export const clusterSpecSchema = z
     kubernetesVersion: kubernetesVersion.optional(),
     profile: profileRefSchema,
     fleet: fleetSchema,
+    /** How the cluster gets its nodes: managed node groups, or EKS Auto Mode (./compute.ts). */
+    compute: computeMode.default(DEFAULT_COMPUTE),
     network: networkSchema.default({ vpcCidr: '10.0.0.0/16', availabilityZones: 3, natGateways: 'single' }),
     iam: z.strictObject({ clusterRoleArn: roleArn.optional(), nodeRoleArn: roleArn.optional() }).default({}),
     access: accessSchema.default({ adminPrincipals: [], publicCidrs: ['0.0.0.0/0'], privateEndpoint: true }),
@@ -252,6 +255,9 @@ export const clusterSpecSchema = z
     tags: z.record(z.string(), z.string()).superRefine(checkTags).default({}),
   })
   .superRefine((spec, ctx) => {
+    if (spec.compute === 'auto')
+      for (const [path, message] of autoModeSpecProblems(spec))
+        ctx.addIssue({ code: 'custom', path, message });
     // Known only with both fields: an AMI type EKS no longer publishes for the version asked.
     if (spec.kubernetesVersion === undefined) return;
     spec.nodeGroups.forEach((ng, i) => {

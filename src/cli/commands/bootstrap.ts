@@ -18,6 +18,7 @@ export interface BootstrapOptions {
   gitPath?: string;
   config?: string;
   kubernetesVersion?: string;
+  compute?: string;
   fluxVersion?: string;
   reconcilerManifests?: string;
   fromGit?: string;
@@ -91,6 +92,7 @@ async function specRequest(ctx: CommandContext, o: BootstrapOptions): Promise<Sp
   if (o.gitUrl !== undefined) flags.gitUrl = o.gitUrl;
   if (o.gitBranch !== undefined) flags.gitBranch = o.gitBranch;
   if (o.gitPath !== undefined) flags.gitPath = o.gitPath;
+  if (o.compute !== undefined) flags.compute = o.compute;
   const flux = o.fluxVersion ?? ctx.env['GITOPS_FLUX_VERSION'];
   if (flux !== undefined && flux !== '') flags.fluxVersion = flux;
   if (o.fromGit !== undefined && o.gitUrl !== undefined) {

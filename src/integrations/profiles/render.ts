@@ -13,6 +13,7 @@
  *
  * `flux-system/` is written by the reconciler code and merged into the same file map.
  */
+import { forCompute } from '../../spec/compute.js';
 import { type ClusterSpec, ecrRepositorySchema, fleetPath } from '../../spec/schema.js';
 import { withoutCredentials } from '../git/url.js';
 import { userError } from '../../primitives/errors.js';
@@ -137,7 +138,8 @@ export function effectiveClusterSpec(spec: ClusterSpec, profile: Profile, params
     const name = substituteText(r.name, { params, file: source, used: new Set() });
     return parseWith(ecrRepositorySchema, { ...r, name }, source);
   });
-  return {
+  // In auto mode the profile's node groups and the add-ons Auto Mode replaces are not wanted.
+  return forCompute({
     ...spec,
     // cluster.yaml is committed: URLs keep no password or token (they come from the environment).
     fleet: { ...spec.fleet, url: withoutCredentials(spec.fleet.url) },
@@ -145,7 +147,7 @@ export function effectiveClusterSpec(spec: ClusterSpec, profile: Profile, params
     nodeGroups: mergeByName([profile.nodeGroups, spec.nodeGroups]),
     addons: mergeByName([profile.addons, spec.addons]),
     ecrRepositories: mergeByName([ecr, spec.ecrRepositories]),
-  };
+  });
 }
 
 /** `gitops: bootstrap research with profile ml@1.0.0` (git profiles show their commit). */

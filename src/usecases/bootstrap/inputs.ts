@@ -20,7 +20,7 @@ import { buildClusterSpec, type SpecFlags } from '../../spec/from-flags.js';
 import { type ClusterSpec, fleetPath, type RequestedSpec } from '../../spec/schema.js';
 import { checkAgainstAws } from '../../integrations/aws/preflight.js';
 import { chooseKubernetesVersion } from '../../integrations/aws/versions.js';
-import { DEFAULT_ADDONS, mergeAddons } from '../../integrations/aws/addons.js';
+import { clusterAddons } from '../../integrations/aws/provision.js';
 import type { WorkloadIdentity } from '../../spec/identity.js';
 
 export interface SpecRequest {
@@ -149,7 +149,8 @@ export async function prepareBootstrap(
     spec: requested.identities,
     specSource: options.specSource ?? 'cluster spec',
     params,
-    addons: mergeAddons(DEFAULT_ADDONS, spec.addons).map((a) => a.name),
+    addons: clusterAddons(spec).map((a) => a.name),
+    compute: spec.compute,
   });
   return {
     spec,

@@ -4,6 +4,7 @@ import { abortable, lazy, type SdkSettings, sdkClientConfig } from '../sdk-confi
 import type {
   AccessEntry,
   AddonIdentity,
+  AutoModeRequest,
   AddonVersion,
   ClusterVersion,
   CreateAddonInput,
@@ -22,6 +23,7 @@ import type {
 } from '../ports.js';
 import { allPages, call, find } from './common.js';
 import * as access from './eks-access.js';
+import * as autoMode from './eks-automode.js';
 import * as podIdentity from './eks-pod-identity.js';
 import { toAddon, toAwsTaint, toCluster, toNodegroup } from './eks-shapes.js';
 import * as updates from './eks-updates.js';
@@ -90,8 +92,10 @@ export class EksAdapter implements EksPort {
             version: input.version,
             roleArn: input.roleArn,
             resourcesVpcConfig: { subnetIds: input.subnetIds, ...updates.vpcAccess(input.endpointAccess) },
+            ...(input.autoMode ? autoMode.createMembers(input.autoMode) : {}),
             accessConfig: {
-              authenticationMode: 'API_AND_CONFIG_MAP',
+              // Auto Mode's nodes join through access entries; AWS creates its clusters with API.
+              authenticationMode: input.autoMode ? 'API' : 'API_AND_CONFIG_MAP',
               bootstrapClusterCreatorAdminPermissions: true,
             },
             tags: input.tags,
@@ -338,8 +342,14 @@ export class EksAdapter implements EksPort {
     return access.describeAccessEntry((op, fn) => this.describe(op, fn), cluster, principalArn);
   }
 
-  createAccessEntry(cluster: string, principalArn: string, tags: Tags, clientRequestToken: string) {
-    return access.createAccessEntry(this.runner, cluster, principalArn, tags, clientRequestToken);
+  createAccessEntry(
+    cluster: string,
+    principalArn: string,
+    tags: Tags,
+    clientRequestToken: string,
+    type?: string,
+  ) {
+    return access.createAccessEntry(this.runner, cluster, principalArn, tags, clientRequestToken, type);
   }
 
   listAssociatedAccessPolicies(cluster: string, principalArn: string): Promise<string[]> {
@@ -369,6 +379,10 @@ export class EksAdapter implements EksPort {
 
   updateEndpointAccess(name: string, access: EndpointAccess, token: string): Promise<string> {
     return updates.updateEndpointAccess(this.runner, name, access, token);
+  }
+
+  enableAutoMode(name: string, request: AutoModeRequest, token: string): Promise<string> {
+    return autoMode.enableAutoMode(this.runner, name, request, token);
   }
 
   describeUpdate(cluster: string, updateId: string, nodegroup?: string): Promise<EksUpdate> {
