@@ -17,6 +17,7 @@ import type { ReconcilerHealth } from '../integrations/reconciler/reconciler.js'
 import { toGitopsError } from '../primitives/errors.js';
 import { abortError } from '../primitives/wait.js';
 import type { Clients } from './clients.js';
+import { type ComputeStatus, computeFromAws, readNodePools } from './compute-status.js';
 import { connect } from './connect.js';
 
 export interface SyncStatus {
@@ -59,6 +60,8 @@ export interface StatusDocument {
       health?: string;
     }[];
   };
+  /** How the cluster gets its nodes; with Auto Mode its node pools and their readiness. */
+  compute: ComputeStatus;
   addons: { name: string; version: string; status: string; health?: string }[];
   /** Each workload identity: service account -> role, and whether AWS holds what was declared. */
   identities: {
@@ -123,6 +126,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     ready: false,
     known: true,
     cluster: clusterPart(state),
+    compute: computeFromAws(state),
     addons: state.addons.map((a) => ({
       name: a.name,
       version: a.version,
@@ -190,6 +194,11 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     for (const c of health.controllers)
       if (!c.ready) problems.push(`${reconciler.name} ${c.name}: ${c.reason}`);
     doc.simulated = health.simulated;
+    if (doc.compute.mode === 'auto') {
+      const pools = await readNodePools(client, state, req.signal);
+      doc.compute.nodePools = pools.nodePools;
+      problems.push(...pools.problems);
+    }
     doc.sync = await syncPart(health, env, req.signal);
     if (!doc.sync.inSync) {
       problems.push(
@@ -292,6 +301,7 @@ function unknownStatus(clients: Clients, name: string, reason: string): StatusDo
     ready: false,
     known: false,
     cluster: { name, region: clients.aws.region, status: 'UNKNOWN', managed: true, nodeGroups: [] },
+    compute: { mode: 'nodegroups', nodePools: [] },
     addons: [],
     identities: [],
     reconciler: { kind: clients.reconciler.name, installed: false, ready: false, controllers: [] },
