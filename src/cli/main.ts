@@ -77,7 +77,7 @@ function commandPath(argv: string[]): string {
   const first = words[0];
   if (first === 'profiles' && (words[1] === 'list' || words[1] === 'show')) return `profiles ${words[1]}`;
   return first &&
-    ['bootstrap', 'status', 'diff', 'destroy', 'kubeconfig', 'token', 'profiles'].includes(first)
+    ['bootstrap', 'status', 'diff', 'destroy', 'migrate', 'kubeconfig', 'token', 'profiles'].includes(first)
     ? first
     : '';
 }

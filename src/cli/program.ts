@@ -113,6 +113,24 @@ export function buildProgram(version: string, io: ProcessIO, result: ProgramResu
     .action(action(() => import('./commands/destroy.js').then((m) => m.destroy as never)));
 
   program
+    .command('migrate')
+    .description(
+      'convert a cluster folder of the fleet layout before layers, carrying its edits into the layer overlays',
+    )
+    .option('--cluster <name>', 'EKS cluster name')
+    .addOption(regionOption())
+    .option('--git-url <url>', 'fleet repository (default: read from the cluster)')
+    .option('--git-branch <branch>', 'fleet repository branch (default: read from the cluster, else main)')
+    .option(
+      '--git-path <path>',
+      'the cluster folder (default: read from the cluster, else clusters/<cluster>)',
+    )
+    .option('--kubeconfig <path>', 'use this kubeconfig instead of an EKS token')
+    .option('--dry-run', 'show what would be carried over, change nothing')
+    .option('--timeout <duration>', 'give up after this long', '20m')
+    .action(action(() => import('./commands/migrate.js').then((m) => m.migrate as never)));
+
+  program
     .command('kubeconfig')
     .description('add the cluster to a kubeconfig, with a user that runs `gitops token`')
     .option('--cluster <name>', 'EKS cluster name')

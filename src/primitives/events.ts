@@ -54,6 +54,10 @@ export const WARNING_CODES = {
     'EKS refused an availability zone for the control plane; retrying with the zones it named',
   GITOPS_ADDON_UNSUPPORTED: 'EKS lists no version of an add-on for the Kubernetes version an upgrade reached',
   GITOPS_FLEET_NOT_REMOVED: "destroy could not tell where the cluster's folder is in the fleet repository",
+  GITOPS_TEAM_FILE_KEPT:
+    "a team-owned file (a layer overlay) was left as it is: gitops could not safely point it at the profile's version",
+  GITOPS_SHARED_RESTORED: 'hand edits to a shared profile version in the fleet repository were undone',
+  GITOPS_MIGRATE_EDIT: 'gitops migrate carried an edit of the old layout into a team overlay, or could not',
 } as const;
 
 export type InfoCode = keyof typeof INFO_CODES;

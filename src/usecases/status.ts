@@ -79,6 +79,10 @@ export interface StatusDocument {
     controllers: { name: string; ready: boolean; reason: string }[];
   };
   sync: SyncStatus;
+  /** The profile version the cluster runs, as its applied values say; absent when unknown. */
+  profile?: { name: string; version: string };
+  /** Each layer's sync, in apply order: ready, and the fleet revision it applied. */
+  layers: { name: string; ready: boolean; reason: string; appliedRevision?: string }[];
   ecrRepositories: { name: string; uri: string; images: number; latestTag?: string }[];
   /** What a test environment stood in for (the local sandbox); empty on a real cluster. */
   simulated: { kind: string; namespace: string; name: string; note: string }[];
@@ -136,6 +140,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     identities: [],
     reconciler: { kind: reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
+    layers: [],
     ecrRepositories: state.ecrRepositories.map((r) => ({
       name: r.name,
       uri: r.uri,
@@ -193,6 +198,13 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     if (!health.installed) problems.push(`${reconciler.name} is not installed`);
     for (const c of health.controllers)
       if (!c.ready) problems.push(`${reconciler.name} ${c.name}: ${c.reason}`);
+    doc.layers = health.layers.map((l) => ({
+      name: l.name,
+      ready: l.ready,
+      reason: l.reason,
+      ...(l.appliedRevision ? { appliedRevision: l.appliedRevision } : {}),
+    }));
+    if (health.profile) doc.profile = health.profile;
     doc.simulated = health.simulated;
     if (doc.compute.mode === 'auto') {
       const pools = await readNodePools(client, state, req.signal);
@@ -270,7 +282,12 @@ async function syncPart(
     });
     if (head) sync.headRevision = head;
   }
-  sync.inSync = !!sync.headRevision && sync.headRevision === sync.appliedRevision && health.syncReady;
+  // In sync: the root sync and every layer applied the head, and all are ready.
+  sync.inSync =
+    !!sync.headRevision &&
+    sync.headRevision === sync.appliedRevision &&
+    health.layers.every((l) => l.suspended || l.appliedRevision === sync.headRevision) &&
+    health.syncReady;
   return sync;
 }
 
@@ -306,6 +323,7 @@ function unknownStatus(clients: Clients, name: string, reason: string): StatusDo
     identities: [],
     reconciler: { kind: clients.reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
+    layers: [],
     ecrRepositories: [],
     simulated: [],
     problems: [reason],

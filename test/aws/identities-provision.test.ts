@@ -33,7 +33,7 @@ async function mlIdentities(account: string): Promise<WorkloadIdentity[]> {
   const profile = await resolveProfile('ml', { env: process.env });
   const params = resolveParameters(profile.profile, {}, builtinsFor('research', 'us-west-2', account));
   const addons = ['vpc-cni', 'kube-proxy', 'coredns', 'eks-pod-identity-agent', 'aws-ebs-csi-driver'];
-  return resolveIdentities({ layers: profile.layers, spec: undefined, specSource: 'test', params, addons });
+  return resolveIdentities({ layers: profile.profiles, spec: undefined, specSource: 'test', params, addons });
 }
 
 describe('workload identities, provisioned', () => {

@@ -96,6 +96,7 @@ describe('endpoint access', () => {
       addons: [],
       reconciler: { kind: 'flux', installed: false, ready: false, controllers: [] },
       sync: { inSync: false, failing: [] },
+      layers: [],
       ecrRepositories: [],
       simulated: [],
       identities: [],

@@ -34,15 +34,34 @@ describe('bootstrap ml in the sandbox', () => {
       ready: boolean;
       cluster: { status: string };
       sync: { inSync: boolean; headRevision: string; appliedRevision: string };
+      profile: { name: string; version: string };
+      layers: { name: string; ready: boolean; appliedRevision: string }[];
     };
     expect(st).toMatchObject({ ready: true, cluster: { status: 'ACTIVE' }, sync: { inSync: true } });
     expect(st.sync.appliedRevision).toBe(st.sync.headRevision);
+    // One pass, layer by layer: each applied the pushed revision.
+    expect(st.profile).toEqual({ name: 'ml', version: '1.1.0' });
+    expect(st.layers.map((l) => [l.name, l.ready, l.appliedRevision])).toEqual(
+      ['controllers', 'configs', 'apps'].map((n) => [n, true, st.sync.headRevision]),
+    );
 
     // The profile's workloads reached the cluster through the Flux stand-in.
     const kube = await admin();
     try {
+      const mlflow = await kube.get({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: 'mlflow',
+        namespace: 'mlflow',
+      });
+      expect(mlflow?.metadata.labels?.['kustomize.toolkit.fluxcd.io/name']).toBe('apps');
+      // KServe's CRDs came from the controllers layer's kserve-crd release.
       expect(
-        await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'mlflow', namespace: 'mlflow' }),
+        await kube.get({
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          name: 'inferenceservices.serving.kserve.io',
+        }),
       ).toBeDefined();
     } finally {
       kube.close();

@@ -51,7 +51,13 @@ async function declared(profile: string, cluster: string, account: string, value
     builtinsFor(cluster, sandbox().env['AWS_REGION'] ?? 'us-west-2', account),
   );
   const addons = resolved.profile.addons.map((a) => a.name);
-  return resolveIdentities({ layers: resolved.layers, spec: undefined, specSource: 'test', params, addons });
+  return resolveIdentities({
+    layers: resolved.profiles,
+    spec: undefined,
+    specSource: 'test',
+    params,
+    addons,
+  });
 }
 
 /** Bootstrap, check every identity in AWS and in status, re-run, destroy. */

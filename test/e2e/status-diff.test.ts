@@ -44,17 +44,15 @@ describe('status and diff against a bootstrapped cluster', () => {
 
   it('status reports out of sync (3) after a push, then ready (0) once the reconciler applied it', async () => {
     await pauseSource(kube, true);
+    // A resource of the team's own, in the apps layer's overlay (theirs to edit).
     const head = await pushAsSomeoneElse(fleetUrl, 'add a settings ConfigMap', async (dir) => {
-      const folder = join(dir, 'clusters', CLUSTER);
+      const folder = join(dir, 'clusters', CLUSTER, 'apps');
       await writeFile(
         join(folder, 'settings.yaml'),
         'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: team-settings\n  namespace: default\ndata:\n  owner: ml-platform\n',
       );
       const k = await readFile(join(folder, 'kustomization.yaml'), 'utf8');
-      await writeFile(
-        join(folder, 'kustomization.yaml'),
-        k.replace(/resources:\n/, 'resources:\n  - settings.yaml\n'),
-      );
+      await writeFile(join(folder, 'kustomization.yaml'), `${k}  - settings.yaml\n`);
     });
     const out = await gitops(['-o', 'json', 'status', '--cluster', CLUSTER]);
     expect(out.code).toBe(3);

@@ -11,17 +11,20 @@
  * A 1.20 apiserver drops unknown fields instead of refusing them, so after each dry run every
  * field we sent must come back unchanged: a dropped field is a typo or a field of another version.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import { applyObjects } from '../../src/integrations/kube/apply.js';
 import { parseManifests } from '../../src/integrations/kube/manifests.js';
 import type { KubeObject } from '../../src/integrations/kube/object.js';
 import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
 import { renderCluster } from '../../src/integrations/profiles/render.js';
+import { flux } from '../../src/integrations/reconciler/flux/index.js';
+import { FLUX } from '../support/flux-kinds.js';
+import { fleetTree, writeFiles } from '../unit/profiles-helpers.js';
 import { clusterSpecSchema } from '../../src/spec/schema.js';
 import { FLUX_293_COMPONENTS, fluxSchemaErrors } from '../support/flux/crd-schema.js';
 import { type KubeClient, testClient, unique } from '../support/kube/helpers.js';
@@ -84,7 +87,11 @@ afterAll(async () => {
   client?.close();
 });
 
-/** Rendered objects of a profile, with the file each came from; kustomize files are not objects. */
+/**
+ * The objects Flux would apply for a cluster on this profile, as `gitops diff` builds them: the
+ * rendered fleet files written to a checkout, each layer built with its post-build substitution.
+ * `file` names the layer the object comes from.
+ */
 async function renderedObjects(profile: string): Promise<{ object: KubeObject; file: string }[]> {
   const spec = {
     kubernetesVersion: '1.34',
@@ -103,17 +110,24 @@ async function renderedObjects(profile: string): Promise<{ object: KubeObject; f
     spec,
     profile: await resolveProfile(profile, { env: process.env }),
     accountId: '123456789012',
+    reconciler: FLUX,
   });
-  const objects: { object: KubeObject; file: string }[] = [];
-  for (const [file, text] of Object.entries(out.files)) {
-    if (!file.startsWith('profile/') || file.endsWith('kustomization.yaml') || file === 'profile/source.yaml')
-      continue;
-    for (const doc of parseAllDocuments(text) as { toJS(): unknown }[]) {
-      const object = doc.toJS() as KubeObject | null;
-      if (object) objects.push({ object, file });
-    }
+  const checkout = mkdtempSync(path.join(os.tmpdir(), 'gitops-validate-'));
+  try {
+    writeFiles(checkout, fleetTree(out));
+    const desired = await flux.desired(checkout, out.path);
+    // The layers' objects, and what the root applies beside flux-system/: the values ConfigMap and
+    // the layer Kustomizations (checked against Flux's own schema).
+    const layers = new Set<string>(['flux-system', ...out.layers.map((l) => l.name)]);
+    return desired.objects
+      .filter((o) => layers.has(o.metadata.labels?.['kustomize.toolkit.fluxcd.io/name'] ?? ''))
+      .map((object) => ({
+        object,
+        file: `layer ${object.metadata.labels?.['kustomize.toolkit.fluxcd.io/name']}`,
+      }));
+  } finally {
+    rmSync(checkout, { recursive: true, force: true });
   }
-  return objects;
 }
 
 /** Same object under names of its own, so checks never collide with other tests on the shared server. */

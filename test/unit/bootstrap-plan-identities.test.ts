@@ -2,6 +2,7 @@
 // Pod Identity agent and every association exist (EKS gives credentials to pods created after
 // the association), and the fleet push waits for the network (the VPC id goes into
 // cluster-values).
+import { fluxCrdsYaml } from '../support/flux-kinds.js';
 import { describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../src/integrations/aws/clients.js';
 import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
@@ -18,7 +19,7 @@ async function mlPlan() {
   const params = resolveParameters(profile.profile, {}, builtinsFor('research', 'us-west-2', '123456789012'));
   const effective = effectiveClusterSpec(requested, profile.profile, params);
   const identities = resolveIdentities({
-    layers: profile.layers,
+    layers: profile.profiles,
     spec: undefined,
     specSource: 'test',
     params,
@@ -34,7 +35,7 @@ async function mlPlan() {
       callerArn: 'arn:aws:iam::123456789012:user/ci',
       manifests: {
         version: '2.9.6',
-        text: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n',
+        text: `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n---\n${fluxCrdsYaml()}`,
         sha256: '0'.repeat(64),
         origin: 'cache',
         location: 'test',

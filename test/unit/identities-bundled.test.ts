@@ -48,7 +48,7 @@ async function identitiesOf(name: string): Promise<WorkloadIdentity[]> {
   const values: Record<string, string> = name === 'mobile' ? { hostedZoneId: ZONE } : {};
   const params = resolveParameters(profile.profile, values, builtinsFor('research', 'us-west-2', ACCOUNT));
   const addons = profile.profile.addons.map((a) => a.name);
-  return resolveIdentities({ layers: profile.layers, spec: undefined, specSource: 'test', params, addons });
+  return resolveIdentities({ layers: profile.profiles, spec: undefined, specSource: 'test', params, addons });
 }
 
 interface Statement {
@@ -144,7 +144,7 @@ describe('what each bundled profile declares', () => {
     const params = resolveParameters(profile.profile, {}, builtinsFor('research', 'us-west-2', ACCOUNT));
     expect(() =>
       resolveIdentities({
-        layers: profile.layers,
+        layers: profile.profiles,
         spec: undefined,
         specSource: 'x',
         params,

@@ -157,7 +157,7 @@ async function resolve(
     values,
     builtinsFor('research', 'us-west-2', '123456789012'),
   );
-  return resolveIdentities({ layers: profile.layers, spec, specSource: 'gitops.yaml', params, addons });
+  return resolveIdentities({ layers: profile.profiles, spec, specSource: 'gitops.yaml', params, addons });
 }
 
 async function message(p: Promise<unknown>): Promise<string> {

@@ -16,7 +16,8 @@ import { renderCluster } from '../../src/integrations/profiles/render.js';
 import { flux } from '../../src/integrations/reconciler/flux/index.js';
 import { cleanupAll, tempDir } from './git-helpers.js';
 import { buildError, kustomization } from './kustomize-helpers.js';
-import { profileYaml, spec, writeFiles } from './profiles-helpers.js';
+import { FLUX } from '../support/flux-kinds.js';
+import { fleetTree, profileYaml, spec, writeFiles } from './profiles-helpers.js';
 
 afterAll(cleanupAll);
 
@@ -105,7 +106,7 @@ spec:
 };
 
 const FLUX_LABELS = {
-  'kustomize.toolkit.fluxcd.io/name': 'flux-system',
+  'kustomize.toolkit.fluxcd.io/name': 'apps',
   'kustomize.toolkit.fluxcd.io/namespace': 'flux-system',
 };
 const PART_OF = { 'app.kubernetes.io/part-of': 'app' };
@@ -118,7 +119,7 @@ async function renderApp(files: Record<string, string>) {
     spec: spec({ profile: { source: dir } }),
     profile,
     accountId: '123456789012',
-    fluxSystem: false,
+    reconciler: FLUX,
   });
 }
 
@@ -129,20 +130,18 @@ describe('a profile kustomization with patches, images and replicas', () => {
 
   it('renders, and builds into the objects gitops diff compares', async () => {
     const rendered = await renderApp(PROFILE_FILES);
-    expect(Object.keys(rendered.files)).toEqual(
-      expect.arrayContaining(['profile/app/patches/resources.yaml', 'profile/app/patches/probe.yaml']),
+    expect(Object.keys(rendered.shared[0]!.files)).toEqual(
+      expect.arrayContaining(['apps/patches/resources.yaml', 'apps/patches/probe.yaml']),
     );
     const checkout = tempDir('gitops-fleet-');
-    writeFiles(
-      checkout,
-      Object.fromEntries(
-        Object.entries(rendered.files).map(([rel, text]) => [`${rendered.path}/${rel}`, text]),
-      ),
-    );
+    writeFiles(checkout, fleetTree(rendered));
 
     const desired = await flux.desired(checkout, rendered.path);
+    const applied = desired.objects.filter(
+      (o) => o.metadata.labels?.['kustomize.toolkit.fluxcd.io/name'] === 'apps',
+    );
 
-    expect(desired.objects).toEqual([
+    expect(applied).toEqual([
       {
         apiVersion: 'apps/v1',
         kind: 'Deployment',

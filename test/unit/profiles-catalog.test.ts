@@ -4,8 +4,20 @@ import { isGitopsError } from '../../src/primitives/errors.js';
 import {
   bundledProfilesDir,
   listBundledProfiles,
+  profileDigest,
   resolveProfile,
 } from '../../src/integrations/profiles/catalog.js';
+
+/**
+ * The content of each bundled profile version, as written once into every fleet repository that
+ * uses it. A version never changes there (bootstrap refuses other content under it), so a change
+ * to a bundled profile's files needs a new version in its profile.yaml, and a line here.
+ */
+const RELEASED: Record<string, string> = {
+  'base@1.1.0': 'eb52faee10b632a436bab566a9619a70b8c33e77e1fc43b1533ce43a2ff4f7c4',
+  'ml@1.1.0': '2a0f38edb7858c8e8e22532134a857914536dab3292bbbb96886a210197bc387',
+  'mobile@1.1.0': '5a8b95a161111c3db83e2d9d1d9824878bc81a68eb8682ad56b15cb254b5413c',
+};
 
 describe('bundled profile catalog', () => {
   it('finds the profiles folder of the repository', () => {
@@ -46,6 +58,16 @@ describe('bundled profile catalog', () => {
         'mlflow',
       ]),
     );
+  });
+
+  it('changes no released version: new content comes with a new version', async () => {
+    for (const { name } of await listBundledProfiles()) {
+      const p = (await resolveProfile(name, { env: process.env })).profiles.at(-1)!;
+      const key = `${name}@${p.profile.version}`;
+      const released = RELEASED[key];
+      expect(released, `${key} is not listed in RELEASED (a new version: add it)`).toBeDefined();
+      expect(profileDigest(p), `${key} changed after release: give ${name} a new version`).toBe(released);
+    }
   });
 
   it('names an unknown profile and lists the catalog', async () => {

@@ -1,13 +1,12 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isGitopsError } from '../../src/primitives/errors.js';
-import { publishFleet } from '../../src/integrations/git/fleet.js';
 import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
 import { parseClusterFile } from '../../src/spec/cluster-file.js';
 import { requestedSpec } from '../../src/usecases/bootstrap/inputs.js';
-import { commitMessage, renderCluster } from '../../src/integrations/profiles/render.js';
+import { publishRendered, renderFor } from './fleet-helpers.js';
 import { bareRepo, cleanupAll, commitCount, tempDir } from './git-helpers.js';
-import { profileYaml, spec, writeFiles } from './profiles-helpers.js';
+import { profileYaml, writeFiles } from './profiles-helpers.js';
 
 afterAll(cleanupAll);
 
@@ -24,24 +23,10 @@ async function message(p: Promise<unknown>): Promise<string> {
 describe('bootstrap into the fleet repo, then rebuild from it', () => {
   it('renders ml, pushes it, makes no commit on re-run, and reads the same spec back', async () => {
     const repo = bareRepo();
-    const profile = await resolveProfile('ml', { env: process.env });
-    const s = spec({ fleet: { url: repo.url } });
-    const rendered = renderCluster({ spec: s, profile, accountId: '123456789012' });
-    const req = {
-      env: process.env,
-      url: repo.url,
-      branch: 'main',
-      path: rendered.path,
-      files: rendered.files,
-      message: commitMessage('research', profile),
-    };
-    expect((await publishFleet(req)).committed).toBe(true);
-    const again = renderCluster({
-      spec: s,
-      profile: await resolveProfile('ml', { env: process.env }),
-      accountId: '123456789012',
-    });
-    expect((await publishFleet({ ...req, files: again.files })).committed).toBe(false);
+    const rendered = await renderFor('research', 'ml', repo.url);
+    expect((await publishRendered(rendered, repo.url)).committed).toBe(true);
+    const again = await renderFor('research', 'ml', repo.url);
+    expect((await publishRendered(again, repo.url)).committed).toBe(false);
     expect(commitCount(repo)).toBe(1);
 
     // bootstrap --from-git, as the CLI runs it.

@@ -60,12 +60,12 @@ describe('profiles from a git URL', () => {
   it('resolves //subdir#tag to that tag content and records the commit', async () => {
     const r = await resolveProfile(`${repo.url}//profiles/custom#v1`, { env: process.env, cacheDir });
     expect(r.profile.description).toBe('custom v1');
-    expect(r.layers.at(-1)!.files['manifests/marker.yaml']).toBe(cm('one'));
+    expect(r.profiles.at(-1)!.files['manifests/marker.yaml']).toBe(cm('one'));
     expect(r.source).toEqual({ kind: 'git', ref: `${repo.url}//profiles/custom#v1`, revision: v1 });
     // `shared` comes from the same repository, `base` from the bundled catalog.
     expect(r.chain).toEqual(['shared', 'base', 'custom']);
-    expect(r.layers[0]!.dir.startsWith(cacheDir)).toBe(true);
-    expect(r.layers[1]!.label).toBe('profiles/base');
+    expect(r.profiles[0]!.dir.startsWith(cacheDir)).toBe(true);
+    expect(r.profiles[1]!.label).toBe('profiles/base');
   });
 
   it('follows a branch, the default branch, and a commit id', async () => {
@@ -77,7 +77,7 @@ describe('profiles from a git URL', () => {
     expect([pinned.profile.description, pinned.source.revision]).toEqual(['custom v1', v1]);
     // Going back to the tag in the same cache gives the tag content again (no stale files).
     const again = await resolveProfile(`${repo.url}//profiles/custom#v1`, { env: process.env, cacheDir });
-    expect(again.layers.at(-1)!.files['manifests/marker.yaml']).toBe(cm('one'));
+    expect(again.profiles.at(-1)!.files['manifests/marker.yaml']).toBe(cm('one'));
   });
 
   it('names what is wrong: bad ref, missing subfolder, missing profile.yaml, unreachable repo', async () => {

@@ -7,6 +7,7 @@ import { isGitopsError } from '../../src/primitives/errors.js';
 import { clusterSpecSchema } from '../../src/spec/schema.js';
 import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
 import { commitMessage, renderCluster } from '../../src/integrations/profiles/render.js';
+import { FLUX } from '../support/flux-kinds.js';
 import { cleanupAll, tempDir } from './git-helpers.js';
 import { KUSTOMIZATION, profileYaml, spec, writeFiles } from './profiles-helpers.js';
 
@@ -29,7 +30,19 @@ function appProfile(manifest: string, params = '', extraFiles: Record<string, st
 
 async function render(dir: string, parameters: Record<string, string | number | boolean> = {}) {
   const profile = await resolveProfile(dir, { env: process.env });
-  return renderCluster({ spec: spec({ profile: { source: dir, parameters } }), profile, accountId: ACCOUNT });
+  return renderCluster({
+    spec: spec({ profile: { source: dir, parameters } }),
+    profile,
+    accountId: ACCOUNT,
+    reconciler: FLUX,
+  });
+}
+
+const SHARED = 'profiles/app/1.0.0';
+/** The shared copy of a file of the app profile's apps layer. */
+function shared(out: Awaited<ReturnType<typeof render>>, rel: string): string {
+  const s = out.shared.find((x) => x.name === 'app')!;
+  return s.files[`apps/${rel}`]!;
 }
 
 async function failure(
@@ -53,10 +66,10 @@ data:
   cluster: \${cluster}
   where: "\${region}/\${cluster}"
   image: \${ecrRegistry}/\${cluster}/api:\${tag}
+  tag: \${tag}
   replicas: \${replicas}
   enabled: \${enabled}
   literal: $\${notAParameter}
-  github: \${{ secrets.TOKEN }}
   block: |
     account \${accountId}
 `;
@@ -74,75 +87,65 @@ const PARAMS = `parameters:
 `;
 
 describe('renderCluster', () => {
-  it('substitutes parameters and built-ins, typed, with YAML-1.1-ambiguous strings quoted', async () => {
+  it('copies the profile once, unsubstituted, and gives the cluster its values', async () => {
     const out = await render(appProfile(CONFIGMAP, PARAMS), { replicas: '3', namespace: 'team-a' });
-    const text = out.files['profile/app/app.yaml']!;
-    expect(parse(text)).toEqual({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'settings', namespace: 'team-a' },
-      data: {
-        cluster: 'research',
-        where: 'us-west-2/research',
-        image: '123456789012.dkr.ecr.us-west-2.amazonaws.com/research/api:2024-12-09',
-        replicas: 3,
-        enabled: false,
-        literal: '${notAParameter}',
-        github: '${{ secrets.TOKEN }}',
-        block: 'account 123456789012\n',
-      },
+    // The shared copy keeps ${...}: Flux substitutes per cluster.
+    expect(shared(out, 'app.yaml')).toContain(CONFIGMAP);
+    expect(shared(out, 'app.yaml').split('\n')[0]).toMatch(/^# Profile app 1\.0\.0, shared by every cluster/);
+    expect(out.values.data).toMatchObject({
+      cluster: 'research',
+      region: 'us-west-2',
+      accountId: ACCOUNT,
+      ecrRegistry: `${ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com`,
+      namespace: 'team-a',
+      tag: '2024-12-09',
+      replicas: '3',
+      enabled: 'false',
+      quote: '"',
     });
-    expect(text).toContain('replicas: 3\n');
+    expect(out.values.profile).toEqual({ name: 'app', version: '1.0.0' });
     expect(out.parameters).toMatchObject({ tag: '2024-12-09', replicas: 3, cluster: 'research' });
-    // A YAML 1.1 reader (Helm, kubectl) would read a bare 2024-12-09 as a timestamp.
-    const tagged = await render(
-      appProfile('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  tag: ${tag}\n', PARAMS),
-    );
-    expect(tagged.files['profile/app/app.yaml']).toContain('tag: "2024-12-09"');
   });
 
-  it('lays out the cluster folder: root kustomization, profile layers, source record, cluster spec', async () => {
+  it('lays out the shared copy, the cluster files and the team overlays', async () => {
     const out = await render(appProfile(CONFIGMAP, PARAMS));
     expect(out.path).toBe('clusters/research');
-    expect(Object.keys(out.files)).toEqual([
-      'cluster.yaml',
-      'kustomization.yaml',
-      'profile/app/app.yaml',
-      'profile/app/kustomization.yaml',
-      'profile/kustomization.yaml',
-      'profile/source.yaml',
+    expect(out.shared.map((s) => [s.folder, Object.keys(s.files), s.layers])).toEqual([
+      [SHARED, ['apps/app.yaml', 'apps/kustomization.yaml', 'source.yaml'], ['apps']],
     ]);
-    expect(parse(out.files['kustomization.yaml']!).resources).toEqual(['flux-system', 'profile']);
-    expect(parse(out.files['profile/kustomization.yaml']!).resources).toEqual(['app']);
-    const source = parse(out.files['profile/source.yaml']!);
-    expect(source.source).toMatchObject({ kind: 'folder' });
-    expect(source.source.revision).toMatch(/^sha256:/);
-    expect(source.chain).toEqual([{ name: 'app', version: '1.0.0' }]);
+    const record = parse(out.shared[0]!.files['source.yaml']!);
+    expect(record).toMatchObject({ kind: 'ProfileVersion', name: 'app', version: '1.0.0', layers: ['apps'] });
+    expect(record.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(record.source).toMatchObject({ kind: 'folder' });
+    expect(Object.keys(out.files)).toEqual(['cluster.yaml']);
+    expect(Object.keys(out.teamFiles)).toEqual([
+      'apps/kustomization.yaml',
+      'configs/kustomization.yaml',
+      'controllers/kustomization.yaml',
+    ]);
+    expect(parse(out.teamFiles['apps/kustomization.yaml']!).resources).toEqual([`../../../${SHARED}/apps`]);
+    expect(parse(out.teamFiles['controllers/kustomization.yaml']!).resources).toEqual([]);
+    expect(out.layers).toEqual([
+      { name: 'controllers', path: 'clusters/research/controllers' },
+      { name: 'configs', path: 'clusters/research/configs' },
+      { name: 'apps', path: 'clusters/research/apps' },
+    ]);
   });
 
   it('is deterministic: the same inputs give byte-identical files', async () => {
-    const a = renderCluster({
-      spec: spec(),
-      profile: await resolveProfile('ml', { env: process.env }),
-      accountId: ACCOUNT,
-    });
-    const b = renderCluster({
-      spec: spec(),
-      profile: await resolveProfile('ml', { env: process.env }),
-      accountId: ACCOUNT,
-    });
-    expect(Buffer.from(JSON.stringify(a.files))).toEqual(Buffer.from(JSON.stringify(b.files)));
+    const once = async (tags?: Record<string, string>) =>
+      renderCluster({
+        spec: spec(tags ? { tags } : {}),
+        profile: await resolveProfile('ml', { env: process.env }),
+        accountId: ACCOUNT,
+        reconciler: FLUX,
+      });
+    const a = await once();
+    const b = await once();
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
     // Map order in the spec does not matter either.
-    const c = renderCluster({
-      spec: spec({ tags: { team: 'ml', cost: 'research' } }),
-      profile: await resolveProfile('ml', { env: process.env }),
-      accountId: ACCOUNT,
-    });
-    const d = renderCluster({
-      spec: spec({ tags: { cost: 'research', team: 'ml' } }),
-      profile: await resolveProfile('ml', { env: process.env }),
-      accountId: ACCOUNT,
-    });
+    const c = await once({ team: 'ml', cost: 'research' });
+    const d = await once({ cost: 'research', team: 'ml' });
     expect(c.files['cluster.yaml']).toBe(d.files['cluster.yaml']);
     expect(c.files['cluster.yaml']).not.toBe(a.files['cluster.yaml']);
   });
@@ -155,6 +158,7 @@ describe('renderCluster', () => {
       }),
       profile,
       accountId: ACCOUNT,
+      reconciler: FLUX,
     });
     const back = clusterSpecSchema.parse(parse(out.files['cluster.yaml']!));
     expect(back).toEqual(out.spec);
@@ -162,7 +166,7 @@ describe('renderCluster', () => {
     expect(back.nodeGroups.find((n) => n.name === 'gpu')!.instanceTypes).toEqual(['g5.12xlarge']);
     expect(back.ecrRepositories.map((r) => r.name)).toEqual(['research/notebook', 'research/model-server']);
     expect(back.addons.map((a) => a.name)).toContain('aws-ebs-csi-driver');
-    expect(commitMessage('research', profile)).toBe('gitops: bootstrap research with profile ml@1.0.0');
+    expect(commitMessage('research', profile)).toBe('gitops: bootstrap research with profile ml@1.1.0');
   });
 
   it('keeps passwords and tokens written into URLs out of the committed files', async () => {
@@ -170,8 +174,9 @@ describe('renderCluster', () => {
       spec: spec({ fleet: { url: 'https://bot:s3cret@git.example.com/fleet.git' } }),
       profile: await resolveProfile('base', { env: process.env }),
       accountId: ACCOUNT,
+      reconciler: FLUX,
     });
-    expect(JSON.stringify(out.files)).not.toContain('s3cret');
+    expect(JSON.stringify(out)).not.toContain('s3cret');
     expect(out.spec.fleet.url).toBe('https://git.example.com/fleet.git');
   });
 
@@ -184,16 +189,16 @@ describe('renderCluster', () => {
     expect(e.exitCode).toBe(2);
   });
 
-  it('names the file and line of a parameter that has no value, and accepts one given in the spec', async () => {
+  it('names a parameter that has no value, and accepts one given in the spec', async () => {
     const dir = appProfile(
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  host: "api.${domain}"\n',
       'parameters:\n  - name: domain\n',
     );
     const e = await failure(render(dir));
-    expect(e.message).toMatch(/app\.yaml:6: parameter "domain" has no value$/);
+    expect(e.message).toMatch(/parameter "domain" has no value$/);
     expect(e.hint).toContain('profile.parameters.domain');
     const ok = await render(dir, { domain: 'example.org' });
-    expect(parse(ok.files['profile/app/app.yaml']!).data.host).toBe('api.example.org');
+    expect(ok.values.data['domain']).toBe('example.org');
   });
 
   it('refuses a parameter the profile does not declare, and a wrongly typed one', async () => {
@@ -203,15 +208,79 @@ describe('renderCluster', () => {
     );
     expect((await failure(render(dir, { replicas: 'many' }))).message).toMatch(/replicas: expected a number/);
     expect((await failure(render(dir, { cluster: 'x' }))).message).toMatch(/built-in/);
+    expect((await failure(render(dir, { quote: 'x' }))).message).toMatch(/built-in/);
   });
 
-  it('refuses a malformed reference in a plain-text file, naming the line', async () => {
+  it('refuses values that Flux would read as something else, and takes them ${quote}d', async () => {
+    const cm = (value: string) =>
+      appProfile(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  v: ${value}\n`, PARAMS);
+    // A date stays a string in Flux's reader; a version that looks like a number does not.
+    await render(cm('${tag}'));
+    const e = await failure(render(cm('${tag}'), { tag: '1.10' }));
+    expect(e.message).toMatch(
+      /app\.yaml:6: \$\{tag\} is "1\.10" for cluster research, and Flux would read "1\.10" as the number 1\.1$/,
+    );
+    expect(e.hint).toContain('${quote}${tag}${quote}');
+    await render(cm('${quote}${tag}${quote}'), { tag: '1.10' });
+    for (const [value, why] of [
+      ['yes', /as the boolean true/],
+      ['a: b', /as broken YAML/],
+      ['~', /as null/],
+      ['0o17', /as the number 15/],
+    ] as const) {
+      expect((await failure(render(cm('${tag}'), { tag: value }))).message).toMatch(why);
+    }
+    expect((await failure(render(cm('${quote}${tag}${quote}'), { tag: 'say "hi"' }))).message).toMatch(
+      /a double quote or backslash in it ends the quoted string/,
+    );
+    // Inside a longer string a value must not change it either; a number alone is a number.
+    expect((await failure(render(cm('${replicas}0'), { replicas: 1 }))).message).toMatch(/as the number 10/);
+    await render(cm('${replicas}'), { replicas: 4 });
+    await render(cm('v${tag}'), { tag: '1.10' });
+    expect((await failure(render(cm('"a: ${tag}"'), { tag: "it's" }))).message).toMatch(
+      /a quote or backslash inside a quoted string/,
+    );
+  });
+
+  it('refuses parameters where Flux cannot substitute them, and malformed references', async () => {
+    const obj = (body: string) =>
+      appProfile(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n${body}`);
+    expect((await failure(render(obj('data:\n  ${cluster}: x\n')))).message).toMatch(
+      /app\.yaml:6: a mapping key may not hold a parameter/,
+    );
+    expect((await failure(render(obj('data:\n  gh: ${{ secrets.TOKEN }}\n')))).message).toMatch(
+      /app\.yaml:6: "\$\{\{ secrets\.TOKEN \}" is not a variable reference/,
+    );
+    expect((await failure(render(obj('data:\n  d: ${cluster:=x}\n')))).message).toMatch(
+      /a profile gives defaults in profile\.yaml/,
+    );
+    const inPath = appProfile('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n', PARAMS, {
+      'manifests/kustomization.yaml': KUSTOMIZATION('${namespace}.yaml'),
+    });
+    expect((await failure(render(inPath))).message).toMatch(
+      /kustomization\.yaml: resources may not use parameters/,
+    );
     const dir = appProfile('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n', '', {
       'templates/run.sh': 'echo one\necho ${1:-x}\n',
     });
     expect((await failure(render(dir))).message).toMatch(
       /app\/templates\/run\.sh:2: "\$\{1:-x\}" is not a parameter reference/,
     );
+  });
+
+  it("renders the profile's templates with the cluster's values, for the team", async () => {
+    const dir = appProfile('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n', '', {
+      'templates/ci.yaml':
+        'env:\n  REGISTRY: ${ecrRegistry}\n  REPO: ${cluster}/api\n  TOKEN: ${{ secrets.T }}\n',
+    });
+    const out = await render(dir);
+    expect(parse(out.teamFiles['templates/app/ci.yaml']!)).toEqual({
+      env: {
+        REGISTRY: `${ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com`,
+        REPO: 'research/api',
+        TOKEN: '${{ secrets.T }}',
+      },
+    });
   });
 
   it('checks that every manifest document is a Kubernetes object', async () => {
@@ -222,8 +291,8 @@ describe('renderCluster', () => {
       ['apiVersion: v1\nmetadata:\n  name: x\n', /app\.yaml:1: object has no kind/],
       ['apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n', /ConfigMap has no metadata\.name/],
       [
-        'apiVersion: v1\nkind: A\nmetadata:\n  name: x\n---\napiVersion: v1\nkind: B\n',
-        /app\.yaml:6: B has no metadata\.name/,
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\napiVersion: v1\nkind: Secret\n',
+        /app\.yaml:6: Secret has no metadata\.name/,
       ],
       [
         'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n',
@@ -255,19 +324,28 @@ describe('renderCluster', () => {
     );
   });
 
-  it('refuses objects declared twice across layers', async () => {
+  it('refuses objects declared twice across the profiles of a chain', async () => {
     const root = tempDir('gitops-prof-');
     const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: same\n  namespace: x\n';
     writeFiles(root, {
       'lower/profile.yaml': profileYaml('lower'),
-      'lower/manifests/kustomization.yaml': KUSTOMIZATION('cm.yaml'),
-      'lower/manifests/cm.yaml': cm,
+      'lower/configs/kustomization.yaml': KUSTOMIZATION('cm.yaml'),
+      'lower/configs/cm.yaml': cm,
       'upper/profile.yaml': profileYaml('upper', 'includes: [lower]\n'),
-      'upper/manifests/kustomization.yaml': KUSTOMIZATION('cm.yaml'),
-      'upper/manifests/cm.yaml': cm,
+      'upper/apps/kustomization.yaml': KUSTOMIZATION('cm.yaml'),
+      'upper/apps/cm.yaml': cm,
     });
     expect((await failure(render(path.join(root, 'upper')))).message).toMatch(
-      /ConfigMap x\/same is declared twice: .*lower\/manifests\/cm\.yaml:1 and .*upper\/manifests\/cm\.yaml:1/,
+      /ConfigMap x\/same is declared twice: .*lower\/configs\/cm\.yaml:1 and .*upper\/apps\/cm\.yaml:1/,
+    );
+  });
+
+  it('refuses a profile with both manifests/ and layer folders', async () => {
+    const dir = appProfile('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n', '', {
+      'apps/kustomization.yaml': KUSTOMIZATION(),
+    });
+    expect((await failure(resolveProfile(dir, { env: process.env }))).message).toMatch(
+      /has both manifests\/ and layer folders/,
     );
   });
 });

@@ -85,6 +85,12 @@ export function renderStatus(d: StatusDocument, s: Style): string {
       `  git head    ${sy.headRevision?.slice(0, 12) ?? '-'}   applied ${sy.appliedRevision?.slice(0, 12) ?? '-'}`,
     );
   }
+  if (d.profile) lines.push(`  profile     ${d.profile.name} ${d.profile.version}`);
+  for (const l of d.layers) {
+    lines.push(
+      `${ok(l.ready)} layer       ${l.name.padEnd(12)} ${l.appliedRevision?.slice(0, 12) ?? '-'}${l.ready ? '' : `  ${s.dim(l.reason)}`}`,
+    );
+  }
   if (d.ecrRepositories.length > 0) {
     lines.push(
       table(

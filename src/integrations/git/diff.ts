@@ -3,16 +3,18 @@
  * `fleet:push` step, and what `--dry-run` reports.
  */
 import { checkBranch, checkRepoPath } from './checks.js';
+import { type FleetChange, type FleetEdit, resolveChange, treeOf } from './edit.js';
 import { type GitAuth, remoteFor } from './exec.js';
-import { checkFiles, checkoutTip, openWorkspace, type StagedChange } from './workspace.js';
-import { stageFolder } from './workspace.js';
+import { changeOf } from './fleet.js';
+import { checkoutTip, openWorkspace, type StagedChange, stageEdit } from './workspace.js';
 import { checkGitUrl } from './url.js';
 
 export interface FleetDiffRequest {
   url: string;
   branch: string;
   path: string;
-  files: Readonly<Record<string, string>>;
+  files?: Readonly<Record<string, string>>;
+  change?: FleetChange;
   signal?: AbortSignal;
   auth?: GitAuth;
   env: NodeJS.ProcessEnv;
@@ -22,19 +24,22 @@ export interface FleetDiff {
   /** The branch tip compared against (undefined: empty repository or new branch). */
   head: string | undefined;
   changes: StagedChange[];
+  /** The change as it would be made on this tip. */
+  edit: FleetEdit;
 }
 
 export async function diffFleet(req: FleetDiffRequest): Promise<FleetDiff> {
   checkGitUrl(req.url, 'fleet git URL');
   checkBranch(req.branch);
-  const folder = checkRepoPath(req.path);
-  const files = checkFiles(req.files);
+  checkRepoPath(req.path);
+  const change = changeOf(req);
   const remote = remoteFor(req.url, req.env, req.auth);
   const target = { env: req.env, url: remote.url, branch: req.branch, auth: remote.auth, signal: req.signal };
   const ws = await openWorkspace(target);
   try {
     const head = await checkoutTip(ws, target);
-    return { head, changes: await stageFolder(ws, folder, files) };
+    const edit = await resolveChange(change, treeOf(ws.dir, head));
+    return { head, changes: await stageEdit(ws, edit), edit };
   } finally {
     await ws.close();
   }

@@ -1,29 +1,34 @@
 /**
- * Writes a cluster's folder into the fleet repository: one commit that makes `path` hold exactly
- * the given files (nothing else in the repository changes), pushed without force.
+ * Writes into the fleet repository: one commit holding a change (edit.ts: folders gitops owns
+ * whole, single files, and team files decided against the tip), pushed without force. The
+ * simplest change makes `path` hold exactly `files`; nothing else in the repository changes.
  *
  * Each attempt starts from the remote's current tip (a fresh shallow fetch into a temporary
- * folder), replaces the folder, commits only when the tree changed, and pushes. When another
- * writer got in first the push is refused as non-fast-forward; the next attempt rebuilds our
- * commit on top of theirs, which is a rebase whose conflicts are resolved the only sensible way:
- * their changes elsewhere are kept, our folder becomes what we render. Nothing is kept locally
- * between runs, so a failed run leaves nothing to clean up and a re-run starts clean.
+ * folder), computes the change against it, commits only when the tree changed, and pushes. When
+ * another writer got in first the push is refused as non-fast-forward; the next attempt rebuilds
+ * our commit on top of theirs, which is a rebase whose conflicts are resolved the only sensible
+ * way: their changes elsewhere are kept, what we own becomes what we render, and what the team
+ * owns is looked at again. Nothing is kept locally between runs, so a failed run leaves nothing
+ * to clean up and a re-run starts clean.
  */
 import type { SimpleGit } from 'simple-git';
 import { isGitopsError, systemError } from '../../primitives/errors.js';
 import { emit, type EventSink, nullSink } from '../../primitives/events.js';
 import { checkBranch, checkRepoPath } from './checks.js';
 import { type GitAuth, gitFailure, gitReason, redactSecrets, remoteFor } from './exec.js';
-import { checkFiles, checkoutTip, openWorkspace, stageFolder } from './workspace.js';
+import { type FleetChange, type FleetEdit, resolveChange, treeOf } from './edit.js';
+import { checkoutTip, openWorkspace, stageEdit } from './workspace.js';
 import { checkGitUrl, redactUrl } from './url.js';
 
 export interface PublishRequest {
   url: string;
   branch: string;
-  /** Folder in the repository (`clusters/research`). */
+  /** Folder in the repository (`clusters/research`): named in messages, and `files` go there. */
   path: string;
-  /** Relative to `path` -> content. An empty map removes the folder. */
-  files: Readonly<Record<string, string>>;
+  /** Relative to `path` -> content; an empty map removes the folder. Ignored when `change` is set. */
+  files?: Readonly<Record<string, string>>;
+  /** The change to make, against the tip of each attempt. */
+  change?: FleetChange;
   message: string;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
@@ -37,18 +42,26 @@ export interface PublishRequest {
   beforePush?: (attempt: number) => Promise<void>;
 }
 
+/** The change a request describes: its own, or `path` made to hold exactly `files`. */
+export function changeOf(req: Pick<PublishRequest, 'path' | 'files' | 'change'>): FleetChange {
+  if (req.change !== undefined) return req.change;
+  return { folders: { [checkRepoPath(req.path)]: req.files ?? {} } };
+}
+
 export interface PublishResult {
   /** The branch tip after the operation (ours when committed). Undefined only for an empty branch left empty. */
   revision: string | undefined;
   committed: boolean;
   attempts: number;
+  /** The change as made on the last attempt (its warnings say what was left alone). */
+  edit: FleetEdit;
 }
 
 export async function publishFleet(request: PublishRequest): Promise<PublishResult> {
   checkGitUrl(request.url, 'fleet git URL');
   checkBranch(request.branch);
   const folder = checkRepoPath(request.path);
-  const files = checkFiles(request.files);
+  const change = changeOf(request);
   const { url, auth } = remoteFor(request.url, request.env, request.auth);
   const req: PublishRequest = auth === undefined ? { ...request, url } : { ...request, url, auth };
   const sink = req.sink ?? nullSink;
@@ -66,10 +79,11 @@ export async function publishFleet(request: PublishRequest): Promise<PublishResu
         attempt === 1 ? `fetching ${shown} ${req.branch}` : `fetching ${shown} again (attempt ${attempt})`,
       );
       const base = await checkoutTip(ws, { ...req, auth });
-      const changes = await stageFolder(ws, folder, files);
+      const edit = await resolveChange(change, treeOf(ws.dir, base));
+      const changes = await stageEdit(ws, edit);
       if (changes.length === 0) {
         progress(`${folder} is already up to date`);
-        return { revision: base, committed: false, attempts: attempt };
+        return { revision: base, committed: false, attempts: attempt, edit };
       }
       // --no-verify: the content is generated; a developer's own pre-commit hooks (linters) must
       // not block or alter it.
@@ -80,7 +94,7 @@ export async function publishFleet(request: PublishRequest): Promise<PublishResu
         `pushing ${revision.slice(0, 12)} (${changes.length} files changed) to ${shown} ${req.branch}`,
       );
       const outcome = await push(ws.git, req, auth);
-      if (outcome === 'pushed') return { revision, committed: true, attempts: attempt };
+      if (outcome === 'pushed') return { revision, committed: true, attempts: attempt, edit };
       if (attempt >= maxAttempts) {
         throw systemError(
           'GITOPS_CONFLICT',
@@ -99,7 +113,7 @@ export async function publishFleet(request: PublishRequest): Promise<PublishResu
 }
 
 /** Removes a cluster's folder in one commit (destroy); no commit when it is already gone. */
-export function removeFleetPath(req: Omit<PublishRequest, 'files'>): Promise<PublishResult> {
+export function removeFleetPath(req: Omit<PublishRequest, 'files' | 'change'>): Promise<PublishResult> {
   return publishFleet({ ...req, files: {} });
 }
 

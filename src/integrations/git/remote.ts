@@ -44,24 +44,48 @@ export async function readFleetFile(
   opts: RemoteOptions,
 ): Promise<string | undefined> {
   const clean = checkRepoPath(file);
+  const read = await readFleetFiles(rawUrl, branch, (listed) => listed.filter((p) => p === clean), opts);
+  if (read === undefined) {
+    const { url } = remoteFor(rawUrl, opts.env, opts.auth);
+    throw userError('GITOPS_NOT_FOUND', `fleet repository ${redactUrl(url)} has no branch "${branch}"`);
+  }
+  return read.get(clean);
+}
+
+/**
+ * Texts of several files at the head of `branch`, with one fetch: `select` picks them from the
+ * paths of every file there; path -> text. Undefined when the branch does not exist (an empty
+ * repository).
+ */
+export async function readFleetFiles(
+  rawUrl: string,
+  branch: string,
+  select: (paths: readonly string[]) => readonly string[],
+  opts: RemoteOptions,
+): Promise<Map<string, string> | undefined> {
   checkGitUrl(rawUrl, 'fleet git URL');
   const { url, auth } = remoteFor(rawUrl, opts.env, opts.auth);
   const head = await remoteHead(url, branch, auth === undefined ? opts : { ...opts, auth });
-  if (head === undefined) {
-    throw userError('GITOPS_NOT_FOUND', `fleet repository ${redactUrl(url)} has no branch "${branch}"`);
-  }
+  if (head === undefined) return undefined;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gitops-read-'));
+  const out = new Map<string, string>();
   try {
     const git = gitAt({ baseDir: dir, env: opts.env, url, auth, signal: opts.signal });
     await git.raw(['init', '--quiet']);
     await git.raw(['fetch', '--quiet', '--depth=1', '--no-tags', '--', url, `refs/heads/${branch}`]);
-    // `<mode> <type> <id>\t<path>`: only a file (blob) at exactly this path counts.
-    const listed = (await git.raw(['ls-tree', 'FETCH_HEAD', '--', clean])).trim();
-    if (!listed.endsWith(`\t${clean}`) || listed.split(' ')[1] !== 'blob') return undefined;
-    return await git.raw(['show', `FETCH_HEAD:${clean}`]);
+    // `<mode> <type> <id>\t<path>` per entry: only files (blobs) count.
+    const blobs = (await git.raw(['ls-tree', '-r', '-z', 'FETCH_HEAD']))
+      .split('\0')
+      .filter((l) => l.split(' ')[1] === 'blob')
+      .map((l) => l.slice(l.indexOf('\t') + 1));
+    const present = new Set(blobs);
+    for (const file of select(blobs)) {
+      if (present.has(file)) out.set(file, await git.raw(['show', `FETCH_HEAD:${file}`]));
+    }
+    return out;
   } catch (e) {
     if (isGitopsError(e)) throw e;
-    throw gitFailure(e, `reading ${clean} from`, url, auth);
+    throw gitFailure(e, 'reading', url, auth);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -4,8 +4,10 @@
  * produced lazily from the step context, because they depend on other steps' outputs (the
  * account id for rendering, the reconciler's flux-system manifests).
  */
+import { emit } from '../../primitives/events.js';
 import type { Step, StepContext } from '../../primitives/plan.js';
 import { describeChanges, diffFleet } from './diff.js';
+import type { FleetChange, FleetEdit } from './edit.js';
 import type { GitAuth } from './exec.js';
 import { publishFleet } from './fleet.js';
 
@@ -13,7 +15,9 @@ export interface FleetWrite {
   url: string;
   branch: string;
   path: string;
-  files: Readonly<Record<string, string>>;
+  files?: Readonly<Record<string, string>>;
+  /** The change, against the tip (see edit.ts); `path` + `files` when absent. */
+  change?: FleetChange;
   message: string;
   auth?: GitAuth;
   env: NodeJS.ProcessEnv;
@@ -47,6 +51,8 @@ export function fleetPushStep(options: FleetPushStepOptions): Step<FleetPushOutp
     async observe(ctx) {
       const w = await write(ctx);
       const diff = await diffFleet({ ...w, signal: ctx.signal });
+      // apply() reports the warnings of the change it makes; when it will not run, say them here.
+      if (diff.changes.length === 0 || ctx.dryRun) warn(ctx, id, diff.edit);
       if (diff.changes.length === 0) {
         return {
           inSync: true,
@@ -59,6 +65,7 @@ export function fleetPushStep(options: FleetPushStepOptions): Step<FleetPushOutp
     async apply(ctx) {
       const w = await write(ctx);
       const result = await publishFleet({ ...w, signal: ctx.signal, sink: ctx.sink, stepId: id });
+      warn(ctx, id, result.edit);
       const output = { revision: result.revision, committed: result.committed };
       if (!result.committed) return { result: 'unchanged', summary: `${w.path} already up to date`, output };
       return {
@@ -68,4 +75,10 @@ export function fleetPushStep(options: FleetPushStepOptions): Step<FleetPushOutp
       };
     },
   };
+}
+
+/** The warnings of the change that was made, once, as the step's own. */
+function warn(ctx: StepContext, stepId: string, edit: FleetEdit): void {
+  for (const w of edit.warnings ?? [])
+    emit(ctx.sink, { type: 'warning', code: w.code, message: w.message, stepId });
 }

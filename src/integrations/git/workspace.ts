@@ -8,6 +8,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
+import { checkRepoPath } from './checks.js';
+import type { FleetEdit } from './edit.js';
 import { systemError } from '../../primitives/errors.js';
 import { authFromEnv, type GitAuth, gitAt, gitFailure } from './exec.js';
 
@@ -61,19 +63,6 @@ export async function openWorkspace(target: Target): Promise<Workspace> {
   }
 }
 
-/** Checks and sorts the file map; a path leaving the folder is our bug, never written. */
-export function checkFiles(files: Readonly<Record<string, string>>): [string, string][] {
-  return Object.entries(files)
-    .map(([rel, content]): [string, string] => {
-      const clean = rel.split('/').filter((p) => p !== '' && p !== '.');
-      if (rel.startsWith('/') || clean.length === 0 || clean.includes('..') || clean.includes('.git')) {
-        throw systemError('GITOPS_INTERNAL', `refusing to write "${rel}" outside the cluster folder`);
-      }
-      return [clean.join('/'), content];
-    })
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
 /**
  * Checks out the remote tip of the branch (undefined when the branch does not exist yet: an
  * empty repository or a new branch) and returns it.
@@ -118,20 +107,10 @@ export interface StagedChange {
   path: string;
 }
 
-/** Makes `folder` hold exactly `files` in the index; returns what differs from HEAD. */
-export async function stageFolder(
-  ws: Workspace,
-  folder: string,
-  files: [string, string][],
-): Promise<StagedChange[]> {
-  await ws.run(['rm', '-r', '-q', '--cached', '--ignore-unmatch', '--', folder], 'staging');
-  await rm(path.join(ws.dir, folder), { recursive: true, force: true });
-  for (const [rel, content] of files) {
-    const target = path.join(ws.dir, folder, rel);
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, content);
-  }
-  if (files.length > 0) await ws.run(['add', '--all', '--', folder], 'staging');
+/** Stages an edit and returns what differs from HEAD. */
+export async function stageEdit(ws: Workspace, edit: FleetEdit): Promise<StagedChange[]> {
+  const touched = await writeEdit(ws, edit);
+  if (touched.length > 0) await ws.run(['add', '--all', '--', ...touched], 'staging');
   const status = await ws.run(['status', '--porcelain', '--untracked-files=no', '--no-renames'], 'staging');
   return status
     .split('\n')
@@ -151,4 +130,43 @@ function identityEnv(): Record<string, string> {
     GIT_COMMITTER_NAME: FALLBACK_IDENTITY.name,
     GIT_COMMITTER_EMAIL: FALLBACK_IDENTITY.email,
   };
+}
+
+/** Writes an edit into the working copy and stages it; returns the paths it touched. */
+async function writeEdit(ws: Workspace, edit: FleetEdit): Promise<string[]> {
+  const touched: string[] = [];
+  for (const [folder, files] of Object.entries(edit.folders ?? {})) {
+    const clean = checkRepoPath(folder);
+    await ws.run(['rm', '-r', '-q', '--cached', '--ignore-unmatch', '--', clean], 'staging');
+    await rm(path.join(ws.dir, clean), { recursive: true, force: true });
+    const written = checkFiles(files);
+    for (const [rel, content] of written) await put(ws.dir, `${clean}/${rel}`, content);
+    // A folder emptied is removed from the index above; only what exists can be added.
+    if (written.length > 0) touched.push(clean);
+  }
+  for (const [file, content] of Object.entries(edit.files ?? {})) {
+    const clean = checkRepoPath(file);
+    await put(ws.dir, clean, content);
+    touched.push(clean);
+  }
+  return touched;
+}
+
+/** Checks and sorts a folder's file map; a path leaving the folder is our bug, never written. */
+export function checkFiles(files: Readonly<Record<string, string>>): [string, string][] {
+  return Object.entries(files)
+    .map(([rel, content]): [string, string] => {
+      const clean = rel.split('/').filter((p) => p !== '' && p !== '.');
+      if (rel.startsWith('/') || clean.length === 0 || clean.includes('..') || clean.includes('.git')) {
+        throw systemError('GITOPS_INTERNAL', `refusing to write "${rel}" outside the cluster folder`);
+      }
+      return [clean.join('/'), content];
+    })
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+async function put(dir: string, rel: string, content: string): Promise<void> {
+  const target = path.join(dir, rel);
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, content);
 }

@@ -10,7 +10,7 @@ import { isGitopsError, userError } from '../../primitives/errors.js';
 import { packageRoot } from '../../primitives/package-root.js';
 import { withoutCredentials } from '../git/url.js';
 import { withProfileRepo } from './git-source.js';
-import { loadLayer, type ProfileLayer, readProfileYaml } from './layer.js';
+import { type ChainProfile, loadChainProfile, readProfileYaml } from './chain-profile.js';
 import { mergeProfiles } from './merge.js';
 import type { Profile } from './model.js';
 import { describeRef, parseProfileRef } from './ref.js';
@@ -32,7 +32,7 @@ export interface ResolvedProfile {
   dir: string;
   source: { kind: 'bundled' | 'folder' | 'git'; ref: string; revision?: string };
   /** Every profile of the chain with its own files, in chain order. */
-  layers: ProfileLayer[];
+  profiles: ChainProfile[];
   /** sha256 over every layer's files: changes exactly when the rendered input changes. */
   digest: string;
 }
@@ -74,36 +74,37 @@ export async function resolveProfile(
   opts: { env: NodeJS.ProcessEnv; cacheDir?: string; signal?: AbortSignal },
 ): Promise<ResolvedProfile> {
   const parsed = parseProfileRef(ref);
-  let layers: ProfileLayer[];
+  let profiles: ChainProfile[];
   let revision: string | undefined;
   switch (parsed.kind) {
     case 'bundled': {
       const dir = path.join(bundledProfilesDir(), parsed.name);
       if (!(await exists(path.join(dir, 'profile.yaml')))) throw await unknownProfile(parsed.name);
-      layers = await loadChain(dir, `profiles/${parsed.name}`, bundledProfilesDir());
+      profiles = await loadChain(dir, `profiles/${parsed.name}`, bundledProfilesDir());
       break;
     }
     case 'folder': {
       const dir = path.resolve(parsed.path);
       if (!(await isDir(dir)))
         throw userError('GITOPS_NOT_FOUND', `profile folder ${parsed.path} does not exist`);
-      layers = await loadChain(dir, parsed.path.replace(/[\\/]+$/, '') || parsed.path, path.dirname(dir));
+      profiles = await loadChain(dir, parsed.path.replace(/[\\/]+$/, '') || parsed.path, path.dirname(dir));
       break;
     }
     case 'git': {
       const label = describeRef(parsed);
-      [layers, revision] = await withProfileRepo(parsed.url, parsed.ref, opts, async (repo) => {
+      [profiles, revision] = await withProfileRepo(parsed.url, parsed.ref, opts, async (repo) => {
         const dir = parsed.subdir === '' ? repo.dir : await subfolder(repo.dir, parsed.subdir, label);
         return [await loadChain(dir, label, repo.dir), repo.revision] as const;
       });
       break;
     }
   }
-  const digest = digestOf(layers);
-  const top = layers[layers.length - 1]!;
+  for (const p of profiles) p.bundled = isInside(bundledProfilesDir(), p.dir);
+  const digest = digestOf(profiles);
+  const top = profiles[profiles.length - 1]!;
   return {
-    profile: mergeProfiles(layers.map((l) => l.profile)),
-    chain: layers.map((l) => l.name),
+    profile: mergeProfiles(profiles.map((l) => l.profile)),
+    chain: profiles.map((l) => l.name),
     dir: top.dir,
     // Stored in the fleet repo: a token written into the URL must not travel with it.
     source: {
@@ -111,7 +112,7 @@ export async function resolveProfile(
       ref: withoutCredentials(ref.trim()),
       revision: revision ?? `sha256:${digest.slice(0, 16)}`,
     },
-    layers,
+    profiles,
     digest,
   };
 }
@@ -130,11 +131,11 @@ async function subfolder(root: string, subdir: string, label: string): Promise<s
 }
 
 /** Loads the profile and its includes depth-first; a repeated name on the current path is a cycle. */
-async function loadChain(topDir: string, topLabel: string, root: string): Promise<ProfileLayer[]> {
-  const done = new Map<string, ProfileLayer>();
-  const order: ProfileLayer[] = [];
+async function loadChain(topDir: string, topLabel: string, root: string): Promise<ChainProfile[]> {
+  const done = new Map<string, ChainProfile>();
+  const order: ChainProfile[] = [];
   const visit = async (dir: string, label: string, stack: string[]): Promise<void> => {
-    const layer = await loadLayer(dir, label);
+    const layer = await loadChainProfile(dir, label);
     if (stack.includes(layer.name)) {
       throw userError('GITOPS_BAD_CONFIG', `include cycle: ${[...stack, layer.name].join(' -> ')}`);
     }
@@ -179,9 +180,14 @@ async function findInclude(
   });
 }
 
-function digestOf(layers: readonly ProfileLayer[]): string {
+/** sha256 of one profile of a chain: what its shared copy in the fleet repository records. */
+export function profileDigest(profile: ChainProfile): string {
+  return digestOf([profile]);
+}
+
+function digestOf(profiles: readonly ChainProfile[]): string {
   const h = createHash('sha256');
-  for (const l of layers) {
+  for (const l of profiles) {
     h.update(`layer\0${l.name}\0${JSON.stringify(l.profile)}\0`);
     const all = { ...l.files, ...l.policies };
     for (const [p, text] of Object.entries(all).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {

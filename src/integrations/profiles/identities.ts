@@ -1,8 +1,8 @@
 /**
- * Resolves the workload identities a cluster gets: each profile layer's, in include order, then
- * the cluster spec's, later ones replacing earlier ones with the same service account. Inline
- * policies are read from the layer that declares them, their placeholders filled in within parsed
- * JSON strings (never the text, so a value cannot change the document's structure), and checked
+ * Resolves the workload identities a cluster gets: those of each profile of the include chain, in
+ * order, then the cluster spec's, later ones replacing earlier ones with the same service account.
+ * Inline policies are read from the profile that declares them, their placeholders filled in within
+ * parsed JSON strings (never the text, so a value cannot change the document's structure), and checked
  * against IAM's grammar. Every error names the file and the JSON path: exit 2, before any call.
  */
 import { userError } from '../../primitives/errors.js';
@@ -16,7 +16,7 @@ import {
 } from '../../spec/iam-policy.js';
 import { type ComputeMode, isReplacedByAutoMode } from '../../spec/compute.js';
 import type { SpecIdentity, WorkloadIdentity } from '../../spec/identity.js';
-import type { ProfileLayer } from './layer.js';
+import type { ChainProfile } from './chain-profile.js';
 import type { ProfileIdentity } from './model.js';
 import type { ParameterSet } from './parameters.js';
 import { parameterValue, type SubstitutionContext } from './substitute.js';
@@ -25,7 +25,7 @@ const TOKEN = /\$\$\{|\$\{([^}\n]*)\}/g;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface IdentityRequest {
-  layers: readonly ProfileLayer[];
+  layers: readonly ChainProfile[];
   /** The cluster spec's own identities (gitops.yaml or cluster.yaml). */
   spec: readonly SpecIdentity[] | undefined;
   /** Where the spec came from, for messages. */
@@ -61,7 +61,7 @@ export function resolveIdentities(req: IdentityRequest): WorkloadIdentity[] {
 
 function fromProfile(
   declared: ProfileIdentity,
-  layer: ProfileLayer,
+  layer: ChainProfile,
   where: string,
   params: ParameterSet,
 ): WorkloadIdentity {

@@ -1,7 +1,8 @@
 /**
- * The profile format (`profiles/<name>/profile.yaml`): what a stack runs (components, rendered
- * from `manifests/`) and what it needs from AWS (node groups, add-ons, ECR repositories, and the
- * Pod Identity roles of the components that call AWS).
+ * The profile format (`profiles/<name>/profile.yaml`): what a stack runs (components, whose
+ * manifests sit in the layer folders controllers/, configs/ and apps/) and what it needs from AWS
+ * (node groups, add-ons, ECR repositories, and the Pod Identity roles of the components that call
+ * AWS).
  */
 import { z } from 'zod';
 import { managedPolicyArn, serviceAccountRef } from '../../spec/identity.js';
@@ -9,8 +10,19 @@ import { addonSchema, ecrRepositorySchema, nodeGroupSchema } from '../../spec/sc
 
 export const PROFILE_API_VERSION = 'gitops.dev/v1alpha1';
 
-/** Names every profile can use without declaring them; filled in from the cluster spec. */
-export const BUILTIN_PARAMETERS = ['cluster', 'region', 'accountId', 'ecrRegistry', 'partition'] as const;
+/**
+ * Names every profile can use without declaring them; filled in from the cluster spec. `quote`
+ * is a double quote: `${quote}${name}${quote}` keeps a value a string through Flux's post-build
+ * substitution whatever it looks like (Flux's documented idiom for numbers and booleans).
+ */
+export const BUILTIN_PARAMETERS = [
+  'cluster',
+  'region',
+  'accountId',
+  'ecrRegistry',
+  'partition',
+  'quote',
+] as const;
 export type BuiltinParameter = (typeof BUILTIN_PARAMETERS)[number];
 
 export const profileName = z
@@ -31,12 +43,29 @@ export const parameterSchema = z.strictObject({
   default: z.union([z.string(), z.number(), z.boolean()]).optional(),
 });
 
+/** Custom resource kinds of one API group that a component's release installs. */
+export const providedApiSchema = z.strictObject({
+  group: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, {
+    error: 'must be an API group such as flagger.app',
+  }),
+  kinds: z
+    .array(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, { error: 'must be a kind such as Canary' }))
+    .min(1, { error: 'list at least one kind' }),
+});
+
 export const componentSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().default(''),
   /** Pinned chart or app version. */
   version: z.string().min(1),
   namespace: z.string().optional(),
+  /** The HelmRelease that installs it (default: the component's name), for `provides`. */
+  release: z.string().min(1).optional(),
+  /**
+   * The CRDs its release installs. Objects of these kinds may be used in the layers after the one
+   * holding the release (a layer's kinds must exist before Flux applies it).
+   */
+  provides: z.array(providedApiSchema).default([]),
 });
 
 /**
@@ -98,5 +127,6 @@ export const profileSchema = z.strictObject({
 export type Profile = z.output<typeof profileSchema>;
 export type ProfileParameter = z.output<typeof parameterSchema>;
 export type ProfileComponent = z.output<typeof componentSchema>;
+export type ProvidedApi = z.output<typeof providedApiSchema>;
 export type ProfileIdentity = z.output<typeof profileIdentitySchema>;
 export type ParameterValue = string | number | boolean;

@@ -14,6 +14,8 @@ export interface Builtins {
   ecrRegistry: string;
   /** aws, aws-cn or aws-us-gov: what ARNs start with in the cluster's region. */
   partition: string;
+  /** Always `"`: see BUILTIN_PARAMETERS. */
+  quote: '"';
 }
 
 export interface ParameterSet {
@@ -38,6 +40,7 @@ export function builtinsFor(cluster: string, region: string, accountId: string):
     accountId,
     ecrRegistry: ecrRegistryFor(accountId, region),
     partition: partitionOf(region),
+    quote: '"',
   };
 }
 

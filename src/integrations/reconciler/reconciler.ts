@@ -6,6 +6,7 @@
  */
 import type { EventSink } from '../../primitives/events.js';
 import type { Step, StepContext, StepRef } from '../../primitives/plan.js';
+import type { ApiKind } from '../kube/api-kinds.js';
 import type { ClientSource } from '../kube/apply-step.js';
 import type { KubeClient } from '../kube/client.js';
 import type { KubeObject, ObjectRef } from '../kube/object.js';
@@ -71,7 +72,24 @@ export interface InstallRequest {
   revision: (ctx: StepContext) => string | undefined;
   /** The steps that produce that revision (the fleet push). */
   revisionDependsOn: readonly string[];
+  /** The layer syncs (layerFiles) that must have applied the revision too. */
+  layers: readonly string[];
   pollMs: number;
+}
+
+/** One layer of a cluster: its name and the repository folder it is built from. */
+export interface LayerSpec {
+  name: string;
+  path: string;
+}
+
+export interface LayerFilesRequest {
+  /** In apply order: each waits for the one before to be ready. */
+  layers: readonly LayerSpec[];
+  /** The cluster's values, substituted into the layers, and the profile version they are for. */
+  values: { data: Readonly<Record<string, string>>; profile: { name: string; version: string } };
+  /** Other files of the cluster folder the root applies too (relative to it). */
+  resources?: readonly string[];
 }
 
 export interface CredentialsOutput {
@@ -105,6 +123,16 @@ export interface ReconcilerObjectHealth {
   reason: string;
 }
 
+/** A layer sync (one per layer) and whether it applied its revision and is healthy. */
+export interface LayerHealth {
+  name: string;
+  ready: boolean;
+  suspended: boolean;
+  reason: string;
+  /** The fleet revision (commit SHA) it last applied. */
+  appliedRevision?: string;
+}
+
 export interface ReconcilerHealth {
   installed: boolean;
   version?: string;
@@ -115,6 +143,10 @@ export interface ReconcilerHealth {
   appliedRevision?: string;
   syncReady: boolean;
   objects: ReconcilerObjectHealth[];
+  /** The layer syncs the root sync applies, in apply order when known. */
+  layers: LayerHealth[];
+  /** The profile version the cluster's values were rendered for, as applied. */
+  profile?: { name: string; version: string };
   /**
    * What was not really done but stood in for by a test environment (the local sandbox marks
    * the releases it cannot install and the objects it could only validate): status must say so
@@ -153,16 +185,29 @@ export interface Reconciler {
   resolveManifests(request: ManifestRequest): Promise<ReconcilerManifests>;
   /** Its files in the cluster's folder of the fleet repository, keyed by path in that folder. */
   fleetFiles(manifests: ReconcilerManifests, location: FleetLocation): Record<string, string>;
+  /**
+   * The cluster folder's files that apply its layers in order, with the cluster's values
+   * substituted into them (the folder's root index among them), keyed by path in that folder.
+   */
+  layerFiles(request: LayerFilesRequest): Record<string, string>;
+  /** The kinds it serves once installed (the CRDs of its manifests). */
+  apiKinds(manifests: ReconcilerManifests): ApiKind[];
   installSteps(request: InstallRequest): InstallSteps;
-  /** The workloads it applied for the cluster (its inventory, without its own components). */
+  /** The workloads it applied for the cluster (its inventories, without its own components). */
   workloads(client: KubeClient, signal?: AbortSignal): Promise<ObjectRef[]>;
-  /** Everything it applied for the cluster's folder. */
+  /** Everything it applied for the cluster's folder and its layers. */
   inventory(client: KubeClient, signal?: AbortSignal): Promise<ObjectRef[]>;
   health(client: KubeClient, signal?: AbortSignal): Promise<ReconcilerHealth>;
   /** Where the installed reconciler syncs from; undefined when it is not installed. */
   location(client: KubeClient, signal?: AbortSignal): Promise<Partial<FleetLocation> | undefined>;
   /** A step that stops it from reconciling (destroy runs it first). */
   suspendStep(client: KubeClient, id: string): Step;
-  /** The objects it would apply from a checkout's folder, as it would apply them. */
+  /**
+   * Keeps what the root sync applied from being pruned while it moves to the layer syncs
+   * (migrate, before pushing), and lets go again once they applied it; both return how many.
+   */
+  protectFromPrune(client: KubeClient, signal?: AbortSignal): Promise<number>;
+  releaseProtection(client: KubeClient, signal?: AbortSignal): Promise<number>;
+  /** The objects it would apply from a checkout's folder and the layers there, as it would apply them. */
   desired(checkoutDir: string, path: string): Promise<DesiredState>;
 }

@@ -5,14 +5,21 @@
  * --dry-run or a refused confirmation leaves nothing behind (but the manifests download cache).
  */
 import type { AwsClients } from '../../integrations/aws/clients.js';
-import { readFleetFile } from '../../integrations/git/remote.js';
-import { redactUrl } from '../../integrations/git/url.js';
-import { type ResolvedProfile, resolveProfile } from '../../integrations/profiles/catalog.js';
+import { readFleetFile, readFleetFiles } from '../../integrations/git/remote.js';
+import { redactUrl, withoutCredentials } from '../../integrations/git/url.js';
+import { profileDigest, type ResolvedProfile, resolveProfile } from '../../integrations/profiles/catalog.js';
+import { checkSharedDigest } from '../../integrations/profiles/fleet-change.js';
 import { resolveIdentities } from '../../integrations/profiles/identities.js';
+import {
+  OLD_LAYOUT_MARKERS,
+  PROFILES_ROOT,
+  SHARED_RECORD,
+  sharedFolder,
+} from '../../integrations/profiles/layout.js';
 import { builtinsFor, resolveParameters } from '../../integrations/profiles/parameters.js';
 import { effectiveClusterSpec } from '../../integrations/profiles/render.js';
 import type { Reconciler, ReconcilerManifests } from '../../integrations/reconciler/reconciler.js';
-import { isGitopsError, userError } from '../../primitives/errors.js';
+import { userError } from '../../primitives/errors.js';
 import { emit, type EventSink } from '../../primitives/events.js';
 import type { LoadedYaml } from '../../primitives/yaml.js';
 import { parseClusterFile } from '../../spec/cluster-file.js';
@@ -122,20 +129,24 @@ export async function prepareBootstrap(
     emit(options.sink, { type: 'warning', code: 'GITOPS_EXTENDED_SUPPORT', message: choice.extendedSupport });
   if (choice.kept) emit(options.sink, { type: 'info', code: 'GITOPS_VERSION_KEPT', message: choice.kept });
   const requested: ClusterSpec = { ...asked, kubernetesVersion: choice.version };
-  // Independent reads, made at once: the profile (maybe a git clone), the AWS identity, and the
-  // reconciler's manifests (checked against what the fleet repository recorded).
-  const [profile, identity, manifests] = await Promise.all([
+  // Independent reads, made at once: the profile (maybe a git clone), the AWS identity, and what
+  // the fleet repository holds already, then the reconciler's manifests (checked against what
+  // the fleet repository recorded).
+  const [profile, identity, fleet] = await Promise.all([
     resolveProfile(requested.profile.source, { env, ...optional('signal', signal) }),
     options.aws.sts.getCallerIdentity(),
-    options.reconciler.resolveManifests({
-      version: requested.reconciler.version,
-      sink: options.sink,
-      env,
-      recorded: (file) => fleetFile(requested, file, env, signal),
-      ...optional('source', options.reconcilerManifests),
-      ...optional('releaseBaseUrl', options.releaseBaseUrl),
-    }),
+    fleetSnapshot(requested, env, signal),
   ]);
+  const path = fleetPath(requested);
+  checkFleet(fleet, requested, profile);
+  const manifests = await options.reconciler.resolveManifests({
+    version: requested.reconciler.version,
+    sink: options.sink,
+    env,
+    recorded: async (file) => fleet.get(`${path}/${file}`),
+    ...optional('source', options.reconcilerManifests),
+    ...optional('releaseBaseUrl', options.releaseBaseUrl),
+  });
   const params = resolveParameters(
     profile.profile,
     requested.profile.parameters,
@@ -145,7 +156,7 @@ export async function prepareBootstrap(
   // What AWS would refuse only after resources exist is refused now, before any change.
   await checkAgainstAws(options.aws, spec, options.sink);
   const identities = resolveIdentities({
-    layers: profile.layers,
+    layers: profile.profiles,
     spec: requested.identities,
     specSource: options.specSource ?? 'cluster spec',
     params,
@@ -163,25 +174,58 @@ export async function prepareBootstrap(
   };
 }
 
-/** A file an earlier bootstrap wrote into the cluster's folder, or undefined (none, or no branch yet). */
-async function fleetFile(
+/**
+ * What an earlier bootstrap left in the fleet repository that this one must respect, read with
+ * one fetch: the cluster folder's markers of the earlier layout, its reconciler records, and the
+ * records of the shared profile versions. Empty for an empty repository.
+ */
+async function fleetSnapshot(
   spec: RequestedSpec,
-  file: string,
   env: NodeJS.ProcessEnv,
   signal: AbortSignal | undefined,
-): Promise<string | undefined> {
-  const path = `${fleetPath(spec)}/${file}`;
-  try {
-    return await readFleetFile(spec.fleet.url, spec.fleet.branch, path, {
-      env,
-      ...optional('signal', signal),
-    });
-  } catch (e) {
-    // An empty repository (no branch yet) has recorded nothing.
-    if (isGitopsError(e) && e.code === 'GITOPS_NOT_FOUND' && /has no branch/.test(e.message))
-      return undefined;
-    throw e;
+): Promise<Map<string, string>> {
+  const path = fleetPath(spec);
+  const record = new RegExp(`^${PROFILES_ROOT}/[^/]+/[^/]+/${SHARED_RECORD.replace('.', '\\.')}$`);
+  const read = await readFleetFiles(
+    spec.fleet.url,
+    spec.fleet.branch,
+    (paths) =>
+      paths.filter(
+        (p) =>
+          record.test(p) ||
+          (p.startsWith(`${path}/`) && !p.slice(path.length + 1).startsWith('profile/')) ||
+          OLD_LAYOUT_MARKERS.some((m) => p === `${path}/${m}`),
+      ),
+    { env, ...optional('signal', signal) },
+  );
+  return read ?? new Map();
+}
+
+/** Refuses, before anything changes, what the fleet repository holds that this run must not touch. */
+function checkFleet(fleet: ReadonlyMap<string, string>, spec: RequestedSpec, profile: ResolvedProfile): void {
+  const path = fleetPath(spec);
+  if (OLD_LAYOUT_MARKERS.some((m) => fleet.has(`${path}/${m}`))) {
+    throw userError(
+      'GITOPS_BAD_CONFIG',
+      `${path} is in the fleet layout of an earlier gitops (a full profile copy in ${path}/profile/); convert it first, keeping your edits: ${migrateCommand(spec)}`,
+    );
   }
+  for (const p of profile.profiles) {
+    const folder = sharedFolder(p.name, p.profile.version);
+    checkSharedDigest(
+      { name: p.name, version: p.profile.version, folder, digest: `sha256:${profileDigest(p)}` },
+      fleet.get(`${folder}/${SHARED_RECORD}`),
+    );
+  }
+}
+
+/** The command that converts a cluster folder of the earlier layout (named in the refusal). */
+export function migrateCommand(spec: Pick<RequestedSpec, 'name' | 'region' | 'fleet'>): string {
+  const parts = [`gitops migrate --cluster ${spec.name} --region ${spec.region}`];
+  parts.push(`--git-url ${redactUrl(withoutCredentials(spec.fleet.url))}`);
+  if (spec.fleet.branch !== 'main') parts.push(`--git-branch ${spec.fleet.branch}`);
+  if (spec.fleet.path !== undefined) parts.push(`--git-path ${spec.fleet.path}`);
+  return parts.join(' ');
 }
 
 export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

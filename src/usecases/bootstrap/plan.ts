@@ -16,6 +16,8 @@ import { partitionOf } from '../../integrations/aws/iam.js';
 import { NETWORK } from '../../integrations/aws/network/steps.js';
 import { identityReadySteps, provisionSteps } from '../../integrations/aws/provision.js';
 import type { KubeClient } from '../../integrations/kube/client.js';
+import { clusterChange } from '../../integrations/profiles/fleet-change.js';
+import { CLUSTER_SPEC_FILE } from '../../integrations/profiles/layout.js';
 import { commitMessage, renderCluster } from '../../integrations/profiles/render.js';
 import type {
   FleetLocation,
@@ -25,7 +27,7 @@ import type {
 } from '../../integrations/reconciler/reconciler.js';
 import { buildPlan, type Plan, type StepContext } from '../../primitives/plan.js';
 import { kubeClientForCluster } from '../connect.js';
-import type { BootstrapInputs } from './inputs.js';
+import { type BootstrapInputs, migrateCommand } from './inputs.js';
 import { FLEET, fleetPublishStep, kubeconfigStep, workloadsReadyStep } from './steps.js';
 
 export interface BootstrapPlanOptions {
@@ -54,18 +56,21 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
   const spec = inputs.spec;
   // Rendered once up front so a profile that cannot render fails before anything runs; the
   // files pushed are rendered again with the provisioning outputs (cluster-values.yaml).
+  const kinds = reconciler.apiKinds(inputs.manifests);
   const rendered = renderCluster({
     spec: inputs.requested,
     profile: inputs.profile,
     accountId: inputs.accountId,
+    reconciler: { name: reconciler.name, kinds },
   });
   const location: FleetLocation = { url: options.sourceUrl, branch: spec.fleet.branch, path: rendered.path };
-  const files = (ctx: StepContext) => {
+  const change = (ctx: StepContext) => {
     const network = ctx.need(NETWORK);
     const withValues = renderCluster({
       spec: inputs.requested,
       profile: inputs.profile,
       accountId: inputs.accountId,
+      reconciler: { name: reconciler.name, kinds },
       clusterValues: {
         clusterName: spec.name,
         region: spec.region,
@@ -74,7 +79,19 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
         ...(network.vpcId === undefined ? {} : { vpcId: network.vpcId }),
       },
     });
-    return { ...withValues.files, ...reconciler.fleetFiles(inputs.manifests, location) };
+    return clusterChange({
+      rendered: withValues,
+      reconcilerFiles: {
+        ...reconciler.fleetFiles(inputs.manifests, location),
+        ...reconciler.layerFiles({
+          layers: withValues.layers,
+          values: withValues.values,
+          // The cluster's own files the root applies beside the layers (the provisioning outputs).
+          resources: Object.keys(withValues.files).filter((f) => f !== CLUSTER_SPEC_FILE),
+        }),
+      },
+      migrateCommand: migrateCommand(spec),
+    });
   };
 
   // One connection per run, opened when the cluster's endpoint is known.
@@ -95,6 +112,7 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
     syncDependsOn: identityReadySteps(awsSteps),
     revision: (ctx) => ctx.output(FLEET)?.revision,
     revisionDependsOn: [FLEET.id],
+    layers: rendered.layers.map((l) => l.name),
     pollMs: options.pollMs,
   });
   const steps = [
@@ -102,7 +120,7 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
       url: spec.fleet.url,
       branch: spec.fleet.branch,
       path: rendered.path,
-      files: files(ctx),
+      change: change(ctx),
       message: commitMessage(spec.name, inputs.profile),
       env: options.env,
     })),

@@ -114,6 +114,7 @@ export class FluxStandIn {
   private async kubernetesPass(): Promise<void> {
     const api = await this.client();
     await this.markDeploymentsAvailable(api);
+    await this.bindClaims(api);
     await this.finalizeDeletedNamespaces(api);
   }
 
@@ -133,9 +134,36 @@ export class FluxStandIn {
     }
   }
 
-  /** The kubelet's and deployment controller's part: every Deployment is available at once. */
+  /**
+   * The volume binder's part (no storage here): every PersistentVolumeClaim is Bound, as the
+   * EBS CSI driver binds a gp3 claim once its pod is scheduled. A layer with `wait: true` waits
+   * for its claims, as Flux does.
+   */
+  private async bindClaims(api: Api): Promise<void> {
+    for (const c of await api.list('v1', 'PersistentVolumeClaim')) {
+      if (at(c, 'status', 'phase') === 'Bound') continue;
+      const storage = at(c, 'spec', 'resources', 'requests', 'storage');
+      const modes = at(c, 'spec', 'accessModes');
+      await api
+        .patchStatus(refOf(c), {
+          phase: 'Bound',
+          ...(Array.isArray(modes) ? { accessModes: modes } : {}),
+          ...(typeof storage === 'string' ? { capacity: { storage } } : {}),
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  /**
+   * The kubelet's and the workload controllers' part: every Deployment is available and every
+   * StatefulSet ready at once (a layer with `wait: true` waits for both, as Flux does).
+   */
   private async markDeploymentsAvailable(api: Api): Promise<void> {
-    for (const d of await api.list('apps/v1', 'Deployment')) {
+    const workloads = [
+      ...(await api.list('apps/v1', 'Deployment')),
+      ...(await api.list('apps/v1', 'StatefulSet')),
+    ];
+    for (const d of workloads) {
       const want = typeof at(d, 'spec', 'replicas') === 'number' ? (at(d, 'spec', 'replicas') as number) : 1;
       const generation = d.metadata.generation ?? 1;
       if (

@@ -7,6 +7,7 @@ import type { Step } from '../../../primitives/plan.js';
 import type { KubeClient } from '../../kube/client.js';
 import { field, isRecord, type KubeObject, type ObjectRef } from '../../kube/object.js';
 import type { FleetLocation } from '../reconciler.js';
+import { followed } from './desired.js';
 import { FLUX_NAMESPACE, GIT_REPOSITORY_API, KUSTOMIZATION_API } from './sync.js';
 
 /** The field manager gitops writes `suspend` with, apart from kustomize-controller's. */
@@ -38,9 +39,34 @@ export async function fluxLocation(
   return out;
 }
 
-/** What the flux-system Kustomization applied, from its inventory. */
+/**
+ * What the flux-system Kustomization applied, and what the Kustomizations it applied (the layers)
+ * applied in turn from the same source, from their inventories.
+ */
 export async function fluxInventory(client: KubeClient, signal?: AbortSignal): Promise<ObjectRef[]> {
+  const out = await rootInventory(client, signal);
+  const queue = out.filter(isKustomizationRef);
+  const seen = new Set<string>([`${FLUX_NAMESPACE}/${FLUX_NAMESPACE}`]);
+  for (let ref = queue.shift(); ref !== undefined; ref = queue.shift()) {
+    const key = `${ref.namespace ?? ''}/${ref.name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const k = await client.get({ ...ref, apiVersion: KUSTOMIZATION_API }, signal);
+    if (k === undefined || !followed(k)) continue;
+    const more = inventoryRefs(k);
+    out.push(...more);
+    queue.push(...more.filter(isKustomizationRef));
+  }
+  return out;
+}
+
+/** What the flux-system Kustomization itself applied. */
+export async function rootInventory(client: KubeClient, signal?: AbortSignal): Promise<ObjectRef[]> {
   return inventoryRefs(await rootSync(client, signal));
+}
+
+function isKustomizationRef(r: ObjectRef): boolean {
+  return r.kind === 'Kustomization' && r.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/');
 }
 
 /** Kinds whose readiness says a workload runs; everything else counts once applied. */

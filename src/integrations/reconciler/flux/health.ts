@@ -6,7 +6,8 @@
 import type { KubeClient } from '../../kube/client.js';
 import { conditionOf, field, type KubeObject } from '../../kube/object.js';
 import { readinessOf } from '../../kube/readiness.js';
-import type { FleetLocation, ReconcilerHealth, SimulatedObject } from '../reconciler.js';
+import type { FleetLocation, LayerHealth, ReconcilerHealth, SimulatedObject } from '../reconciler.js';
+import { PROFILE_ANNOTATIONS, VALUES_CONFIGMAP } from './layers.js';
 import { FLUX_NAMESPACE } from './sync.js';
 
 export interface ControllerHealth {
@@ -28,6 +29,10 @@ export interface FluxObjectHealth {
   revision?: string;
   /** Kustomization / HelmRelease. */
   lastAppliedRevision?: string;
+  /** Kustomization: the Kustomization that applied it (its kustomize.toolkit.fluxcd.io/name label). */
+  appliedBy?: string;
+  /** Kustomization: the names of those it depends on. */
+  dependsOn?: string[];
   lastAttemptedRevision?: string;
   url?: string;
   branch?: string;
@@ -64,13 +69,15 @@ export async function fluxHealth(client: KubeClient): Promise<ReconcilerHealth> 
   if (source?.branch) location.branch = source.branch;
   if (root?.path) location.path = root.path.replace(/^\.\//, '');
   const applied = shaOf(root?.lastAppliedRevision);
+  const profile = flux.installed ? await profileOf(client) : undefined;
+  const layers = layersOf(flux.kustomizations);
   return {
     installed: flux.installed,
     ...(flux.version ? { version: flux.version } : {}),
     controllers: flux.controllers.map((c) => ({ name: c.name, ready: c.ready, reason: c.reason })),
     ...(flux.installed ? { location } : {}),
     ...(applied ? { appliedRevision: applied } : {}),
-    syncReady: root?.ready === true,
+    syncReady: root?.ready === true && layers.every((l) => l.ready || l.suspended),
     simulated: flux.simulated,
     objects: [...flux.sources, ...flux.kustomizations, ...flux.helmReleases].map((o) => ({
       kind: o.kind,
@@ -80,7 +87,49 @@ export async function fluxHealth(client: KubeClient): Promise<ReconcilerHealth> 
       suspended: o.suspended,
       reason: o.reason,
     })),
+    layers,
+    ...(profile ? { profile } : {}),
   };
+}
+
+/** The Kustomizations the root one applied (the layers), each after those it depends on. */
+export function layersOf(kustomizations: readonly FluxObjectHealth[]): LayerHealth[] {
+  const layers = kustomizations.filter(
+    (k) => k.appliedBy === FLUX_NAMESPACE && k.namespace === FLUX_NAMESPACE && k.name !== FLUX_NAMESPACE,
+  );
+  const ordered: FluxObjectHealth[] = [];
+  const visit = (k: FluxObjectHealth, path: string[]) => {
+    if (ordered.includes(k) || path.includes(k.name)) return;
+    for (const dep of k.dependsOn ?? []) {
+      const d = layers.find((l) => l.name === dep);
+      if (d) visit(d, [...path, k.name]);
+    }
+    ordered.push(k);
+  };
+  for (const k of layers) visit(k, []);
+  return ordered.map((k) => {
+    const revision = shaOf(k.lastAppliedRevision);
+    return {
+      name: k.name,
+      ready: k.ready,
+      suspended: k.suspended,
+      reason: k.reason,
+      ...(revision ? { appliedRevision: revision } : {}),
+    };
+  });
+}
+
+/** The profile version recorded on the cluster's values ConfigMap, when there is one. */
+async function profileOf(client: KubeClient): Promise<{ name: string; version: string } | undefined> {
+  const cm = await client.get({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    name: VALUES_CONFIGMAP,
+    namespace: FLUX_NAMESPACE,
+  });
+  const name = cm?.metadata.annotations?.[PROFILE_ANNOTATIONS.name];
+  const version = cm?.metadata.annotations?.[PROFILE_ANNOTATIONS.version];
+  return name && version ? { name, version } : undefined;
 }
 
 /** Flux writes revisions as `main@sha1:<sha>` (v2) or `main/<sha>` (older). */
@@ -190,6 +239,13 @@ function objectHealth(obj: KubeObject, kind: FluxObjectHealth['kind']): FluxObje
   set('url', str(field(obj, 'spec', 'url')));
   set('branch', str(field(obj, 'spec', 'ref', 'branch')));
   set('path', str(field(obj, 'spec', 'path')));
+  set('appliedBy', str(obj.metadata.labels?.['kustomize.toolkit.fluxcd.io/name']));
+  const deps = field(obj, 'spec', 'dependsOn');
+  if (Array.isArray(deps))
+    set(
+      'dependsOn',
+      deps.map((d) => String(field(d, 'name') ?? '')),
+    );
   return out;
 }
 

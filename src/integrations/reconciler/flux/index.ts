@@ -2,9 +2,9 @@
  * Flux as the reconciler of the fleet repository: the one object the use cases get, which
  * composes this folder's parts (manifests, fleet files, install steps, health, cluster state).
  */
-import { buildKustomization } from '../../kustomize/build.js';
-import type { KubeObject } from '../../kube/object.js';
-import type { DesiredState, Reconciler } from '../reconciler.js';
+import { type ApiKind, kindsDefinedBy } from '../../kube/api-kinds.js';
+import { parseManifests } from '../../kube/manifests.js';
+import type { Reconciler, ReconcilerManifests } from '../reconciler.js';
 import { fluxInventory, fluxLocation, fluxSuspendStep, fluxWorkloads } from './cluster-state.js';
 import { checkFluxSource } from './credentials.js';
 import { FLUX_FILES, fluxFleetFiles, recordedChecksum } from './fleet-files.js';
@@ -12,10 +12,21 @@ import { fluxHealth } from './health.js';
 import { FLUX_STEPS, fluxInstallSteps, fluxReadyStep } from './install.js';
 import { defaultFluxCacheDir, resolveFluxManifests } from './manifests.js';
 import { fluxCredentialsFor } from './read-credentials.js';
-import { FLUX_NAMESPACE } from './sync.js';
+import { fluxDesired } from './desired.js';
+import { protectFromPrune, releaseProtection } from './handover.js';
+import { fluxLayerFiles } from './layers.js';
 
-/** kustomize-controller's field manager: fields it owns are not drift. */
-const APPLY_MANAGER = 'kustomize-controller';
+const kindsCache = new WeakMap<ReconcilerManifests, ApiKind[]>();
+
+/** The kinds Flux's CRDs serve, read from the install manifests (parsed once per manifests). */
+function fluxApiKinds(manifests: ReconcilerManifests): ApiKind[] {
+  let kinds = kindsCache.get(manifests);
+  if (kinds === undefined) {
+    kinds = parseManifests(manifests.text, manifests.location).flatMap(kindsDefinedBy);
+    kindsCache.set(manifests, kinds);
+  }
+  return kinds;
+}
 
 export const flux: Reconciler = {
   name: 'flux',
@@ -40,6 +51,10 @@ export const flux: Reconciler = {
 
   fleetFiles: (manifests, location) => fluxFleetFiles(manifests, location),
 
+  layerFiles: (req) => fluxLayerFiles(req),
+
+  apiKinds: (manifests) => fluxApiKinds(manifests),
+
   installSteps(req) {
     const steps = [
       ...fluxInstallSteps({
@@ -55,6 +70,7 @@ export const flux: Reconciler = {
         manifests: req.manifests,
         sync: {},
         revision: req.revision,
+        layers: req.layers,
         dependsOn: [FLUX_STEPS.sync.id, ...req.revisionDependsOn],
         intervalMs: req.pollMs,
       }),
@@ -67,23 +83,8 @@ export const flux: Reconciler = {
   health: (client) => fluxHealth(client),
   location: (client, signal) => fluxLocation(client, signal),
   suspendStep: (client, id) => fluxSuspendStep(client, id),
+  protectFromPrune: (client, signal) => protectFromPrune(client, signal),
+  releaseProtection: (client, signal) => releaseProtection(client, signal),
 
-  async desired(checkoutDir, path): Promise<DesiredState> {
-    const built = await buildKustomization(checkoutDir, path);
-    return {
-      objects: built.objects.map(withFluxLabels),
-      fieldManager: APPLY_MANAGER,
-      defaultNamespace: 'default',
-    };
-  },
+  desired: (checkoutDir, path) => fluxDesired(checkoutDir, path),
 };
-
-/** Flux labels every object it applies with the Kustomization that owns it. */
-function withFluxLabels(obj: KubeObject): KubeObject {
-  const labels = {
-    ...(obj.metadata.labels ?? {}),
-    'kustomize.toolkit.fluxcd.io/name': FLUX_NAMESPACE,
-    'kustomize.toolkit.fluxcd.io/namespace': FLUX_NAMESPACE,
-  };
-  return { ...obj, metadata: { ...obj.metadata, labels } };
-}

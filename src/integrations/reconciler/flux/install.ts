@@ -77,6 +77,8 @@ export interface FluxReadyOptions {
   sync: Pick<FluxSyncSpec, 'name' | 'namespace'>;
   /** The Git revision Flux must have applied (commit SHA); undefined: any Ready revision. */
   revision: (ctx: StepContext) => string | undefined;
+  /** Layer Kustomizations (in flux-system) that must have applied the revision too. */
+  layers?: readonly string[];
   dependsOn?: readonly string[];
   id?: string;
   /** Re-read interval (default 2 s). */
@@ -108,6 +110,11 @@ export function fluxReadyStep(options: FluxReadyOptions): Step<{ revision?: stri
         ref: { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name, namespace },
         ...withRevision,
       },
+      // Each layer is applied after the one before is ready, so the last one ready means all are.
+      ...(options.layers ?? []).map((layer) => ({
+        ref: { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: layer, namespace },
+        ...withRevision,
+      })),
     ];
   };
   return {

@@ -237,9 +237,12 @@ export class KustomizeStandIn {
     mem: Memory,
   ): Promise<void> {
     const generation = k.metadata.generation ?? 1;
+    // The inventory just written by this pass, not the one `k` was read with (on a first apply
+    // that one is empty, and everything would pass unchecked).
+    const current = (await this.api.get(refOf(k))) ?? k;
     const refs =
       spec['wait'] === true
-        ? inventoryOf(k).map(refOfEntry)
+        ? inventoryOf(current).map(refOfEntry)
         : (Array.isArray(spec['healthChecks']) ? spec['healthChecks'] : []).map((h) => ({
             apiVersion: String(at(h, 'apiVersion')),
             kind: String(at(h, 'kind')),

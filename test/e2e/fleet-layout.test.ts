@@ -1,0 +1,97 @@
+/**
+ * The layered fleet layout in the sandbox, with the strict Flux stand-in: mobile (whose Flagger
+ * Canary and MetricTemplate need the CRDs base's flagger release installs) goes from nothing to
+ * ready in one pass, layer by layer; status names the profile version and each layer; a team's
+ * patch in its layer overlay is applied by Flux, kept by a re-run of bootstrap, and diff sees no
+ * drift on the new layout.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeClient } from '../../src/integrations/kube/client.js';
+import {
+  admin,
+  sandbox,
+  bootstrapArgs,
+  commitCount,
+  createFleetRepo,
+  eventually,
+  gitops,
+  pushAsSomeoneElse,
+} from './helpers.js';
+
+const CLUSTER = 'e2e-mobile';
+const API = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api', namespace: 'api' };
+
+async function replicasOf(kube: KubeClient): Promise<number | undefined> {
+  return ((await kube.get(API))?.['spec'] as { replicas?: number } | undefined)?.replicas;
+}
+
+interface StatusDoc {
+  ready: boolean;
+  profile?: { name: string; version: string };
+  layers: { name: string; ready: boolean; appliedRevision?: string }[];
+  sync: { inSync: boolean; headRevision: string; appliedRevision: string };
+}
+
+describe('mobile on the layered fleet layout', () => {
+  let fleet: { url: string; dir: string };
+  let kube: KubeClient;
+
+  // mobile needs the Route 53 zone external-dns may write to.
+  const config = () => join(sandbox().gitRoot, `${CLUSTER}.gitops.yaml`);
+  const mobileArgs = () => bootstrapArgs(CLUSTER, 'mobile', fleet.url, ['--config', config()]);
+
+  beforeAll(async () => {
+    fleet = await createFleetRepo(CLUSTER);
+    kube = await admin();
+    await writeFile(
+      config(),
+      'profile:\n  source: mobile\n  parameters:\n    hostedZoneId: Z0000000000EXAMPLE\n',
+    );
+  });
+  afterAll(() => kube.close());
+
+  it('goes from nothing to ready in one pass, each layer after the one before', async () => {
+    const started = Date.now();
+    const boot = await gitops(['-o', 'json', ...mobileArgs()]);
+    expect(boot.code, boot.stderr).toBe(0);
+    process.stdout.write(`mobile bootstrap from nothing: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    const st = await gitops(['-o', 'json', 'status', '--cluster', CLUSTER]);
+    expect(st.code, st.stdout).toBe(0);
+    const doc = JSON.parse(st.stdout) as StatusDoc;
+    expect(doc.profile).toEqual({ name: 'mobile', version: '1.1.0' });
+    expect(doc.layers.map((l) => [l.name, l.ready, l.appliedRevision])).toEqual(
+      ['controllers', 'configs', 'apps'].map((n) => [n, true, doc.sync.headRevision]),
+    );
+    // The objects of Flagger's CRDs reached the cluster in the layers after the release.
+    for (const kind of ['Canary', 'MetricTemplate']) {
+      const name = kind === 'Canary' ? 'api' : 'api-restarts';
+      const live = await kube.get({ apiVersion: 'flagger.app/v1beta1', kind, name, namespace: 'api' });
+      expect(live?.metadata.labels?.['kustomize.toolkit.fluxcd.io/name'], kind).toBe(
+        kind === 'Canary' ? 'apps' : 'configs',
+      );
+    }
+    expect(await replicasOf(kube)).toBe(2);
+  });
+
+  it("applies a team's overlay patch and keeps it through a re-run of bootstrap", async () => {
+    const overlay = `clusters/${CLUSTER}/apps/kustomization.yaml`;
+    await pushAsSomeoneElse(fleet.url, 'api: three replicas here', async (dir) => {
+      const text = await readFile(join(dir, overlay), 'utf8');
+      await writeFile(
+        join(dir, overlay),
+        `${text}patches:\n  - target: { kind: Deployment, name: api }\n    patch: |\n      - op: replace\n        path: /spec/replicas\n        value: 3\n`,
+      );
+    });
+    const applied = await eventually(async () => ((await replicasOf(kube)) ?? 0) === 3, 90_000, 500);
+    expect(applied).toBe(true);
+    const commits = await commitCount(fleet.dir);
+    const again = await gitops(['-o', 'json', ...mobileArgs()]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await commitCount(fleet.dir)).toBe(commits);
+    expect(await replicasOf(kube)).toBe(3);
+    const diff = await gitops(['-o', 'json', 'diff', '--cluster', CLUSTER]);
+    expect(diff.code, diff.stdout + diff.stderr).toBe(0);
+  });
+});
