@@ -84,3 +84,33 @@ export function forCompute<
   if (spec.compute !== 'auto') return spec;
   return { ...spec, nodeGroups: [], addons: spec.addons.filter((a) => !isReplacedByAutoMode(a.name)) };
 }
+
+/**
+ * In-cluster components a profile may ship that Auto Mode runs itself, by the component name the
+ * bundled profiles use, with the service account of their Pod Identity role:
+ *   - cluster-autoscaler: Auto Mode scales nodes with its own Karpenter-based node pools;
+ *   - aws-load-balancer-controller: "EKS Auto Mode creates and configures Application Load
+ *     Balancers" for Ingresses of its IngressClass (controller eks.amazonaws.com/alb) and NLBs for
+ *     Services ("Create an IngressClass to configure an Application Load Balancer", EKS User Guide);
+ *   - nvidia-device-plugin: "EKS Auto Mode includes the NVIDIA device plugin for Kubernetes. This
+ *     plugin runs automatically and isn't visible as a daemon set" ("Deploy an accelerated workload").
+ */
+export const AUTO_MODE_REPLACED_COMPONENTS: readonly { name: string; serviceAccount?: string }[] = [
+  { name: 'cluster-autoscaler', serviceAccount: 'kube-system/cluster-autoscaler' },
+  { name: 'aws-load-balancer-controller', serviceAccount: 'kube-system/aws-load-balancer-controller' },
+  { name: 'nvidia-device-plugin' },
+];
+
+export function isComponentReplacedByAutoMode(name: string): boolean {
+  return AUTO_MODE_REPLACED_COMPONENTS.some((c) => c.name === name);
+}
+
+/** A service account whose identity belongs to a component Auto Mode replaces. */
+export function isAccountReplacedByAutoMode(serviceAccount: string): boolean {
+  return AUTO_MODE_REPLACED_COMPONENTS.some((c) => c.serviceAccount === serviceAccount);
+}
+
+/** The EBS CSI provisioner of Auto Mode's block storage ("Create a storage class", EKS User Guide). */
+export const AUTO_MODE_EBS_PROVISIONER = 'ebs.csi.eks.amazonaws.com';
+/** The provisioner of the aws-ebs-csi-driver add-on, which Auto Mode's replaces. */
+export const ADDON_EBS_PROVISIONER = 'ebs.csi.aws.com';

@@ -18,6 +18,8 @@ import { parseWith } from '../../primitives/validation.js';
 import { type ClusterSpec, ecrRepositorySchema, fleetPath } from '../../spec/schema.js';
 import { withoutCredentials } from '../git/url.js';
 import { type ApiKind, builtinKinds, splitApiVersion } from '../kube/api-kinds.js';
+import { forComputeMode } from './auto-mode.js';
+import { AUTO_MODE_KINDS } from './auto-mode-objects.js';
 import { toCanonicalYaml } from './canonical-yaml.js';
 import { profileDigest, type ResolvedProfile } from './catalog.js';
 import type { ChainProfile } from './chain-profile.js';
@@ -91,7 +93,9 @@ export interface Placement {
 }
 
 export function renderCluster(req: RenderRequest): RenderedCluster {
-  const { spec, profile } = req;
+  const { spec } = req;
+  // Idempotent: a profile already built for the spec's compute mode stays as it is.
+  const profile = forComputeMode(req.profile, spec.compute);
   const path = fleetPath(spec);
   const params = resolveParameters(
     profile.profile,
@@ -131,6 +135,7 @@ export function renderCluster(req: RenderRequest): RenderedCluster {
       kubernetesVersion: spec.kubernetesVersion,
       builtin: builtinKinds(spec.kubernetesVersion),
       reconciler: req.reconciler,
+      ...(spec.compute === 'auto' ? { compute: { name: 'EKS Auto Mode', kinds: AUTO_MODE_KINDS } } : {}),
     },
   );
   const overlays = LAYERS.map(

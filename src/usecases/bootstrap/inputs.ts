@@ -8,6 +8,7 @@ import type { AwsClients } from '../../integrations/aws/clients.js';
 import { readFleetFile, readFleetFiles } from '../../integrations/git/remote.js';
 import { redactUrl, withoutCredentials } from '../../integrations/git/url.js';
 import { profileDigest, type ResolvedProfile, resolveProfile } from '../../integrations/profiles/catalog.js';
+import { forComputeMode } from '../../integrations/profiles/auto-mode.js';
 import { checkSharedDigest } from '../../integrations/profiles/fleet-change.js';
 import { resolveIdentities } from '../../integrations/profiles/identities.js';
 import {
@@ -133,7 +134,10 @@ export async function prepareBootstrap(
   // the fleet repository holds already, then the reconciler's manifests (checked against what
   // the fleet repository recorded).
   const [profile, identity, fleet] = await Promise.all([
-    resolveProfile(requested.profile.source, { env, ...optional('signal', signal) }),
+    // What runs on the cluster depends on its compute mode (profiles/auto-mode.ts).
+    resolveProfile(requested.profile.source, { env, ...optional('signal', signal) }).then((r) =>
+      forComputeMode(r, requested.compute),
+    ),
     options.aws.sts.getCallerIdentity(),
     fleetSnapshot(requested, env, signal),
   ]);
