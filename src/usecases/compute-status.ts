@@ -8,6 +8,7 @@
 import type { ClusterStatus } from '../integrations/aws/status.js';
 import type { KubeClient } from '../integrations/kube/client.js';
 import { readinessOf } from '../integrations/kube/readiness.js';
+import { type SimulatedNote, simulatedOf } from '../integrations/kube/simulated.js';
 import type { ComputeMode } from '../spec/compute.js';
 
 export interface NodePoolStatus {
@@ -39,13 +40,14 @@ export async function readNodePools(
   client: KubeClient,
   state: ClusterStatus,
   signal: AbortSignal | undefined,
-): Promise<{ nodePools: NodePoolStatus[]; problems: string[] }> {
+): Promise<{ nodePools: NodePoolStatus[]; problems: string[]; simulated: SimulatedNote[] }> {
   const builtin = state.autoMode?.compute ? state.autoMode.nodePools : [];
   const info = await client.discovery.find(NODE_POOL_API.apiVersion, NODE_POOL_API.kind);
   if (!info)
     return {
       nodePools: builtin.map((name) => ({ name, builtin: true, ready: false, reason: 'not served' })),
       problems: ['the cluster serves no karpenter.sh/v1 NodePool, which EKS Auto Mode runs its nodes with'],
+      simulated: [],
     };
   const live = await client.listResource(info, { ...(signal ? { signal } : {}) });
   const byName = new Map(live.map((o) => [o.metadata.name ?? '', o]));
@@ -57,5 +59,6 @@ export async function readNodePools(
     return { name, builtin: builtin.includes(name), ready: r.ready, reason: r.reason };
   });
   const problems = nodePools.filter((p) => !p.ready).map((p) => `node pool ${p.name}: ${p.reason}`);
-  return { nodePools, problems };
+  // A test environment's pools make no nodes: status lists them as stood in for.
+  return { nodePools, problems, simulated: live.flatMap(simulatedOf) };
 }

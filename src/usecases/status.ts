@@ -210,6 +210,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       const pools = await readNodePools(client, state, req.signal);
       doc.compute.nodePools = pools.nodePools;
       problems.push(...pools.problems);
+      doc.simulated = [...doc.simulated, ...pools.simulated];
     }
     doc.sync = await syncPart(health, env, req.signal);
     if (!doc.sync.inSync) {
