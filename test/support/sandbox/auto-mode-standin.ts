@@ -9,8 +9,9 @@
  *   - holds the built-in NodeClass `default` and the built-in pools the cluster names;
  *   - marks every NodePool and NodeClass Ready, annotated sandbox.gitops.dev/stood-in, so status
  *     lists them under `simulated`: no node is ever made, no load balancer or volume either.
- * When no such cluster is left, it removes them again (the apiserver is shared by every emulated
- * cluster). It imports nothing from the product (src/).
+ * The kinds stay once made, like the CRDs of the charts the Flux stand-in installs (the apiserver is
+ * shared by every emulated cluster; removing a kind under a Flux inventory that lists objects of it
+ * is nothing a real cluster goes through). It imports nothing from the product (src/).
  */
 import type { RunningEmulator } from '../aws-emulator/index.js';
 import { Api, ApiError, at, isRecord, type Obj, refOf } from './standin/api.js';
@@ -31,8 +32,6 @@ export class AutoModeStandIn {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
-  /** Whether this stand-in made the kinds (so it has something to remove). */
-  private installed = false;
 
   constructor(
     private readonly options: { kubeconfig: string; emulator: RunningEmulator; log?: (l: string) => void },
@@ -62,12 +61,7 @@ export class AutoModeStandIn {
     const clusters = this.options.emulator
       .state()
       .eks.clusters.filter((c) => c.computeConfig?.enabled === true && c.status === 'ACTIVE');
-    if (clusters.length === 0) {
-      if (this.installed) await this.remove(api);
-      this.installed = false;
-      return;
-    }
-    this.installed = true;
+    if (clusters.length === 0) return;
     if (!(await this.serveKinds(api))) return;
     const builtin = new Set(clusters.flatMap((c) => c.computeConfig?.nodePools ?? []));
     await this.ensure(api, {
@@ -144,14 +138,6 @@ export class AutoModeStandIn {
         },
       ],
     });
-  }
-
-  private async remove(api: Api): Promise<void> {
-    for (const k of KINDS) {
-      const name = `${k.plural}.${k.group}`;
-      if (await api.delete({ apiVersion: CRD_API, kind: 'CustomResourceDefinition', name }))
-        api.forget(`${k.group}/v1`);
-    }
   }
 }
 
