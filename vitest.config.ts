@@ -9,6 +9,7 @@ export default defineConfig({
   test: {
     pool: 'forks',
     testTimeout: 60_000,
+    setupFiles: ['test/support/quiet-sdk-warning.ts'],
     hookTimeout: 120_000,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },

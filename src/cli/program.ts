@@ -63,7 +63,20 @@ export function buildProgram(version: string, io: ProcessIO, result: ProgramResu
       'how the cluster gets its nodes: nodegroups (managed node groups, the default) or auto (EKS Auto Mode)',
     )
     .option('--flux-version <version>', 'Flux version to install, for example 2.9.6')
+    .option(
+      '--ci-github-repo <owner/repo>',
+      "a GitHub repository whose Actions may push to the cluster's ECR repositories (repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
+      '--image-automation',
+      'Flux commits the newest main-<seconds>-<sha7> image CI pushed (write credential: GITOPS_IMAGE_AUTOMATION_TOKEN or GITOPS_IMAGE_AUTOMATION_SSH_KEY_FILE)',
+    )
     .option('--reconciler-manifests <file|url>', "Flux install manifests to use instead of the release's")
+    .option(
+      '--alerts <provider>',
+      'send failure and drift alerts to a Flux provider (slack, msteams, discord, googlechat, rocket, generic, generic-hmac, alertmanager) at $GITOPS_ALERTS_ADDRESS',
+    )
     .option(
       '--from-git <fleet-url>',
       'rebuild the cluster from clusters/<cluster>/cluster.yaml in this fleet repository',
@@ -145,6 +158,21 @@ export function buildProgram(version: string, io: ProcessIO, result: ProgramResu
     .option('--cluster <name>', 'EKS cluster name')
     .addOption(regionOption())
     .action(action(() => import('./commands/token.js').then((m) => m.token as never)));
+
+  const ci = program.command('ci').description("what a repository's CI needs to push images to the cluster");
+  ci.command('workflow')
+    .description(
+      'print a GitHub Actions workflow (or a shell script) that builds and pushes an image with the CI role',
+    )
+    .option('--cluster <name>', 'EKS cluster name')
+    .addOption(regionOption())
+    .option('--repository <name>', "the cluster's ECR repository to push to (needed when it has several)")
+    .addOption(
+      new Option('--format <format>', 'github: a workflow file; script: sh for any CI')
+        .choices(['github', 'script'])
+        .default('github'),
+    )
+    .action(action(() => import('./commands/ci.js').then((m) => m.workflow as never)));
 
   const profiles = program.command('profiles').description('the bundled profile catalog');
   profiles

@@ -29,6 +29,9 @@ export function registerEnvironmentSecrets(env: NodeJS.ProcessEnv): void {
     'GITOPS_GIT_TOKEN',
     'GITHUB_TOKEN',
     'GIT_PASSWORD',
+    // Where alerts go: a webhook URL is a credential (spec/alerts.ts).
+    'GITOPS_ALERTS_ADDRESS',
+    'GITOPS_ALERTS_TOKEN',
   ]) {
     registerSecret(env[name]);
   }

@@ -6,7 +6,9 @@
  */
 import type { z } from 'zod';
 import { userError } from '../primitives/errors.js';
+import { githubRepository } from './ci.js';
 import {
+  alertsSchema,
   clusterName,
   clusterSpecSchema,
   type RequestedSpec,
@@ -28,6 +30,12 @@ export interface SpecFlags {
   fluxVersion?: string;
   /** `nodegroups` or `auto` (EKS Auto Mode). */
   compute?: string;
+  /** --alerts: a Flux notification Provider type. */
+  alerts?: string;
+  /** --ci-github-repo, repeated: replaces ci.github.repositories of the file. */
+  ciGithubRepos?: string[];
+  /** --image-automation: turns imageAutomation on (the file's settings kept). */
+  imageAutomation?: boolean;
 }
 
 /** Checks one flag value against the schema of the field it sets. */
@@ -44,12 +52,14 @@ export function checkSpecFlags(flags: SpecFlags): void {
   if (flags.kubernetesVersion !== undefined)
     checkFlag('--kubernetes-version', kubernetesVersion, flags.kubernetesVersion);
   if (flags.compute !== undefined) checkFlag('--compute', computeMode, flags.compute);
+  for (const repo of flags.ciGithubRepos ?? []) checkFlag('--ci-github-repo', githubRepository, repo);
   if (flags.fluxVersion !== undefined && !/^\d+\.\d+\.\d+$/.test(flags.fluxVersion)) {
     throw userError(
       'GITOPS_BAD_INPUT',
       `--flux-version ${JSON.stringify(flags.fluxVersion)}: must be a version such as 2.9.6`,
     );
   }
+  if (flags.alerts !== undefined) checkFlag('--alerts', alertsSchema.shape.provider, flags.alerts);
 }
 
 export interface SpecSources {
@@ -93,7 +103,17 @@ export function buildClusterSpec(sources: SpecSources): RequestedSpec {
   if (flags.compute !== undefined) input['compute'] = flags.compute;
   if (flags.fluxVersion !== undefined)
     input['reconciler'] = { ...sub('reconciler'), version: flags.fluxVersion };
+  if (flags.alerts !== undefined) input['alerts'] = { ...sub('alerts'), provider: flags.alerts };
+  if (flags.ciGithubRepos !== undefined && flags.ciGithubRepos.length > 0) {
+    const ci = sub('ci');
+    const github =
+      typeof ci['github'] === 'object' && ci['github'] !== null
+        ? (ci['github'] as Record<string, unknown>)
+        : {};
+    input['ci'] = { ...ci, github: { ...github, repositories: flags.ciGithubRepos } };
+  }
 
+  if (flags.imageAutomation === true) input['imageAutomation'] = sub('imageAutomation');
   const result = clusterSpecSchema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
@@ -127,6 +147,8 @@ function flagFor(path: readonly PropertyKey[], flags: SpecFlags): string | undef
   if (p === 'fleet.path' && flags.gitPath !== undefined) return '--git-path';
   if (p === 'profile.source' && flags.profile !== undefined) return '--profile';
   if (p === 'compute' && flags.compute !== undefined) return '--compute';
+  if (p === 'alerts.provider' && flags.alerts !== undefined) return '--alerts';
+  if (p.startsWith('ci.github.repositories') && flags.ciGithubRepos !== undefined) return '--ci-github-repo';
   return undefined;
 }
 

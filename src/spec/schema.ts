@@ -16,6 +16,7 @@ import {
   NODEGROUP_LIMITS,
   principalProblem,
 } from './aws-limits.js';
+import { ciSchema, ciSizeProblem } from './ci.js';
 import { specIdentitySchema } from './identity.js';
 import { autoModeSpecProblems, computeMode, DEFAULT_COMPUTE } from './compute.js';
 
@@ -206,6 +207,31 @@ export const fleetSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * Flux notification Provider types whose whole destination is the Secret's `address` (a webhook
+ * URL), which is all gitops hands over; generic-hmac also signs with the Secret's `token`. Types
+ * that need a channel, a project or cloud credentials besides (telegram, pagerduty, github, ...)
+ * are not offered.
+ */
+export const ALERT_PROVIDER_TYPES = [
+  'slack',
+  'msteams',
+  'discord',
+  'googlechat',
+  'rocket',
+  'generic',
+  'generic-hmac',
+  'alertmanager',
+] as const;
+export type AlertProviderType = (typeof ALERT_PROVIDER_TYPES)[number];
+
+/** Where the reconciler's alerts go; the address itself never enters the spec (it is a secret). */
+export const alertsSchema = z.strictObject({
+  provider: z.enum(ALERT_PROVIDER_TYPES, {
+    error: `must be one of ${ALERT_PROVIDER_TYPES.join(', ')}`,
+  }),
+});
+
 export const profileRefSchema = z.strictObject({
   /** A bundled name (ml), a folder (./dir) or a git URL (https://host/repo.git//subdir#ref). */
   source: z.string().min(1),
@@ -243,6 +269,22 @@ export const clusterSpecSchema = z
         });
       })
       .optional(),
+    /** GitHub Actions workflows that may push images to the cluster's ECR repositories. */
+    ci: ciSchema.optional(),
+    /**
+     * Flux's image automation, opted into: the newest `main-<unix seconds>-<sha7>` tag of each
+     * profile ECR repository with an `imageParameter` is committed to the fleet by Flux with a
+     * write credential of its own (from the environment, never in the spec or Git).
+     */
+    imageAutomation: z
+      .strictObject({
+        /** How often Flux scans ECR and looks for an update to commit (a Flux duration). */
+        interval: z
+          .string()
+          .regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, { error: 'must be a duration such as 5m' })
+          .default('5m'),
+      })
+      .optional(),
     reconciler: z
       .strictObject({
         kind: z.literal('flux').default('flux'),
@@ -253,11 +295,17 @@ export const clusterSpecSchema = z
       })
       .default({ kind: 'flux', version: DEFAULT_FLUX_VERSION }),
     tags: z.record(z.string(), z.string()).superRefine(checkTags).default({}),
+    /** Failure and drift alerts from the reconciler; the address comes from the environment. */
+    alerts: alertsSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.compute === 'auto')
       for (const [path, message] of autoModeSpecProblems(spec))
         ctx.addIssue({ code: 'custom', path, message });
+    if (spec.ci !== undefined) {
+      const problem = ciSizeProblem(spec.ci, spec.region);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['ci', 'github'], message: problem });
+    }
     // Known only with both fields: an AMI type EKS no longer publishes for the version asked.
     if (spec.kubernetesVersion === undefined) return;
     spec.nodeGroups.forEach((ng, i) => {
@@ -276,6 +324,7 @@ export type AddonSpec = z.output<typeof addonSchema>;
 export type EcrRepositorySpec = z.output<typeof ecrRepositorySchema>;
 export type NetworkSpec = z.output<typeof networkSchema>;
 export type Taint = z.output<typeof taintSchema>;
+export type AlertsSpec = z.output<typeof alertsSchema>;
 
 export function fleetPath(spec: Pick<ClusterSpec, 'name' | 'fleet'>): string {
   return spec.fleet.path ?? `clusters/${spec.name}`;

@@ -10,6 +10,7 @@ import {
   listManagedClusters,
 } from '../integrations/aws/status.js';
 import { openToInternet } from '../integrations/aws/endpoint.js';
+import { ciStatus } from '../integrations/aws/ci-status.js';
 import { identitiesStatus } from '../integrations/aws/identity-status.js';
 import { remoteHead } from '../integrations/git/remote.js';
 import type { KubeClient } from '../integrations/kube/client.js';
@@ -19,6 +20,7 @@ import { abortError } from '../primitives/wait.js';
 import type { Clients } from './clients.js';
 import { type ComputeStatus, computeFromAws, readNodePools } from './compute-status.js';
 import { connect } from './connect.js';
+import { deployedFrom, deployedImages, singleTag } from './deployed.js';
 
 export interface SyncStatus {
   url?: string;
@@ -71,6 +73,14 @@ export interface StatusDocument {
     association: boolean;
     policiesInSync: boolean;
   }[];
+  /** The CI role GitHub Actions assume to push images; null when the cluster has no CI. */
+  ci: {
+    provider?: string;
+    role?: string;
+    subjects: string[];
+    pushTo: string[];
+    inSync: boolean;
+  } | null;
   reconciler: {
     kind: string;
     installed: boolean;
@@ -83,7 +93,20 @@ export interface StatusDocument {
   profile?: { name: string; version: string };
   /** Each layer's sync, in apply order: ready, and the fleet revision it applied. */
   layers: { name: string; ready: boolean; reason: string; appliedRevision?: string }[];
-  ecrRepositories: { name: string; uri: string; images: number; latestTag?: string }[];
+  /** Where the reconciler's alerts go: the provider type, never the address; absent: no alerts. */
+  alerts?: { provider: string; ready: boolean; reason: string };
+  /**
+   * Each ECR repository: its newest image's tag, and the tag the workloads the sync applied run
+   * (`deployedTag` when they agree; `deployed` lists each workload).
+   */
+  ecrRepositories: {
+    name: string;
+    uri: string;
+    images: number;
+    latestTag?: string;
+    deployedTag?: string;
+    deployed: { workload: string; tag: string }[];
+  }[];
   /** What a test environment stood in for (the local sandbox); empty on a real cluster. */
   simulated: { kind: string; namespace: string; name: string; note: string }[];
   problems: string[];
@@ -138,6 +161,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       ...(a.health ? { health: a.health } : {}),
     })),
     identities: [],
+    ci: null,
     reconciler: { kind: reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
     layers: [],
@@ -146,6 +170,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       uri: r.uri,
       images: r.imageCount,
       ...(r.latestTag ? { latestTag: r.latestTag } : {}),
+      deployed: [],
     })),
     simulated: [],
     problems,
@@ -170,6 +195,12 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     policiesInSync: i.policiesInSync,
   }));
   problems.push(...identities.identities.flatMap((i) => i.problems), ...identities.problems);
+  const ci = await ciStatus(aws, req.cluster, state.tags ?? {});
+  if (ci) {
+    const { problems: ciProblems, ...view } = ci;
+    doc.ci = view;
+    problems.push(...ciProblems);
+  }
 
   const client =
     fromFile ?? (await connect(aws, req.cluster, { signal: req.signal, described: state })).client;
@@ -205,6 +236,10 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       ...(l.appliedRevision ? { appliedRevision: l.appliedRevision } : {}),
     }));
     if (health.profile) doc.profile = health.profile;
+    if (health.alerts) {
+      doc.alerts = { ...health.alerts };
+      if (!health.alerts.ready) problems.push(`alerts (${health.alerts.provider}): ${health.alerts.reason}`);
+    }
     doc.simulated = health.simulated;
     if (doc.compute.mode === 'auto') {
       const pools = await readNodePools(client, state, req.signal);
@@ -213,6 +248,14 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       doc.simulated = [...doc.simulated, ...pools.simulated];
     }
     doc.sync = await syncPart(health, env, req.signal);
+    if (doc.ecrRepositories.length > 0) {
+      const images = await deployedImages(client, reconciler, req.signal);
+      for (const r of doc.ecrRepositories) {
+        r.deployed = deployedFrom(images, r.uri);
+        const tag = singleTag(r.deployed);
+        if (tag !== undefined) r.deployedTag = tag;
+      }
+    }
     if (!doc.sync.inSync) {
       problems.push(
         doc.sync.headRevision && doc.sync.appliedRevision
@@ -322,6 +365,7 @@ function unknownStatus(clients: Clients, name: string, reason: string): StatusDo
     compute: { mode: 'nodegroups', nodePools: [] },
     addons: [],
     identities: [],
+    ci: null,
     reconciler: { kind: clients.reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
     layers: [],

@@ -8,6 +8,8 @@ import type { RunningEmulator } from '../support/aws-emulator/index.js';
 import { clientConfig } from '../support/aws-emulator/testing.js';
 import { clientsFor, count, expectOk, mlSpec, provision, startEmulator, ML_COMPLETE } from './fixtures.js';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 const tagSpec = (type: 'vpc' | 'internet-gateway', cluster: string) => [
   {
     ResourceType: type,
@@ -24,29 +26,17 @@ describe('duplicates left by retried creates', () => {
   afterAll(() => emu.stop());
 
   it('a CreateVpc that hung past the client timeout and was retried: the next run removes the extra VPC', async () => {
-    const aws = clientsFor(emu, { requestTimeoutMs: 150 });
-    // Load every SDK client first, so the run reaches CreateVpc within the fault's window.
-    await Promise.all([
-      aws.ec2.availabilityZones(),
-      aws.iam.getRole('x'),
-      aws.ecr.listRepositories(),
-      aws.eks.listClusters(),
-    ]);
-    // The first CreateVpc hangs 500 ms (the client gives up at 150 ms and retries); the retry
-    // goes through at once, and then the hung one completes too.
+    const aws = clientsFor(emu, { requestTimeoutMs: 400 });
+    // The first CreateVpc hangs 1.5 s (the client gives up at 400 ms and retries); the retry
+    // goes through at once, and then the hung one completes too: two VPCs for one cluster.
     emu.clearCalls();
-    emu.setFaults([{ service: 'ec2', operation: 'CreateVpc', hangMs: 500 }]);
-    // CreateVpc follows the apply's DescribeVpcs (the second one, after the observe's) at once;
-    // lift the fault after it arrived and before the retry comes.
-    const lift = setInterval(() => {
-      if (emu.calls({ operation: 'DescribeVpcs' }).length < 2) return;
-      clearInterval(lift);
-      setTimeout(() => emu.setFaults([]), 60);
-    }, 2);
+    emu.setFaults([{ service: 'ec2', operation: 'CreateVpc', hangMs: 1500, hangNth: [1] }]);
     expectOk(await provision(mlSpec('hung'), aws));
-    await new Promise((r) => setTimeout(r, 500));
     expect(emu.calls({ operation: 'CreateVpc' }).length).toBe(2);
+    // The hung request is carried out when its hold ends, after the run.
+    for (let i = 0; i < 100 && count(emu.state(), 'hung').vpcs < 2; i++) await sleep(50);
     expect(count(emu.state(), 'hung').vpcs).toBe(2);
+    emu.setFaults([]);
 
     const again = expectOk(await provision(mlSpec('hung'), aws));
     expect(again.steps.find((s) => s.id === 'aws:network')?.summary).toMatch(/^delete duplicate VPC vpc-/);

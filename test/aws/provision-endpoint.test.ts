@@ -100,6 +100,7 @@ describe('endpoint access', () => {
       ecrRepositories: [],
       simulated: [],
       identities: [],
+      ci: null,
       problems: [],
     } satisfies StatusDocument;
     expect(renderStatus(doc, createStyle(false))).toContain(

@@ -48,9 +48,9 @@ describe('provision from nothing', () => {
 
   it('a dry run from nothing: every step would change, nothing is called that changes anything', async () => {
     const report = expectOk(await dryRun(provisionSteps(spec, aws)));
-    // Without declared workload identities there is nothing to record or remove.
+    // Without declared workload identities or CI there is nothing to record or remove.
     const idle = report.steps.filter((s) => s.result !== 'would-change').map((s) => s.id);
-    expect(idle).toEqual(['aws:identities']);
+    expect(idle).toEqual(['aws:identities', 'aws:ci']);
     expect(report.steps.find((s) => s.id === 'aws:network')?.summary).toMatch(
       /^create VPC 10\.0\.0\.0\/16; create private subnet/,
     );
@@ -189,13 +189,14 @@ describe('provision from nothing', () => {
   it('a teardown dry run says what it would delete and deletes nothing', async () => {
     emu.clearCalls();
     const report = expectOk(await dryRun(teardownSteps({ name: 'research' }, aws, { force: true })));
-    // No extra admins and no workload identities in this spec: no access entries, roles or
+    // No extra admins, workload identities or CI in this spec: no access entries, roles or
     // associations of ours; node groups, not Auto Mode: no Auto Mode node role.
     expect(report.steps.filter((s) => s.result !== 'would-change').map((s) => s.id)).toEqual([
       'aws:access',
       'aws:pod-identity',
       'aws:iam:auto-node-role',
       'aws:iam:identities',
+      'aws:iam:ci',
     ]);
     expect(report.steps.find((s) => s.id === 'aws:network')?.summary).toBe(
       'delete 1 NAT gateway, 1 Elastic IP, 6 subnets, 4 route tables, 1 internet gateway, 1 VPC',

@@ -74,6 +74,7 @@ describe('teardown', () => {
       ['aws:iam:node-role', 'deleted'],
       ['aws:iam:auto-node-role', 'unchanged'],
       ['aws:iam:identities', 'unchanged'],
+      ['aws:iam:ci', 'unchanged'],
     ]);
     const state = emu.state();
     expect(count(state, 'doomed')).toEqual({});

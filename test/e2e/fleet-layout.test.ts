@@ -60,7 +60,7 @@ describe('mobile on the layered fleet layout', () => {
     const st = await gitops(['-o', 'json', 'status', '--cluster', CLUSTER]);
     expect(st.code, st.stdout).toBe(0);
     const doc = JSON.parse(st.stdout) as StatusDoc;
-    expect(doc.profile).toEqual({ name: 'mobile', version: '1.1.0' });
+    expect(doc.profile).toEqual({ name: 'mobile', version: '1.2.0' });
     expect(doc.layers.map((l) => [l.name, l.ready, l.appliedRevision])).toEqual(
       ['controllers', 'configs', 'apps'].map((n) => [n, true, doc.sync.headRevision]),
     );

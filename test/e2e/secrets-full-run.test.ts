@@ -116,7 +116,19 @@ describe('secret hygiene over bootstrap, status and destroy', () => {
       GITOPS_SSH_KNOWN_HOSTS: knownHosts,
     };
     const fleetUrl = 'ssh://git@fleet.test/secrets.git';
-    const boot = ['bootstrap', '--profile', profileUrl, '--cluster', CLUSTER, '--git-url', fleetUrl, '--yes'];
+    // With CI, so the call log holds the OpenID Connect provider and the CI role's calls too.
+    const boot = [
+      'bootstrap',
+      '--profile',
+      profileUrl,
+      '--cluster',
+      CLUSTER,
+      '--git-url',
+      fleetUrl,
+      '--ci-github-repo',
+      'acme/app',
+      '--yes',
+    ];
     const step = async (what: string, args: string[], expected: number[]) => {
       const run = await gitops(sb, args, { env });
       runs.push({ what, run });
@@ -267,11 +279,26 @@ describe('secret hygiene over bootstrap, status and destroy', () => {
     const allowed = allowedActions(policy);
     expect(used.filter((a) => !allowed.has(a))).toEqual([]);
     // Permissions AWS checks besides the operation itself: passing the roles to EKS, tags written
-    // by the create calls (ec2:CreateTags), EKS's service-linked roles on first use.
-    const implied = ['iam:PassRole', 'ec2:CreateTags', 'iam:CreateServiceLinkedRole'];
+    // by the create calls (ec2:CreateTags, iam:TagOpenIDConnectProvider for a provider created with
+    // tags), EKS's service-linked roles on first use.
+    const implied = [
+      'iam:PassRole',
+      'ec2:CreateTags',
+      'iam:TagOpenIDConnectProvider',
+      'iam:CreateServiceLinkedRole',
+    ];
     const callable = new Set([...adapterOperations(), ...implied]);
     expect([...allowed].filter((a) => !callable.has(a))).toEqual([]);
     expect(used.length).toBeGreaterThan(40);
+    // The CI identity's life cycle is in the log: GitHub's provider made and removed, the role's policy.
+    expect(used).toEqual(
+      expect.arrayContaining([
+        'iam:CreateOpenIDConnectProvider',
+        'iam:DeleteOpenIDConnectProvider',
+        'iam:PutRolePolicy',
+        'eks:TagResource',
+      ]),
+    );
     // Role policies may be attached only if they are the ones the code attaches: the cluster and
     // node roles' own, and on Pod Identity roles the managed policies the bundled profiles declare.
     const attach = policy.Statement.filter((s) => s.Action === 'iam:AttachRolePolicy');

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeClient } from '../../src/integrations/kube/client.js';
@@ -75,6 +75,48 @@ describe('status and diff against a bootstrapped cluster', () => {
     expect(
       await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'team-settings', namespace: 'default' }),
     ).toBeDefined();
+  });
+
+  it('a commit with a kind the cluster does not serve makes status exit 3 naming it; reverting it makes it ready', async () => {
+    // Rendering refuses such a kind, but a team's own commit reaches Flux unchecked: Flux's
+    // dry-run fails the whole layer, and status must say which kind did it.
+    const widget =
+      'apiVersion: widgets.example.dev/v1\nkind: Widget\nmetadata:\n  name: gadget\n  namespace: default\n';
+    let before = '';
+    await pushAsSomeoneElse(fleetUrl, 'add a Widget', async (dir) => {
+      const folder = join(dir, 'clusters', CLUSTER, 'apps');
+      await writeFile(join(folder, 'widget.yaml'), widget);
+      before = await readFile(join(folder, 'kustomization.yaml'), 'utf8');
+      await writeFile(join(folder, 'kustomization.yaml'), `${before}  - widget.yaml\n`);
+    });
+    let last: { code: number | null; stdout: string } = { code: -1, stdout: '' };
+    const failing = await eventually(
+      async () => {
+        last = await gitops(['status', '--cluster', CLUSTER]);
+        return last.code === 3 && /Widget/.test(last.stdout);
+      },
+      60_000,
+      500,
+    );
+    expect(failing, last.stdout).toBe(true);
+    const doc = JSON.parse((await gitops(['-o', 'json', 'status', '--cluster', CLUSTER])).stdout) as {
+      ready: boolean;
+      problems: string[];
+    };
+    expect(doc.ready).toBe(false);
+    expect(doc.problems.join('\n')).toMatch(/Widget/);
+
+    await pushAsSomeoneElse(fleetUrl, 'remove the Widget', async (dir) => {
+      const folder = join(dir, 'clusters', CLUSTER, 'apps');
+      await rm(join(folder, 'widget.yaml'));
+      await writeFile(join(folder, 'kustomization.yaml'), before);
+    });
+    const recovered = await eventually(
+      async () => (await gitops(['status', '--cluster', CLUSTER])).code === 0,
+      60_000,
+      500,
+    );
+    expect(recovered).toBe(true);
   });
 
   it('diff shows a live edit of a synced object as differing, and a deleted one as missing (exit 3)', async () => {

@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AlertsDestination } from '../../src/spec/alerts.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGitopsError } from '../../src/primitives/errors.js';
 import { RecordingSink } from '../support/recording-sink.js';
@@ -23,7 +24,9 @@ import { conditionOf } from '../../src/integrations/kube/object.js';
 import { readinessOf } from '../../src/integrations/kube/readiness.js';
 import { waitForReady } from '../../src/integrations/kube/waiter.js';
 import { decodeSecretData } from '../../src/integrations/reconciler/flux/credentials.js';
-import { readFluxHealth } from '../../src/integrations/reconciler/flux/health.js';
+import { fluxHealth, readFluxHealth } from '../../src/integrations/reconciler/flux/health.js';
+import { fluxAlertObjects } from '../../src/integrations/reconciler/flux/alerts.js';
+import { kindsDefinedBy } from '../../src/integrations/kube/api-kinds.js';
 import {
   FLUX_STEPS,
   fluxInstallSteps,
@@ -60,7 +63,7 @@ const REVISION = '3f1c0a9be7d54a3c8e2b1f0e9d8c7b6a5f4e3d2c';
 let client: KubeClient;
 let manifests: FluxManifests;
 
-function installPlan() {
+function installPlan(alerts?: AlertsDestination) {
   return buildPlan(
     'flux-install',
     fluxInstallSteps({
@@ -68,6 +71,7 @@ function installPlan() {
       manifests,
       sync: SYNC,
       credentials: { type: 'ssh-generate', knownHosts: KNOWN_HOSTS },
+      ...(alerts ? { alerts } : {}),
     }),
   );
 }
@@ -109,6 +113,8 @@ describe(`Flux install with ${label}`, () => {
     expect(report.steps.map((s) => [s.id, s.result])).toEqual([
       [FLUX_STEPS.components.id, 'created'],
       [FLUX_STEPS.credentials.id, 'created'],
+      // No alerts asked for, and no Secret of an earlier run to remove.
+      [FLUX_STEPS.alerts.id, 'unchanged'],
       [FLUX_STEPS.sync.id, 'created'],
     ]);
 
@@ -198,7 +204,7 @@ describe(`Flux install with ${label}`, () => {
       name: 'flux-system',
     });
     const report = await runPlan(installPlan(), { sink: new RecordingSink() });
-    expect(report.steps.map((s) => s.result)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect(report.steps.map((s) => s.result)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
     const after = await client.get({
       apiVersion: 'v1',
       kind: 'Secret',
@@ -211,6 +217,90 @@ describe(`Flux install with ${label}`, () => {
     const again = await applyObjects(client, parseManifests(manifests.text, source));
     expect(again.created + again.configured).toBe(0);
     expect(again.unchanged).toBe(again.objects.length);
+  });
+
+  it('stores where alerts go as the Secret gitops-alerts, says so without the address, and removes it when alerts are off', async () => {
+    const ref = { apiVersion: 'v1', kind: 'Secret', namespace: 'flux-system', name: 'gitops-alerts' };
+    const address = 'https://hooks.example.test/services/T0/B0/alerts-secret-path';
+    const alerts: AlertsDestination = { provider: 'generic-hmac', address, token: 'signing-key-of-the-test' };
+    const sink = new RecordingSink();
+    const report = await runPlan(installPlan(alerts), { sink });
+    expect(report.steps.find((s) => s.id === FLUX_STEPS.alerts.id)?.result).toBe('created');
+    expect(decodeSecretData(await client.get(ref))).toEqual({ address, token: alerts.token });
+    expect(JSON.stringify(sink.events)).not.toContain('alerts-secret-path');
+    expect(JSON.stringify(sink.events)).not.toContain('signing-key');
+
+    const again = await runPlan(installPlan(alerts), { sink: new RecordingSink() });
+    expect(again.steps.find((s) => s.id === FLUX_STEPS.alerts.id)?.result).toBe('unchanged');
+
+    const off = await runPlan(installPlan(), { sink: new RecordingSink() });
+    expect(off.steps.find((s) => s.id === FLUX_STEPS.alerts.id)?.result).toBe('deleted');
+    expect(await client.get(ref)).toBeUndefined();
+  });
+
+  it("status reads where alerts go from the Provider, its Secret and both Alerts, and lists a sandbox's undelivered Provider", async (ctx) => {
+    const kinds = parseManifests(manifests.text, source).flatMap(kindsDefinedBy);
+    if (!kinds.some((k) => k.group === 'notification.toolkit.fluxcd.io' && k.kind === 'Provider'))
+      return ctx.skip(`${label} serves no Flux notification Provider`);
+    const address = 'https://hooks.example.test/services/status-check';
+    await runPlan(installPlan({ provider: 'slack', address }), { sink: new RecordingSink() });
+    const objects = fluxAlertObjects({ provider: 'slack', cluster: 'research', kinds });
+    await applyObjects(client, objects);
+    const health = await fluxHealth(client);
+    expect(health.alerts).toEqual({
+      provider: 'slack',
+      ready: true,
+      reason: expect.stringMatching(/in place|ready/),
+    });
+    expect(JSON.stringify(health)).not.toContain('status-check');
+
+    const provider = objects[0]!;
+    const ref = {
+      apiVersion: provider.apiVersion,
+      kind: 'Provider',
+      name: provider.metadata.name!,
+      namespace: 'flux-system',
+    };
+    const info = await client.discovery.resolve(ref.apiVersion, ref.kind);
+    await client.applyRaw(
+      info,
+      {
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        metadata: {
+          name: ref.name,
+          namespace: ref.namespace,
+          annotations: { 'sandbox.gitops.dev/not-delivered': 'slack alerts are not sent from the sandbox' },
+        },
+      },
+      { fieldManager: 'sandbox-test', force: true },
+    );
+    const failures = objects[1]!;
+    await client.delete({
+      apiVersion: failures.apiVersion,
+      kind: 'Alert',
+      name: failures.metadata.name!,
+      namespace: 'flux-system',
+    });
+    const after = await fluxHealth(client);
+    expect(after.alerts).toEqual({
+      provider: 'slack',
+      ready: false,
+      reason: 'Alert gitops-failures is missing',
+    });
+    expect(after.simulated).toContainEqual(
+      expect.objectContaining({
+        kind: 'Provider',
+        name: 'gitops-alerts',
+        note: expect.stringMatching(/alerts not delivered/),
+      }),
+    );
+    for (const o of objects.slice(0, 3))
+      await client
+        .delete({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name!, namespace: 'flux-system' })
+        .catch(() => undefined);
+    await runPlan(installPlan(), { sink: new RecordingSink() });
+    expect((await fluxHealth(client)).alerts).toBeUndefined();
   });
 
   it('waits for the controllers and the pushed revision, then reports health', async () => {

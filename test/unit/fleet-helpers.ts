@@ -12,6 +12,7 @@ import {
   renderCluster,
 } from '../../src/integrations/profiles/render.js';
 import { flux } from '../../src/integrations/reconciler/flux/index.js';
+import type { ReadCredentials } from '../../src/integrations/reconciler/reconciler.js';
 import type { ParameterValue } from '../../src/integrations/profiles/model.js';
 import { FLUX } from '../support/flux-kinds.js';
 import { spec } from './profiles-helpers.js';
@@ -42,9 +43,13 @@ export async function renderFor(
 }
 
 /** Everything the cluster folder gets from the reconciler: flux-system/ and the layer files. */
-export function reconcilerFiles(rendered: RenderedCluster, url: string): Record<string, string> {
+export function reconcilerFiles(
+  rendered: RenderedCluster,
+  url: string,
+  credentials: ReadCredentials = { type: 'none' },
+): Record<string, string> {
   return {
-    ...flux.fleetFiles(MANIFESTS, { url, branch: 'main', path: rendered.path }),
+    ...flux.fleetFiles(MANIFESTS, { url, branch: 'main', path: rendered.path }, credentials),
     ...flux.layerFiles({ layers: rendered.layers, values: rendered.values }),
   };
 }

@@ -29,6 +29,8 @@ const UNSCOPED_ALSO = new Set([
   'ec2:GetSecurityGroupsForVpc',
   'acm:ListCertificates',
   'route53:ListHostedZones',
+  // ECR's authorization token is for the registry, not a repository (AWS: resource "*").
+  'ecr:GetAuthorizationToken',
 ]);
 
 /** Write actions on resource types other clusters share the account with: tag-conditioned. */
@@ -120,7 +122,7 @@ describe('what each bundled profile declares', () => {
     }
   });
 
-  it('base: the load balancer controller and the autoscaler; mobile adds external-dns for one zone', async () => {
+  it('base: the load balancer controller and the autoscaler; mobile adds external-dns for one zone and the image reflector', async () => {
     const keys = async (n: string) =>
       (await identitiesOf(n)).map((i) => `${i.namespace}/${i.serviceAccount}`);
     expect(await keys('base')).toEqual([
@@ -129,6 +131,7 @@ describe('what each bundled profile declares', () => {
     ]);
     expect(await keys('mobile')).toEqual([
       'external-dns/external-dns',
+      'flux-system/image-reflector-controller',
       'kube-system/aws-load-balancer-controller',
       'kube-system/cluster-autoscaler',
       'kube-system/ebs-csi-controller-sa',

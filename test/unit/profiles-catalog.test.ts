@@ -17,6 +17,7 @@ const RELEASED: Record<string, string> = {
   'base@1.1.0': 'eb52faee10b632a436bab566a9619a70b8c33e77e1fc43b1533ce43a2ff4f7c4',
   'ml@1.1.0': '2a0f38edb7858c8e8e22532134a857914536dab3292bbbb96886a210197bc387',
   'mobile@1.1.0': '5a8b95a161111c3db83e2d9d1d9824878bc81a68eb8682ad56b15cb254b5413c',
+  'mobile@1.2.0': 'ce48abd6f220b88cdec39411e45c748bd9307dfa263b5483a2cede668f1dc395',
 };
 
 describe('bundled profile catalog', () => {

@@ -1,5 +1,6 @@
 /** `gitops bootstrap`: flags -> cluster spec -> the bootstrap use case -> reporter -> exit code. */
 import { EXIT, userError } from '../../primitives/errors.js';
+import { ALERTS_ADDRESS_ENV, ALERTS_TOKEN_ENV } from '../../spec/alerts.js';
 import { checkSpecFlags, loadConfigFile, type SpecFlags } from '../../spec/from-flags.js';
 import { bootstrapSpec, runBootstrap } from '../../usecases/bootstrap/run.js';
 import type { SpecRequest } from '../../usecases/bootstrap/inputs.js';
@@ -20,11 +21,14 @@ export interface BootstrapOptions {
   kubernetesVersion?: string;
   compute?: string;
   fluxVersion?: string;
+  ciGithubRepo?: string[];
+  imageAutomation?: boolean;
   reconcilerManifests?: string;
   fromGit?: string;
   allowInsecureHttp?: boolean;
   dryRun?: boolean;
   timeout?: string;
+  alerts?: string;
 }
 
 export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
@@ -34,6 +38,8 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
   const local = {
     allowInsecureHttp: o.allowInsecureHttp === true || truthy(ctx.env['GITOPS_ALLOW_INSECURE_HTTP']),
     reconcilerManifests: o.reconcilerManifests,
+    // Read here only, passed down; both are secrets (redacted from every byte written).
+    alertSecrets: { address: ctx.env[ALERTS_ADDRESS_ENV], token: ctx.env[ALERTS_TOKEN_ENV] },
     signal: ctx.signal,
   };
   const reconciler = localClients(ctx.env);
@@ -50,7 +56,7 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
       },
     );
   }
-  const { requested, sourceUrl } = early ?? (await bootstrapSpec(request, reconciler, local));
+  const { requested, sourceUrl, alerts } = early ?? (await bootstrapSpec(request, reconciler, local));
   const clients = clientsFor(requested.region, ctx.env, {
     signal: ctx.signal,
     reconciler: requested.reconciler.kind,
@@ -58,6 +64,7 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
   const result = await runBootstrap({
     requested,
     sourceUrl,
+    ...(alerts ? { alerts } : {}),
     specSource:
       request.config?.source ?? (request.fromGit ? 'cluster.yaml of the fleet repository' : 'flags'),
     clients,
@@ -93,6 +100,9 @@ async function specRequest(ctx: CommandContext, o: BootstrapOptions): Promise<Sp
   if (o.gitBranch !== undefined) flags.gitBranch = o.gitBranch;
   if (o.gitPath !== undefined) flags.gitPath = o.gitPath;
   if (o.compute !== undefined) flags.compute = o.compute;
+  if (o.alerts !== undefined) flags.alerts = o.alerts;
+  if (o.ciGithubRepo !== undefined) flags.ciGithubRepos = o.ciGithubRepo;
+  if (o.imageAutomation === true) flags.imageAutomation = true;
   const flux = o.fluxVersion ?? ctx.env['GITOPS_FLUX_VERSION'];
   if (flux !== undefined && flux !== '') flags.fluxVersion = flux;
   if (o.fromGit !== undefined && o.gitUrl !== undefined) {

@@ -36,6 +36,11 @@ export function renderBootstrap(d: BootstrapDocument, s: Style): string {
   if (d.kubeconfig)
     lines.push(`  ${s.dim('kubeconfig')}   context ${d.kubeconfig.context} in ${d.kubeconfig.path}`);
   for (const r of d.ecrRepositories) lines.push(`  ${s.dim('ecr')}          ${r.uri}`);
+  if (d.ci)
+    lines.push(
+      `  ${s.dim('ci role')}      ${d.ci.role ?? '(not created yet)'}`,
+      `               for GitHub Actions of ${d.ci.subjects.join(', ') || d.ci.repositories.join(', ')}`,
+    );
   if (d.deployKey)
     lines.push(`  ${s.dim('deploy key')}   ${d.deployKey.publicKey}`, `               ${d.deployKey.note}`);
   if (d.nextSteps.length > 0) {

@@ -73,6 +73,13 @@ export function renderStatus(d: StatusDocument, s: Style): string {
       ),
     );
   }
+  if (d.ci) {
+    const role = d.ci.role ? d.ci.role.slice(d.ci.role.lastIndexOf('/') + 1) : s.yellow('missing');
+    lines.push(
+      `${ok(d.ci.inSync && d.ci.provider !== undefined)} ci          role ${role}${d.ci.inSync ? '' : s.yellow(' (drifted)')} may push to ${d.ci.pushTo.join(', ') || '-'}`,
+      `  trusts      ${d.ci.subjects.join(', ') || '-'}${d.ci.provider ? '' : s.yellow(' (no GitHub OIDC provider in the account)')}`,
+    );
+  }
   lines.push(
     `${ok(d.reconciler.ready)} flux        ${d.reconciler.installed ? `${d.reconciler.version ?? ''} ${d.reconciler.controllers.filter((c) => c.ready).length}/${d.reconciler.controllers.length} controllers ready` : 'not installed'}`,
   );
@@ -91,11 +98,16 @@ export function renderStatus(d: StatusDocument, s: Style): string {
       `${ok(l.ready)} layer       ${l.name.padEnd(12)} ${l.appliedRevision?.slice(0, 12) ?? '-'}${l.ready ? '' : `  ${s.dim(l.reason)}`}`,
     );
   }
+  if (d.alerts) {
+    lines.push(
+      `${ok(d.alerts.ready)} alerts      to ${d.alerts.provider}${d.alerts.ready ? ` ${s.dim(d.alerts.reason)}` : `  ${s.yellow(d.alerts.reason)}`}`,
+    );
+  }
   if (d.ecrRepositories.length > 0) {
     lines.push(
       table(
-        ['ECR REPOSITORY', 'IMAGES', 'LATEST TAG'],
-        d.ecrRepositories.map((r) => [r.uri, String(r.images), r.latestTag ?? '-']),
+        ['ECR REPOSITORY', 'IMAGES', 'LATEST TAG', 'DEPLOYED'],
+        d.ecrRepositories.map((r) => [r.uri, String(r.images), r.latestTag ?? '-', deployedCell(r, s)]),
       ),
     );
   }
@@ -109,6 +121,12 @@ export function renderStatus(d: StatusDocument, s: Style): string {
     for (const p of d.problems) lines.push(`  ${s.yellow('•')} ${p}`);
   }
   return lines.join('\n');
+}
+
+function deployedCell(r: StatusDocument['ecrRepositories'][number], s: Style): string {
+  if (r.deployed.length === 0) return '-';
+  if (r.deployedTag === undefined) return s.yellow(`${new Set(r.deployed.map((d) => d.tag)).size} tags`);
+  return r.deployedTag === r.latestTag ? `${r.deployedTag} (newest)` : r.deployedTag;
 }
 
 export function renderStatusList(docs: readonly StatusDocument[], region: string, s: Style): string {

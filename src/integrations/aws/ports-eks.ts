@@ -197,6 +197,7 @@ export interface EksPort {
   createCluster(input: CreateClusterInput): Promise<EksCluster>;
   deleteCluster(name: string): Promise<void>;
   tagResource(arn: string, tags: Tags): Promise<void>;
+  untagResource(arn: string, keys: readonly string[]): Promise<void>;
 
   listNodegroups(cluster: string): Promise<string[]>;
   describeNodegroup(cluster: string, name: string): Promise<EksNodegroup | undefined>;

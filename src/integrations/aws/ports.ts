@@ -133,6 +133,14 @@ export interface IamRole {
   tags: Tags;
 }
 
+/** An IAM OpenID Connect provider: `url` as IAM gives it back, without https://. */
+export interface OidcProvider {
+  arn: string;
+  url: string;
+  clientIds: string[];
+  tags: Tags;
+}
+
 export interface IamPort {
   getRole(name: string): Promise<IamRole | undefined>;
   /** `path` (default `/`) groups roles so that ListRoles can find them again. */
@@ -145,6 +153,9 @@ export interface IamPort {
   ): Promise<IamRole>;
   /** Names of the roles under a path; ListRoles returns no tags, GetRole does. */
   listRoles(pathPrefix: string): Promise<string[]>;
+  /** The roles under a path with their trust policies (ListRoles has those, decoded here); no tags. */
+  listRoleTrusts(pathPrefix: string): Promise<Omit<IamRole, 'tags'>[]>;
+  updateAssumeRolePolicy(name: string, trustPolicy: string): Promise<void>;
   listRolePolicies(name: string): Promise<string[]>;
   /** The inline policy's document, decoded; undefined when the role has no such policy. */
   getRolePolicy(name: string, policyName: string): Promise<string | undefined>;
@@ -155,6 +166,13 @@ export interface IamPort {
   attachRolePolicy(name: string, policyArn: string): Promise<void>;
   detachRolePolicy(name: string, policyArn: string): Promise<void>;
   deleteRole(name: string): Promise<void>;
+
+  /** ARNs of the account's OpenID Connect providers. */
+  listOpenIdConnectProviders(): Promise<string[]>;
+  getOpenIdConnectProvider(arn: string): Promise<OidcProvider | undefined>;
+  /** Without thumbprints: IAM finds the issuer's certificate itself. Returns the ARN. */
+  createOpenIdConnectProvider(url: string, clientIds: readonly string[], tags: Tags): Promise<string>;
+  deleteOpenIdConnectProvider(arn: string): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------- ECR

@@ -9,7 +9,8 @@
  *   aws:iam:cluster-role ─┘               │               ├─ aws:addon:<name>       (also its identity roles)
  *                                         └─ aws:network:nat ├─ aws:access:<n>
  *   aws:identity:<ns>/<sa> ───────────────────────────────────┼─ aws:pod-identity:<ns>/<sa> ─┐
- *   aws:iam:node-role, aws:ecr:<repo>                          └─────────────────────────────┴─ aws:identities
+ *   aws:iam:node-role, aws:ecr:<repo>                          ├─────────────────────────────┴─ aws:identities
+ *                                                              └─ aws:ci (CI role; records CI on the cluster)
  * Roles and repositories have no dependencies: they start at once. NAT gateways wait for
  * CreateCluster to be accepted: EKS may refuse a zone and move the network.
  */
@@ -20,6 +21,7 @@ import type { AddonSpec, ClusterSpec } from '../../spec/schema.js';
 import { accessStep } from './access.js';
 import { addonRef, addonStep, DEFAULT_ADDONS, mergeAddons } from './addons.js';
 import type { AwsClients } from './clients.js';
+import { ciStep } from './ci-role.js';
 import { clusterStep } from './cluster.js';
 import { CLUSTER_CREATE, clusterCreateStep } from './cluster-create.js';
 import { ecrStep } from './ecr.js';
@@ -65,6 +67,7 @@ export function provisionSteps(
       ...handover.map((s) => s.id),
     ]),
     ...[...new Set(spec.access.adminPrincipals)].map((arn, i) => accessStep(spec, aws, arn, i)),
+    ciStep(spec, aws),
   ];
 }
 

@@ -8,13 +8,15 @@
  *            ├─ aws:access ───────┼─ aws:cluster ─┬─ aws:network
  *            └─ aws:pod-identity ─┘               ├─ aws:iam:cluster-role
  *                                                 ├─ aws:iam:node-role, aws:iam:auto-node-role
- *                                                 └─ aws:iam:identities (Pod Identity roles)
+ *                                                 ├─ aws:iam:identities (Pod Identity roles)
+ *                                                 └─ aws:iam:ci (CI role, GitHub's provider if unused)
  * ECR comes first so that a refusal (repositories with images, no --force) deletes nothing.
  */
 import type { Step } from '../../primitives/plan.js';
 import { accessTeardownStep } from './access.js';
 import { addonsTeardownStep } from './addons.js';
 import type { AwsClients } from './clients.js';
+import { ciTeardownStep } from './ci-role.js';
 import { CLUSTER, clusterTeardownStep } from './cluster.js';
 import { ecrTeardownStep } from './ecr.js';
 import { roleTeardownStep } from './iam.js';
@@ -53,5 +55,8 @@ export function teardownSteps(
     roleTeardownStep(cluster, aws, 'auto-node', [CLUSTER.id]),
     // Add-ons and associations naming these roles are gone once the cluster is.
     identityRolesTeardownStep(cluster, aws, [CLUSTER.id]),
+    // Kept until the cluster is gone, like its other roles: a destroy that stops half way leaves
+    // a cluster whose CI still pushes.
+    ciTeardownStep(cluster, aws, [CLUSTER.id]),
   ];
 }

@@ -2,7 +2,8 @@
  * Annotations the local sandbox writes where it could not do what the real thing does: the Flux
  * stand-in on a HelmRelease whose chart it could not install (it installed the chart's CRDs), a
  * Helm source it never fetched, a Kustomization whose objects of kinds the sandbox's old
- * apiserver does not serve were only validated; the Auto Mode stand-in on node pools that never
+ * apiserver does not serve were only validated, a Provider whose alerts it cannot deliver (only
+ * generic webhooks are posted to); the Auto Mode stand-in on node pools that never
  * make a node. A real cluster never has them; where they appear, status says so.
  */
 import type { KubeObject } from './object.js';
@@ -10,6 +11,7 @@ import type { KubeObject } from './object.js';
 export const SIMULATION_ANNOTATIONS = {
   'sandbox.gitops.dev/stood-in': 'stood in for',
   'sandbox.gitops.dev/validated-only': 'validated, not applied',
+  'sandbox.gitops.dev/not-delivered': 'alerts not delivered',
 } as const;
 
 export interface SimulatedNote {

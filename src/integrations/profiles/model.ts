@@ -79,6 +79,15 @@ export const profileEcrRepositorySchema = ecrRepositorySchema.extend({
     .min(2)
     .max(256)
     .regex(/^[a-z0-9._/${}A-Za-z-]+$/, { error: 'is not a valid ECR repository name template' }),
+  /**
+   * The string parameter holding the full image reference the profile's workloads run from this
+   * repository: image automation (`imageAutomation` in the cluster spec) sets it to the newest
+   * `main-<unix seconds>-<sha7>` tag CI pushed.
+   */
+  imageParameter: z
+    .string()
+    .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'must be a parameter name' })
+    .optional(),
 });
 
 /**

@@ -29,7 +29,8 @@ import { CLUSTER_SPEC_FILE, overlayFile, SHARED_RECORD, sharedFolder, TEMPLATES_
 import { mergeByName } from './merge.js';
 import type { ParameterValue, Profile } from './model.js';
 import { initialOverlay, type OverlayTarget } from './overlay.js';
-import { builtinsFor, type ParameterSet, resolveParameters } from './parameters.js';
+import { builtinsFor, ecrRegistryFor, type ParameterSet, resolveParameters } from './parameters.js';
+import { type AutomatedImage, automatedImages } from './images.js';
 import { checkUse, fluxSubstitute, variableText } from './postbuild.js';
 import { readProfileFiles } from './profile-files.js';
 import { substituteText } from './substitute.js';
@@ -82,6 +83,8 @@ export interface RenderedCluster {
   layers: { name: LayerName; path: string }[];
   /** Which layer each object of the profile is applied in (names with this cluster's values). */
   placements: Placement[];
+  /** The images image automation may set (the ECR repositories with an imageParameter). */
+  images: AutomatedImage[];
 }
 
 export interface Placement {
@@ -170,6 +173,7 @@ export function renderCluster(req: RenderRequest): RenderedCluster {
     ),
     layers: LAYERS.map((name) => ({ name, path: `${path}/${name}` })),
     placements: placementsOf(objects, params),
+    images: automatedImages(profile.profile, params, ecrRegistryFor(req.accountId, spec.region)),
   };
 }
 
@@ -229,7 +233,7 @@ function sharedProfile(
  * overridden by name by what the spec itself lists. ECR names may use parameters (`${cluster}/api`).
  */
 export function effectiveClusterSpec(spec: ClusterSpec, profile: Profile, params: ParameterSet): ClusterSpec {
-  const ecr = profile.ecrRepositories.map((r, i) => {
+  const ecr = profile.ecrRepositories.map(({ imageParameter: _, ...r }, i) => {
     const source = `${profile.name} profile.yaml: ecrRepositories[${i}]`;
     const name = substituteText(r.name, { params, file: source, used: new Set() });
     return parseWith(ecrRepositorySchema, { ...r, name }, source);

@@ -5,6 +5,7 @@
  * here names a reconciler's APIs, namespaces or file layout.
  */
 import type { EventSink } from '../../primitives/events.js';
+import type { AlertsDestination } from '../../spec/alerts.js';
 import type { Step, StepContext, StepRef } from '../../primitives/plan.js';
 import type { ApiKind } from '../kube/api-kinds.js';
 import type { ClientSource } from '../kube/apply-step.js';
@@ -75,6 +76,8 @@ export interface InstallRequest {
   /** The layer syncs (layerFiles) that must have applied the revision too. */
   layers: readonly string[];
   pollMs: number;
+  /** Where alerts go: stored in the cluster as the reconciler's secret; absent removes it. */
+  alerts?: AlertsDestination;
 }
 
 /** One layer of a cluster: its name and the repository folder it is built from. */
@@ -90,6 +93,33 @@ export interface LayerFilesRequest {
   values: { data: Readonly<Record<string, string>>; profile: { name: string; version: string } };
   /** Other files of the cluster folder the root applies too (relative to it). */
   resources?: readonly string[];
+  /** Failure and drift alerts to this provider type (its address goes to the cluster, not Git). */
+  alerts?: { provider: string };
+  /** The kinds the installed reconciler serves (apiKinds), for the versions of its own objects. */
+  kinds?: readonly ApiKind[];
+  /** A ConfigMap whose values override the cluster's values (image automation's images). */
+  overrides?: string;
+}
+
+/** The data of image automation's write credential Secret (opaque to the use cases). */
+export type WriteCredentials = Readonly<Record<string, string>>;
+
+export interface ImageAutomationRequest {
+  url: string;
+  branch: string;
+  /** The cluster's folder, where the automation updates marked values. */
+  path: string;
+  interval: string;
+  images: readonly { repository: string; uri: string; parameter: string; value: string }[];
+}
+
+export interface ImageAutomationFiles {
+  /** Tool-owned, relative to the cluster folder. */
+  files: Record<string, string>;
+  /** Team-owned, written once: what the automation commits to. */
+  teamFiles: Record<string, string>;
+  /** The ConfigMap the layer syncs substitute from after the values (LayerFilesRequest.overrides). */
+  overrides: string;
 }
 
 export interface CredentialsOutput {
@@ -147,12 +177,22 @@ export interface ReconcilerHealth {
   layers: LayerHealth[];
   /** The profile version the cluster's values were rendered for, as applied. */
   profile?: { name: string; version: string };
+  /** Where its alerts go, when the cluster has alerts (never the address). */
+  alerts?: AlertsHealth;
   /**
    * What was not really done but stood in for by a test environment (the local sandbox marks
    * the releases it cannot install and the objects it could only validate): status must say so
    * next to any "ready". Empty on a real cluster.
    */
   simulated: SimulatedObject[];
+}
+
+export interface AlertsHealth {
+  /** The provider type (slack, generic, ...). */
+  provider: string;
+  /** Its provider object and secret are in place (and, where the reconciler says, ready). */
+  ready: boolean;
+  reason: string;
 }
 
 export interface SimulatedObject {
@@ -183,13 +223,34 @@ export interface Reconciler {
   /** How it will read the repository, chosen from the URL and the environment. */
   readCredentials(url: string, env: NodeJS.ProcessEnv): Promise<ReadCredentials>;
   resolveManifests(request: ManifestRequest): Promise<ReconcilerManifests>;
-  /** Its files in the cluster's folder of the fleet repository, keyed by path in that folder. */
-  fleetFiles(manifests: ReconcilerManifests, location: FleetLocation): Record<string, string>;
+  /**
+   * Its files in the cluster's folder of the fleet repository, keyed by path in that folder. They
+   * must describe the same sync objects the install applies for these credentials: the reconciler
+   * applies its own folder too, and any difference would be a change (or a missing Secret) there.
+   */
+  fleetFiles(
+    manifests: ReconcilerManifests,
+    location: FleetLocation,
+    credentials: ReadCredentials,
+  ): Record<string, string>;
   /**
    * The cluster folder's files that apply its layers in order, with the cluster's values
    * substituted into them (the folder's root index among them), keyed by path in that folder.
    */
   layerFiles(request: LayerFilesRequest): Record<string, string>;
+  /**
+   * Image automation, for a cluster that opted in: its Git write credential from the environment
+   * (undefined: none given, keep the one in the cluster), its files in the cluster folder and the
+   * ConfigMap whose values override the layers' values, and the step storing the credential.
+   */
+  imageAutomationCredentials(url: string, env: NodeJS.ProcessEnv): Promise<WriteCredentials | undefined>;
+  imageAutomationFiles(request: ImageAutomationRequest): ImageAutomationFiles;
+  imageAutomationStep(options: {
+    id: string;
+    dependsOn: readonly string[];
+    client: ClientSource;
+    credentials: WriteCredentials | undefined;
+  }): Step;
   /** The kinds it serves once installed (the CRDs of its manifests). */
   apiKinds(manifests: ReconcilerManifests): ApiKind[];
   installSteps(request: InstallRequest): InstallSteps;

@@ -26,6 +26,7 @@ import type { LoadedYaml } from '../../primitives/yaml.js';
 import { parseClusterFile } from '../../spec/cluster-file.js';
 import { buildClusterSpec, type SpecFlags } from '../../spec/from-flags.js';
 import { type ClusterSpec, fleetPath, type RequestedSpec } from '../../spec/schema.js';
+import { checkCiSpec } from '../../integrations/aws/ci-role.js';
 import { checkAgainstAws } from '../../integrations/aws/preflight.js';
 import { chooseKubernetesVersion } from '../../integrations/aws/versions.js';
 import { clusterAddons } from '../../integrations/aws/provision.js';
@@ -157,6 +158,7 @@ export async function prepareBootstrap(
     builtinsFor(requested.name, requested.region, identity.account),
   );
   const spec = effectiveClusterSpec(requested, profile.profile, params);
+  checkCiSpec(spec, options.specSource ?? 'cluster spec');
   // What AWS would refuse only after resources exist is refused now, before any change.
   await checkAgainstAws(options.aws, spec, options.sink);
   const identities = resolveIdentities({

@@ -24,7 +24,10 @@ import type {
   InstallSteps,
   ReadCredentials,
   Reconciler,
+  WriteCredentials,
 } from '../../integrations/reconciler/reconciler.js';
+import type { AlertsDestination } from '../../spec/alerts.js';
+import { imageAutomationPart } from './image-automation.js';
 import { buildPlan, type Plan, type StepContext } from '../../primitives/plan.js';
 import { kubeClientForCluster } from '../connect.js';
 import { type BootstrapInputs, migrateCommand } from './inputs.js';
@@ -34,12 +37,16 @@ export interface BootstrapPlanOptions {
   aws: AwsClients;
   reconciler: Reconciler;
   credentials: ReadCredentials;
+  /** Image automation's write credential (spec imageAutomation); undefined keeps the cluster's. */
+  imageCredentials?: WriteCredentials;
   /** The fleet URL as the reconciler reads it (checked at preflight). */
   sourceUrl: string;
   env: NodeJS.ProcessEnv;
   kubeconfigPath?: string;
   /** Poll interval of the reconciler and workload waits (2 s against AWS; less in the sandbox). */
   pollMs: number;
+  /** Where alerts go (the spec's alerts.provider with the address from the environment). */
+  alerts?: AlertsDestination;
   signal?: AbortSignal;
 }
 
@@ -64,6 +71,7 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
     reconciler: { name: reconciler.name, kinds },
   });
   const location: FleetLocation = { url: options.sourceUrl, branch: spec.fleet.branch, path: rendered.path };
+  const images = imageAutomationPart(inputs, rendered, reconciler, options.sourceUrl);
   const change = (ctx: StepContext) => {
     const network = ctx.need(NETWORK);
     const withValues = renderCluster({
@@ -80,14 +88,23 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
       },
     });
     return clusterChange({
-      rendered: withValues,
+      rendered: { ...withValues, teamFiles: { ...withValues.teamFiles, ...images?.teamFiles } },
       reconcilerFiles: {
-        ...reconciler.fleetFiles(inputs.manifests, location),
+        ...reconciler.fleetFiles(inputs.manifests, location, options.credentials),
+        ...images?.files,
         ...reconciler.layerFiles({
           layers: withValues.layers,
           values: withValues.values,
-          // The cluster's own files the root applies beside the layers (the provisioning outputs).
-          resources: Object.keys(withValues.files).filter((f) => f !== CLUSTER_SPEC_FILE),
+          kinds,
+          ...(inputs.requested.alerts ? { alerts: { provider: inputs.requested.alerts.provider } } : {}),
+          // The cluster's own files the root applies beside the layers (the provisioning outputs,
+          // image automation's objects and the images it commits to).
+          resources: [
+            ...Object.keys(withValues.files).filter((f) => f !== CLUSTER_SPEC_FILE),
+            ...Object.keys(images?.files ?? {}),
+            ...Object.keys(images?.teamFiles ?? {}),
+          ],
+          ...(images ? { overrides: images.overrides } : {}),
         }),
       },
       migrateCommand: migrateCommand(spec),
@@ -108,12 +125,17 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
     manifests: inputs.manifests,
     location,
     credentials: options.credentials,
-    dependsOn: [CLUSTER.id],
+    // A Flux controller with a role of its own (image-reflector-controller reading ECR) gets
+    // credentials only if its pod starts after the association: Flux waits for them then.
+    dependsOn: inputs.identities.some((i) => i.namespace === 'flux-system')
+      ? [CLUSTER.id, ...identityReadySteps(awsSteps)]
+      : [CLUSTER.id],
     syncDependsOn: identityReadySteps(awsSteps),
     revision: (ctx) => ctx.output(FLEET)?.revision,
     revisionDependsOn: [FLEET.id],
     layers: rendered.layers.map((l) => l.name),
     pollMs: options.pollMs,
+    ...(options.alerts ? { alerts: options.alerts } : {}),
   });
   const steps = [
     fleetPublishStep(rendered.path, [NETWORK.id], (ctx) => ({
@@ -130,6 +152,16 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
       ...(options.kubeconfigPath === undefined ? {} : { path: options.kubeconfigPath }),
     }),
     ...install.steps,
+    ...(images
+      ? [
+          reconciler.imageAutomationStep({
+            id: 'flux:image-automation-credentials',
+            dependsOn: [install.credentials.id],
+            client: clientSource,
+            credentials: options.imageCredentials,
+          }),
+        ]
+      : []),
     workloadsReadyStep({
       client: clientSource,
       reconciler,

@@ -8,7 +8,15 @@ import type { GitopsError } from '../../primitives/errors.js';
 import { emit, type EventSink } from '../../primitives/events.js';
 import { type PlanReport, runPlan, type StepDocument, stepDocuments } from '../../primitives/runner.js';
 import type { RequestedSpec } from '../../spec/schema.js';
+import {
+  ALERTS_ADDRESS_ENV,
+  type AlertsDestination,
+  type AlertsSecrets,
+  alertsDestination,
+} from '../../spec/alerts.js';
+import { userError } from '../../primitives/errors.js';
 import { CLUSTER } from '../../integrations/aws/cluster.js';
+import { CI } from '../../integrations/aws/ci-role.js';
 import { ecrRef } from '../../integrations/aws/ecr.js';
 import type { Clients } from '../clients.js';
 import { type BootstrapInputs, prepareBootstrap, requestedSpec, type SpecRequest } from './inputs.js';
@@ -21,6 +29,8 @@ export interface LocalOptions {
   /** --allow-insecure-http (or GITOPS_ALLOW_INSECURE_HTTP): plain http fleet URLs are accepted. */
   allowInsecureHttp: boolean;
   reconcilerManifests?: string | undefined;
+  /** GITOPS_ALERTS_ADDRESS / GITOPS_ALERTS_TOKEN as the CLI read them (used with `alerts:`). */
+  alertSecrets?: AlertsSecrets | undefined;
 }
 
 /**
@@ -33,7 +43,7 @@ export async function bootstrapSpec(
   request: SpecRequest,
   clients: Pick<Clients, 'reconciler' | 'env'>,
   options: LocalOptions & { signal?: AbortSignal },
-): Promise<{ requested: RequestedSpec; sourceUrl: string }> {
+): Promise<{ requested: RequestedSpec; sourceUrl: string; alerts?: AlertsDestination }> {
   const checks = { reconciler: clients.reconciler, env: clients.env, ...options };
   if (request.fromGit !== undefined) {
     await localPreflight(
@@ -45,7 +55,9 @@ export async function bootstrapSpec(
     env: clients.env,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  return { requested, sourceUrl: await localPreflight(requested, checks) };
+  const sourceUrl = await localPreflight(requested, checks);
+  const alerts = alertsDestination(requested.alerts, options.alertSecrets ?? {});
+  return { requested, sourceUrl, ...(alerts ? { alerts } : {}) };
 }
 
 export interface BootstrapRequest {
@@ -54,6 +66,8 @@ export interface BootstrapRequest {
   sourceUrl: string;
   /** Where the spec came from (gitops.yaml, cluster.yaml), for messages about its identities. */
   specSource?: string | undefined;
+  /** Where alerts go (from bootstrapSpec): handed to the reconciler as a Secret, never to Git. */
+  alerts?: AlertsDestination | undefined;
   clients: Clients;
   sink: EventSink;
   signal: AbortSignal;
@@ -96,6 +110,8 @@ export interface BootstrapDocument {
   };
   kubeconfig?: { path: string; context: string };
   ecrRepositories: { name: string; uri: string }[];
+  /** The CI role GitHub Actions of these repositories assume (`ci` in the spec). */
+  ci?: { role?: string; repositories: string[]; subjects: string[] };
   deployKey?: { publicKey: string; note: string };
   steps: StepDocument[];
   durationMs: number;
@@ -105,6 +121,13 @@ export interface BootstrapDocument {
 
 export async function runBootstrap(req: BootstrapRequest): Promise<BootstrapResult> {
   const started = Date.now();
+  if (req.requested.alerts && req.alerts?.provider !== req.requested.alerts.provider) {
+    // bootstrapSpec gives the destination; without it the Provider in Git would have no Secret.
+    throw userError(
+      'GITOPS_BAD_INPUT',
+      `--alerts ${req.requested.alerts.provider}: ${ALERTS_ADDRESS_ENV} is not set`,
+    );
+  }
   const { aws, reconciler, env } = req.clients;
   emit(req.sink, {
     type: 'info',
@@ -122,13 +145,18 @@ export async function runBootstrap(req: BootstrapRequest): Promise<BootstrapResu
     ...(req.releaseBaseUrl ? { releaseBaseUrl: req.releaseBaseUrl } : {}),
   });
   const credentials = await reconciler.readCredentials(inputs.spec.fleet.url, env);
+  const imageCredentials = inputs.spec.imageAutomation
+    ? await reconciler.imageAutomationCredentials(inputs.spec.fleet.url, env)
+    : undefined;
   const built = bootstrapPlan(inputs, {
     aws,
     reconciler,
     credentials,
+    ...(imageCredentials ? { imageCredentials } : {}),
     sourceUrl: req.sourceUrl,
     env,
     pollMs: req.pollMs,
+    ...(req.alerts ? { alerts: req.alerts } : {}),
     signal: req.signal,
     ...(req.kubeconfigPath ? { kubeconfigPath: req.kubeconfigPath } : {}),
   });
@@ -188,6 +216,7 @@ function finish(
   const fleet = report.output(FLEET);
   const kubeconfig = report.output(KUBECONFIG);
   const creds = report.output(built.install.credentials);
+  const ci = report.output(CI);
   const registry = `${inputs.accountId}.dkr.ecr.${spec.region}.amazonaws.com`;
   const ecr = spec.ecrRepositories.map((r) => {
     const out = report.output(ecrRef(r.name));
@@ -225,6 +254,15 @@ function finish(
     },
     ...(kubeconfig ? { kubeconfig } : {}),
     ecrRepositories: ecr,
+    ...(spec.ci
+      ? {
+          ci: {
+            ...(ci?.roleArn ? { role: ci.roleArn } : {}),
+            repositories: spec.ci.github.repositories,
+            subjects: ci?.subjects ?? [],
+          },
+        }
+      : {}),
     ...(creds?.publicKey
       ? {
           deployKey: {
@@ -241,6 +279,11 @@ function finish(
             `kubectl --context ${kubeconfig?.context ?? `${spec.name}.${spec.region}`} get nodes`,
             `gitops status --cluster ${spec.name} --region ${spec.region}`,
             `change the cluster through Git: ${spec.fleet.url} (${path})`,
+            ...(spec.ci
+              ? [
+                  `gitops ci workflow --cluster ${spec.name} --region ${spec.region} > .github/workflows/image.yaml`,
+                ]
+              : []),
           ]
         : report.dryRun
           ? [`run again without --dry-run to apply`]

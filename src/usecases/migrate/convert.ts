@@ -95,7 +95,13 @@ export async function convert(input: {
     const change = clusterChange({
       rendered: converted,
       // flux-system/ stays as it is; the root index, values and layer syncs are the reconciler's.
-      reconcilerFiles: input.reconciler.layerFiles({ layers: rendered.layers, values: rendered.values }),
+      reconcilerFiles: input.reconciler.layerFiles({
+        layers: rendered.layers,
+        values: rendered.values,
+        ...(spec.alerts
+          ? { alerts: { provider: spec.alerts.provider }, kinds: input.reconciler.apiKinds(manifests) }
+          : {}),
+      }),
       migrateCommand: '',
       replacesOldLayout: true,
     });

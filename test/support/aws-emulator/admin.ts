@@ -48,6 +48,7 @@ const faultRule = z.strictObject({
   errorRate: z.number().min(0).max(1).optional(),
   latencyMs: z.number().min(0).optional(),
   failNth: z.array(z.number().int().min(1)).optional(),
+  hangNth: z.array(z.number().int().min(1)).optional(),
   throttleNth: z.array(z.number().int().min(1)).optional(),
   hangMs: z.number().min(0).optional(),
   deny: z.boolean().optional(),

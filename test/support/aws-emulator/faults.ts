@@ -42,7 +42,8 @@ export class FaultEngine {
       if (r.operation !== undefined && r.operation !== operation) continue;
       a.calls += 1;
       d.delayMs = Math.max(d.delayMs, r.latencyMs ?? 0);
-      d.hangMs = Math.max(d.hangMs, r.hangMs ?? 0);
+      if (r.hangNth === undefined || r.hangNth.includes(a.calls))
+        d.hangMs = Math.max(d.hangMs, r.hangMs ?? 0);
       if (d.error) continue;
       if (r.deny && !neverDenied(service, operation)) d.error = 'deny';
       else if (r.failNth?.includes(a.calls)) d.error = 'internal';

@@ -52,6 +52,8 @@ export interface FaultRule {
   throttleNth?: number[];
   /** Hold the request this long, then carry it out and answer (a client timeout fires first). */
   hangMs?: number;
+  /** Hang only these matching calls (1-based); without it, every matching call hangs. */
+  hangNth?: number[];
   /**
    * Answer every matching call with the service's own permission error, as AWS does for an
    * identity whose policies do not allow the action (EKS 403 AccessDeniedException, EC2 403

@@ -17,20 +17,31 @@
  *     unknown chart is Ready=False `ChartUnknownToSandbox`;
  *   - kinds EKS serves and 1.20 does not (policy/v1, autoscaling/v2, ...) are checked against
  *     their JSON schema instead of applied, and listed in sandbox.gitops.dev/validated-only;
+ *   - notification-controller (standin/notify.ts): the Kustomizations' failure and change events,
+ *     matched against Alerts and posted to generic / generic-hmac Providers' addresses; other
+ *     provider types are marked sandbox.gitops.dev/not-delivered (nothing can reach them here);
+ *   - image-reflector and image-automation (standin/image-reflector.ts, standin/image-automation.ts):
+ *     ECR tags listed from the AWS emulator when the reflector's Pod Identity would allow it, the
+ *     newest by each ImagePolicy, committed to the fleet where setter comments mark it;
  *   - Kubernetes' own controllers the sandbox lacks: Deployments are marked available and deleted
  *     Namespaces are finalized.
  * What it does not do: run any workload, render or install a chart's templates, verify
- * signatures, decrypt SOPS, impersonate service accounts, notification or image automation.
+ * signatures, decrypt SOPS, impersonate service accounts, events of helm-controller and
+ * source-controller.
  */
 import { GitMirror } from './git-mirror.js';
 import { Api, at, type Obj, refOf } from './standin/api.js';
 import { reconcileHelmReleases, reconcileHelmSources } from './standin/helm.js';
 import { GIT_REPOSITORY, KUSTOMIZATION, KustomizeStandIn } from './standin/kustomization.js';
 import { reconcileGitRepository } from './standin/source.js';
+import { NotificationStandIn } from './standin/notify.js';
+import { reconcileImageUpdates } from './standin/image-automation.js';
+import { type AwsAccess, ImageReflectorStandIn } from './standin/image-reflector.js';
 
 export { STOOD_IN_ANNOTATION, STOOD_IN_REASON, CHART_UNKNOWN_REASON } from './standin/helm.js';
 export { VALIDATED_ONLY_ANNOTATION } from './standin/kustomization.js';
 export { PAUSED_ANNOTATION } from './standin/source.js';
+export { NOT_DELIVERED_ANNOTATION } from './standin/notify.js';
 
 export interface StandInOptions {
   /** An admin kubeconfig for the apiserver. */
@@ -39,6 +50,8 @@ export interface StandInOptions {
   log?: (line: string) => void;
   /** Multiplies Flux's intervals and timeouts, like the sandbox's clock (default 1). */
   timeScale?: number;
+  /** The AWS emulator the image reflector lists ECR tags from. */
+  aws?: AwsAccess;
 }
 
 export class FluxStandIn {
@@ -46,6 +59,8 @@ export class FluxStandIn {
   private readonly log: (line: string) => void;
   private api: Promise<Api> | undefined;
   private kustomize: KustomizeStandIn | undefined;
+  private notify: NotificationStandIn | undefined;
+  private images: ImageReflectorStandIn | undefined;
   private readonly timers: (NodeJS.Timeout | undefined)[] = [undefined, undefined];
   private readonly running: Promise<void>[] = [];
   private stopped = false;
@@ -91,7 +106,9 @@ export class FluxStandIn {
   private async client(): Promise<Api> {
     // Both loops ask at once on the first pass: one client for both.
     this.api ??= Api.fromKubeconfig(this.options.kubeconfig).then((api) => {
-      this.kustomize = new KustomizeStandIn(api, this.log, this.options.timeScale ?? 1);
+      this.notify = new NotificationStandIn(api, this.log);
+      this.kustomize = new KustomizeStandIn(api, this.log, this.options.timeScale ?? 1, this.notify);
+      this.images = new ImageReflectorStandIn(api, this.options.aws, this.log);
       return api;
     });
     return await this.api;
@@ -109,6 +126,11 @@ export class FluxStandIn {
       );
     }
     await reconcileHelmReleases(api, this.log);
+    await this.notify!.markProviders();
+    await this.images!.reconcile().catch((e: unknown) =>
+      this.log(`image reflector: ${(e as Error).message}`),
+    );
+    await reconcileImageUpdates(api, this.log);
   }
 
   private async kubernetesPass(): Promise<void> {

@@ -126,6 +126,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       workDir: join(dir, 'standin'),
       log: (l) => log(`flux stand-in: ${l}`),
       timeScale: options.timeScale ?? 0.01,
+      aws: {
+        endpoint: emulator.url,
+        region: emulator.region,
+        accessKeyId: emulator.accessKeyId,
+        secretAccessKey: emulator.secretAccessKey,
+      },
     });
     standIn.start(300);
     stops.push(() => standIn.stop());

@@ -115,6 +115,12 @@ export class EksAdapter implements EksPort {
     await this.run('TagResource', (sdk, c) => c.send(new sdk.TagResourceCommand({ resourceArn: arn, tags })));
   }
 
+  async untagResource(arn: string, keys: readonly string[]): Promise<void> {
+    await this.run('UntagResource', (sdk, c) =>
+      c.send(new sdk.UntagResourceCommand({ resourceArn: arn, tagKeys: [...keys] })),
+    );
+  }
+
   listNodegroups(cluster: string): Promise<string[]> {
     return this.run('ListNodegroups', (sdk, c) =>
       allPages(async (nextToken) => {

@@ -1,7 +1,7 @@
 /** IamPort over @aws-sdk/client-iam (query protocol, global service). */
 import type * as Sdk from '@aws-sdk/client-iam';
 import { abortable, lazy, type SdkSettings, sdkClientConfig } from '../sdk-config.js';
-import type { IamPort, IamRole, Tags } from '../ports.js';
+import type { IamPort, IamRole, OidcProvider, Tags } from '../ports.js';
 import { allPages, call, find, tagsFromList, tagsToList } from './common.js';
 
 type Client = Sdk.IAMClient;
@@ -90,6 +90,27 @@ export class IamAdapter implements IamPort {
     );
   }
 
+  listRoleTrusts(pathPrefix: string): Promise<Omit<IamRole, 'tags'>[]> {
+    return this.run('ListRoles', (sdk, c) =>
+      allPages(async (Marker) => {
+        const r = await c.send(
+          new sdk.ListRolesCommand({ PathPrefix: pathPrefix, ...(Marker ? { Marker } : {}) }),
+        );
+        const items = (r.Roles ?? []).map((role) => {
+          const { tags: _, ...rest } = toRole(role);
+          return rest;
+        });
+        return { items, next: r.IsTruncated ? r.Marker : undefined };
+      }),
+    );
+  }
+
+  async updateAssumeRolePolicy(name: string, trustPolicy: string): Promise<void> {
+    await this.run('UpdateAssumeRolePolicy', (sdk, c) =>
+      c.send(new sdk.UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: trustPolicy })),
+    );
+  }
+
   listRolePolicies(name: string): Promise<string[]> {
     return this.run('ListRolePolicies', (sdk, c) =>
       allPages(async (Marker) => {
@@ -125,6 +146,41 @@ export class IamAdapter implements IamPort {
 
   async deleteRole(name: string): Promise<void> {
     await this.run('DeleteRole', (sdk, c) => c.send(new sdk.DeleteRoleCommand({ RoleName: name })));
+  }
+
+  listOpenIdConnectProviders(): Promise<string[]> {
+    return this.run('ListOpenIDConnectProviders', async (sdk, c) => {
+      const r = await c.send(new sdk.ListOpenIDConnectProvidersCommand({}));
+      return (r.OpenIDConnectProviderList ?? []).flatMap((p) => (p.Arn ? [p.Arn] : []));
+    });
+  }
+
+  async getOpenIdConnectProvider(arn: string): Promise<OidcProvider | undefined> {
+    const { sdk, client } = await this.load();
+    const r = await find('IAM', 'GetOpenIDConnectProvider', () =>
+      client.send(new sdk.GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })),
+    );
+    if (!r) return undefined;
+    return { arn, url: r.Url ?? '', clientIds: r.ClientIDList ?? [], tags: tagsFromList(r.Tags) };
+  }
+
+  createOpenIdConnectProvider(url: string, clientIds: readonly string[], tags: Tags): Promise<string> {
+    return this.run('CreateOpenIDConnectProvider', async (sdk, c) => {
+      const r = await c.send(
+        new sdk.CreateOpenIDConnectProviderCommand({
+          Url: url,
+          ClientIDList: [...clientIds],
+          Tags: tagsToList(tags),
+        }),
+      );
+      return r.OpenIDConnectProviderArn ?? '';
+    });
+  }
+
+  async deleteOpenIdConnectProvider(arn: string): Promise<void> {
+    await this.run('DeleteOpenIDConnectProvider', (sdk, c) =>
+      c.send(new sdk.DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })),
+    );
   }
 }
 

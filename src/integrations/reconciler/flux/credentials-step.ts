@@ -137,7 +137,7 @@ function describe(credentials: GitCredentials): string {
 }
 
 /** An error whose text contains a secret value (raw or base64) is replaced by one that does not. */
-function redacted(e: unknown, data: SecretData): unknown {
+export function redacted(e: unknown, data: SecretData): unknown {
   const text =
     e instanceof Error ? `${e.message} ${e instanceof GitopsError ? (e.hint ?? '') : ''}` : String(e);
   const leaks = Object.entries(data).some(([k, v]) => {

@@ -9,6 +9,8 @@ import { readinessOf } from '../../kube/readiness.js';
 import { simulatedOf } from '../../kube/simulated.js';
 import type { FleetLocation, LayerHealth, ReconcilerHealth, SimulatedObject } from '../reconciler.js';
 import { PROFILE_ANNOTATIONS, VALUES_CONFIGMAP } from './layers.js';
+import { fluxAlertsHealth } from './alerts-health.js';
+import { listServed } from './served.js';
 import { FLUX_NAMESPACE } from './sync.js';
 
 export interface ControllerHealth {
@@ -72,6 +74,7 @@ export async function fluxHealth(client: KubeClient): Promise<ReconcilerHealth> 
   const applied = shaOf(root?.lastAppliedRevision);
   const profile = flux.installed ? await profileOf(client) : undefined;
   const layers = layersOf(flux.kustomizations);
+  const alerts = flux.installed ? await fluxAlertsHealth(client) : undefined;
   return {
     installed: flux.installed,
     ...(flux.version ? { version: flux.version } : {}),
@@ -79,7 +82,8 @@ export async function fluxHealth(client: KubeClient): Promise<ReconcilerHealth> 
     ...(flux.installed ? { location } : {}),
     ...(applied ? { appliedRevision: applied } : {}),
     syncReady: root?.ready === true && layers.every((l) => l.ready || l.suspended),
-    simulated: flux.simulated,
+    simulated: [...flux.simulated, ...(alerts ? simulatedOf(alerts.provider) : [])],
+    ...(alerts ? { alerts: alerts.health } : {}),
     objects: [...flux.sources, ...flux.kustomizations, ...flux.helmReleases].map((o) => ({
       kind: o.kind,
       name: o.name,
@@ -194,29 +198,6 @@ export async function readFluxHealth(
       (o) => o.ready || o.suspended,
     );
   return health;
-}
-
-/** Lists a Flux kind in whatever version the cluster serves (v1, v2, v2beta1, ...). */
-async function listServed(
-  client: KubeClient,
-  group: string,
-  kind: string,
-  plural: string,
-): Promise<KubeObject[]> {
-  const crd = await client.get({
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    name: `${plural}.${group}`,
-  });
-  if (!crd) return [];
-  const versions = field(crd, 'spec', 'versions');
-  const storage = Array.isArray(versions)
-    ? (versions.find((v) => field(v, 'storage') === true) ??
-      versions.find((v) => field(v, 'served') === true))
-    : undefined;
-  const version = field(storage, 'name');
-  if (typeof version !== 'string') return [];
-  return await client.list(`${group}/${version}`, kind);
 }
 
 function objectHealth(obj: KubeObject, kind: FluxObjectHealth['kind']): FluxObjectHealth {

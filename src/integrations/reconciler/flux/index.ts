@@ -4,14 +4,20 @@
  */
 import { type ApiKind, kindsDefinedBy } from '../../kube/api-kinds.js';
 import { parseManifests } from '../../kube/manifests.js';
-import type { Reconciler, ReconcilerManifests } from '../reconciler.js';
+import type { FleetLocation, ReadCredentials, Reconciler, ReconcilerManifests } from '../reconciler.js';
 import { fluxInventory, fluxLocation, fluxSuspendStep, fluxWorkloads } from './cluster-state.js';
 import { checkFluxSource } from './credentials.js';
 import { FLUX_FILES, fluxFleetFiles, recordedChecksum } from './fleet-files.js';
 import { fluxHealth } from './health.js';
 import { FLUX_STEPS, fluxInstallSteps, fluxReadyStep } from './install.js';
+import type { FluxSyncSpec } from './sync.js';
 import { defaultFluxCacheDir, resolveFluxManifests } from './manifests.js';
-import { fluxCredentialsFor } from './read-credentials.js';
+import { fluxCredentialsFor, knownHostsFor } from './read-credentials.js';
+import { IMAGES_CONFIGMAP, imageAutomationFiles } from './image-automation.js';
+import {
+  imageAutomationCredentials,
+  imageAutomationCredentialsStep,
+} from './image-automation-credentials.js';
 import { fluxDesired } from './desired.js';
 import { protectFromPrune, releaseProtection } from './handover.js';
 import { fluxLayerFiles } from './layers.js';
@@ -49,9 +55,21 @@ export const flux: Reconciler = {
     });
   },
 
-  fleetFiles: (manifests, location) => fluxFleetFiles(manifests, location),
+  fleetFiles: (manifests, location, credentials) =>
+    fluxFleetFiles(manifests, syncSpecFor(location, credentials)),
 
   layerFiles: (req) => fluxLayerFiles(req),
+
+  imageAutomationCredentials: (url, env) =>
+    imageAutomationCredentials(url, env, () => knownHostsFor(url, env)),
+  imageAutomationFiles: (req) => ({ ...imageAutomationFiles(req), overrides: IMAGES_CONFIGMAP }),
+  imageAutomationStep: (o) =>
+    imageAutomationCredentialsStep({
+      id: o.id,
+      dependsOn: o.dependsOn,
+      client: o.client,
+      data: o.credentials === undefined ? undefined : { ...o.credentials },
+    }),
 
   apiKinds: (manifests) => fluxApiKinds(manifests),
 
@@ -60,10 +78,11 @@ export const flux: Reconciler = {
       ...fluxInstallSteps({
         client: req.client,
         manifests: req.manifests,
-        sync: req.location,
+        sync: syncSpecFor(req.location, req.credentials),
         credentials: req.credentials,
         dependsOn: req.dependsOn,
         ...(req.syncDependsOn ? { syncDependsOn: req.syncDependsOn } : {}),
+        ...(req.alerts ? { alerts: req.alerts } : {}),
       }),
       fluxReadyStep({
         client: req.client,
@@ -88,3 +107,8 @@ export const flux: Reconciler = {
 
   desired: (checkoutDir, path) => fluxDesired(checkoutDir, path),
 };
+
+/** A repository read without credentials has no Secret to name, in Git as in the cluster. */
+function syncSpecFor(location: FleetLocation, credentials: ReadCredentials): FluxSyncSpec {
+  return credentials.type === 'none' ? { ...location, secretName: null } : location;
+}

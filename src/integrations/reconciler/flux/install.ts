@@ -3,6 +3,7 @@
  * API answers and re-run them safely:
  *   flux:components   the install manifests (namespace, CRDs, controllers), server-side applied
  *   flux:credentials  the Secret that lets source-controller read the fleet repo
+ *   flux:alerts       the Secret that says where alerts go (its Provider comes from Git)
  *   flux:sync         GitRepository + Kustomization pointing at the cluster's folder
  * and, separately, a step that waits until Flux has applied a given revision.
  */
@@ -12,6 +13,8 @@ import { parseManifests } from '../../kube/manifests.js';
 import type { KubeObject, ObjectRef } from '../../kube/object.js';
 import { type WaitTarget, waitForReady } from '../../kube/waiter.js';
 import type { CredentialsOutput } from '../reconciler.js';
+import type { AlertsDestination } from '../../../spec/alerts.js';
+import { alertsSecretStep } from './alerts-step.js';
 import { credentialsStep } from './credentials-step.js';
 import type { GitCredentials } from './credentials.js';
 import type { FluxManifests } from './manifests.js';
@@ -21,6 +24,7 @@ import { readinessOf } from '../../kube/readiness.js';
 export const FLUX_STEPS = {
   components: stepRef<ApplySetOutput>('flux:components'),
   credentials: stepRef<CredentialsOutput>('flux:credentials'),
+  alerts: stepRef<unknown>('flux:alerts'),
   sync: stepRef<ApplySetOutput>('flux:sync'),
   ready: stepRef<{ revision?: string }>('flux:ready'),
 } as const;
@@ -36,6 +40,8 @@ export interface FluxInstallOptions {
   dependsOn?: readonly string[];
   /** Steps that must be done before Flux is pointed at the fleet and starts the workloads. */
   syncDependsOn?: readonly string[];
+  /** Where alerts go; undefined: none (a Secret left from before is deleted). */
+  alerts?: AlertsDestination;
 }
 
 export function fluxInstallSteps(options: FluxInstallOptions): Step[] {
@@ -53,17 +59,26 @@ export function fluxInstallSteps(options: FluxInstallOptions): Step[] {
     sync: options.sync,
     credentials: options.credentials,
   });
+  // Before the sync: the Provider Flux applies from Git finds its Secret from the first event.
+  const alerts = alertsSecretStep({
+    id: FLUX_STEPS.alerts.id,
+    dependsOn: [FLUX_STEPS.components.id],
+    client: options.client,
+    alerts: options.alerts,
+  });
   const sync: Step<ApplySetOutput> = applySetStep({
     id: FLUX_STEPS.sync.id,
     title: 'Point Flux at the fleet repo',
-    dependsOn: [FLUX_STEPS.components.id, FLUX_STEPS.credentials.id, ...(options.syncDependsOn ?? [])],
+    dependsOn: [
+      FLUX_STEPS.components.id,
+      FLUX_STEPS.credentials.id,
+      FLUX_STEPS.alerts.id,
+      ...(options.syncDependsOn ?? []),
+    ],
     client: options.client,
-    objects: () =>
-      fluxSyncObjects(
-        options.credentials.type === 'none' ? { ...options.sync, secretName: null } : options.sync,
-      ),
+    objects: () => fluxSyncObjects(options.sync),
   });
-  return [components, credentials, sync] as Step[];
+  return [components, credentials, alerts, sync] as Step[];
 }
 
 export async function componentObjects(source: ManifestsSource, ctx: StepContext): Promise<KubeObject[]> {

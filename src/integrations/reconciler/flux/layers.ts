@@ -12,7 +12,9 @@
  * Tool-owned files, regenerated on every bootstrap.
  */
 import { stringScalar } from '../../../primitives/yaml11.js';
+import type { ApiKind } from '../../kube/api-kinds.js';
 import type { KubeObject } from '../../kube/object.js';
+import { ALERTS_FILE, fluxAlertObjects } from './alerts.js';
 import { FLUX_NAMESPACE, KUSTOMIZATION_API, kustomizePath, toYamlDocuments } from './sync.js';
 
 export const VALUES_CONFIGMAP = 'gitops-values';
@@ -38,6 +40,12 @@ export interface FluxLayerRequest {
   values: { data: Readonly<Record<string, string>>; profile: { name: string; version: string } };
   /** Other files of the cluster folder the root applies (cluster-values.yaml). */
   resources?: readonly string[];
+  /** Failure and drift alerts to this Flux provider type (alerts.yaml, applied by the root). */
+  alerts?: { provider: string };
+  /** The kinds the installed Flux serves (which Provider/Alert version to write). */
+  kinds?: readonly ApiKind[];
+  /** A ConfigMap substituted after the values, its values winning (image automation's images). */
+  overrides?: string;
 }
 
 /** Per layer: how long Flux may take to apply it and see it healthy. */
@@ -62,7 +70,12 @@ export function fluxLayerObjects(req: FluxLayerRequest): KubeObject[] {
         // Said explicitly, as on the root sync: a destroy suspends every Kustomization first, and
         // a bootstrap after it (interrupted, or a cluster rebuilt on the same API) must resume them.
         suspend: false,
-        postBuild: { substituteFrom: [{ kind: 'ConfigMap', name: VALUES_CONFIGMAP }] },
+        postBuild: {
+          substituteFrom: [
+            { kind: 'ConfigMap', name: VALUES_CONFIGMAP },
+            ...(req.overrides === undefined ? [] : [{ kind: 'ConfigMap', name: req.overrides }]),
+          ],
+        },
       },
     };
   });
@@ -86,15 +99,33 @@ export function valuesConfigMap(values: FluxLayerRequest['values']): KubeObject 
 
 /** The cluster folder's root kustomization, values and layer syncs, relative to the folder. */
 export function fluxLayerFiles(req: FluxLayerRequest): Record<string, string> {
+  const alerts: Record<string, string> = req.alerts
+    ? {
+        [ALERTS_FILE]:
+          '# Written by gitops: where Flux sends failure and drift alerts. The address is in the Secret gitops-alerts (not in Git).\n' +
+          toYamlDocuments(
+            fluxAlertObjects({
+              provider: req.alerts.provider,
+              ...(req.values.data['cluster'] ? { cluster: req.values.data['cluster'] } : {}),
+              ...(req.kinds ? { kinds: req.kinds } : {}),
+            }),
+          ),
+      }
+    : {};
   return {
+    ...alerts,
     [LAYER_FILES.root]: [
       '# Written by gitops: what the flux-system Kustomization applies. Change a layer in its own folder.',
       'apiVersion: kustomize.config.k8s.io/v1beta1',
       'kind: Kustomization',
       'resources:',
-      ...['flux-system', LAYER_FILES.values, ...(req.resources ?? []), LAYER_FILES.layers].map(
-        (r) => `  - ${r}`,
-      ),
+      ...[
+        'flux-system',
+        LAYER_FILES.values,
+        ...(req.resources ?? []),
+        ...Object.keys(alerts),
+        LAYER_FILES.layers,
+      ].map((r) => `  - ${r}`),
       '',
     ].join('\n'),
     [LAYER_FILES.values]: valuesText(valuesConfigMap(req.values)),

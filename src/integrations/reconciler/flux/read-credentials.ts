@@ -34,6 +34,11 @@ export async function fluxCredentialsFor(url: string, env: NodeJS.ProcessEnv): P
       },
     );
   }
+  return { type: 'ssh-generate', knownHosts: await knownHostsFor(url, env) };
+}
+
+/** The known_hosts lines of the URL's host; none is a user error (we never trust an unknown key). */
+export async function knownHostsFor(url: string, env: NodeJS.ProcessEnv): Promise<string> {
   const host = hostOf(url);
   const file = env['GITOPS_SSH_KNOWN_HOSTS'] ?? join(homedir(), '.ssh', 'known_hosts');
   const text = await readFile(file, 'utf8').catch(() => '');
@@ -48,7 +53,7 @@ export async function fluxCredentialsFor(url: string, env: NodeJS.ProcessEnv): P
       hint: `connect once with ssh (or run ssh-keyscan ${host} >> ${file} after checking the key), or set GITOPS_SSH_KNOWN_HOSTS`,
     });
   }
-  return { type: 'ssh-generate', knownHosts: `${lines.join('\n')}\n` };
+  return `${lines.join('\n')}\n`;
 }
 
 /**

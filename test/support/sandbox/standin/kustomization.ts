@@ -17,6 +17,8 @@
  *   prune, inventory   Flux's inventory (`<ns>_<name>_<group>_<kind>`, `v`); stale objects this
  *                      Kustomization still owns are deleted unless marked prune: disabled;
  *   wait, healthChecks readiness after ./health.ts within spec.timeout (HealthCheckFailed);
+ *   events             what kustomize-controller sends notification-controller (./notify.ts): an
+ *                      error per failed attempt, an info event listing what an apply changed;
  *   interval           re-applied every interval (Flux's own), at once on a new revision,
  *                      generation or reconcile request; after a failure, retryInterval scaled
  *                      like the sandbox's clock.
@@ -30,6 +32,7 @@ import { healthOf } from './health.js';
 import { BuildError, kustomizeBuild } from './kustomize.js';
 import { setNamespace } from './transform.js';
 import { loadVariables, SubstituteError, substituteObject } from './substitute.js';
+import type { NotificationStandIn } from './notify.js';
 
 export const KUSTOMIZATION = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' };
 export const GIT_REPOSITORY = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository' };
@@ -72,6 +75,8 @@ export class KustomizeStandIn {
      * edit stays visible until then, as on a real cluster.
      */
     private readonly scale = 1,
+    /** notification-controller's part: the events kustomize-controller would send it. */
+    private readonly notify?: NotificationStandIn,
   ) {}
 
   async reconcile(k: Obj): Promise<void> {
@@ -141,6 +146,15 @@ export class KustomizeStandIn {
     });
     if (validatedOnly.length > 0)
       this.log(`${id}: validated only (not applied): ${validatedOnly.join(', ')}`);
+    // kustomize-controller's event when an apply changed something: a new revision's changes, or
+    // a live edit undone (drift corrected); the reason is the Ready condition's at that moment.
+    if (applied.changes !== '') {
+      const current = (await this.api.get(refOf(k))) ?? k;
+      await this.notify?.emit(current, 'info', readyOf(current)?.reason ?? 'info', applied.changes, {
+        revision,
+        controller: 'kustomize-controller',
+      });
+    }
     this.log(
       `${id}: applied ${inventory.length} object(s) at ${revision}${applied.changes ? `: ${applied.changes.replaceAll('\n', ', ')}` : ''}${pruned.length ? `; pruned ${pruned.join(', ')}` : ''}`,
     );
@@ -284,6 +298,10 @@ export class KustomizeStandIn {
         condition('Ready', 'False', 'HealthCheckFailed', message, generation),
         condition('Healthy', 'False', 'HealthCheckFailed', message, generation),
       ]);
+      await this.notify?.emit(k, 'error', 'HealthCheckFailed', message, {
+        revision,
+        controller: 'kustomize-controller',
+      });
       return this.log(`${k.metadata.namespace}/${k.metadata.name}: health check failed: ${message}`);
     }
     this.memory.set(`${k.metadata.namespace}/${k.metadata.name}`, { key: mem.key, at: Date.now(), ok: true });
@@ -315,6 +333,12 @@ export class KustomizeStandIn {
     revision?: string,
   ): Promise<void> {
     const id = `${k.metadata.namespace}/${k.metadata.name}`;
+    // Every failed attempt is an event, as in Flux (the notifier's rate limit drops repeats);
+    // waiting for a dependency is only info.
+    await this.notify?.emit(k, reason === 'DependencyNotReady' ? 'info' : 'error', reason, message, {
+      ...(revision ? { revision } : {}),
+      controller: 'kustomize-controller',
+    });
     const ready = condition('Ready', 'False', reason, message, generation);
     const changed = conditionsChanged(k, [
       ready,

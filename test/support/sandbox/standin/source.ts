@@ -30,6 +30,22 @@ export async function reconcileGitRepository(
       );
     }
   }
+  // source-controller reads the named Secret before every fetch; one that is missing fails the
+  // source even when the repository would need no credentials.
+  const secretName = at(repo, 'spec', 'secretRef', 'name');
+  if (typeof secretName === 'string') {
+    const namespace = repo.metadata.namespace ?? 'default';
+    const secret = await api.get({ apiVersion: 'v1', kind: 'Secret', namespace, name: secretName });
+    if (!secret) {
+      return await failed(
+        api,
+        repo,
+        `failed to get secret '${namespace}/${secretName}': secrets "${secretName}" not found`,
+        log,
+        'AuthenticationFailed',
+      );
+    }
+  }
   const branch = String(at(ref, 'branch') ?? 'master');
   const generation = repo.metadata.generation ?? 1;
   try {
@@ -60,13 +76,19 @@ export async function reconcileGitRepository(
   }
 }
 
-async function failed(api: Api, repo: Obj, message: string, log: (l: string) => void): Promise<void> {
+async function failed(
+  api: Api,
+  repo: Obj,
+  message: string,
+  log: (l: string) => void,
+  reason = 'GitOperationFailed',
+): Promise<void> {
   const generation = repo.metadata.generation ?? 1;
   const ready = at(repo, 'status', 'conditions');
   if (Array.isArray(ready) && ready.some((c) => at(c, 'type') === 'Ready' && at(c, 'message') === message))
     return;
   log(`GitRepository ${repo.metadata.namespace}/${repo.metadata.name}: ${message}`);
   await api.patchStatus(refOf(repo), {
-    conditions: [condition('Ready', 'False', 'GitOperationFailed', message, generation)],
+    conditions: [condition('Ready', 'False', reason, message, generation)],
   });
 }
