@@ -33,6 +33,11 @@ async function render(profile: 'ml' | 'mobile', compute: ComputeMode): Promise<R
   });
 }
 
+async function versionOf(profile: string): Promise<string> {
+  const resolved = await resolveProfile(profile, { env: process.env });
+  return resolved.profiles.find((p) => p.name === profile)!.profile.version;
+}
+
 async function built(rendered: RenderedCluster) {
   const checkout = tempDir('gitops-fleet-');
   writeFiles(checkout, fleetTree(rendered));
@@ -50,7 +55,10 @@ describe.each(['ml', 'mobile'] as const)('profile %s', (name) => {
     const r = await render(name, 'nodegroups');
     expect(r.spec.nodeGroups.length).toBeGreaterThan(0);
     expect(r.spec.addons.map((a) => a.name)).toContain('aws-ebs-csi-driver');
-    expect(r.shared.map((s) => s.folder)).toEqual([`profiles/base/1.1.0`, `profiles/${name}/1.1.0`]);
+    expect(r.shared.map((s) => s.folder)).toEqual([
+      `profiles/base/${r.shared[0]!.version}`,
+      `profiles/${name}/${await versionOf(name)}`,
+    ]);
     const { ids, find } = await built(r);
     expect(ids).toEqual(expect.arrayContaining(REPLACED_RELEASES));
     expect(ids.filter((i) => /^(NodePool|NodeClass|IngressClassParams)\//.test(i))).toEqual([]);
@@ -61,12 +69,13 @@ describe.each(['ml', 'mobile'] as const)('profile %s', (name) => {
     const r = await render(name, 'auto');
     expect(r.spec.nodeGroups).toEqual([]);
     expect(r.spec.addons.map((a) => a.name)).toEqual([]);
+    const base = await versionOf('base');
     expect(r.shared.map((s) => s.folder)).toEqual([
-      `profiles/base/1.1.0+auto`,
-      `profiles/${name}/1.1.0+auto`,
+      `profiles/base/${base}+auto`,
+      `profiles/${name}/${await versionOf(name)}+auto`,
     ]);
     // The overlays point at the Auto Mode build.
-    expect(r.teamFiles['controllers/kustomization.yaml']).toContain('profiles/base/1.1.0+auto/controllers');
+    expect(r.teamFiles['controllers/kustomization.yaml']).toContain(`profiles/base/${base}+auto/controllers`);
     const { ids, find } = await built(r);
     for (const gone of [...REPLACED_RELEASES, 'HelmRelease/nvidia-device-plugin'])
       expect(ids).not.toContain(gone);
