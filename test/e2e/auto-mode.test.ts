@@ -147,7 +147,7 @@ describe('EKS Auto Mode (--compute auto) in the sandbox', () => {
         'e2e-auto-mobile',
         'mobile',
         ['gitops-api', 'gitops-system'],
-        ['external-dns/external-dns'],
+        ['external-dns/external-dns', 'flux-system/image-reflector-controller'],
         false,
       );
     },
