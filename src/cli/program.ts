@@ -58,6 +58,10 @@ export function buildProgram(version: string, io: ProcessIO, result: ProgramResu
       '--kubernetes-version <version>',
       'Kubernetes minor version, for example 1.34 (default: the version EKS offers by default)',
     )
+    .option(
+      '--compute <mode>',
+      'how the cluster gets its nodes: nodegroups (managed node groups, the default) or auto (EKS Auto Mode)',
+    )
     .option('--flux-version <version>', 'Flux version to install, for example 2.9.6')
     .option(
       '--ci-github-repo <owner/repo>',

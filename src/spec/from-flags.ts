@@ -15,6 +15,7 @@ import {
   kubernetesVersion,
   regionName,
 } from './schema.js';
+import { computeMode } from './compute.js';
 import { formatPath, issueMessage, issuePath } from '../primitives/validation.js';
 import { type LoadedYaml, readYamlFile } from '../primitives/yaml.js';
 
@@ -27,6 +28,8 @@ export interface SpecFlags {
   gitBranch?: string;
   gitPath?: string;
   fluxVersion?: string;
+  /** `nodegroups` or `auto` (EKS Auto Mode). */
+  compute?: string;
   /** --alerts: a Flux notification Provider type. */
   alerts?: string;
   /** --ci-github-repo, repeated: replaces ci.github.repositories of the file. */
@@ -48,6 +51,7 @@ export function checkSpecFlags(flags: SpecFlags): void {
   if (flags.region !== undefined) checkFlag('--region', regionName, flags.region);
   if (flags.kubernetesVersion !== undefined)
     checkFlag('--kubernetes-version', kubernetesVersion, flags.kubernetesVersion);
+  if (flags.compute !== undefined) checkFlag('--compute', computeMode, flags.compute);
   for (const repo of flags.ciGithubRepos ?? []) checkFlag('--ci-github-repo', githubRepository, repo);
   if (flags.fluxVersion !== undefined && !/^\d+\.\d+\.\d+$/.test(flags.fluxVersion)) {
     throw userError(
@@ -96,6 +100,7 @@ export function buildClusterSpec(sources: SpecSources): RequestedSpec {
     if (flags.gitPath !== undefined) fleet['path'] = flags.gitPath;
     input['fleet'] = fleet;
   }
+  if (flags.compute !== undefined) input['compute'] = flags.compute;
   if (flags.fluxVersion !== undefined)
     input['reconciler'] = { ...sub('reconciler'), version: flags.fluxVersion };
   if (flags.alerts !== undefined) input['alerts'] = { ...sub('alerts'), provider: flags.alerts };
@@ -141,6 +146,7 @@ function flagFor(path: readonly PropertyKey[], flags: SpecFlags): string | undef
   if (p === 'fleet.branch' && flags.gitBranch !== undefined) return '--git-branch';
   if (p === 'fleet.path' && flags.gitPath !== undefined) return '--git-path';
   if (p === 'profile.source' && flags.profile !== undefined) return '--profile';
+  if (p === 'compute' && flags.compute !== undefined) return '--compute';
   if (p === 'alerts.provider' && flags.alerts !== undefined) return '--alerts';
   if (p.startsWith('ci.github.repositories') && flags.ciGithubRepos !== undefined) return '--ci-github-repo';
   return undefined;

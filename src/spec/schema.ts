@@ -18,6 +18,7 @@ import {
 } from './aws-limits.js';
 import { ciSchema, ciSizeProblem } from './ci.js';
 import { specIdentitySchema } from './identity.js';
+import { autoModeSpecProblems, computeMode, DEFAULT_COMPUTE } from './compute.js';
 
 export const SPEC_API_VERSION = 'gitops.dev/v1alpha1';
 export const DEFAULT_FLUX_VERSION = '2.9.6';
@@ -252,6 +253,8 @@ export const clusterSpecSchema = z
     kubernetesVersion: kubernetesVersion.optional(),
     profile: profileRefSchema,
     fleet: fleetSchema,
+    /** How the cluster gets its nodes: managed node groups, or EKS Auto Mode (./compute.ts). */
+    compute: computeMode.default(DEFAULT_COMPUTE),
     network: networkSchema.default({ vpcCidr: '10.0.0.0/16', availabilityZones: 3, natGateways: 'single' }),
     iam: z.strictObject({ clusterRoleArn: roleArn.optional(), nodeRoleArn: roleArn.optional() }).default({}),
     access: accessSchema.default({ adminPrincipals: [], publicCidrs: ['0.0.0.0/0'], privateEndpoint: true }),
@@ -301,6 +304,9 @@ export const clusterSpecSchema = z
     alerts: alertsSchema.optional(),
   })
   .superRefine((spec, ctx) => {
+    if (spec.compute === 'auto')
+      for (const [path, message] of autoModeSpecProblems(spec))
+        ctx.addIssue({ code: 'custom', path, message });
     if (spec.ci !== undefined) {
       const problem = ciSizeProblem(spec.ci, spec.region);
       if (problem) ctx.addIssue({ code: 'custom', path: ['ci', 'github'], message: problem });

@@ -42,3 +42,19 @@ export function singleTag(deployed: readonly Deployed[]): string | undefined {
   const tags = new Set(deployed.map((d) => d.tag));
   return tags.size === 1 ? [...tags][0] : undefined;
 }
+
+/** Fills each repository's deployed workloads, and deployedTag when they all run one tag. */
+export async function addDeployedTags(
+  repositories: { uri: string; deployed: Deployed[]; deployedTag?: string }[],
+  client: KubeClient,
+  reconciler: Reconciler,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (repositories.length === 0) return;
+  const images = await deployedImages(client, reconciler, signal);
+  for (const r of repositories) {
+    r.deployed = deployedFrom(images, r.uri);
+    const tag = singleTag(r.deployed);
+    if (tag !== undefined) r.deployedTag = tag;
+  }
+}

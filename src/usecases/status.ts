@@ -18,8 +18,9 @@ import type { ReconcilerHealth } from '../integrations/reconciler/reconciler.js'
 import { toGitopsError } from '../primitives/errors.js';
 import { abortError } from '../primitives/wait.js';
 import type { Clients } from './clients.js';
+import { type ComputeStatus, computeFromAws, readNodePools } from './compute-status.js';
 import { connect } from './connect.js';
-import { deployedFrom, deployedImages, singleTag } from './deployed.js';
+import { addDeployedTags } from './deployed.js';
 
 export interface SyncStatus {
   url?: string;
@@ -61,6 +62,8 @@ export interface StatusDocument {
       health?: string;
     }[];
   };
+  /** How the cluster gets its nodes; with Auto Mode its node pools and their readiness. */
+  compute: ComputeStatus;
   addons: { name: string; version: string; status: string; health?: string }[];
   /** Each workload identity: service account -> role, and whether AWS holds what was declared. */
   identities: {
@@ -155,6 +158,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     ready: false,
     known: true,
     cluster: clusterPart(state),
+    compute: computeFromAws(state),
     addons: state.addons.map((a) => ({
       name: a.name,
       version: a.version,
@@ -237,20 +241,18 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       ...(l.appliedRevision ? { appliedRevision: l.appliedRevision } : {}),
     }));
     if (health.profile) doc.profile = health.profile;
-    if (health.alerts) {
-      doc.alerts = { ...health.alerts };
-      if (!health.alerts.ready) problems.push(`alerts (${health.alerts.provider}): ${health.alerts.reason}`);
-    }
+    const alerts = health.alerts;
+    if (alerts) doc.alerts = { ...alerts };
+    if (alerts && !alerts.ready) problems.push(`alerts (${alerts.provider}): ${alerts.reason}`);
     doc.simulated = health.simulated;
-    doc.sync = await syncPart(health, env, req.signal, req.heads);
-    if (doc.ecrRepositories.length > 0) {
-      const images = await deployedImages(client, reconciler, req.signal);
-      for (const r of doc.ecrRepositories) {
-        r.deployed = deployedFrom(images, r.uri);
-        const tag = singleTag(r.deployed);
-        if (tag !== undefined) r.deployedTag = tag;
-      }
+    if (doc.compute.mode === 'auto') {
+      const pools = await readNodePools(client, state, req.signal);
+      doc.compute.nodePools = pools.nodePools;
+      problems.push(...pools.problems);
+      doc.simulated = [...doc.simulated, ...pools.simulated];
     }
+    doc.sync = await syncPart(health, env, req.signal, req.heads);
+    await addDeployedTags(doc.ecrRepositories, client, reconciler, req.signal);
     if (!doc.sync.inSync) {
       problems.push(
         doc.sync.headRevision && doc.sync.appliedRevision
@@ -384,6 +386,7 @@ function unknownStatus(clients: Clients, name: string, reason: string): StatusDo
     ready: false,
     known: false,
     cluster: { name, region: clients.aws.region, status: 'UNKNOWN', managed: true, nodeGroups: [] },
+    compute: { mode: 'nodegroups', nodePools: [] },
     addons: [],
     identities: [],
     ci: null,

@@ -17,6 +17,8 @@ import {
 import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startAwsEmulator } from '../support/aws-emulator/index.js';
+import { loadModel } from '../support/aws-emulator/model-source.js';
+import type { Shape } from '../support/aws-emulator/model-types.js';
 import {
   clientConfig,
   createEksPrerequisites,
@@ -318,3 +320,58 @@ describe('node access for Auto Mode', () => {
     await eks.send(new DeleteAccessEntryCommand({ clusterName: 'auto', principalArn: custom }));
   });
 });
+
+describe("DescribeCluster's answer against botocore's EKS model", () => {
+  it('every member of an Auto Mode cluster, Auto Mode fields included, is in the output shape with its type', async () => {
+    const model = loadModel('eks');
+    const output = model.shapes[model.operations['DescribeCluster']!.output!.shape]!;
+    const { nodegroups, addons, accessEntries, podIdentityAssociations, ...cluster } = emu
+      .state()
+      .eks.clusters.find((c) => c.name === 'auto')!;
+    expect(cluster['computeConfig']).toBeDefined();
+    const problems = outputProblems({ cluster }, output, model.shapes, '');
+    expect(problems).toEqual([]);
+    // The Auto Mode members are there by the model's names.
+    const clusterShape = model.shapes[output.members!['cluster']!.shape]!;
+    expect(Object.keys(clusterShape.members!)).toEqual(
+      expect.arrayContaining(['computeConfig', 'storageConfig', 'kubernetesNetworkConfig']),
+    );
+  });
+});
+
+/** Where a JSON answer leaves its botocore output shape: unknown members, wrong types, bad enums. */
+function outputProblems(value: unknown, shape: Shape, shapes: Record<string, Shape>, at: string): string[] {
+  const sub = (ref: { shape: string }) => shapes[ref.shape]!;
+  switch (shape.type) {
+    case 'structure': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return [`${at}: not an object`];
+      return Object.entries(value).flatMap(([k, v]) => {
+        const ref = shape.members?.[k];
+        if (!ref) return [`${at}.${k}: not in the model`];
+        return outputProblems(v, sub(ref), shapes, `${at}.${k}`);
+      });
+    }
+    case 'list':
+      return Array.isArray(value)
+        ? value.flatMap((v, i) => outputProblems(v, sub(shape.member!), shapes, `${at}[${i}]`))
+        : [`${at}: not a list`];
+    case 'map':
+      return typeof value === 'object' && value !== null
+        ? Object.entries(value).flatMap(([k, v]) =>
+            outputProblems(v, sub(shape.value!), shapes, `${at}.${k}`),
+          )
+        : [`${at}: not a map`];
+    case 'string':
+      if (typeof value !== 'string') return [`${at}: not a string`];
+      return shape.enum && !shape.enum.includes(value)
+        ? [`${at}: ${value} not one of ${shape.enum.join(', ')}`]
+        : [];
+    case 'boolean':
+      return typeof value === 'boolean' ? [] : [`${at}: not a boolean`];
+    case 'timestamp':
+      return typeof value === 'number' || typeof value === 'string' ? [] : [`${at}: not a timestamp`];
+    default:
+      return typeof value === 'number' ? [] : [`${at}: not a number (${shape.type})`];
+  }
+}

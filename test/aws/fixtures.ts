@@ -76,6 +76,12 @@ export function mlSpec(name: string, overrides: Partial<ClusterSpecInput> = {}):
   });
 }
 
+/** The same cluster in EKS Auto Mode, as the bootstrap use case makes it (no node groups, no
+ * add-ons that Auto Mode replaces). */
+export function autoSpec(name: string, overrides: Partial<ClusterSpecInput> = {}): ClusterSpec {
+  return mlSpec(name, { compute: 'auto', nodeGroups: [], addons: [], ...overrides });
+}
+
 export interface RunOptions {
   signal?: AbortSignal;
   sink?: RecordingSink;

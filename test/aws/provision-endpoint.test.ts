@@ -92,6 +92,7 @@ describe('endpoint access', () => {
       ready: false,
       known: true,
       cluster,
+      compute: { mode: 'nodegroups', nodePools: [] },
       addons: [],
       reconciler: { kind: 'flux', installed: false, ready: false, controllers: [] },
       sync: { inSync: false, failing: [] },

@@ -72,6 +72,7 @@ describe('teardown', () => {
       ['aws:network', 'deleted'],
       ['aws:iam:cluster-role', 'deleted'],
       ['aws:iam:node-role', 'deleted'],
+      ['aws:iam:auto-node-role', 'unchanged'],
       ['aws:iam:identities', 'unchanged'],
       ['aws:iam:ci', 'unchanged'],
     ]);

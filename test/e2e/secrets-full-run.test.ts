@@ -9,7 +9,9 @@
  * the cache; the kubeconfig holds no token and is 0600.
  *
  * The same run's AWS call log then checks the written IAM policy: every operation the CLI
- * called is allowed, and the policy allows nothing the code never calls.
+ * called is allowed, and the policy allows nothing the code never calls. The run covers both
+ * compute modes: a second cluster is bootstrapped with --compute auto (EKS Auto Mode), shown by
+ * status and destroyed, by the same identity.
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -46,6 +48,7 @@ import {
 } from '../reliability/support.js';
 
 const CLUSTER = 'secrets-run';
+const AUTO_CLUSTER = 'secrets-auto';
 const suffix = Math.random().toString(36).slice(2, 10);
 const AWS = {
   accessKeyId: 'AKIASECRETSRUN000001',
@@ -187,7 +190,29 @@ describe('secret hygiene over bootstrap, status and destroy', () => {
       ['destroy', '--cluster', CLUSTER, '--yes', '--verbose', '--timeout', '4m'],
       [0],
     );
-  }, 600_000);
+    // The other compute mode: its calls (Auto Mode's cluster fields, its node role and policies,
+    // the access entry check) are in the same call log for the policy check below.
+    const auto = ['--cluster', AUTO_CLUSTER];
+    await step(
+      'bootstrap --compute auto',
+      [
+        'bootstrap',
+        '--profile',
+        profileUrl,
+        ...auto,
+        '--git-url',
+        fleetUrl,
+        '--compute',
+        'auto',
+        '--yes',
+        '--timeout',
+        '4m',
+      ],
+      [0],
+    );
+    await step('status (auto)', ['status', ...auto], [0]);
+    await step('destroy (auto)', ['destroy', ...auto, '--yes', '--timeout', '4m'], [0]);
+  }, 900_000);
 
   afterAll(async () => {
     delete process.env['GIT_SSH_COMMAND'];
@@ -282,8 +307,22 @@ describe('secret hygiene over bootstrap, status and destroy', () => {
       'arn:aws:iam::*:role/gitops/*',
     ]);
     expect(new Set(attach[0]?.Condition?.['ArnEquals']?.['iam:PolicyARN'])).toEqual(
-      new Set([...rolePolicies('us-west-2', 'cluster'), ...rolePolicies('us-west-2', 'node')]),
+      new Set([
+        ...rolePolicies('us-west-2', 'cluster'),
+        ...rolePolicies('us-west-2', 'node'),
+        ...rolePolicies('us-west-2', 'cluster', 'auto'),
+        ...rolePolicies('us-west-2', 'auto-node'),
+      ]),
     );
+    // Both modes ran: an Auto Mode cluster was created and its node role given its policies.
+    const created = mine.filter((c) => c.operation === 'CreateCluster').map((c) => c.params);
+    expect(
+      created.map((p) => (p as { computeConfig?: { enabled?: boolean } }).computeConfig?.enabled === true),
+    ).toEqual([false, true]);
+    const attached = mine
+      .filter((c) => c.operation === 'AttachRolePolicy')
+      .map((c) => (c.params as { PolicyArn?: string }).PolicyArn);
+    for (const arn of rolePolicies('us-west-2', 'auto-node')) expect(attached).toContain(arn);
     expect(new Set(attach[1]?.Condition?.['ArnEquals']?.['iam:PolicyARN'])).toEqual(
       await bundledManagedPolicies(),
     );

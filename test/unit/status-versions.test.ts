@@ -15,6 +15,7 @@ function doc(name: string, profile?: { name: string; version: string }): StatusD
     addons: [],
     identities: [],
     ci: null,
+    compute: { mode: 'nodegroups', nodePools: [] },
     reconciler: { kind: 'flux', installed: true, ready: true, controllers: [] },
     sync: { inSync: true, failing: [] },
     layers: [],

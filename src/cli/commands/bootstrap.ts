@@ -19,6 +19,7 @@ export interface BootstrapOptions {
   gitPath?: string;
   config?: string;
   kubernetesVersion?: string;
+  compute?: string;
   fluxVersion?: string;
   ciGithubRepo?: string[];
   imageAutomation?: boolean;
@@ -98,6 +99,7 @@ async function specRequest(ctx: CommandContext, o: BootstrapOptions): Promise<Sp
   if (o.gitUrl !== undefined) flags.gitUrl = o.gitUrl;
   if (o.gitBranch !== undefined) flags.gitBranch = o.gitBranch;
   if (o.gitPath !== undefined) flags.gitPath = o.gitPath;
+  if (o.compute !== undefined) flags.compute = o.compute;
   if (o.alerts !== undefined) flags.alerts = o.alerts;
   if (o.ciGithubRepo !== undefined) flags.ciGithubRepos = o.ciGithubRepo;
   if (o.imageAutomation === true) flags.imageAutomation = true;

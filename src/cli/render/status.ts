@@ -28,6 +28,23 @@ export function renderStatus(d: StatusDocument, s: Style): string {
       : 'no public endpoint';
     lines.push(`  api access  ${pub}${access.private ? ', private in the VPC' : ''}`);
   }
+  if (d.compute.mode === 'auto') {
+    const pools = d.compute.nodePools;
+    lines.push(
+      `${ok(pools.length > 0 && pools.every((p) => p.ready))} compute     EKS Auto Mode${d.compute.nodeRole ? ` ${s.dim(`nodes as ${d.compute.nodeRole.slice(d.compute.nodeRole.lastIndexOf('/') + 1)}`)}` : ''}`,
+    );
+    if (pools.length > 0)
+      lines.push(
+        table(
+          ['NODE POOL', 'KIND', 'READY'],
+          pools.map((p) => [
+            p.name,
+            p.builtin ? 'built-in' : 'profile',
+            p.ready ? p.reason : s.yellow(p.reason),
+          ]),
+        ),
+      );
+  }
   if (d.cluster.nodeGroups.length > 0) {
     lines.push(
       table(

@@ -15,12 +15,13 @@ import { Changes } from './changes.js';
 import type { AwsClients } from './clients.js';
 import { wantedAccess } from './endpoint.js';
 import { hasAwsCode, ZonesRefusedError } from './errors.js';
-import { CLUSTER_ROLE } from './iam.js';
+import { wantedAutoMode } from './auto-mode.js';
+import { AUTO_NODE_ROLE, CLUSTER_ROLE } from './iam.js';
 import { idempotencyToken } from './idempotency.js';
 import { convergeBaseNetwork, findVpc } from './network/base.js';
 import { type NetworkOutput, REFUSED_ZONES_TAG, refusedZones } from './network/layout.js';
 import { NETWORK } from './network/steps.js';
-import type { EksCluster } from './ports.js';
+import type { CreateClusterInput, EksCluster } from './ports.js';
 import { assertOwned, resourceTags } from './tags.js';
 import { describeIssues, retrying } from './waiter.js';
 
@@ -41,7 +42,7 @@ export function clusterCreateStep(spec: ClusterSpec, aws: AwsClients): Step<Crea
   return {
     id: CLUSTER_CREATE.id,
     title: `create EKS cluster ${name}`,
-    dependsOn: [NETWORK.id, CLUSTER_ROLE.id],
+    dependsOn: [NETWORK.id, CLUSTER_ROLE.id, ...(spec.compute === 'auto' ? [AUTO_NODE_ROLE.id] : [])],
     async observe(ctx) {
       const cluster = await aws.eks.describeCluster(name);
       if (!cluster)
@@ -101,15 +102,23 @@ async function createCluster(
 ): Promise<boolean> {
   const role = ctx.need(CLUSTER_ROLE);
   const subnetIds = [...subnets].sort();
-  const input = {
+  const autoMode = spec.compute === 'auto' ? wantedAutoMode(ctx.need(AUTO_NODE_ROLE).arn) : undefined;
+  const input: CreateClusterInput = {
     name: spec.name,
     version: spec.kubernetesVersion,
     roleArn: role.arn,
     subnetIds,
     endpointAccess: wantedAccess(spec),
+    ...(autoMode ? { autoMode } : {}),
     tags: resourceTags(spec.name, spec.tags),
-    // Same cluster, same role, same subnets: same token, so a concurrent run creates nothing twice.
-    clientRequestToken: idempotencyToken('eks-cluster', spec.name, role.arn, ...subnetIds),
+    // Same cluster, same roles, same subnets: same token, so a concurrent run creates nothing twice.
+    clientRequestToken: idempotencyToken(
+      'eks-cluster',
+      spec.name,
+      role.arn,
+      ...subnetIds,
+      ...(autoMode ? ['auto', autoMode.nodeRoleArn] : []),
+    ),
   };
   try {
     // A role created seconds ago may not be visible to EKS yet (IAM is eventually consistent).

@@ -10,8 +10,10 @@ import { type Step, stepRef } from '../../primitives/plan.js';
 import type { ClusterSpec } from '../../spec/schema.js';
 import { CLUSTER_CREATE, checkUsable } from './cluster-create.js';
 import type { AwsClients } from './clients.js';
+import { autoModeChange, convergeAutoMode, wantedAutoMode } from './auto-mode.js';
 import { accessChange, convergeAccess, wantedAccess } from './endpoint.js';
 import { hasAwsCode } from './errors.js';
+import { AUTO_NODE_ROLE } from './iam.js';
 import type { EksCluster } from './ports.js';
 import { isOwned, missingTags, resourceTags } from './tags.js';
 import { minorOf } from './updates.js';
@@ -52,14 +54,17 @@ export function clusterStep(spec: ClusterSpec, aws: AwsClients): Step<ClusterOut
   const changesFor = async (cluster: EksCluster) => {
     const missing = missingTags(tags, cluster.tags);
     const endpoint = accessChange(access, cluster);
+    const autoMode = autoModeChange(spec, cluster);
     const upgrade = await planUpgrade(aws, spec, cluster);
     return {
       missing,
       endpoint,
+      autoMode,
       upgrade,
       summary: [
         ...(Object.keys(missing).length > 0 ? [`update tags of cluster ${name}`] : []),
         ...(endpoint ? [endpoint] : []),
+        ...(autoMode ? [autoMode] : []),
         ...(upgrade ? [describeUpgrade(upgrade)] : []),
       ].join('; '),
     };
@@ -67,7 +72,7 @@ export function clusterStep(spec: ClusterSpec, aws: AwsClients): Step<ClusterOut
   return {
     id: CLUSTER.id,
     title: `EKS cluster ${name}`,
-    dependsOn: [CLUSTER_CREATE.id],
+    dependsOn: [CLUSTER_CREATE.id, ...(spec.compute === 'auto' ? [AUTO_NODE_ROLE.id] : [])],
     async observe() {
       const cluster = await aws.eks.describeCluster(name);
       if (!cluster)
@@ -88,9 +93,13 @@ export function clusterStep(spec: ClusterSpec, aws: AwsClients): Step<ClusterOut
       checkUsable(spec, cluster);
       const changes = await changesFor(cluster);
       if (Object.keys(changes.missing).length > 0) await aws.eks.tagResource(cluster.arn, changes.missing);
-      // EKS runs one update at a time: the endpoint access first, then the version steps.
+      // EKS runs one update at a time: the endpoint access first, Auto Mode, then the versions.
       if (changes.endpoint) {
         await convergeAccess(ctx, aws, cluster, access);
+        cluster = await waitForCluster(ctx, aws, name);
+      }
+      if (changes.autoMode) {
+        await convergeAutoMode(ctx, aws, cluster, wantedAutoMode(ctx.need(AUTO_NODE_ROLE).arn));
         cluster = await waitForCluster(ctx, aws, name);
       }
       if (changes.upgrade) cluster = await runUpgrade(ctx, aws, cluster, changes.upgrade);

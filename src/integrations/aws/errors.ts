@@ -113,3 +113,16 @@ export async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
     if (!isNotFound(e)) throw e;
   }
 }
+
+/** Keeps the zones EKS names when it refuses one, for the caller to retry with. */
+export async function zonesNamed<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    const zones = (e as { validZones?: unknown }).validZones;
+    const wrapped = toAwsError('EKS', 'CreateCluster', e);
+    if (Array.isArray(zones) && wrapped instanceof AwsError)
+      throw new ZonesRefusedError(zones.map(String), wrapped);
+    throw wrapped;
+  }
+}

@@ -1,20 +1,25 @@
 /**
- * The two IAM roles a cluster needs: the cluster role (EKS assumes it) and the node role (EC2
- * instances of managed node groups assume it). Created with our tags and AWS's managed
- * policies, or taken as given when the spec brings its own ARNs (then never modified).
+ * The IAM roles a cluster needs: the cluster role (EKS assumes it) and a node role (EC2 instances
+ * assume it): `node` for managed node groups, `auto-node` for the nodes EKS Auto Mode makes. Auto
+ * Mode's node role is a role of its own, so that a cluster moving to Auto Mode keeps its node
+ * groups' role (and their access entry) untouched while they drain. Created with our tags and
+ * AWS's managed policies, or taken as given when the spec brings its own ARNs (never modified).
  */
 import { createHash } from 'node:crypto';
 import { userError } from '../../primitives/errors.js';
 import { partitionOf } from '../../spec/identity.js';
+import type { ComputeMode } from '../../spec/compute.js';
 import type { ClusterSpec } from '../../spec/schema.js';
 import { type Step, type StepContext, type StepRef, stepRef } from '../../primitives/plan.js';
 import { Changes } from './changes.js';
 import type { AwsClients } from './clients.js';
 import { hasAwsCode, ignoreNotFound } from './errors.js';
 import type { IamRole } from './ports.js';
+import { trustAllows } from './trust.js';
 import { assertOwned, isOwned, missingTags, resourceTags } from './tags.js';
 
-export type RoleKind = 'cluster' | 'node';
+export type RoleKind = 'cluster' | 'node' | 'auto-node';
+export const ROLE_KINDS: readonly RoleKind[] = ['cluster', 'node', 'auto-node'];
 
 export interface RoleOutput {
   name: string;
@@ -33,16 +38,32 @@ export function roleName(cluster: string, kind: RoleKind): string {
   return `gitops-${cluster.slice(0, 64 - 'gitops-'.length - kind.length - hash.length - 2)}-${hash}-${kind}`;
 }
 
-export function rolePolicies(region: string, kind: RoleKind): string[] {
+/**
+ * AWS's managed policies for each role. Auto Mode's are the ones the EKS User Guide lists ("Create
+ * an EKS Auto Mode Cluster with the AWS CLI"): the cluster role also gets the compute, block
+ * storage, load balancing and networking policies; the node role only the minimal worker policy
+ * and ECR pull (its nodes' networking is EKS's, not the VPC CNI's on the node).
+ */
+export function rolePolicies(region: string, kind: RoleKind, compute: ComputeMode = 'nodegroups'): string[] {
   const p = partitionOf(region);
-  const names =
-    kind === 'cluster'
-      ? ['AmazonEKSClusterPolicy']
-      : ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryReadOnly'];
+  const names = {
+    cluster:
+      compute === 'auto'
+        ? [
+            'AmazonEKSClusterPolicy',
+            'AmazonEKSComputePolicy',
+            'AmazonEKSBlockStoragePolicy',
+            'AmazonEKSLoadBalancingPolicy',
+            'AmazonEKSNetworkingPolicy',
+          ]
+        : ['AmazonEKSClusterPolicy'],
+    node: ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryReadOnly'],
+    'auto-node': ['AmazonEKSWorkerNodeMinimalPolicy', 'AmazonEC2ContainerRegistryPullOnly'],
+  }[kind];
   return names.map((n) => `arn:${p}:iam::aws:policy/${n}`);
 }
 
-function servicePrincipal(region: string, kind: RoleKind): string {
+export function servicePrincipal(region: string, kind: RoleKind): string {
   if (kind === 'cluster') return 'eks.amazonaws.com';
   return partitionOf(region) === 'aws-cn' ? 'ec2.amazonaws.com.cn' : 'ec2.amazonaws.com';
 }
@@ -62,9 +83,29 @@ export function trustPolicy(region: string, kind: RoleKind): string {
 
 export const CLUSTER_ROLE = stepRef<RoleOutput>('aws:iam:cluster-role');
 export const NODE_ROLE = stepRef<RoleOutput>('aws:iam:node-role');
+export const AUTO_NODE_ROLE = stepRef<RoleOutput>('aws:iam:auto-node-role');
 
 export function roleRef(kind: RoleKind): StepRef<RoleOutput> {
-  return kind === 'cluster' ? CLUSTER_ROLE : NODE_ROLE;
+  return { cluster: CLUSTER_ROLE, node: NODE_ROLE, 'auto-node': AUTO_NODE_ROLE }[kind];
+}
+
+/** The node role of the spec's compute mode. */
+export function nodeRoleKind(spec: Pick<ClusterSpec, 'compute'>): RoleKind {
+  return spec.compute === 'auto' ? 'auto-node' : 'node';
+}
+
+/**
+ * What the trust policy must also allow: Auto Mode's cluster role is assumed with session tags
+ * ("The Cluster IAM Role must have an updated trust policy including the sts:TagSession action",
+ * EKS User Guide, "Enable EKS Auto Mode on an existing cluster").
+ */
+function trustProblem(spec: ClusterSpec, region: string, kind: RoleKind, trust: string): string | undefined {
+  const principal = servicePrincipal(region, kind);
+  if (!trustAllows(trust, principal, 'sts:AssumeRole'))
+    return `its trust policy does not let ${principal} assume it`;
+  if (kind === 'cluster' && spec.compute === 'auto' && !trustAllows(trust, principal, 'sts:TagSession'))
+    return `EKS Auto Mode needs its trust policy to let ${principal} do sts:TagSession too`;
+  return undefined;
 }
 
 export function roleStep(spec: ClusterSpec, aws: AwsClients, kind: RoleKind): Step<RoleOutput> {
@@ -78,18 +119,15 @@ export function roleStep(spec: ClusterSpec, aws: AwsClients, kind: RoleKind): St
     else {
       role = await changes.make(`create role ${name}`, () => createRole(aws, spec, name, kind));
     }
-    if (role && !role.trustPolicy.includes(servicePrincipal(aws.region, kind))) {
-      throw userError(
-        'GITOPS_CONFLICT',
-        `IAM role ${name}: its trust policy does not let ${servicePrincipal(aws.region, kind)} assume it`,
-        {
-          hint: 'gitops does not rewrite trust policies; fix it or delete the role and run again',
-        },
-      );
+    const problem = role ? trustProblem(spec, aws.region, kind, role.trustPolicy) : undefined;
+    if (problem) {
+      throw userError('GITOPS_CONFLICT', `IAM role ${name}: ${problem}`, {
+        hint: 'gitops does not rewrite trust policies; fix it or delete the role and run again',
+      });
     }
     // A role created just now has no policies yet; an existing one is asked.
     const attached = role && changes.none ? await aws.iam.listAttachedRolePolicies(name) : [];
-    for (const policy of rolePolicies(aws.region, kind)) {
+    for (const policy of rolePolicies(aws.region, kind, spec.compute)) {
       if (attached.includes(policy)) continue;
       await changes.make(`attach ${policy.split('/').pop()}`, () => aws.iam.attachRolePolicy(name, policy));
     }
@@ -101,7 +139,8 @@ export function roleStep(spec: ClusterSpec, aws: AwsClients, kind: RoleKind): St
     id: roleRef(kind).id,
     title: `IAM ${kind} role`,
     async observe(ctx) {
-      if (given !== undefined) return observeGiven(aws, given, field);
+      if (given !== undefined)
+        return observeGiven(aws, given, field, (trust) => trustProblem(spec, aws.region, kind, trust));
       const { changes, output } = await converge(ctx, false);
       return {
         inSync: changes.none,
@@ -121,10 +160,17 @@ export function roleStep(spec: ClusterSpec, aws: AwsClients, kind: RoleKind): St
   };
 }
 
-async function observeGiven(aws: AwsClients, arn: string, field: string) {
+async function observeGiven(
+  aws: AwsClients,
+  arn: string,
+  field: string,
+  trustProblemOf: (trust: string) => string | undefined,
+) {
   const name = arn.split('/').pop() ?? arn;
   const role = await aws.iam.getRole(name);
   if (!role) throw userError('GITOPS_BAD_CONFIG', `${field}: role ${arn} does not exist`);
+  const problem = trustProblemOf(role.trustPolicy);
+  if (problem) throw userError('GITOPS_BAD_CONFIG', `${field}: role ${arn}: ${problem}`);
   const output: RoleOutput = { name, arn: role.arn || arn, managed: false };
   return { inSync: true, summary: `using the given role ${name}`, output };
 }

@@ -19,6 +19,25 @@ export interface EksCluster {
   tags: Tags;
   health: HealthIssue[];
   endpointAccess?: EndpointAccess;
+  /** EKS Auto Mode as DescribeCluster reports it; absent when it reports none of it. */
+  autoMode?: AutoModeConfig;
+}
+
+/** EKS Auto Mode's three capabilities (computeConfig, blockStorage, elasticLoadBalancing). */
+export interface AutoModeConfig {
+  compute: boolean;
+  blockStorage: boolean;
+  elasticLoadBalancing: boolean;
+  /** The built-in node pools EKS runs (general-purpose, system). */
+  nodePools: string[];
+  /** The role of the nodes EKS makes for the built-in pools. */
+  nodeRoleArn?: string;
+}
+
+/** What enabling Auto Mode names: the three capabilities go on together, with these. */
+export interface AutoModeRequest {
+  nodeRoleArn: string;
+  nodePools: string[];
 }
 
 /** Who reaches the API server: resourcesVpcConfig's endpoint members. */
@@ -35,6 +54,8 @@ export interface CreateClusterInput {
   roleArn: string;
   subnetIds: string[];
   endpointAccess: EndpointAccess;
+  /** Set: the cluster is created with EKS Auto Mode on (and EKS bootstraps no add-ons itself). */
+  autoMode?: AutoModeRequest;
   tags: Tags;
   clientRequestToken: string;
 }
@@ -220,11 +241,13 @@ export interface EksPort {
 
   listAccessEntries(cluster: string): Promise<string[]>;
   describeAccessEntry(cluster: string, principalArn: string): Promise<AccessEntry | undefined>;
+  /** `type` defaults to STANDARD; EC2 is the type of Auto Mode nodes' entries. */
   createAccessEntry(
     cluster: string,
     principalArn: string,
     tags: Tags,
     clientRequestToken: string,
+    type?: string,
   ): Promise<void>;
   /** Policy ARNs associated with the entry. */
   listAssociatedAccessPolicies(cluster: string, principalArn: string): Promise<string[]>;
@@ -240,5 +263,7 @@ export interface EksPort {
     clientRequestToken: string,
   ): Promise<string>;
   updateEndpointAccess(name: string, access: EndpointAccess, clientRequestToken: string): Promise<string>;
+  /** UpdateClusterConfig turning Auto Mode's three capabilities on together. */
+  enableAutoMode(name: string, request: AutoModeRequest, clientRequestToken: string): Promise<string>;
   describeUpdate(cluster: string, updateId: string, nodegroup?: string): Promise<EksUpdate>;
 }

@@ -1,7 +1,7 @@
 /**
  * The spec against today's AWS, before any change: read-only calls only (DescribeInstanceTypes,
  * DescribeInstanceTypeOfferings, Service Quotas, the given subnets and their routes, the cluster
- * and what runs in it). Everything AWS would refuse only after resources exist is found here and
+ * and what runs in it, its compute mode). Everything AWS would refuse only after resources exist is found here and
  * reported at once, one line per problem (exit 2); what AWS accepts but will bite later (a vCPU
  * quota too small for a node group's maximum) is a warning.
  *
@@ -12,6 +12,7 @@
 import { isGitopsError, userError } from '../../primitives/errors.js';
 import { emit, type EventSink } from '../../primitives/events.js';
 import type { ClusterSpec } from '../../spec/schema.js';
+import { computeModeProblems } from './auto-mode.js';
 import type { AwsClients } from './clients.js';
 import { typeProblems } from './compute/checks.js';
 import { type Offerings, offeringProblems, offerings } from './compute/offerings.js';
@@ -39,6 +40,8 @@ export async function checkAgainstAws(aws: AwsClients, spec: ClusterSpec, sink: 
   for (const message of quotas.unknown)
     emit(sink, { type: 'warning', code: 'GITOPS_QUOTA_UNKNOWN', message });
 
+  // A change of compute mode AWS cannot make in place, or not yet: refused before anything changes.
+  problems.push(...(await computeModeProblems(aws, spec, cluster)));
   if (cluster && cluster.status === 'ACTIVE') {
     try {
       await planUpgrade(aws, spec, cluster);

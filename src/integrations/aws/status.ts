@@ -6,7 +6,7 @@
 import type { AwsClients } from './clients.js';
 import { findClusterRepositories } from './ecr.js';
 import { hasAwsCode } from './errors.js';
-import type { EcrImage, EcrRepository, EndpointAccess, HealthIssue, Tags } from './ports.js';
+import type { AutoModeConfig, EcrImage, EcrRepository, EndpointAccess, HealthIssue, Tags } from './ports.js';
 import { isOwned } from './tags.js';
 import { describeIssues } from './waiter.js';
 
@@ -51,6 +51,8 @@ export interface ClusterStatus {
   certificateAuthority?: string;
   /** Who may reach the API endpoint (resourcesVpcConfig). */
   endpointAccess?: EndpointAccess;
+  /** EKS Auto Mode, as DescribeCluster reports it. */
+  autoMode?: AutoModeConfig;
   /** The cluster's tags (bootstrap records its workload identities there). */
   tags?: Tags;
   health?: string;
@@ -87,6 +89,7 @@ export async function describeClusterStatus(
     ...(cluster.endpoint ? { endpoint: cluster.endpoint } : {}),
     ...(cluster.certificateAuthority ? { certificateAuthority: cluster.certificateAuthority } : {}),
     ...(cluster.endpointAccess ? { endpointAccess: cluster.endpointAccess } : {}),
+    ...(cluster.autoMode ? { autoMode: cluster.autoMode } : {}),
     ...health(cluster.health),
     nodeGroups,
     addons,

@@ -7,7 +7,7 @@
  *            ├─ aws:nodegroups ───┤
  *            ├─ aws:access ───────┼─ aws:cluster ─┬─ aws:network
  *            └─ aws:pod-identity ─┘               ├─ aws:iam:cluster-role
- *                                                 ├─ aws:iam:node-role
+ *                                                 ├─ aws:iam:node-role, aws:iam:auto-node-role
  *                                                 ├─ aws:iam:identities (Pod Identity roles)
  *                                                 └─ aws:iam:ci (CI role, GitHub's provider if unused)
  * ECR comes first so that a refusal (repositories with images, no --force) deletes nothing.
@@ -49,8 +49,10 @@ export function teardownSteps(
     clusterTeardownStep(cluster, aws, inCluster),
     networkTeardownStep(cluster, aws, [CLUSTER.id]),
     roleTeardownStep(cluster, aws, 'cluster', [CLUSTER.id]),
-    // Node groups use the node role until they are gone; the cluster step waited for that.
+    // Node groups use the node role until they are gone; the cluster step waited for that. Auto
+    // Mode's node role is kept as long as the cluster that names it.
     roleTeardownStep(cluster, aws, 'node', [CLUSTER.id]),
+    roleTeardownStep(cluster, aws, 'auto-node', [CLUSTER.id]),
     // Add-ons and associations naming these roles are gone once the cluster is.
     identityRolesTeardownStep(cluster, aws, [CLUSTER.id]),
     // Kept until the cluster is gone, like its other roles: a destroy that stops half way leaves

@@ -7,6 +7,8 @@
  *   Namespace    Active
  *   Flux objects Ready=True, for the current generation; Stalled=True is a failure
  *   Kustomization / GitRepository, when a revision is expected: applied / fetched that revision
+ *   NodePool (karpenter.sh), NodeClass (eks.amazonaws.com): Ready=True (Karpenter's NodePool
+ *                Ready aggregates ValidationSucceeded and NodeClassReady)
  * Anything else counts as ready once it exists.
  */
 import { conditionOf, field, groupOf, type KubeObject } from './object.js';
@@ -35,7 +37,25 @@ export function readinessOf(obj: KubeObject, expect: ReadinessExpectation = {}):
       : { ready: false, reason: `phase ${phase ?? 'unknown'}` };
   }
   if (groupOf(obj.apiVersion).endsWith('.toolkit.fluxcd.io')) return fluxReadiness(obj, expect);
+  if (isNodeCapacity(obj)) return readyCondition(obj);
   return { ready: true, reason: 'exists' };
+}
+
+/** The kinds that say whether a cluster can make nodes: Auto Mode's (and Karpenter's) pools. */
+function isNodeCapacity(obj: KubeObject): boolean {
+  const group = groupOf(obj.apiVersion);
+  return (
+    (group === 'karpenter.sh' && obj.kind === 'NodePool') ||
+    (group === 'eks.amazonaws.com' && obj.kind === 'NodeClass')
+  );
+}
+
+function readyCondition(obj: KubeObject): Readiness {
+  const ready = conditionOf(obj, 'Ready');
+  if (!ready) return { ready: false, reason: 'no Ready condition yet' };
+  return ready.status === 'True'
+    ? { ready: true, reason: join(ready.reason, ready.message) || 'Ready' }
+    : { ready: false, reason: `Ready=${ready.status}: ${join(ready.reason, ready.message)}` };
 }
 
 function deploymentReadiness(obj: KubeObject): Readiness {

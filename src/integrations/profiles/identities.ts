@@ -14,6 +14,7 @@ import {
   policyIssues,
   policySize,
 } from '../../spec/iam-policy.js';
+import { type ComputeMode, isReplacedByAutoMode } from '../../spec/compute.js';
 import type { SpecIdentity, WorkloadIdentity } from '../../spec/identity.js';
 import type { ChainProfile } from './chain-profile.js';
 import type { ProfileIdentity } from './model.js';
@@ -32,12 +33,19 @@ export interface IdentityRequest {
   params: ParameterSet;
   /** The add-ons the cluster gets: an identity may only name one of them. */
   addons: readonly string[];
+  /**
+   * The cluster's compute mode: with Auto Mode a profile's identities of the add-ons it replaces
+   * are left out (Auto Mode's own components call AWS with the cluster role).
+   */
+  compute?: ComputeMode;
 }
 
 export function resolveIdentities(req: IdentityRequest): WorkloadIdentity[] {
   const byAccount = new Map<string, WorkloadIdentity>();
   for (const layer of req.layers) {
     layer.profile.identities.forEach((declared, i) => {
+      if (req.compute === 'auto' && declared.addon !== undefined && isReplacedByAutoMode(declared.addon))
+        return;
       const where = `${layer.label}/profile.yaml: identities[${i}]`;
       byAccount.set(declared.serviceAccount, fromProfile(declared, layer, where, req.params));
     });

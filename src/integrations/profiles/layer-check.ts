@@ -4,6 +4,7 @@
  * yet fails all of it. So every object must use a kind that exists before its layer is applied:
  *   - Kubernetes' own, at the cluster's version;
  *   - the reconciler's (the CRDs its install manifests define);
+ *   - the compute mode's: EKS Auto Mode serves its NodePool, NodeClass and IngressClassParams;
  *   - one an earlier layer brings: a CustomResourceDefinition object there, or a component whose
  *     profile.yaml entry says which CRDs (group and kinds) its HelmRelease installs.
  * A CRD in the same layer does not count: its kinds would exist only part-way through that
@@ -33,6 +34,8 @@ export interface KindSources {
   kubernetesVersion: string;
   builtin: readonly ApiKind[];
   reconciler: { name: string; kinds: readonly ApiKind[] };
+  /** Kinds the cluster's compute mode serves from the start (EKS Auto Mode's NodePool, ...). */
+  compute?: { name: string; kinds: readonly ApiKind[] };
 }
 
 /** The kind of object whose name says which component it installs (Flux's HelmRelease). */
@@ -43,7 +46,9 @@ export function checkLayerKinds(
   components: readonly { profile: string; component: ProfileComponent }[],
   sources: KindSources,
 ): void {
-  const exact = new Set([...sources.builtin, ...sources.reconciler.kinds].map(key));
+  const exact = new Set(
+    [...sources.builtin, ...sources.reconciler.kinds, ...(sources.compute?.kinds ?? [])].map(key),
+  );
   const provided = new Map<string, string>();
   const releaseLayer = releases(objects);
   for (const { profile, component } of components) {
@@ -63,7 +68,7 @@ export function checkLayerKinds(
       const where = `${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
       throw userError(
         'GITOPS_BAD_CONFIG',
-        `${o.file}:${o.line}: ${o.kind} ${where} (${o.apiVersion}) in layer ${layer} of profile ${o.profile}: no earlier layer provides this kind, and neither Kubernetes ${sources.kubernetesVersion} nor ${sources.reconciler.name} serves it`,
+        `${o.file}:${o.line}: ${o.kind} ${where} (${o.apiVersion}) in layer ${layer} of profile ${o.profile}: no earlier layer provides this kind, and neither Kubernetes ${sources.kubernetesVersion} nor ${sources.reconciler.name}${sources.compute ? ` nor ${sources.compute.name}` : ''} serves it`,
         {
           hint: hintFor(layer, group),
         },

@@ -12,12 +12,15 @@
  * cluster's values are substituted (postbuild.ts). The reconciler adds its own files (flux-system,
  * the layer syncs, the values ConfigMap) to the cluster folder.
  */
+import { forCompute } from '../../spec/compute.js';
 import { userError } from '../../primitives/errors.js';
 import { parseWith } from '../../primitives/validation.js';
 import { type ClusterSpec, ecrRepositorySchema, fleetPath } from '../../spec/schema.js';
 import { withoutCredentials } from '../git/url.js';
 import { type ApiKind, builtinKinds, splitApiVersion } from '../kube/api-kinds.js';
 import { awsNeedsOf } from './aws-needs.js';
+import { forComputeMode } from './auto-mode.js';
+import { AUTO_MODE_KINDS } from './auto-mode-objects.js';
 import { toCanonicalYaml } from './canonical-yaml.js';
 import { profileDigest, type ResolvedProfile } from './catalog.js';
 import type { ChainProfile } from './chain-profile.js';
@@ -94,7 +97,9 @@ export interface Placement {
 }
 
 export function renderCluster(req: RenderRequest): RenderedCluster {
-  const { spec, profile } = req;
+  const { spec } = req;
+  // Idempotent: a profile already built for the spec's compute mode stays as it is.
+  const profile = forComputeMode(req.profile, spec.compute);
   const path = fleetPath(spec);
   const params = resolveParameters(
     profile.profile,
@@ -134,6 +139,7 @@ export function renderCluster(req: RenderRequest): RenderedCluster {
       kubernetesVersion: spec.kubernetesVersion,
       builtin: builtinKinds(spec.kubernetesVersion),
       reconciler: req.reconciler,
+      ...(spec.compute === 'auto' ? { compute: { name: 'EKS Auto Mode', kinds: AUTO_MODE_KINDS } } : {}),
     },
   );
   const overlays = LAYERS.map(
@@ -235,7 +241,8 @@ export function effectiveClusterSpec(spec: ClusterSpec, profile: Profile, params
     const name = substituteText(r.name, { params, file: source, used: new Set() });
     return parseWith(ecrRepositorySchema, { ...r, name }, source);
   });
-  return {
+  // In auto mode the profile's node groups and the add-ons Auto Mode replaces are not wanted.
+  return forCompute({
     ...spec,
     // cluster.yaml is committed: URLs keep no password or token (they come from the environment).
     fleet: { ...spec.fleet, url: withoutCredentials(spec.fleet.url) },
@@ -243,7 +250,7 @@ export function effectiveClusterSpec(spec: ClusterSpec, profile: Profile, params
     nodeGroups: mergeByName([profile.nodeGroups, spec.nodeGroups]),
     addons: mergeByName([profile.addons, spec.addons]),
     ecrRepositories: mergeByName([ecr, spec.ecrRepositories]),
-  };
+  });
 }
 
 /** `gitops: bootstrap research with profile ml@1.0.0` (git profiles show their commit). */

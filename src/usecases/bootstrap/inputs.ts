@@ -8,6 +8,7 @@ import type { AwsClients } from '../../integrations/aws/clients.js';
 import { readFleetFile, readFleetFiles } from '../../integrations/git/remote.js';
 import { redactUrl, withoutCredentials } from '../../integrations/git/url.js';
 import { profileDigest, type ResolvedProfile, resolveProfile } from '../../integrations/profiles/catalog.js';
+import { forComputeMode } from '../../integrations/profiles/auto-mode.js';
 import { checkSharedDigest } from '../../integrations/profiles/fleet-change.js';
 import { resolveIdentities } from '../../integrations/profiles/identities.js';
 import {
@@ -28,7 +29,7 @@ import { type ClusterSpec, fleetPath, type RequestedSpec } from '../../spec/sche
 import { checkCiSpec } from '../../integrations/aws/ci-role.js';
 import { checkAgainstAws } from '../../integrations/aws/preflight.js';
 import { chooseKubernetesVersion } from '../../integrations/aws/versions.js';
-import { DEFAULT_ADDONS, mergeAddons } from '../../integrations/aws/addons.js';
+import { clusterAddons } from '../../integrations/aws/provision.js';
 import type { WorkloadIdentity } from '../../spec/identity.js';
 
 export interface SpecRequest {
@@ -134,7 +135,10 @@ export async function prepareBootstrap(
   // the fleet repository holds already, then the reconciler's manifests (checked against what
   // the fleet repository recorded).
   const [profile, identity, fleet] = await Promise.all([
-    resolveProfile(requested.profile.source, { env, ...optional('signal', signal) }),
+    // What runs on the cluster depends on its compute mode (profiles/auto-mode.ts).
+    resolveProfile(requested.profile.source, { env, ...optional('signal', signal) }).then((r) =>
+      forComputeMode(r, requested.compute),
+    ),
     options.aws.sts.getCallerIdentity(),
     fleetSnapshot(requested, env, signal),
   ]);
@@ -162,7 +166,8 @@ export async function prepareBootstrap(
     spec: requested.identities,
     specSource: options.specSource ?? 'cluster spec',
     params,
-    addons: mergeAddons(DEFAULT_ADDONS, spec.addons).map((a) => a.name),
+    addons: clusterAddons(spec).map((a) => a.name),
+    compute: spec.compute,
   });
   return {
     spec,

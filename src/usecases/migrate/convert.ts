@@ -16,6 +16,7 @@ import { treeOf } from '../../integrations/git/edit.js';
 import type { FleetHistory } from '../../integrations/git/history.js';
 import { isRecord, type KubeObject } from '../../integrations/kube/object.js';
 import { resolveProfile } from '../../integrations/profiles/catalog.js';
+import { forComputeMode } from '../../integrations/profiles/auto-mode.js';
 import { clusterChange } from '../../integrations/profiles/fleet-change.js';
 import { type CarriedEdit, migrationEdits } from '../../integrations/profiles/migrate.js';
 import { type RenderedCluster, renderCluster } from '../../integrations/profiles/render.js';
@@ -63,10 +64,13 @@ export async function convert(input: {
     );
   }
   const spec: ClusterSpec = { ...requested, kubernetesVersion };
-  const profile = await resolveProfile(spec.profile.source, {
-    env: input.env,
-    ...(input.signal ? { signal: input.signal } : {}),
-  });
+  const profile = forComputeMode(
+    await resolveProfile(spec.profile.source, {
+      env: input.env,
+      ...(input.signal ? { signal: input.signal } : {}),
+    }),
+    spec.compute,
+  );
   const manifests = {
     version: /flux-version=(\S+)/.exec(components)?.[1] ?? 'recorded',
     text: components,

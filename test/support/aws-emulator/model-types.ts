@@ -57,6 +57,7 @@ export interface Operation {
   name: string;
   http?: { method: string; requestUri: string };
   input?: { shape: string };
+  output?: { shape: string };
 }
 
 export interface ServiceModel {

@@ -39,6 +39,8 @@ export interface EksClusterState extends Open {
   addons: EksAddonState[];
   accessEntries: EksAccessEntryState[];
   podIdentityAssociations: Open[];
+  /** Auto Mode, as DescribeCluster shows it (absent for clusters that never had it). */
+  computeConfig?: { enabled: boolean; nodePools?: string[]; nodeRoleArn?: string };
 }
 export interface EcrRepositoryState extends Open {
   repositoryName: string;

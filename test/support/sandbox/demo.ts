@@ -1,6 +1,8 @@
 // `npm run demo`: the main job, end to end, on this machine. Starts the sandbox, makes an empty
 // fleet repository, runs `gitops bootstrap --profile ml` and `gitops status` exactly as a user
 // would (the built CLI as a process), stops the sandbox. Exit 0 only if status says ready.
+// Arguments are passed on to bootstrap: `npm run demo -- --compute auto` makes an EKS Auto Mode
+// cluster (the sandbox stands in for Auto Mode's node pools; status lists them under simulated).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +38,19 @@ try {
   const env = { ...process.env, ...sandbox.env };
   const region = sandbox.env.AWS_REGION ?? 'us-west-2';
   const boot = await run(
-    ['bootstrap', '--profile', 'ml', '--cluster', 'demo', '--region', region, '--git-url', fleet, '--yes'],
+    [
+      'bootstrap',
+      '--profile',
+      'ml',
+      '--cluster',
+      'demo',
+      '--region',
+      region,
+      '--git-url',
+      fleet,
+      '--yes',
+      ...process.argv.slice(2),
+    ],
     env,
   );
   const status = await run(['status', '--cluster', 'demo', '--region', region], env);

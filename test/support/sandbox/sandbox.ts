@@ -5,6 +5,8 @@
  *     checked the way aws-iam-authenticator checks them, and every emulated EKS cluster's
  *     endpoint is this apiserver;
  *   - the Flux stand-in, playing Flux's controllers against the apiserver;
+ *   - the Auto Mode stand-in, serving Auto Mode's kinds and built-in pools while an emulated
+ *     cluster has Auto Mode on (its pools are marked stood in for: no node is ever made);
  *   - a local HTTP server publishing Flux release manifests (nothing here reaches github.com).
  * It writes `<dir>/env` (0600: it holds the emulator's test credentials) with what a shell
  * needs to point the CLI at it.
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 import { type KubeClient, kubeClientFromKubeconfig } from '../../../src/integrations/kube/client.js';
 import { type RunningEmulator, startAwsEmulator } from '../aws-emulator/index.js';
 import { type KubeTestenv, startKubeTestenv } from '../kube/testenv.js';
+import { AutoModeStandIn } from './auto-mode-standin.js';
 import { FluxStandIn } from './flux-standin.js';
 import { type FluxRelease, startFluxReleaseServer } from './flux-releases.js';
 import { type GitHttpServer, startGitHttpServer } from './git-http.js';
@@ -132,6 +135,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     });
     standIn.start(300);
     stops.push(() => standIn.stop());
+    const autoMode = new AutoModeStandIn({
+      kubeconfig: kube.kubeconfig,
+      emulator,
+      log: (l) => log(l),
+    });
+    autoMode.start(300);
+    stops.push(() => autoMode.stop());
 
     const flux = await startFluxReleaseServer();
     stops.push(() => flux.stop());

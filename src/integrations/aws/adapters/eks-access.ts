@@ -46,10 +46,17 @@ export async function createAccessEntry(
   principalArn: string,
   tags: Tags,
   clientRequestToken: string,
+  type?: string,
 ): Promise<void> {
   await run('CreateAccessEntry', (sdk, c) =>
     c.send(
-      new sdk.CreateAccessEntryCommand({ clusterName: cluster, principalArn, tags, clientRequestToken }),
+      new sdk.CreateAccessEntryCommand({
+        clusterName: cluster,
+        principalArn,
+        tags,
+        clientRequestToken,
+        ...(type === undefined ? {} : { type }),
+      }),
     ),
   );
 }

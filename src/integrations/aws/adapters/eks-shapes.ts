@@ -3,6 +3,7 @@ import type * as Sdk from '@aws-sdk/client-eks';
 import type { Taint } from '../../../spec/schema.js';
 import type { EksAddon, EksCluster, EksNodegroup } from '../ports.js';
 import { healthIssues } from './common.js';
+import { autoModeOf } from './eks-automode.js';
 import { endpointAccessOf } from './eks-updates.js';
 
 const EFFECT_TO_AWS = {
@@ -44,7 +45,12 @@ export function toCluster(c: Sdk.Cluster): EksCluster {
     ...(c.accessConfig?.authenticationMode ? { authenticationMode: c.accessConfig.authenticationMode } : {}),
     ...(c.createdAt ? { createdAt: c.createdAt } : {}),
     ...optionalAccess(endpointAccessOf(c)),
+    ...optionalAutoMode(autoModeOf(c)),
   };
+}
+
+function optionalAutoMode(mode: EksCluster['autoMode']) {
+  return mode === undefined ? {} : { autoMode: mode };
 }
 
 function optionalAccess(access: EksCluster['endpointAccess']) {

@@ -4,6 +4,7 @@ import { abortable, lazy, type SdkSettings, sdkClientConfig } from '../sdk-confi
 import type {
   AccessEntry,
   AddonIdentity,
+  AutoModeRequest,
   AddonVersion,
   ClusterVersion,
   CreateAddonInput,
@@ -22,23 +23,11 @@ import type {
 } from '../ports.js';
 import { allPages, call, find } from './common.js';
 import * as access from './eks-access.js';
+import * as autoMode from './eks-automode.js';
 import * as podIdentity from './eks-pod-identity.js';
 import { toAddon, toAwsTaint, toCluster, toNodegroup } from './eks-shapes.js';
 import * as updates from './eks-updates.js';
-import { AwsError, toAwsError, ZonesRefusedError } from '../errors.js';
-
-/** Keeps the zones EKS names when it refuses one, for the caller to retry with. */
-async function zonesNamed<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    const zones = (e as { validZones?: unknown }).validZones;
-    const wrapped = toAwsError('EKS', 'CreateCluster', e);
-    if (Array.isArray(zones) && wrapped instanceof AwsError)
-      throw new ZonesRefusedError(zones.map(String), wrapped);
-    throw wrapped;
-  }
-}
+import { zonesNamed } from '../errors.js';
 
 export class EksAdapter implements EksPort {
   private readonly load: () => Promise<{ sdk: typeof Sdk; client: Sdk.EKSClient }>;
@@ -90,8 +79,10 @@ export class EksAdapter implements EksPort {
             version: input.version,
             roleArn: input.roleArn,
             resourcesVpcConfig: { subnetIds: input.subnetIds, ...updates.vpcAccess(input.endpointAccess) },
+            ...(input.autoMode ? autoMode.createMembers(input.autoMode) : {}),
             accessConfig: {
-              authenticationMode: 'API_AND_CONFIG_MAP',
+              // Auto Mode's nodes join through access entries; AWS creates its clusters with API.
+              authenticationMode: input.autoMode ? 'API' : 'API_AND_CONFIG_MAP',
               bootstrapClusterCreatorAdminPermissions: true,
             },
             tags: input.tags,
@@ -275,37 +266,27 @@ export class EksAdapter implements EksPort {
     return toAddon(r.addon ?? {});
   }
 
-  async updateAddon(
-    cluster: string,
-    name: string,
-    version: string,
-    clientRequestToken: string,
-  ): Promise<void> {
-    await this.run('UpdateAddon', (sdk, c) =>
-      c.send(
-        new sdk.UpdateAddonCommand({
-          clusterName: cluster,
-          addonName: name,
-          addonVersion: version,
-          resolveConflicts: 'OVERWRITE',
-          clientRequestToken,
-        }),
-      ),
-    );
+  updateAddon(cluster: string, name: string, version: string, clientRequestToken: string): Promise<void> {
+    return this.sendUpdateAddon(cluster, name, { addonVersion: version }, clientRequestToken);
   }
 
-  async updateAddonConfiguration(
+  updateAddonConfiguration(cluster: string, name: string, values: string, token: string): Promise<void> {
+    return this.sendUpdateAddon(cluster, name, { configurationValues: values }, token);
+  }
+
+  /** One UpdateAddon call for one change: a version or a configuration, never both at once. */
+  private async sendUpdateAddon(
     cluster: string,
-    name: string,
-    configurationValues: string,
+    addonName: string,
+    change: { addonVersion: string } | { configurationValues: string },
     clientRequestToken: string,
   ): Promise<void> {
     await this.run('UpdateAddon', (sdk, c) =>
       c.send(
         new sdk.UpdateAddonCommand({
           clusterName: cluster,
-          addonName: name,
-          configurationValues,
+          addonName,
+          ...change,
           resolveConflicts: 'OVERWRITE',
           clientRequestToken,
         }),
@@ -364,8 +345,14 @@ export class EksAdapter implements EksPort {
     return access.describeAccessEntry((op, fn) => this.describe(op, fn), cluster, principalArn);
   }
 
-  createAccessEntry(cluster: string, principalArn: string, tags: Tags, clientRequestToken: string) {
-    return access.createAccessEntry(this.runner, cluster, principalArn, tags, clientRequestToken);
+  createAccessEntry(
+    cluster: string,
+    principalArn: string,
+    tags: Tags,
+    clientRequestToken: string,
+    type?: string,
+  ) {
+    return access.createAccessEntry(this.runner, cluster, principalArn, tags, clientRequestToken, type);
   }
 
   listAssociatedAccessPolicies(cluster: string, principalArn: string): Promise<string[]> {
@@ -395,6 +382,10 @@ export class EksAdapter implements EksPort {
 
   updateEndpointAccess(name: string, access: EndpointAccess, token: string): Promise<string> {
     return updates.updateEndpointAccess(this.runner, name, access, token);
+  }
+
+  enableAutoMode(name: string, request: AutoModeRequest, token: string): Promise<string> {
+    return autoMode.enableAutoMode(this.runner, name, request, token);
   }
 
   describeUpdate(cluster: string, updateId: string, nodegroup?: string): Promise<EksUpdate> {

@@ -6,6 +6,7 @@
 import type { KubeClient } from '../../kube/client.js';
 import { conditionOf, field, type KubeObject } from '../../kube/object.js';
 import { readinessOf } from '../../kube/readiness.js';
+import { simulatedOf } from '../../kube/simulated.js';
 import type { FleetLocation, LayerHealth, ReconcilerHealth, SimulatedObject } from '../reconciler.js';
 import { PROFILE_ANNOTATIONS, VALUES_CONFIGMAP } from './layers.js';
 import { fluxAlertsHealth } from './alerts-health.js';
@@ -228,33 +229,4 @@ function objectHealth(obj: KubeObject, kind: FluxObjectHealth['kind']): FluxObje
       deps.map((d) => String(field(d, 'name') ?? '')),
     );
   return out;
-}
-
-/**
- * Annotations the local sandbox's Flux stand-in writes where it could not do what Flux does: a
- * HelmRelease whose chart it could not install (it installed the chart's CRDs), a Helm source it
- * never fetched, a Kustomization whose objects of kinds the sandbox's old apiserver does not serve
- * were only validated, a Provider whose alerts it cannot deliver (only generic webhooks are posted
- * to). A real cluster never has them; where they appear, status says so.
- */
-export const SIMULATION_ANNOTATIONS = {
-  'sandbox.gitops.dev/stood-in': 'stood in for',
-  'sandbox.gitops.dev/validated-only': 'validated, not applied',
-  'sandbox.gitops.dev/not-delivered': 'alerts not delivered',
-} as const;
-
-function simulatedOf(obj: KubeObject): SimulatedObject[] {
-  const annotations = obj.metadata.annotations ?? {};
-  return Object.entries(SIMULATION_ANNOTATIONS).flatMap(([key, what]) => {
-    const value = annotations[key];
-    if (typeof value !== 'string' || value === '') return [];
-    return [
-      {
-        kind: obj.kind,
-        name: obj.metadata.name ?? '',
-        namespace: obj.metadata.namespace ?? '',
-        note: `${what}: ${value}`,
-      },
-    ];
-  });
 }

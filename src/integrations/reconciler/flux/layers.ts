@@ -67,6 +67,9 @@ export function fluxLayerObjects(req: FluxLayerRequest): KubeObject[] {
         prune: true,
         wait: true,
         sourceRef: { kind: 'GitRepository', name: FLUX_NAMESPACE },
+        // Said explicitly, as on the root sync: a destroy suspends every Kustomization first, and
+        // a bootstrap after it (interrupted, or a cluster rebuilt on the same API) must resume them.
+        suspend: false,
         postBuild: {
           substituteFrom: [
             { kind: 'ConfigMap', name: VALUES_CONFIGMAP },

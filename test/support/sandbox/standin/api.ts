@@ -56,6 +56,8 @@ export class NoKindMatchError extends Error {
 
 const DISCOVERY_TTL_MS = 2000;
 
+const REQUEST_TIMEOUT_MS = 20_000;
+
 export class Api {
   private readonly discovery = new Map<string, { at: number; kinds: Map<string, ResourceInfo> | null }>();
 
@@ -104,6 +106,10 @@ export class Api {
         },
       );
       req.on('error', reject);
+      // A request the apiserver never answers would stop every later pass of the stand-in.
+      req.setTimeout(REQUEST_TIMEOUT_MS, () =>
+        req.destroy(new Error(`${method} ${path}: no answer in ${REQUEST_TIMEOUT_MS / 1000} s`)),
+      );
       req.end(data);
     });
     let parsed: unknown = res.text;
