@@ -9,12 +9,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
+import { renderCluster } from '../../src/integrations/profiles/render.js';
 import { flux } from '../../src/integrations/reconciler/flux/index.js';
 import { isGitopsError } from '../../src/primitives/errors.js';
 import { localClients } from '../../src/usecases/clients.js';
 import { runUpgrade, type UpgradeDocument } from '../../src/usecases/upgrade/run.js';
 import { RecordingSink } from '../support/recording-sink.js';
-import { publishRendered, renderFor } from './fleet-helpers.js';
+import { ACCOUNT, publishRendered, renderFor } from './fleet-helpers.js';
 import {
   bareRepo,
   cleanupAll,
@@ -25,7 +27,8 @@ import {
   show,
   tempDir,
 } from './git-helpers.js';
-import { KUSTOMIZATION, profileYaml, writeFiles } from './profiles-helpers.js';
+import { KUSTOMIZATION, profileYaml, spec, writeFiles } from './profiles-helpers.js';
+import { FLUX } from '../support/flux-kinds.js';
 
 afterAll(cleanupAll);
 
@@ -217,6 +220,24 @@ describe('gitops upgrade', () => {
       'team@1.0.0 -> team@1.2.0 changes what cluster research needs from AWS (node groups): upgrade moves clusters through Git only',
     );
     expect(e.hint).toMatch(/^run gitops bootstrap --cluster research --profile /);
+    expect(commitCount(repo)).toBe(count);
+  });
+
+  it('refuses an Auto Mode cluster, whose +auto build it does not write, with nothing pushed', async () => {
+    const repo = bareRepo();
+    const v1 = teamProfile('1.0.0', 1);
+    const auto = await renderCluster({
+      spec: spec({ name: 'edge', compute: 'auto', profile: { source: v1 }, fleet: { url: repo.url } }),
+      profile: await resolveProfile(v1, { env: process.env }),
+      accountId: ACCOUNT,
+      reconciler: FLUX,
+    });
+    await publishRendered(auto, repo.url);
+    const count = commitCount(repo);
+    const e = await refusal(upgrade(repo.url, 'edge', teamProfile('1.1.0', 2)));
+    expect(e.code).toBe('GITOPS_NEEDS_BOOTSTRAP');
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toBe('cluster edge runs EKS Auto Mode: gitops upgrade moves node-group clusters only');
     expect(commitCount(repo)).toBe(count);
   });
 

@@ -76,6 +76,15 @@ export async function prepareMoves(req: PrepareRequest): Promise<PlannedMove[]> 
   const moves: PlannedMove[] = [];
   for (const cluster of names) {
     const position = await clusterPosition(tree, `${CLUSTERS_ROOT}/${cluster}`, cluster);
+    // An Auto Mode cluster runs the profile's +auto build, which upgrade does not write yet:
+    // moving it here would hand it the node-group build (autoscaler, controllers it replaces).
+    if (position.spec.compute === 'auto') {
+      throw userError(
+        'GITOPS_NEEDS_BOOTSTRAP',
+        `cluster ${cluster} runs EKS Auto Mode: gitops upgrade moves node-group clusters only`,
+        { hint: `move it with gitops bootstrap --cluster ${cluster} --profile <folder or git URL#ref of that version>` },
+      );
+    }
     const source = position.spec.profile.source;
     const key = `${position.profile.name}\0${source}`;
     if (!resolved.has(key)) {
