@@ -82,7 +82,9 @@ export async function prepareMoves(req: PrepareRequest): Promise<PlannedMove[]> 
       throw userError(
         'GITOPS_NEEDS_BOOTSTRAP',
         `cluster ${cluster} runs EKS Auto Mode: gitops upgrade moves node-group clusters only`,
-        { hint: `move it with gitops bootstrap --cluster ${cluster} --profile <folder or git URL#ref of that version>` },
+        {
+          hint: `move it with gitops bootstrap --cluster ${cluster} --profile <folder or git URL#ref of that version>`,
+        },
       );
     }
     const source = position.spec.profile.source;

@@ -70,6 +70,10 @@ export function fluxLayerObjects(req: FluxLayerRequest): KubeObject[] {
         // Said explicitly, as on the root sync: a destroy suspends every Kustomization first, and
         // a bootstrap after it (interrupted, or a cluster rebuilt on the same API) must resume them.
         suspend: false,
+        // The configs layer holds classes and issuers whose fields Kubernetes will not update in
+        // place (a StorageClass's provisioner and parameters): a new profile version, or a move to
+        // EKS Auto Mode's provisioner, must replace them, which Flux does only with force.
+        ...(layer.name === 'configs' ? { force: true } : {}),
         postBuild: {
           substituteFrom: [
             { kind: 'ConfigMap', name: VALUES_CONFIGMAP },

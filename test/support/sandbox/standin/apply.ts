@@ -2,7 +2,8 @@
  * kustomize-controller's apply and prune, after Flux's ssa manager: objects in three stages
  * (CRDs, Namespaces and ClusterRoles; then *Class kinds; then the rest), each stage server-side
  * dry-run object by object before anything in it is applied, so one failure applies nothing of
- * its stage; garbage collection by Flux's inventory.
+ * its stage; garbage collection by Flux's inventory. With `spec.force`, an object whose update the
+ * server refuses for an immutable field is deleted and created again, as Flux's force does.
  */
 import { type Api, ApiError, at, NoKindMatchError, type Obj, refOf } from './api.js';
 import { isValidatedOnlyKind, validateAgainstSchema } from './validated.js';
@@ -17,6 +18,7 @@ export async function applyStaged(
   log: (line: string) => void,
   k: Obj,
   objects: Obj[],
+  force = false,
 ): Promise<{ entries: Entry[]; changes: string; validatedOnly: string[] } | string> {
   const stages: Obj[][] = [[], [], []];
   for (const o of objects) {
@@ -30,11 +32,16 @@ export async function applyStaged(
   const changes: string[] = [];
   const validatedOnly: string[] = [];
   for (const [i, stage] of stages.entries()) {
-    const checked: { o: Obj; action: 'created' | 'configured' | 'unchanged' }[] = [];
+    const checked: { o: Obj; action: 'created' | 'configured' | 'unchanged' | 'recreate' }[] = [];
     for (const o of stage) {
-      const result = await dryRun(api, o, validatedOnly);
+      const result = await dryRun(api, o, validatedOnly, force);
       if (result === 'validated-only') continue;
-      if (result !== 'created' && result !== 'configured' && result !== 'unchanged') {
+      if (
+        result !== 'created' &&
+        result !== 'configured' &&
+        result !== 'unchanged' &&
+        result !== 'recreate'
+      ) {
         return [result, ...changes].join('\n');
       }
       checked.push({ o, action: result });
@@ -44,11 +51,12 @@ export async function applyStaged(
       // Like Flux, only what the dry-run shows to differ is applied (no resourceVersion churn).
       if (action === 'unchanged') continue;
       try {
-        await api.apply(o, MANAGER);
+        if (action === 'recreate') await recreate(api, o);
+        else await api.apply(o, MANAGER);
       } catch (e) {
         return [`${subject(o)} apply failed: ${(e as Error).message}`, ...changes].join('\n');
       }
-      changes.push(`${subject(o)} ${action}`);
+      changes.push(`${subject(o)} ${action === 'recreate' ? 'created' : action}`);
     }
     if (i === 0) api.forget();
   }
@@ -64,7 +72,8 @@ async function dryRun(
   api: Api,
   o: Obj,
   validatedOnly: string[],
-): Promise<'created' | 'configured' | 'unchanged' | 'validated-only' | string> {
+  force: boolean,
+): Promise<'created' | 'configured' | 'unchanged' | 'recreate' | 'validated-only' | string> {
   const info = await api.resource(o.apiVersion, o.kind);
   if (!info) {
     if (!isValidatedOnlyKind(o.apiVersion, o.kind)) {
@@ -96,10 +105,21 @@ async function dryRun(
   } catch (e) {
     if (e instanceof ApiError) {
       if (e.status === 404) return `${subject(o)} not found: ${e.message}`;
+      if (force && e.status === 422 && IMMUTABLE.test(e.message)) return 'recreate';
       return `${subject(o)} dry-run failed${e.reason ? ` (${e.reason})` : ''}: ${e.message}`;
     }
     throw e;
   }
+}
+
+/** How the apiserver words a refused change of an immutable field. */
+const IMMUTABLE = /field is immutable|updates to [\w.]+ are forbidden|Forbidden: updates to/;
+
+/** Flux's force: delete the object, wait until it is gone, then create it from Git. */
+async function recreate(api: Api, o: Obj): Promise<void> {
+  await api.delete(refOf(o));
+  for (let i = 0; i < 100 && (await api.get(refOf(o))); i++) await new Promise((r) => setTimeout(r, 100));
+  await api.apply(o, MANAGER);
 }
 
 /** Deletes what the last inventory had and this one lacks, when this Kustomization still owns it. */

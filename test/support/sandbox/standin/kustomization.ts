@@ -52,6 +52,7 @@ const SPEC_FIELDS = new Set([
   'targetNamespace',
   'postBuild',
   'commonMetadata',
+  'force',
 ]);
 
 /** Per Kustomization, what the loop remembers between passes (Flux's work queue state). */
@@ -131,7 +132,7 @@ export class KustomizeStandIn {
         return await this.fail(k, reason, e.message, generation, revision);
       throw e;
     }
-    const applied = await applyStaged(this.api, this.log, k, objects);
+    const applied = await applyStaged(this.api, this.log, k, objects, at(k, 'spec', 'force') === true);
     if (typeof applied === 'string')
       return await this.fail(k, 'ReconciliationFailed', applied, generation, revision);
     const inventory = applied.entries;
@@ -211,10 +212,7 @@ export class KustomizeStandIn {
   }
 
   private async build(k: Obj, spec: Record<string, unknown>, dir: string): Promise<Obj[]> {
-    // force: false is the CRD's default; recreating objects on immutable-field errors is not implemented.
-    const unknown = Object.keys(spec).filter(
-      (f) => !SPEC_FIELDS.has(f) && !(f === 'force' && spec[f] === false),
-    );
+    const unknown = Object.keys(spec).filter((f) => !SPEC_FIELDS.has(f));
     if (unknown.length > 0)
       throw new BuildError(`spec.${unknown.join(', spec.')}: not implemented by the sandbox's stand-in`);
     if (spec['wait'] !== true && spec['healthChecks'] !== undefined && !Array.isArray(spec['healthChecks'])) {
