@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rmSync, writeFileSync } from 'node:fs';
 import { CreateAccessEntryCommand, EKSClient } from '@aws-sdk/client-eks';
+import { AuthorizationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { simpleGit } from 'simple-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -335,8 +336,32 @@ async function grantFluxOnly(group: string): Promise<() => Promise<void>> {
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: group },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
   });
+  // The apiserver's RBAC authorizer learns of a new binding through a watch, a moment later; on a
+  // loaded machine destroy's first patch could come before it. Ask the authorizer until it allows.
+  await untilAllowed(group, {
+    group: 'kustomize.toolkit.fluxcd.io',
+    resource: 'kustomizations',
+    verb: 'patch',
+  });
   return async () => {
     for (const kind of ['ClusterRoleBinding', 'ClusterRole'])
       await kube.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: group });
   };
+}
+
+async function untilAllowed(
+  group: string,
+  attributes: { group: string; resource: string; verb: string },
+): Promise<void> {
+  const config = new KubeConfig();
+  config.loadFromFile(sandbox().adminKubeconfig);
+  const authz = config.makeApiClient(AuthorizationV1Api);
+  for (let i = 0; i < 100; i++) {
+    const review = await authz.createSubjectAccessReview({
+      body: { spec: { groups: [group], user: `probe-${group}`, resourceAttributes: attributes } },
+    });
+    if (review.status?.allowed) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`RBAC never allowed group ${group} to ${attributes.verb} ${attributes.resource}`);
 }
