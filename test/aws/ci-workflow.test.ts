@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions are ${{ ... }} on purpose
 // `gitops ci workflow` against the emulator: the workflow names the CI role, the registry and the
 // repository bootstrap made; it parses as YAML with the fields that matter; and its shell runs.
 // The tag step and the build step of the GitHub form, and the whole script form, are executed

@@ -25,7 +25,7 @@ export function automatedImages(profile: Profile, params: ParameterSet, registry
     if (r.imageParameter === undefined) return [];
     const field = `${profile.name} profile.yaml: ecrRepositories[${i}].imageParameter`;
     const declared = profile.parameters.find((p) => p.name === r.imageParameter);
-    if (!declared || declared.type !== 'string') {
+    if (declared?.type !== 'string') {
       throw userError(
         'GITOPS_BAD_CONFIG',
         `${field}: "${r.imageParameter}" is not a string parameter of the profile`,

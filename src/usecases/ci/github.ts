@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions are ${{ ... }} on purpose
 /**
  * The GitHub Actions form of the CI workflow. Written as data and serialised by the YAML library,
  * so any value (a repository name, an ARN) comes out as valid YAML. The actions are the ones
