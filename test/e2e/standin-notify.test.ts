@@ -137,54 +137,61 @@ afterAll(async () => {
   await new Promise((r) => server?.close(r));
 });
 
-describe("the stand-in's notification-controller", () => {
-  it('posts a failed Kustomization to a generic-hmac Provider, signed with its token; marks slack not delivered', async () => {
-    const head = await push({
-      'bad/widget.yaml': `apiVersion: nothing.gitops.dev/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: ${ns}\n`,
-    });
-    await create({
-      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-      kind: 'Kustomization',
-      metadata: { name: 'bad', namespace: ns },
-      spec: {
-        interval: '1m',
-        path: './bad',
-        prune: true,
-        sourceRef: { kind: 'GitRepository', name: 'fleet' },
-      },
-    });
-    expect(await eventually(async () => received.length > 0, 60_000, 200)).toBe(true);
-    const [first] = received;
-    const event = JSON.parse(first!.body) as Record<string, unknown>;
-    expect(event).toMatchObject({
-      involvedObject: {
+// The minimal Flux-shaped bundle the sandbox serves without ../shared has no notification or image
+// automation CRDs: without Flux's real components this file is skipped, and its title says why.
+describe.skipIf(sandboxFluxBundle().kind === 'mini')(
+  "the stand-in's notification-controller (needs ../shared/fixtures/flux-v2.9.3)",
+  () => {
+    it('posts a failed Kustomization to a generic-hmac Provider, signed with its token; marks slack not delivered', async () => {
+      const head = await push({
+        'bad/widget.yaml': `apiVersion: nothing.gitops.dev/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: ${ns}\n`,
+      });
+      await create({
         apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
         kind: 'Kustomization',
-        name: 'bad',
-        namespace: ns,
-      },
-      severity: 'error',
-      reason: 'ReconciliationFailed',
-      message: expect.stringContaining('no matches for kind "Widget"'),
-      reportingController: 'kustomize-controller',
-      metadata: { 'kustomize.toolkit.fluxcd.io/revision': `main@sha1:${head}`, env: 'test' },
-    });
-    expect(event['timestamp']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    expect(first!.signature).toBe(`sha256=${createHmac('sha256', TOKEN).update(first!.body).digest('hex')}`);
+        metadata: { name: 'bad', namespace: ns },
+        spec: {
+          interval: '1m',
+          path: './bad',
+          prune: true,
+          sourceRef: { kind: 'GitRepository', name: 'fleet' },
+        },
+      });
+      expect(await eventually(async () => received.length > 0, 60_000, 200)).toBe(true);
+      const [first] = received;
+      const event = JSON.parse(first!.body) as Record<string, unknown>;
+      expect(event).toMatchObject({
+        involvedObject: {
+          apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+          kind: 'Kustomization',
+          name: 'bad',
+          namespace: ns,
+        },
+        severity: 'error',
+        reason: 'ReconciliationFailed',
+        message: expect.stringContaining('no matches for kind "Widget"'),
+        reportingController: 'kustomize-controller',
+        metadata: { 'kustomize.toolkit.fluxcd.io/revision': `main@sha1:${head}`, env: 'test' },
+      });
+      expect(event['timestamp']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect(first!.signature).toBe(
+        `sha256=${createHmac('sha256', TOKEN).update(first!.body).digest('hex')}`,
+      );
 
-    const chat = await api.get({ apiVersion: NOTIFICATION, kind: 'Provider', name: 'chat', namespace: ns });
-    expect(chat?.metadata.annotations?.[NOT_DELIVERED_ANNOTATION]).toMatch(
-      /slack alerts are not sent from the sandbox/,
-    );
-    const signed = await api.get({
-      apiVersion: NOTIFICATION,
-      kind: 'Provider',
-      name: 'signed',
-      namespace: ns,
+      const chat = await api.get({ apiVersion: NOTIFICATION, kind: 'Provider', name: 'chat', namespace: ns });
+      expect(chat?.metadata.annotations?.[NOT_DELIVERED_ANNOTATION]).toMatch(
+        /slack alerts are not sent from the sandbox/,
+      );
+      const signed = await api.get({
+        apiVersion: NOTIFICATION,
+        kind: 'Provider',
+        name: 'signed',
+        namespace: ns,
+      });
+      expect(signed?.metadata.annotations?.[NOT_DELIVERED_ANNOTATION]).toBeUndefined();
+      // Retries of the same failure are rate limited, as notification-controller does: one post.
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(received).toHaveLength(1);
     });
-    expect(signed?.metadata.annotations?.[NOT_DELIVERED_ANNOTATION]).toBeUndefined();
-    // Retries of the same failure are rate limited, as notification-controller does: one post.
-    await new Promise((r) => setTimeout(r, 3000));
-    expect(received).toHaveLength(1);
-  });
-});
+  },
+);
