@@ -14,6 +14,7 @@ import type { ReconcilerManifests } from '../../src/integrations/reconciler/reco
 import { alertsDestination } from '../../src/spec/alerts.js';
 import { buildClusterSpec } from '../../src/spec/from-flags.js';
 import { FLUX_293_COMPONENTS, fluxSchemaErrors } from '../support/flux/crd-schema.js';
+import { ALERT_PROVIDER_TYPES } from '../../src/spec/schema.js';
 import { FLUX_FIXTURE_DIR } from '../support/kube/fixtures.js';
 
 const flags = { cluster: 'c', region: 'us-west-2', profile: 'ml', gitUrl: 'https://example.com/f.git' };
@@ -121,16 +122,7 @@ describe('the files Flux gets', () => {
     "are valid for Flux v2.9.3's Provider and Alert CRDs (needs ../shared/fixtures/flux-v2.9.3)",
     () => {
       const kinds = flux.apiKinds(manifestsOf(FLUX_293_COMPONENTS));
-      for (const provider of [
-        'slack',
-        'msteams',
-        'discord',
-        'googlechat',
-        'rocket',
-        'generic',
-        'generic-hmac',
-        'alertmanager',
-      ]) {
+      for (const provider of ALERT_PROVIDER_TYPES) {
         for (const o of fluxAlertObjects({ provider, cluster: 'c', kinds })) {
           expect(fluxSchemaErrors(o), `${o.kind} ${provider}`).toEqual([]);
         }

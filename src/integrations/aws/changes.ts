@@ -31,4 +31,13 @@ export class Changes {
     const shown = this.actions.slice(0, 4).join('; ');
     return this.actions.length > 4 ? `${shown}; and ${this.actions.length - 4} more` : shown;
   }
+
+  /** What an apply that went through these changes reports: created when any change created. */
+  applied<T>(output: T | undefined): { result: 'created' | 'updated'; summary: string; output?: T } {
+    return {
+      result: this.actions.some((a) => a.startsWith('create')) ? 'created' : 'updated',
+      summary: this.summary(''),
+      ...(output ? { output } : {}),
+    };
+  }
 }

@@ -150,12 +150,7 @@ export function roleStep(spec: ClusterSpec, aws: AwsClients, kind: RoleKind): St
     },
     async apply(ctx) {
       const { changes, output } = await converge(ctx, true);
-      const created = changes.actions.some((a) => a.startsWith('create'));
-      return {
-        result: created ? 'created' : 'updated',
-        summary: changes.summary(''),
-        ...(output ? { output } : {}),
-      };
+      return changes.applied(output);
     },
   };
 }

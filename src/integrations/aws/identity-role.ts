@@ -119,12 +119,7 @@ export function identityRoleStep(
     },
     async apply(ctx) {
       const { changes, output } = await converge(ctx, true);
-      const created = changes.actions.some((a) => a.startsWith('create'));
-      return {
-        result: created ? 'created' : 'updated',
-        summary: changes.summary(''),
-        ...(output ? { output } : {}),
-      };
+      return changes.applied(output);
     },
   };
 }

@@ -67,12 +67,7 @@ export function natStep(spec: ClusterSpec, aws: AwsClients, after: readonly stri
     async apply(ctx) {
       const changes = new Changes(true, ctx.signal);
       const output = await convergeNat(aws, spec, changes, ctx);
-      const created = changes.actions.some((a) => a.startsWith('create'));
-      return {
-        result: created ? 'created' : 'updated',
-        summary: changes.summary(''),
-        ...(output ? { output } : {}),
-      };
+      return changes.applied(output);
     },
   };
 }
