@@ -178,10 +178,12 @@ describe.skipIf(sandboxFluxBundle().kind === 'mini')(
         `sha256=${createHmac('sha256', TOKEN).update(first!.body).digest('hex')}`,
       );
 
-      const chat = await api.get({ apiVersion: NOTIFICATION, kind: 'Provider', name: 'chat', namespace: ns });
-      expect(chat?.metadata.annotations?.[NOT_DELIVERED_ANNOTATION]).toMatch(
-        /slack alerts are not sent from the sandbox/,
-      );
+      // Providers are marked once per pass of the stand-in's loop, which may come after the post.
+      const chatNote = async () =>
+        (await api.get({ apiVersion: NOTIFICATION, kind: 'Provider', name: 'chat', namespace: ns }))?.metadata
+          .annotations?.[NOT_DELIVERED_ANNOTATION];
+      expect(await eventually(async () => (await chatNote()) !== undefined, 30_000, 200)).toBe(true);
+      expect(await chatNote()).toMatch(/slack alerts are not sent from the sandbox/);
       const signed = await api.get({
         apiVersion: NOTIFICATION,
         kind: 'Provider',

@@ -11,6 +11,9 @@
  * It writes `<dir>/env` (0600: it holds the emulator's test credentials) with what a shell
  * needs to point the CLI at it.
  */
+// The stand-ins call the emulator through the AWS SDK in this process (vitest's main process,
+// the sandbox daemon, the demo), where the test workers' setup file does not run.
+import '../quiet-sdk-warning.js';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type KubeClient, kubeClientFromKubeconfig } from '../../../src/integrations/kube/client.js';
