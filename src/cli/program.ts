@@ -114,6 +114,7 @@ export function buildProgram(version: string, io: ProcessIO, result: ProgramResu
     .option('--cluster <name>', 'EKS cluster name')
     .addOption(regionOption())
     .option('--keep-git', 'leave clusters/<cluster>/ in the fleet repository')
+    .option('--keep-data', "keep the cluster's S3 buckets and their data (a later bootstrap uses them again)")
     .option('--force', 'also delete ECR repositories that still hold images')
     .option(
       '--git-url <url>',

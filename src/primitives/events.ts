@@ -37,6 +37,7 @@ export const INFO_CODES = {
   GITOPS_UPGRADE:
     'a cluster moves to another version of its profile through Git (from, to, where it comes from)',
   GITOPS_VERSION_KEPT: 'the cluster runs a newer Kubernetes version than the spec asks (a floor); kept',
+  GITOPS_DATA_KEPT: "destroy --keep-data left the cluster's S3 buckets and their data in place",
 } as const;
 
 /** Things a person should look at; the run goes on. */

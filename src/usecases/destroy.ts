@@ -8,6 +8,7 @@
  *                       a destroy that fails half-way still has its desired state in Git
  */
 import type { AwsClients } from '../integrations/aws/clients.js';
+import { BUCKETS_KEPT } from '../integrations/aws/bucket-teardown.js';
 import { teardownSteps } from '../integrations/aws/teardown.js';
 import { removeFleetPath } from '../integrations/git/fleet.js';
 import { clusterLease } from '../integrations/git/lease.js';
@@ -38,6 +39,8 @@ export interface DestroyRequest {
   dryRun: boolean;
   keepGit: boolean;
   force: boolean;
+  /** Keep the cluster's S3 buckets and their data. */
+  keepData?: boolean;
   /** Where the cluster's folder is, when the cluster can no longer say (flags). */
   fleet?: Partial<FleetLocation>;
   pollMs: number;
@@ -49,6 +52,8 @@ export interface DestroyDocument {
   cluster: { name: string; region: string };
   fleet?: FleetLocation & { removed: boolean; revision?: string };
   steps: StepDocument[];
+  /** S3 buckets left in place with their data (--keep-data). */
+  keptBuckets: string[];
   warnings: string[];
   error?: { code: string; message: string; hint?: string };
 }
@@ -110,6 +115,7 @@ export async function runDestroy(
           }
         : {}),
       steps: stepDocuments(report),
+      keptBuckets: report.output(BUCKETS_KEPT)?.kept ?? [],
       warnings,
       ...(report.error ? { error: report.error.toJSON() } : {}),
     };
@@ -126,7 +132,10 @@ function destroyPlan(
   client: KubeClient | undefined,
   fleet: FleetLocation | undefined,
 ): Plan {
-  const awsSteps = teardownSteps({ name: req.cluster }, aws, { force: req.force });
+  const awsSteps = teardownSteps({ name: req.cluster }, aws, {
+    force: req.force,
+    keepData: req.keepData === true,
+  });
   // The AWS teardown starts only after the in-cluster steps: a load balancer that could not be
   // removed (or listed) must stop the destroy before the cluster that owns it is deleted.
   const inCluster = client

@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../src/integrations/aws/clients.js';
 import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
 import { resolveIdentities } from '../../src/integrations/profiles/identities.js';
-import { builtinsFor, resolveParameters } from '../../src/integrations/profiles/parameters.js';
+import {
+  builtinsFor,
+  profileBuckets,
+  resolveParameters,
+} from '../../src/integrations/profiles/parameters.js';
 import { effectiveClusterSpec } from '../../src/integrations/profiles/render.js';
 import { reconcilerFor } from '../../src/integrations/reconciler/index.js';
 import { bootstrapPlan } from '../../src/usecases/bootstrap/plan.js';
@@ -16,7 +20,8 @@ import { spec } from './profiles-helpers.js';
 async function mlPlan() {
   const requested = spec({ fleet: { url: 'https://git.example.com/fleet.git' } });
   const profile = await resolveProfile('ml', { env: process.env });
-  const params = resolveParameters(profile.profile, {}, builtinsFor('research', 'us-west-2', '123456789012'));
+  const builtins = builtinsFor('research', 'us-west-2', '123456789012');
+  const params = resolveParameters(profile.profile, {}, builtins);
   const effective = effectiveClusterSpec(requested, profile.profile, params);
   const identities = resolveIdentities({
     layers: profile.profiles,
@@ -31,6 +36,7 @@ async function mlPlan() {
       requested,
       profile,
       identities,
+      buckets: profileBuckets(profile.profile, builtins),
       accountId: '123456789012',
       callerArn: 'arn:aws:iam::123456789012:user/ci',
       manifests: {
@@ -66,6 +72,9 @@ describe('bootstrap plan with workload identities', () => {
         'aws:pod-identity:kube-system/cluster-autoscaler',
       ]),
     );
+    // MLflow keeps its artifacts in the profile's bucket: it exists before the apps start.
+    expect(sync.dependsOn).toContain('aws:s3:mlflow-artifacts');
+    expect(plan.steps.find((s) => s.id === 'aws:s3:mlflow-artifacts')?.dependsOn ?? []).toEqual([]);
     // The EBS driver's association comes with its add-on, whose pods EKS starts itself.
     expect(sync.dependsOn).not.toContain('aws:addon:aws-ebs-csi-driver');
     const ebs = plan.steps.find((s) => s.id === 'aws:addon:aws-ebs-csi-driver')!;
@@ -81,6 +90,7 @@ describe('bootstrap plan with workload identities', () => {
       'aws:cluster',
       'aws:pod-identity:kube-system/aws-load-balancer-controller',
       'aws:pod-identity:kube-system/cluster-autoscaler',
+      'aws:pod-identity:mlflow/mlflow',
       'aws:addon:aws-ebs-csi-driver',
     ]);
   });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
 import { resolveIdentities } from '../../src/integrations/profiles/identities.js';
 import { builtinsFor, resolveParameters } from '../../src/integrations/profiles/parameters.js';
+import { clusterBucketName } from '../../src/spec/bucket.js';
 import { policyIssues } from '../../src/spec/iam-policy.js';
 import type { WorkloadIdentity } from '../../src/spec/identity.js';
 
@@ -53,6 +54,13 @@ async function identitiesOf(name: string): Promise<WorkloadIdentity[]> {
   return resolveIdentities({ layers: profile.profiles, spec: undefined, specSource: 'test', params, addons });
 }
 
+async function bucketsOf(name: string): Promise<string[]> {
+  const profile = await resolveProfile(name, { env: process.env });
+  return (profile.profile.buckets ?? []).map((b) =>
+    clusterBucketName(ACCOUNT, 'us-west-2', 'research', b.name),
+  );
+}
+
 interface Statement {
   Sid?: string;
   Action: string | string[];
@@ -87,6 +95,11 @@ describe.each(['base', 'ml', 'mobile'])('bundled profile %s: workload identities
               expect(wide, `${p.name} ${s.Sid}: granted on "*"`).toEqual([]);
             } else if (r.startsWith('arn:aws:route53:::')) {
               expect(r).toBe(`arn:aws:route53:::hostedzone/${ZONE}`);
+            } else if (r.startsWith('arn:aws:s3:::')) {
+              // S3 ARNs name no region or account: a bucket this cluster's profile asked for, only.
+              const buckets = await bucketsOf(name);
+              expect(buckets.length, `${p.name} ${s.Sid}: the profile declares no bucket`).toBeGreaterThan(0);
+              expect(buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`])).toContain(r);
             } else if (r.startsWith('arn:aws:iam::')) {
               expect(r).toMatch(new RegExp(`^arn:aws:iam::${ACCOUNT}:role/aws-service-role/`));
             } else {

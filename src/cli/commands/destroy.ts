@@ -10,6 +10,7 @@ export interface DestroyOptions {
   cluster?: string;
   region?: string;
   keepGit?: boolean;
+  keepData?: boolean;
   force?: boolean;
   dryRun?: boolean;
   timeout?: string;
@@ -52,6 +53,7 @@ export const destroy: CommandHandler<DestroyOptions> = async (ctx, o) => {
     deadline: Date.now() + timeoutMs,
     dryRun,
     keepGit: o.keepGit === true,
+    keepData: o.keepData === true,
     force: o.force === true,
     fleet,
     pollMs: pollInterval(ctx.env),
@@ -62,7 +64,7 @@ export const destroy: CommandHandler<DestroyOptions> = async (ctx, o) => {
 
 async function confirmByName(ctx: CommandContext, cluster: string): Promise<boolean> {
   const answer = await ctx.prompt(
-    `This deletes cluster ${cluster}, its node groups, network, IAM roles and ECR repositories. Type the cluster name to confirm: `,
+    `This deletes cluster ${cluster}, its node groups, network, IAM roles, ECR repositories and S3 buckets (unless --keep-data). Type the cluster name to confirm: `,
   );
   return answer.trim() === cluster;
 }

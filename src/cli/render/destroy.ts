@@ -18,6 +18,11 @@ export function renderDestroy(d: DestroyDocument, s: Style): string {
     '',
   ];
   if (d.dryRun) lines.push(s.yellow('Dry run: nothing was deleted.'));
+  else if (d.ok && d.keptBuckets.length > 0)
+    lines.push(
+      s.green(`Cluster ${d.cluster.name} and everything gitops created for it are gone, but its data:`),
+      `  kept S3 buckets (--keep-data): ${d.keptBuckets.join(', ')}; a bootstrap of ${d.cluster.name} uses them again`,
+    );
   else if (d.ok)
     lines.push(s.green(`Cluster ${d.cluster.name} and everything gitops created for it are gone.`));
   else

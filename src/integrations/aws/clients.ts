@@ -10,10 +10,11 @@ import { EcrAdapter } from './adapters/ecr.js';
 import { Ec2Adapter } from './adapters/ec2.js';
 import { EksAdapter } from './adapters/eks.js';
 import { IamAdapter } from './adapters/iam.js';
+import { S3Adapter } from './adapters/s3.js';
 import { ServiceQuotasAdapter } from './adapters/service-quotas.js';
 import { StsAdapter } from './adapters/sts.js';
 import { credentialProvider } from './credentials.js';
-import type { Ec2Port, EcrPort, EksPort, IamPort, StsPort } from './ports.js';
+import type { Ec2Port, EcrPort, EksPort, IamPort, S3Port, StsPort } from './ports.js';
 import type { ServiceQuotasPort } from './ports-compute.js';
 import {
   type AwsCredentials,
@@ -52,6 +53,7 @@ export interface AwsClients {
   readonly ec2: Ec2Port;
   readonly iam: IamPort;
   readonly ecr: EcrPort;
+  readonly s3: S3Port;
   readonly sts: StsPort;
   readonly quotas: ServiceQuotasPort;
   /** Resolved credentials (for signing EKS tokens); secrets, never logged. */
@@ -77,6 +79,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     ec2: new Ec2Adapter(config),
     iam: new IamAdapter(config),
     ecr: new EcrAdapter(config),
+    s3: new S3Adapter(config),
     sts: new StsAdapter(config),
     quotas: new ServiceQuotasAdapter(config),
     // Without explicit credentials (tests, or the use cases' clients, which read them from the

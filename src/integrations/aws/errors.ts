@@ -102,6 +102,7 @@ export function isNotFound(e: unknown): boolean {
     'InvalidAllocationID.NotFound',
     'NatGatewayNotFound',
     'InvalidNatGatewayID.NotFound',
+    'NoSuchBucket',
   );
 }
 

@@ -8,6 +8,7 @@ import type { Tags } from './ports-common.js';
 
 export type { HealthIssue, Tags } from './ports-common.js';
 export * from './ports-eks.js';
+export * from './ports-s3.js';
 
 // ---------------------------------------------------------------------------------------- EC2
 

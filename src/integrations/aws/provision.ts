@@ -9,17 +9,19 @@
  *   aws:iam:cluster-role ─┘               │               ├─ aws:addon:<name>       (also its identity roles)
  *                                         └─ aws:network:nat ├─ aws:access:<n>
  *   aws:identity:<ns>/<sa> ───────────────────────────────────┼─ aws:pod-identity:<ns>/<sa> ─┐
- *   aws:iam:node-role, aws:ecr:<repo>                          ├─────────────────────────────┴─ aws:identities
+ *   aws:iam:node-role, aws:ecr:<repo>, aws:s3:<bucket>         ├─────────────────────────────┴─ aws:identities
  *                                                              └─ aws:ci (CI role; records CI on the cluster)
- * Roles and repositories have no dependencies: they start at once. NAT gateways wait for
+ * Roles, repositories and buckets have no dependencies: they start at once. NAT gateways wait for
  * CreateCluster to be accepted: EKS may refuse a zone and move the network.
  */
 import type { Step } from '../../primitives/plan.js';
+import type { ClusterBucket } from '../../spec/bucket.js';
 import type { WorkloadIdentity } from '../../spec/identity.js';
 import { isReplacedByAutoMode } from '../../spec/compute.js';
 import type { AddonSpec, ClusterSpec } from '../../spec/schema.js';
 import { accessStep } from './access.js';
 import { addonRef, addonStep, DEFAULT_ADDONS, mergeAddons } from './addons.js';
+import { bucketStep } from './buckets.js';
 import type { AwsClients } from './clients.js';
 import { ciStep } from './ci-role.js';
 import { clusterStep } from './cluster.js';
@@ -36,6 +38,7 @@ export function provisionSteps(
   spec: ClusterSpec,
   aws: AwsClients,
   identities: readonly WorkloadIdentity[] = [],
+  buckets: readonly ClusterBucket[] = [],
 ): Step[] {
   const auto = spec.compute === 'auto';
   const addons = clusterAddons(spec).map((addon) => addonStep(spec, aws, addon, identities));
@@ -53,6 +56,7 @@ export function provisionSteps(
     roleStep(spec, aws, nodeRoleKind(spec)),
     ...identities.map((i) => identityRoleStep(spec, aws, i)),
     ...spec.ecrRepositories.map((repo) => ecrStep(spec, aws, repo)),
+    ...buckets.map((b) => bucketStep(spec, aws, b)),
     natStep(spec, aws, [CLUSTER_CREATE.id]),
     clusterCreateStep(spec, aws),
     clusterStep(spec, aws),

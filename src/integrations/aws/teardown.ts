@@ -9,11 +9,15 @@
  *            └─ aws:pod-identity ─┘               ├─ aws:iam:cluster-role
  *                                                 ├─ aws:iam:node-role, aws:iam:auto-node-role
  *                                                 ├─ aws:iam:identities (Pod Identity roles)
- *                                                 └─ aws:iam:ci (CI role, GitHub's provider if unused)
- * ECR comes first so that a refusal (repositories with images, no --force) deletes nothing.
+ *                                                 ├─ aws:iam:ci (CI role, GitHub's provider if unused)
+ *                                                 └─ aws:s3 (buckets, emptied; kept with --keep-data)
+ * ECR comes first so that a refusal (repositories with images, no --force) deletes nothing. The
+ * buckets go once the cluster has: no workload writes to them any more, and a destroy that stops
+ * earlier leaves the team's data where it was.
  */
 import type { Step } from '../../primitives/plan.js';
 import { accessTeardownStep } from './access.js';
+import { bucketsTeardownStep } from './bucket-teardown.js';
 import { addonsTeardownStep } from './addons.js';
 import type { AwsClients } from './clients.js';
 import { ciTeardownStep } from './ci-role.js';
@@ -31,6 +35,8 @@ export interface TeardownTarget {
 export interface TeardownOptions {
   /** Delete ECR repositories even when they hold images. */
   force?: boolean;
+  /** Keep the S3 buckets and their data. */
+  keepData?: boolean;
 }
 
 export function teardownSteps(
@@ -58,5 +64,6 @@ export function teardownSteps(
     // Kept until the cluster is gone, like its other roles: a destroy that stops half way leaves
     // a cluster whose CI still pushes.
     ciTeardownStep(cluster, aws, [CLUSTER.id]),
+    bucketsTeardownStep(cluster, aws, options.keepData ?? false, [CLUSTER.id]),
   ];
 }

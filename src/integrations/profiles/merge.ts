@@ -35,5 +35,8 @@ export function mergeProfiles(layers: readonly Profile[]): Profile {
       layers.map((l) => l.secrets),
       (s) => `${s.namespace}/${s.name}`,
     ),
+    ...(layers.some((l) => l.buckets !== undefined)
+      ? { buckets: mergeByName(layers.map((l) => l.buckets ?? [])) }
+      : {}),
   };
 }

@@ -5,6 +5,7 @@
  * AWS).
  */
 import { z } from 'zod';
+import { logicalBucketName } from '../../spec/bucket.js';
 import { managedPolicyArn, serviceAccountRef } from '../../spec/identity.js';
 import { addonSchema, ecrRepositorySchema, nodeGroupSchema } from '../../spec/schema.js';
 
@@ -136,6 +137,24 @@ export const profileSecretSchema = z.strictObject({
     .min(1, { error: 'list at least one key' }),
 });
 
+/**
+ * An S3 bucket the profile's components keep data in. Bootstrap creates it for the cluster
+ * (encrypted, public access blocked, versioned, tagged as ours) under a name made from the
+ * account, region, cluster and this logical name (spec/bucket.ts); `variable` holds that name in
+ * the manifests (through the cluster's values) and in identity policies, so a role can be limited
+ * to the bucket. Destroy empties and deletes it unless --keep-data.
+ */
+export const profileBucketSchema = z.strictObject({
+  name: logicalBucketName,
+  description: z.string().default(''),
+  variable: z
+    .string({ error: 'expected a string' })
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an identifier (letters, digits, "_")' })
+    .refine((n) => !(BUILTIN_PARAMETERS as readonly string[]).includes(n), {
+      error: `is a built-in parameter (${BUILTIN_PARAMETERS.join(', ')})`,
+    }),
+});
+
 export const profileSchema = z.strictObject({
   apiVersion: z.literal(PROFILE_API_VERSION).default(PROFILE_API_VERSION),
   kind: z.literal('Profile').default('Profile'),
@@ -150,6 +169,9 @@ export const profileSchema = z.strictObject({
   ecrRepositories: z.array(profileEcrRepositorySchema).default([]),
   identities: z.array(profileIdentitySchema).default([]),
   secrets: z.array(profileSecretSchema).default([]),
+  // No default: a profile without buckets parses as it did before they existed, so the digests
+  // of versions already released (which cover the parsed profile) do not change.
+  buckets: z.array(profileBucketSchema).optional(),
 });
 
 export type Profile = z.output<typeof profileSchema>;
@@ -158,4 +180,5 @@ export type ProfileComponent = z.output<typeof componentSchema>;
 export type ProvidedApi = z.output<typeof providedApiSchema>;
 export type ProfileIdentity = z.output<typeof profileIdentitySchema>;
 export type ProfileSecret = z.output<typeof profileSecretSchema>;
+export type ProfileBucket = z.output<typeof profileBucketSchema>;
 export type ParameterValue = string | number | boolean;

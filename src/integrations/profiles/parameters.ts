@@ -4,6 +4,7 @@
  * does not declare is refused (it is almost always a typo that would otherwise be ignored).
  */
 import { userError } from '../../primitives/errors.js';
+import { type ClusterBucket, clusterBucketName } from '../../spec/bucket.js';
 import { partitionOf } from '../../spec/identity.js';
 import { BUILTIN_PARAMETERS, type ParameterValue, type Profile } from './model.js';
 
@@ -45,7 +46,7 @@ export function builtinsFor(cluster: string, region: string, accountId: string):
 }
 
 export function resolveParameters(
-  profile: Pick<Profile, 'name' | 'parameters'>,
+  profile: Pick<Profile, 'name' | 'parameters'> & Partial<Pick<Profile, 'buckets'>>,
   provided: Readonly<Record<string, ParameterValue>>,
   builtins: Builtins,
 ): ParameterSet {
@@ -84,7 +85,41 @@ export function resolveParameters(
     values.set(p.name, coerce(raw, p.type, where));
   }
   for (const name of BUILTIN_PARAMETERS) values.set(name, builtins[name]);
+  // Each bucket's name under its variable: manifests and identity policies use it like a parameter.
+  for (const b of profileBuckets(profile, builtins)) values.set(b.variable, b.name);
   return { values, missing };
+}
+
+/**
+ * The S3 buckets the profile asks for, with their names for this cluster. A variable may name one
+ * bucket only, and no parameter: it would be ambiguous which value the manifests get.
+ */
+export function profileBuckets(
+  profile: Pick<Profile, 'name' | 'parameters'> & Partial<Pick<Profile, 'buckets'>>,
+  builtins: Pick<Builtins, 'accountId' | 'region' | 'cluster'>,
+): ClusterBucket[] {
+  const seen = new Map<string, string>();
+  return (profile.buckets ?? []).map((b, i) => {
+    const where = `profile "${profile.name}" buckets[${i}].variable`;
+    if (profile.parameters.some((p) => p.name === b.variable)) {
+      throw userError('GITOPS_BAD_CONFIG', `${where}: "${b.variable}" is also a parameter of the profile`, {
+        hint: 'give the bucket a variable name of its own',
+      });
+    }
+    const other = seen.get(b.variable);
+    if (other !== undefined) {
+      throw userError(
+        'GITOPS_BAD_CONFIG',
+        `${where}: "${b.variable}" is already the variable of bucket ${other}`,
+      );
+    }
+    seen.set(b.variable, b.name);
+    return {
+      logical: b.name,
+      name: clusterBucketName(builtins.accountId, builtins.region, builtins.cluster, b.name),
+      variable: b.variable,
+    };
+  });
 }
 
 /** Flags arrive as strings; "3" for a number parameter and "true" for a boolean one are fine. */

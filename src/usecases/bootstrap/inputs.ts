@@ -17,7 +17,7 @@ import {
   SHARED_RECORD,
   sharedFolder,
 } from '../../integrations/profiles/layout.js';
-import { builtinsFor, resolveParameters } from '../../integrations/profiles/parameters.js';
+import { builtinsFor, profileBuckets, resolveParameters } from '../../integrations/profiles/parameters.js';
 import { effectiveClusterSpec } from '../../integrations/profiles/render.js';
 import type { Reconciler, ReconcilerManifests } from '../../integrations/reconciler/reconciler.js';
 import { userError } from '../../primitives/errors.js';
@@ -30,6 +30,7 @@ import { checkCiSpec } from '../../integrations/aws/ci-role.js';
 import { checkAgainstAws } from '../../integrations/aws/preflight.js';
 import { chooseKubernetesVersion } from '../../integrations/aws/versions.js';
 import { clusterAddons } from '../../integrations/aws/provision.js';
+import type { ClusterBucket } from '../../spec/bucket.js';
 import type { WorkloadIdentity } from '../../spec/identity.js';
 
 export interface SpecRequest {
@@ -97,6 +98,8 @@ export interface BootstrapInputs {
   profile: ResolvedProfile;
   /** The profile's and the spec's workload identities, placeholders filled in, documents checked. */
   identities: WorkloadIdentity[];
+  /** The profile's S3 buckets with their names for this cluster. */
+  buckets: ClusterBucket[];
   accountId: string;
   callerArn: string;
   manifests: ReconcilerManifests;
@@ -152,11 +155,8 @@ export async function prepareBootstrap(
     ...optional('source', options.reconcilerManifests),
     ...optional('releaseBaseUrl', options.releaseBaseUrl),
   });
-  const params = resolveParameters(
-    profile.profile,
-    requested.profile.parameters,
-    builtinsFor(requested.name, requested.region, identity.account),
-  );
+  const builtins = builtinsFor(requested.name, requested.region, identity.account);
+  const params = resolveParameters(profile.profile, requested.profile.parameters, builtins);
   const spec = effectiveClusterSpec(requested, profile.profile, params);
   checkCiSpec(spec, options.specSource ?? 'cluster spec');
   // What AWS would refuse only after resources exist is refused now, before any change.
@@ -174,6 +174,7 @@ export async function prepareBootstrap(
     requested,
     profile,
     identities,
+    buckets: profileBuckets(profile.profile, builtins),
     accountId: identity.account,
     callerArn: identity.arn,
     manifests,

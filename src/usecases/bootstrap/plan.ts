@@ -12,6 +12,7 @@
  * waits for the network: the VPC id goes into cluster-values.
  */
 import type { AwsClients } from '../../integrations/aws/clients.js';
+import { bucketRef } from '../../integrations/aws/buckets.js';
 import { CLUSTER } from '../../integrations/aws/cluster.js';
 import { partitionOf } from '../../integrations/aws/iam.js';
 import { NETWORK } from '../../integrations/aws/network/steps.js';
@@ -120,7 +121,7 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
     return client;
   };
 
-  const awsSteps = provisionSteps(spec, aws, inputs.identities);
+  const awsSteps = provisionSteps(spec, aws, inputs.identities, inputs.buckets);
   const declared = inputs.profile.profile.secrets;
   const secrets =
     declared.length === 0
@@ -138,7 +139,12 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
       ? [CLUSTER.id, ...identityReadySteps(awsSteps)]
       : [CLUSTER.id],
     // The workloads read the generated Secrets: a pod started without one would fail until it is there.
-    syncDependsOn: [...identityReadySteps(awsSteps), ...secrets.map((s) => s.id)],
+    // And the buckets they keep data in.
+    syncDependsOn: [
+      ...identityReadySteps(awsSteps),
+      ...secrets.map((s) => s.id),
+      ...inputs.buckets.map((b) => bucketRef(b.logical).id),
+    ],
     revision: (ctx) => ctx.output(FLEET)?.revision,
     revisionDependsOn: [FLEET.id],
     layers: rendered.layers.map((l) => l.name),

@@ -37,6 +37,11 @@ const invalidTag = (message: string) => s3Error('InvalidTag', message, 400);
 function readTagSet(doc: XmlElement): { Key: string; Value: string }[] {
   const set = child(doc, 'TagSet');
   if (!set) throw malformedXml();
+  return readTags(set);
+}
+
+/** The Tag elements of a tag list (PutBucketTagging's TagSet, CreateBucket's Tags), checked as S3 does. */
+export function readTags(set: XmlElement): { Key: string; Value: string }[] {
   const tags = children(set, 'Tag').map((t) => {
     const Key = childText(t, 'Key');
     if (Key === undefined) throw malformedXml();

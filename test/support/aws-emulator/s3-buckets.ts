@@ -15,7 +15,9 @@ import {
 } from './s3-common.js';
 import { readPayload } from './s3-payload.js';
 import { BLOCK_ALL, type Bucket, DEFAULT_ENCRYPTION } from './s3-store.js';
-import { childText, parseXml } from './s3-xml.js';
+import { readTags } from './s3-bucket-config.js';
+import type { Tag } from './service.js';
+import { child, childText, parseXml } from './s3-xml.js';
 
 /** S3's default quota of general purpose buckets per account (raised from 100 in 2024). */
 const MAX_BUCKETS = 10_000;
@@ -41,14 +43,21 @@ function header(input: S3Input, name: string): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
 
-/** The LocationConstraint of the request body, if it has one. */
-function locationConstraint(input: S3Input): string | undefined {
+/**
+ * The LocationConstraint and Tags of the request body, if it has them. Tags given at creation
+ * (the model's CreateBucketConfiguration.Tags) are checked as PutBucketTagging checks them.
+ */
+function configuration(input: S3Input): { constraint?: string; tags?: Tag[] } {
   const { body } = readPayload(input.body, input.headers);
-  if (body.toString('utf8').trim() === '') return undefined;
+  if (body.toString('utf8').trim() === '') return {};
   const doc = parseXml(body.toString('utf8'));
   if (doc.name !== 'CreateBucketConfiguration') throw s3Error('MalformedXML', 'Unexpected document', 400);
   const c = childText(doc, 'LocationConstraint');
-  return c === '' ? undefined : c;
+  const tags = child(doc, 'Tags');
+  return {
+    ...(c === undefined || c === '' ? {} : { constraint: c }),
+    ...(tags ? { tags: readTags(tags) } : {}),
+  };
 }
 
 /**
@@ -103,7 +112,7 @@ export const bucketOps: Record<string, S3Op> = {
         BucketName: input.bucket,
       });
     }
-    const constraint = locationConstraint(input);
+    const { constraint, tags } = configuration(input);
     checkRegion(ctx.region, constraint);
     const objectOwnership = ownership(input);
     const existing = ctx.s3.buckets.get(input.bucket);
@@ -135,6 +144,7 @@ export const bucketOps: Record<string, S3Op> = {
       ownerAccount: input.caller.accountId,
       createdAt: ctx.clock.now(),
       objectOwnership,
+      ...(tags && tags.length > 0 ? { tags } : {}),
       publicAccessBlock: { ...BLOCK_ALL },
       encryption: { ...DEFAULT_ENCRYPTION },
       objects: new Map(),
