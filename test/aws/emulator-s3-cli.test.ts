@@ -123,4 +123,32 @@ describe('the AWS CLI against the S3 emulation', () => {
     await ok('delete-bucket', ...B);
     await fails('NoSuchBucket', 'get-bucket-location', ...B);
   });
+
+  it('stores the tags botocore sends inside CreateBucketConfiguration, checked like PutBucketTagging', {
+    timeout: 60_000,
+  }, async () => {
+    const B = ['--bucket', 'cli-tagged-at-creation'];
+    const config = (tags: string) => `{"LocationConstraint":"us-west-2","Tags":[${tags}]}`;
+    await fails(
+      'InvalidTag',
+      'create-bucket',
+      ...B,
+      '--create-bucket-configuration',
+      config('{"Key":"aws:owner","Value":"x"}'),
+    );
+    await fails('NoSuchBucket', 'get-bucket-location', ...B);
+    await ok(
+      'create-bucket',
+      ...B,
+      '--create-bucket-configuration',
+      config('{"Key":"gitops.dev/cluster","Value":"research"},{"Key":"team","Value":"ml"}'),
+    );
+    expect(await ok('get-bucket-tagging', ...B)).toEqual({
+      TagSet: [
+        { Key: 'gitops.dev/cluster', Value: 'research' },
+        { Key: 'team', Value: 'ml' },
+      ],
+    });
+    await ok('delete-bucket', ...B);
+  });
 });
