@@ -10,6 +10,7 @@ import {
   listManagedClusters,
 } from '../integrations/aws/status.js';
 import { openToInternet } from '../integrations/aws/endpoint.js';
+import { bucketsStatus } from '../integrations/aws/bucket-status.js';
 import { ciStatus } from '../integrations/aws/ci-status.js';
 import { identitiesStatus } from '../integrations/aws/identity-status.js';
 import { remoteHead } from '../integrations/git/remote.js';
@@ -72,6 +73,14 @@ export interface StatusDocument {
     role?: string;
     association: boolean;
     policiesInSync: boolean;
+  }[];
+  /** The cluster's S3 buckets (found by tag) and whether each is still encrypted, private, versioned. */
+  buckets: {
+    name: string;
+    logical?: string;
+    encrypted: boolean;
+    publicAccessBlocked: boolean;
+    versioned: boolean;
   }[];
   /** The CI role GitHub Actions assume to push images; null when the cluster has no CI. */
   ci: {
@@ -166,6 +175,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       ...(a.health ? { health: a.health } : {}),
     })),
     identities: [],
+    buckets: [],
     ci: null,
     reconciler: { kind: reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
@@ -200,6 +210,9 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     policiesInSync: i.policiesInSync,
   }));
   problems.push(...identities.identities.flatMap((i) => i.problems), ...identities.problems);
+  const buckets = await bucketsStatus(aws, req.cluster);
+  doc.buckets = buckets.map(({ problems: _, ...b }) => b);
+  problems.push(...buckets.flatMap((b) => b.problems));
   const ci = await ciStatus(aws, req.cluster, state.tags ?? {});
   if (ci) {
     const { problems: ciProblems, ...view } = ci;
@@ -389,6 +402,7 @@ function unknownStatus(clients: Clients, name: string, reason: string): StatusDo
     compute: { mode: 'nodegroups', nodePools: [] },
     addons: [],
     identities: [],
+    buckets: [],
     ci: null,
     reconciler: { kind: clients.reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },

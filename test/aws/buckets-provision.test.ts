@@ -13,6 +13,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bucketsStatus } from '../../src/integrations/aws/bucket-status.js';
 import { bucketsTeardownStep } from '../../src/integrations/aws/bucket-teardown.js';
 import { bucketStep } from '../../src/integrations/aws/buckets.js';
 import type { AwsClients } from '../../src/integrations/aws/clients.js';
@@ -126,6 +127,18 @@ describe('S3 buckets of a profile', () => {
         },
       }),
     );
+    // status sees the drift from AWS alone (the bucket found by its tags)...
+    const drifted = await bucketsStatus(aws, 'research');
+    expect(drifted).toEqual([
+      expect.objectContaining({
+        name: bucket.name,
+        encrypted: false,
+        publicAccessBlocked: false,
+        versioned: false,
+      }),
+    ]);
+    expect(drifted[0]?.problems).toHaveLength(3);
+    // ... and a re-run puts it back.
     const report = expectOk(await provision());
     expect(report.steps[0]?.result).toBe('updated');
     expect(report.steps[0]?.summary).toContain('block all public access');
@@ -140,6 +153,15 @@ describe('S3 buckets of a profile', () => {
       'cost-center': '42',
     });
     expect(expectOk(await provision()).steps[0]?.result).toBe('unchanged');
+    expect(await bucketsStatus(aws, 'research')).toEqual([
+      expect.objectContaining({
+        logical: 'mlflow-artifacts',
+        encrypted: true,
+        publicAccessBlocked: true,
+        versioned: true,
+        problems: [],
+      }),
+    ]);
   });
 
   it('refuses a bucket of its name that is not tagged as ours, and changes nothing in it', async () => {

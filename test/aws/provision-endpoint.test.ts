@@ -100,6 +100,7 @@ describe('endpoint access', () => {
       ecrRepositories: [],
       simulated: [],
       identities: [],
+      buckets: [],
       ci: null,
       problems: [],
     } satisfies StatusDocument;

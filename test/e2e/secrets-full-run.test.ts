@@ -46,6 +46,7 @@ import {
   type Run,
   TINY_PROFILE,
 } from '../reliability/support.js';
+import { iamActionsOf } from '../support/s3-actions.js';
 
 const CLUSTER = 'secrets-run';
 const AUTO_CLUSTER = 'secrets-auto';
@@ -272,7 +273,7 @@ describe('secret hygiene over bootstrap, status and destroy', () => {
     const mine = (await calls(sb)).filter(
       (c: CallRecord) => c.caller === AWS.arn && c.operation !== 'Unknown',
     );
-    const used = [...new Set(mine.map((c) => `${c.service}:${c.operation}`))].sort();
+    const used = [...new Set(mine.flatMap((c) => iamActionsOf(`${c.service}:${c.operation}`)))].sort();
     const policy = JSON.parse(
       await readFile(join(repoRoot, 'policy', 'gitops-iam-policy.json'), 'utf8'),
     ) as Policy;
@@ -297,6 +298,11 @@ describe('secret hygiene over bootstrap, status and destroy', () => {
         'iam:DeleteOpenIDConnectProvider',
         'iam:PutRolePolicy',
         'eks:TagResource',
+        // The profile's bucket: created tagged, and emptied and deleted by destroy.
+        's3:CreateBucket',
+        's3:TagResource',
+        's3:ListBucketVersions',
+        's3:DeleteBucket',
       ]),
     );
     // Role policies may be attached only if they are the ones the code attaches: the cluster and
@@ -352,7 +358,7 @@ function withWorkloadIdentity(dir: string): void {
   const profile = join(dir, 'profile.yaml');
   writeFileSync(
     profile,
-    `${readFileSync(profile, 'utf8')}identities:\n  - serviceAccount: web/web\n    managedPolicies:\n      - arn:\${partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy\n    inlinePolicies: [policies/read-app-images.json]\n`,
+    `${readFileSync(profile, 'utf8')}identities:\n  - serviceAccount: web/web\n    managedPolicies:\n      - arn:\${partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy\n    inlinePolicies: [policies/read-app-images.json]\nbuckets:\n  - name: data\n    variable: dataBucket\n`,
   );
   mkdirSync(join(dir, 'policies'));
   const read = {
@@ -406,13 +412,15 @@ function adapterOperations(): string[] {
     [/^iam/, 'iam'],
     [/^sts/, 'sts'],
     [/^service-quotas/, 'servicequotas'],
+    [/^s3/, 's3'],
   ];
   const out: string[] = [];
   for (const file of readdirSync(dir)) {
     const service = services.find(([re]) => re.test(file))?.[1];
     if (!service) continue;
     const text = readFileSync(join(dir, file), 'utf8');
-    for (const m of text.matchAll(/sdk\.([A-Za-z]+)Command\b/g)) out.push(`${service}:${m[1]}`);
+    for (const m of text.matchAll(/sdk\.([A-Za-z]+)Command\b/g))
+      out.push(...iamActionsOf(`${service}:${m[1]}`));
   }
   return out;
 }

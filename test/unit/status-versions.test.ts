@@ -14,6 +14,7 @@ function doc(name: string, profile?: { name: string; version: string }): StatusD
     cluster: { name, region: 'us-west-2', status: 'ACTIVE', managed: true, version: '1.34', nodeGroups: [] },
     addons: [],
     identities: [],
+    buckets: [],
     ci: null,
     compute: { mode: 'nodegroups', nodePools: [] },
     reconciler: { kind: 'flux', installed: true, ready: true, controllers: [] },

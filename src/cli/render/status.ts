@@ -73,6 +73,13 @@ export function renderStatus(d: StatusDocument, s: Style): string {
       ),
     );
   }
+  for (const b of d.buckets) {
+    const fine = b.encrypted && b.publicAccessBlocked && b.versioned;
+    const yes = (v: boolean, what: string) => (v ? what : s.yellow(`not ${what}`));
+    lines.push(
+      `${ok(fine)} bucket      ${b.name}${b.logical ? s.dim(` (${b.logical})`) : ''}: ${yes(b.encrypted, 'encrypted')}, ${yes(b.publicAccessBlocked, 'public access blocked')}, ${yes(b.versioned, 'versioned')}`,
+    );
+  }
   if (d.ci) {
     const role = d.ci.role ? d.ci.role.slice(d.ci.role.lastIndexOf('/') + 1) : s.yellow('missing');
     lines.push(

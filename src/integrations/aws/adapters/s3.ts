@@ -61,9 +61,11 @@ export class S3Adapter implements S3Port {
           CreateBucketConfiguration: {
             // us-east-1 takes no constraint; every other region must be named.
             ...(region === 'us-east-1' ? {} : { LocationConstraint: region as Sdk.BucketLocationConstraint }),
+            // Needs s3:TagResource besides s3:CreateBucket (the S3 API reference, CreateBucket).
             Tags: tagsToList(tags),
           },
-          ObjectOwnership: 'BucketOwnerEnforced',
+          // No x-amz-object-ownership: the default, BucketOwnerEnforced (ACLs off), is what we
+          // want, and naming it would need s3:PutBucketOwnershipControls too.
         }),
       ),
     );
