@@ -105,10 +105,12 @@ export async function taggedFor(cluster: string): Promise<Record<string, number>
   return count;
 }
 
-/** Mutating AWS calls (anything but Describe/List/Get) since a time. */
+/** Mutating AWS calls (anything but Describe/List/Get, and S3's HeadBucket) since a time. */
 export async function mutatingCallsSince(at: number): Promise<string[]> {
   const calls = await emulator<CallRecord[]>('calls');
-  return calls.filter((c) => c.at >= at && !/^(Describe|List|Get)/.test(c.operation)).map((c) => c.operation);
+  return calls
+    .filter((c) => c.at >= at && !/^(Describe|List|Get|Head)/.test(c.operation))
+    .map((c) => c.operation);
 }
 
 export interface AuditedWrite {

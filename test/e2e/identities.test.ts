@@ -3,7 +3,8 @@
 // trust and policies are what the profile declared, the controllers' cluster-values ConfigMap
 // holds the VPC gitops created, status reports every identity, a re-run changes nothing, a
 // policy detached by hand makes status exit 3 until bootstrap puts it back, and destroy leaves no
-// role and no association behind.
+// role and no association behind. ml's artifact bucket: created tagged, encrypted and private, named
+// in MLflow's role and manifests alone, kept by destroy --keep-data and removed by destroy.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -16,6 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
 import { resolveIdentities } from '../../src/integrations/profiles/identities.js';
 import { builtinsFor, resolveParameters } from '../../src/integrations/profiles/parameters.js';
+import { clusterBucketName } from '../../src/spec/bucket.js';
 import type { WorkloadIdentity } from '../../src/spec/identity.js';
 import type { EmulatorState } from '../support/aws-emulator/index.js';
 import {
@@ -67,6 +69,7 @@ async function lifeCycle(
   values: Record<string, string>,
   extra: string[] = [],
   drift = false,
+  buckets = false,
 ) {
   const fleet = await createFleetRepo(cluster);
   const boot = await gitops(['-o', 'json', ...bootstrapArgs(cluster, profile, fleet.url, extra)]);
@@ -78,6 +81,7 @@ async function lifeCycle(
   await expectAssociations(cluster, identities, state);
   expectRoles(cluster, identities, state);
   await expectClusterValues(cluster, state);
+  const bucket = buckets ? await expectBucket(cluster, account, identities, state) : undefined;
 
   const status = await gitops(['-o', 'json', 'status', '--cluster', cluster]);
   expect(status.code, status.stdout).toBe(0);
@@ -98,6 +102,15 @@ async function lifeCycle(
   expect(await commitCount(fleet.dir)).toBe(commits);
   if (drift) await driftIsReportedAndCorrected(cluster, profile, fleet.url, identities, extra);
 
+  if (bucket) {
+    // --keep-data: the cluster goes, the bucket and its tags stay, and the output says so.
+    const kept = await gitops(['destroy', '--cluster', cluster, '--yes', '--keep-data']);
+    expect(kept.code, kept.stderr.slice(-2000)).toBe(0);
+    expect(kept.stdout).toContain(`kept S3 buckets (--keep-data): ${bucket}`);
+    const left = await emulator<EmulatorState>('state');
+    expect(left.eks.clusters.filter((c) => c.name === cluster)).toEqual([]);
+    expect(left.s3.buckets.map((b) => b.Name)).toContain(bucket);
+  }
   const gone = await gitops(['-o', 'json', 'destroy', '--cluster', cluster, '--yes']);
   expect(gone.code, gone.stderr.slice(-2000)).toBe(0);
   const after = await emulator<EmulatorState>('state');
@@ -106,7 +119,95 @@ async function lifeCycle(
     after.iam.roles.filter((r) => r.Tags.some((t) => t.Key === 'gitops.dev/cluster' && t.Value === cluster)),
   ).toEqual([]);
   expect(after.eks.clusters.filter((c) => c.name === cluster)).toEqual([]);
+  // No bucket of the cluster is left (found by the tag, as destroy finds them).
+  expect(
+    after.s3.buckets.filter((b) =>
+      (b.Tags ?? []).some((t) => t.Key === 'gitops.dev/cluster' && t.Value === cluster),
+    ),
+  ).toEqual([]);
+  if (bucket) expect(after.s3.buckets.map((b) => b.Name)).not.toContain(bucket);
   return identities;
+}
+
+/**
+ * ml's artifact bucket: created for this cluster (tagged, SSE-S3, public access blocked, versioned),
+ * its name in the values the layers substitute from, MLflow pointed at it, and MLflow's role allowed
+ * into that bucket only. Returns its name.
+ */
+async function expectBucket(
+  cluster: string,
+  account: string,
+  identities: WorkloadIdentity[],
+  state: EmulatorState,
+): Promise<string> {
+  const name = clusterBucketName(
+    account,
+    sandbox().env['AWS_REGION'] ?? 'us-west-2',
+    cluster,
+    'mlflow-artifacts',
+  );
+  const b = state.s3.buckets.find((x) => x.Name === name);
+  expect(b, `bucket ${name}`).toBeDefined();
+  expect(Object.fromEntries((b!.Tags ?? []).map((t) => [t.Key, t.Value]))).toMatchObject({
+    'gitops.dev/cluster': cluster,
+    'gitops.dev/managed-by': 'gitops',
+    'gitops.dev/bucket': 'mlflow-artifacts',
+  });
+  expect(b!.Encryption.algorithm).toBe('AES256');
+  expect(Object.values(b!.PublicAccessBlock ?? {})).toEqual([true, true, true, true]);
+  expect(b!.Versioning).toBe('Enabled');
+  // Only this cluster's bucket, and only object reads and writes in it.
+  const mlflow = identities.find((i) => i.namespace === 'mlflow' && i.serviceAccount === 'mlflow');
+  const role = state.iam.roles.find((r) => r.RoleName === `gitops-${cluster}-mlflow-mlflow`);
+  expect(role?.InlinePolicies).toEqual(
+    Object.fromEntries((mlflow?.inlinePolicies ?? []).map((p) => [p.name, JSON.parse(p.document)])),
+  );
+  const statements = (
+    role?.InlinePolicies['mlflow'] as { Statement: { Action: unknown; Resource: unknown }[] }
+  ).Statement;
+  const resources = statements.flatMap((st) => [st.Resource].flat());
+  expect(new Set(resources)).toEqual(new Set([`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`]));
+  const actions = statements.flatMap((st) => [st.Action].flat()).sort();
+  expect(actions).toEqual(
+    ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'].sort(),
+  );
+  // The layers substitute the name from the cluster's values; MLflow stores artifacts there.
+  const kube = await admin();
+  try {
+    const values = (await kube.get({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: 'gitops-values',
+      namespace: 'flux-system',
+    })) as { data?: Record<string, string> };
+    expect(values?.data?.['mlflowArtifactsBucket']).toBe(name);
+    const deployment = (await kube.get({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'mlflow',
+      namespace: 'mlflow',
+    })) as {
+      spec?: { template?: { spec?: { serviceAccountName?: string; containers?: { command?: string[] }[] } } };
+    };
+    const pod = deployment?.spec?.template?.spec;
+    expect(pod?.serviceAccountName).toBe('mlflow');
+    expect(pod?.containers?.[0]?.command).toContain(`--artifacts-destination=s3://${name}/`);
+  } finally {
+    kube.close();
+  }
+  // status shows it, as wanted.
+  const status = await gitops(['-o', 'json', 'status', '--cluster', cluster]);
+  const doc = JSON.parse(status.stdout) as { buckets: unknown[] };
+  expect(doc.buckets).toEqual([
+    {
+      name,
+      logical: 'mlflow-artifacts',
+      encrypted: true,
+      publicAccessBlocked: true,
+      versioned: true,
+    },
+  ]);
+  return name;
 }
 
 /** A policy detached by hand: status says so (exit 3, text and JSON); bootstrap puts it back. */
@@ -238,12 +339,13 @@ async function expectClusterValues(cluster: string, state: EmulatorState) {
 }
 
 describe('workload identities of the bundled profiles, through the CLI', () => {
-  it('ml: the load balancer controller, cluster-autoscaler and the EBS CSI driver (through its add-on)', async () => {
-    const identities = await lifeCycle('e2e-ident-ml', 'ml', {}, [], true);
+  it('ml: the load balancer controller, cluster-autoscaler, the EBS CSI driver (through its add-on) and MLflow (its bucket only)', async () => {
+    const identities = await lifeCycle('e2e-ident-ml', 'ml', {}, [], true, true);
     expect(identities.map((i) => i.serviceAccount)).toEqual([
       'aws-load-balancer-controller',
       'cluster-autoscaler',
       'ebs-csi-controller-sa',
+      'mlflow',
     ]);
   });
 

@@ -146,7 +146,7 @@ export function setFaults(sb: SandboxHandle, rules: unknown[]): Promise<unknown>
 }
 
 export const isMutating = (c: CallRecord) =>
-  !/^(Describe|List|Get)/.test(c.operation) && c.operation !== 'Unknown';
+  !/^(Describe|List|Get|Head)/.test(c.operation) && c.operation !== 'Unknown';
 
 type TagList = { Key?: string; Value?: string; key?: string; value?: string }[];
 
