@@ -5,15 +5,19 @@
  * only do that when these are the same for the version it leaves and the version it goes to;
  * anything else needs AWS changed, which is bootstrap's job. The digests are recorded in each
  * shared copy's source.yaml, so the version a cluster leaves can be judged even when its profile
- * can no longer be read (a bundled version a newer gitops no longer ships).
+ * can no longer be read (a bundled version a newer gitops no longer ships). S3 buckets count too;
+ * their digest is recorded only for a profile that has buckets, so the records of versions without
+ * any stay as they were written (a missing one means none).
  */
 import { createHash } from 'node:crypto';
 import { canonicalize } from './canonical-yaml.js';
 import type { ChainProfile } from './chain-profile.js';
 
-export const AWS_NEED_KINDS = ['nodeGroups', 'addons', 'ecrRepositories', 'identities'] as const;
+export const AWS_NEED_KINDS = ['nodeGroups', 'addons', 'ecrRepositories', 'identities', 'buckets'] as const;
 export type AwsNeedKind = (typeof AWS_NEED_KINDS)[number];
-export type AwsNeeds = Record<AwsNeedKind, string>;
+export type AwsNeeds = Record<Exclude<AwsNeedKind, 'buckets'>, string> & { buckets?: string };
+
+const NO_BUCKETS = digest([]);
 
 /** How each kind is named in messages. */
 export const AWS_NEED_NAMES: Readonly<Record<AwsNeedKind, string>> = {
@@ -21,6 +25,7 @@ export const AWS_NEED_NAMES: Readonly<Record<AwsNeedKind, string>> = {
   addons: 'EKS add-ons',
   ecrRepositories: 'ECR repositories',
   identities: 'workload identities and their IAM policies',
+  buckets: 'S3 buckets',
 };
 
 export function awsNeedsOf(p: Pick<ChainProfile, 'profile' | 'policies'>): AwsNeeds {
@@ -33,6 +38,7 @@ export function awsNeedsOf(p: Pick<ChainProfile, 'profile' | 'policies'>): AwsNe
     addons: digest(profile.addons),
     ecrRepositories: digest(profile.ecrRepositories),
     identities: digest({ identities: profile.identities, policies }),
+    ...((profile.buckets ?? []).length > 0 ? { buckets: digest(profile.buckets) } : {}),
   };
 }
 
@@ -43,6 +49,7 @@ export function recordedNeeds(value: unknown): AwsNeeds | undefined {
   const out: Partial<AwsNeeds> = {};
   for (const kind of AWS_NEED_KINDS) {
     const v = record[kind];
+    if (kind === 'buckets' && v === undefined) continue;
     if (typeof v !== 'string') return undefined;
     out[kind] = v;
   }
@@ -64,8 +71,9 @@ export function changedNeeds(
     identities: digest({ identities: [], policies: {} }),
   };
   const names = new Set([...from.keys(), ...to.keys()]);
+  const of = (needs: AwsNeeds, kind: AwsNeedKind) => needs[kind] ?? NO_BUCKETS;
   return AWS_NEED_KINDS.filter((kind) =>
-    [...names].some((n) => (from.get(n) ?? none)[kind] !== (to.get(n) ?? none)[kind]),
+    [...names].some((n) => of(from.get(n) ?? none, kind) !== of(to.get(n) ?? none, kind)),
   );
 }
 
