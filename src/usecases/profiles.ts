@@ -28,6 +28,8 @@ export interface ProfileDocument {
   identities: Profile['identities'];
   /** Secrets bootstrap generates in the cluster (names and keys; the values exist only there). */
   secrets: Profile['secrets'];
+  /** S3 buckets bootstrap creates for each cluster (their logical names and variables). */
+  buckets: NonNullable<Profile['buckets']>;
   /** The profile's own README (what it gives a team, how to reach each app), when it has one. */
   readme?: string;
 }
@@ -57,6 +59,7 @@ export async function showProfile(
     ecrRepositories: p.ecrRepositories,
     identities: p.identities,
     secrets: p.secrets,
+    buckets: p.buckets ?? [],
   };
   const readme = path.join(resolved.dir, 'README.md');
   if (existsSync(readme)) doc.readme = readme;

@@ -54,6 +54,23 @@ describe('gitops CLI frame', () => {
     expect(doc.nodeGroups.some((n) => n.taints.some((t) => t.key === 'nvidia.com/gpu'))).toBe(true);
   });
 
+  it('profiles show ml names the S3 bucket it needs and the role limited to it', () => {
+    const json = runCli(['profiles', 'show', 'ml', '-o', 'json']);
+    const doc = JSON.parse(json.stdout) as {
+      buckets: { name: string; variable: string }[];
+      identities: { serviceAccount: string; inlinePolicies: string[] }[];
+    };
+    expect(doc.buckets).toEqual([
+      expect.objectContaining({ name: 'mlflow-artifacts', variable: 'mlflowArtifactsBucket' }),
+    ]);
+    expect(doc.identities).toContainEqual(
+      expect.objectContaining({ serviceAccount: 'mlflow/mlflow', inlinePolicies: ['policies/mlflow.json'] }),
+    );
+    const text = runCli(['profiles', 'show', 'ml']);
+    expect(text.stdout).toContain('S3 buckets created for each cluster');
+    expect(text.stdout).toContain('mlflow-artifacts (gitops-<cluster>-mlflow-artifacts-<hash>');
+  });
+
   it('profiles show mobile names its generated Secret, the VPC CNI configuration and its README', () => {
     const r = runCli(['profiles', 'show', 'mobile', '-o', 'json']);
     expect(r.code).toBe(0);

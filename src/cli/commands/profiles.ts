@@ -97,6 +97,15 @@ function renderProfile(p: Profile, chain: string[], s: Style): string {
       )
       .join('\n') || '  -',
   );
+  lines.push('', s.bold('S3 buckets created for each cluster'));
+  lines.push(
+    (p.buckets ?? [])
+      .map(
+        (b) =>
+          `  ${b.name} (gitops-<cluster>-${b.name}-<hash>, \${${b.variable}}; encrypted, private, versioned)${b.description ? ` - ${b.description}` : ''}`,
+      )
+      .join('\n') || '  -',
+  );
   if (p.parameters.length > 0) {
     lines.push('', s.bold('Parameters'));
     lines.push(
