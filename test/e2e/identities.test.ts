@@ -162,8 +162,9 @@ async function expectBucket(
   expect(role?.InlinePolicies).toEqual(
     Object.fromEntries((mlflow?.inlinePolicies ?? []).map((p) => [p.name, JSON.parse(p.document)])),
   );
+  expect(role, `role gitops-${cluster}-mlflow-mlflow`).toBeDefined();
   const statements = (
-    role?.InlinePolicies['mlflow'] as { Statement: { Action: unknown; Resource: unknown }[] }
+    role!.InlinePolicies['mlflow'] as { Statement: { Action: unknown; Resource: unknown }[] }
   ).Statement;
   const resources = statements.flatMap((st) => [st.Resource].flat());
   expect(new Set(resources)).toEqual(new Set([`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`]));
