@@ -142,7 +142,8 @@ describe('ml on Auto Mode', () => {
       addons: [],
       compute: 'auto',
     });
-    expect(identities).toEqual([]);
+    // MLflow's role stays: Auto Mode runs no MLflow of its own.
+    expect(identities.map((i) => `${i.namespace}/${i.serviceAccount}`)).toEqual(['mlflow/mlflow']);
     const both = resolveIdentities({
       layers: (await resolveProfile('ml', { env: process.env })).profiles,
       spec: [],
@@ -154,6 +155,7 @@ describe('ml on Auto Mode', () => {
       'kube-system/aws-load-balancer-controller',
       'kube-system/cluster-autoscaler',
       'kube-system/ebs-csi-controller-sa',
+      'mlflow/mlflow',
     ]);
   });
 
