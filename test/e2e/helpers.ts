@@ -79,8 +79,10 @@ export const ML_TAGGED = {
   vpcs: 1,
   clusters: 1,
   nodegroups: 3,
-  roles: 5,
+  // cluster, node, and the Pod Identity roles: load balancer controller, autoscaler, EBS CSI, MLflow
+  roles: 6,
   ecr: 2,
+  buckets: 1,
   natGateways: 1,
   internetGateways: 1,
 };
@@ -98,6 +100,7 @@ export async function taggedFor(cluster: string): Promise<Record<string, number>
   for (const [kind, list] of Object.entries(s.ec2)) add(kind, list.filter((r) => mine(r) && live(r)).length);
   add('roles', s.iam.roles.filter((r) => mine({ tags: r.Tags as TagList })).length);
   add('ecr', s.ecr.repositories.filter((r) => mine(r)).length);
+  add('buckets', s.s3.buckets.filter((b) => mine({ tags: (b.Tags ?? []) as TagList })).length);
   const clusters = s.eks.clusters.filter((c) => mine(c));
   add('clusters', clusters.length);
   add('nodegroups', clusters.flatMap((c) => c.nodegroups).length);
