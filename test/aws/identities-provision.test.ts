@@ -76,7 +76,7 @@ describe('workload identities, provisioned', () => {
     );
     // The EBS driver's association travels with its add-on: no association step of its own.
     expect(step('aws:pod-identity:kube-system/ebs-csi-controller-sa')).toBeUndefined();
-    expect(step('aws:identities')?.summary).toBe('record 3 identities on the cluster');
+    expect(step('aws:identities')?.summary).toBe('record 4 identities on the cluster');
     expect(emu.calls().filter((c) => MUTATING.test(c.operation))).toEqual([]);
   });
 
@@ -87,6 +87,7 @@ describe('workload identities, provisioned', () => {
       'gitops-research-kube-system-aws-load-balancer-controller',
       'gitops-research-kube-system-cluster-autoscaler',
       'gitops-research-kube-system-ebs-csi-controller-sa',
+      'gitops-research-mlflow-mlflow',
     ]);
     for (const r of roles) {
       expect(r.AssumeRolePolicyDocument).toMatchObject({
@@ -126,6 +127,7 @@ describe('workload identities, provisioned', () => {
       ['kube-system/aws-load-balancer-controller', null],
       ['kube-system/cluster-autoscaler', null],
       ['kube-system/ebs-csi-controller-sa', expect.stringContaining(':addon/research/aws-ebs-csi-driver/')],
+      ['mlflow/mlflow', null],
     ]);
     for (const sa of ['aws-load-balancer-controller', 'cluster-autoscaler', 'ebs-csi-controller-sa']) {
       const res = await fetch(
@@ -138,7 +140,7 @@ describe('workload identities, provisioned', () => {
         receivesCredentials: true,
       });
     }
-    expect(cluster.tags['gitops.dev/identities']).toMatch(/^3:[0-9a-f]{16}$/);
+    expect(cluster.tags['gitops.dev/identities']).toMatch(/^4:[0-9a-f]{16}$/);
     const st = await status();
     expect(st.problems).toEqual([]);
     expect(st.identities.map((i) => [i.serviceAccount, i.association, i.policiesInSync, i.problems])).toEqual(
@@ -146,6 +148,7 @@ describe('workload identities, provisioned', () => {
         ['kube-system/aws-load-balancer-controller', true, true, []],
         ['kube-system/cluster-autoscaler', true, true, []],
         ['kube-system/ebs-csi-controller-sa', true, true, []],
+        ['mlflow/mlflow', true, true, []],
       ],
     );
   });
@@ -196,6 +199,7 @@ describe('workload identities, provisioned', () => {
       ['kube-system/aws-load-balancer-controller', true, false],
       ['kube-system/cluster-autoscaler', false, false],
       ['kube-system/ebs-csi-controller-sa', true, false],
+      ['mlflow/mlflow', true, true],
     ]);
     expect(st.identities.flatMap((i) => i.problems)).toEqual(
       expect.arrayContaining([
@@ -231,7 +235,7 @@ describe('workload identities, provisioned', () => {
     const fewer = identities.filter((i) => i.serviceAccount !== 'cluster-autoscaler');
     const report = expectOk(await run('fewer', provisionSteps(spec, aws, fewer)));
     expect(report.steps.find((s) => s.id === 'aws:identities')?.summary).toBe(
-      'remove identity kube-system/cluster-autoscaler (role gitops-research-kube-system-cluster-autoscaler); record 2 identities on the cluster',
+      'remove identity kube-system/cluster-autoscaler (role gitops-research-kube-system-cluster-autoscaler); record 3 identities on the cluster',
     );
     expect(emu.state().iam.roles.map((r) => r.RoleName)).not.toContain(
       'gitops-research-kube-system-cluster-autoscaler',
@@ -240,6 +244,7 @@ describe('workload identities, provisioned', () => {
     expect(st.identities.map((i) => i.serviceAccount)).toEqual([
       'kube-system/aws-load-balancer-controller',
       'kube-system/ebs-csi-controller-sa',
+      'mlflow/mlflow',
     ]);
     expect(st.problems).toEqual([]);
   });
