@@ -189,14 +189,15 @@ describe('provision from nothing', () => {
   it('a teardown dry run says what it would delete and deletes nothing', async () => {
     emu.clearCalls();
     const report = expectOk(await dryRun(teardownSteps({ name: 'research' }, aws, { force: true })));
-    // No extra admins, workload identities or CI in this spec: no access entries, roles or
-    // associations of ours; node groups, not Auto Mode: no Auto Mode node role.
+    // No extra admins, workload identities, CI or buckets in this spec: no access entries, roles,
+    // associations or buckets of ours; node groups, not Auto Mode: no Auto Mode node role.
     expect(report.steps.filter((s) => s.result !== 'would-change').map((s) => s.id)).toEqual([
       'aws:access',
       'aws:pod-identity',
       'aws:iam:auto-node-role',
       'aws:iam:identities',
       'aws:iam:ci',
+      'aws:s3',
     ]);
     expect(report.steps.find((s) => s.id === 'aws:network')?.summary).toBe(
       'delete 1 NAT gateway, 1 Elastic IP, 6 subnets, 4 route tables, 1 internet gateway, 1 VPC',
