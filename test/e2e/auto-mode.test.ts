@@ -135,7 +135,13 @@ describe('EKS Auto Mode (--compute auto) in the sandbox', () => {
   it(
     'ml: nothing to ready with its GPU pool, re-run changes nothing, destroy leaves nothing',
     async () => {
-      await lifeCycle('e2e-auto-ml', 'ml', ['gitops-cpu', 'gitops-gpu', 'gitops-system'], [], true);
+      await lifeCycle(
+        'e2e-auto-ml',
+        'ml',
+        ['gitops-cpu', 'gitops-gpu', 'gitops-system'],
+        ['flux-system/image-reflector-controller'],
+        true,
+      );
     },
     LONG,
   );

@@ -238,12 +238,13 @@ async function expectClusterValues(cluster: string, state: EmulatorState) {
 }
 
 describe('workload identities of the bundled profiles, through the CLI', () => {
-  it('ml: the load balancer controller, cluster-autoscaler and the EBS CSI driver (through its add-on)', async () => {
+  it("ml: the load balancer controller, cluster-autoscaler, the EBS CSI driver (through its add-on) and Flux's image reflector", async () => {
     const identities = await lifeCycle('e2e-ident-ml', 'ml', {}, [], true);
     expect(identities.map((i) => i.serviceAccount)).toEqual([
       'aws-load-balancer-controller',
       'cluster-autoscaler',
       'ebs-csi-controller-sa',
+      'image-reflector-controller',
     ]);
   });
 

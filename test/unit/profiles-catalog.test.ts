@@ -20,6 +20,8 @@ const RELEASED: Record<string, string> = {
   'base@1.2.0': '0fe8b7944f18874a8f3c17223f7946b9be1abf7965d8386d85f779bbe88829ee',
   'ml@1.2.0': 'a5793e9100712bf19609aeba11181a176d8c859cf85116f62e38c1dc1c084e37',
   'mobile@1.2.0': '4ab0d9be6260352591e60af1403ddbccf136426026c53ea5c2f024794d1167b1',
+  'ml@1.3.0': 'a75549a4f3bfbe73a155520879dc71d71c239269e853db4973b0e6aeb21767cd',
+  'mobile@1.3.0': 'f1228df4e3b85393eb8e9d7107788997b58d330c4a15234161e34675dbc318ca',
 };
 
 describe('bundled profile catalog', () => {

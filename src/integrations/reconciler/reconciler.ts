@@ -110,7 +110,14 @@ export interface ImageAutomationRequest {
   /** The cluster's folder, where the automation updates marked values. */
   path: string;
   interval: string;
-  images: readonly { repository: string; uri: string; parameter: string; value: string }[];
+  images: readonly {
+    repository: string;
+    uri: string;
+    parameter: string;
+    value: string;
+    /** Set when the workloads take the image's name (parameter) and tag apart. */
+    tag?: { parameter: string; value: string };
+  }[];
 }
 
 export interface ImageAutomationFiles {
