@@ -14,13 +14,14 @@ import { ciStatus } from '../integrations/aws/ci-status.js';
 import { identitiesStatus } from '../integrations/aws/identity-status.js';
 import { remoteHead } from '../integrations/git/remote.js';
 import type { KubeClient } from '../integrations/kube/client.js';
-import type { ReconcilerHealth } from '../integrations/reconciler/reconciler.js';
+import type { ImageAutomationHealth, ReconcilerHealth } from '../integrations/reconciler/reconciler.js';
 import { toGitopsError } from '../primitives/errors.js';
 import { abortError } from '../primitives/wait.js';
 import type { Clients } from './clients.js';
 import { type ComputeStatus, computeFromAws, readNodePools } from './compute-status.js';
 import { connect } from './connect.js';
 import { addDeployedTags } from './deployed.js';
+import { type FleetVersion, versionsOf } from './fleet-versions.js';
 
 export interface SyncStatus {
   url?: string;
@@ -95,6 +96,8 @@ export interface StatusDocument {
   layers: { name: string; ready: boolean; reason: string; appliedRevision?: string }[];
   /** Where the reconciler's alerts go: the provider type, never the address; absent: no alerts. */
   alerts?: { provider: string; ready: boolean; reason: string };
+  /** Image automation's objects, each with its own readiness; one failing is a problem. */
+  imageAutomation: ImageAutomationHealth[];
   /**
    * Each ECR repository: its newest image's tag, and the tag the workloads the sync applied run
    * (`deployedTag` when they agree; `deployed` lists each workload).
@@ -170,6 +173,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     reconciler: { kind: reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
     layers: [],
+    imageAutomation: [],
     ecrRepositories: state.ecrRepositories.map((r) => ({
       name: r.name,
       uri: r.uri,
@@ -244,6 +248,9 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     const alerts = health.alerts;
     if (alerts) doc.alerts = { ...alerts };
     if (alerts && !alerts.ready) problems.push(`alerts (${alerts.provider}): ${alerts.reason}`);
+    doc.imageAutomation = health.imageAutomation;
+    for (const o of health.imageAutomation)
+      if (!o.ready && !o.suspended) problems.push(`${o.kind} ${o.namespace}/${o.name}: ${o.reason}`);
     doc.simulated = health.simulated;
     if (doc.compute.mode === 'auto') {
       const pools = await readNodePools(client, state, req.signal);
@@ -340,7 +347,7 @@ export interface FleetStatusDocument {
   region: string;
   clusters: StatusDocument[];
   /** The fleet's profile versions side by side: which clusters run each (`profile` unknown: none). */
-  versions: { profile: string; version: string; clusters: string[] }[];
+  versions: FleetVersion[];
 }
 
 /** `status --all`: every cluster gitops manages in the region (found by tag), read at once. */
@@ -365,22 +372,6 @@ export async function allClustersStatus(
   };
 }
 
-/** Clusters grouped by the profile version they run, by profile then version. */
-function versionsOf(docs: readonly StatusDocument[]): FleetStatusDocument['versions'] {
-  const groups = new Map<string, FleetStatusDocument['versions'][number]>();
-  for (const d of docs) {
-    if (d.profile === undefined) continue;
-    const key = `${d.profile.name}@${d.profile.version}`;
-    const group = groups.get(key) ?? { profile: d.profile.name, version: d.profile.version, clusters: [] };
-    group.clusters.push(d.cluster.name);
-    groups.set(key, group);
-  }
-  return [...groups.values()].sort(
-    (a, b) =>
-      a.profile.localeCompare(b.profile) || a.version.localeCompare(b.version, undefined, { numeric: true }),
-  );
-}
-
 function unknownStatus(clients: Clients, name: string, reason: string): StatusDocument {
   return {
     ready: false,
@@ -393,6 +384,7 @@ function unknownStatus(clients: Clients, name: string, reason: string): StatusDo
     reconciler: { kind: clients.reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
     layers: [],
+    imageAutomation: [],
     ecrRepositories: [],
     simulated: [],
     problems: [reason],
