@@ -142,7 +142,10 @@ describe('ml on Auto Mode', () => {
       addons: [],
       compute: 'auto',
     });
-    expect(identities).toEqual([]);
+    // Flux's image reflector is not one Auto Mode replaces: it stays.
+    expect(identities.map((i) => `${i.namespace}/${i.serviceAccount}`)).toEqual([
+      'flux-system/image-reflector-controller',
+    ]);
     const both = resolveIdentities({
       layers: (await resolveProfile('ml', { env: process.env })).profiles,
       spec: [],
@@ -151,6 +154,7 @@ describe('ml on Auto Mode', () => {
       addons: ['aws-ebs-csi-driver', 'eks-pod-identity-agent'],
     });
     expect(both.map((i) => `${i.namespace}/${i.serviceAccount}`).sort()).toEqual([
+      'flux-system/image-reflector-controller',
       'kube-system/aws-load-balancer-controller',
       'kube-system/cluster-autoscaler',
       'kube-system/ebs-csi-controller-sa',
