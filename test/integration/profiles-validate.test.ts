@@ -1,7 +1,7 @@
 /**
  * Every object the bundled profiles render is checked against the API version it declares:
  * by server-side dry-run apply to the local kube-apiserver (1.20) when it serves that version
- * (Flagger's CRDs installed first), otherwise against the version's published JSON schema
+ * (Flagger's CRDs and KServe's ClusterServingRuntime CRD installed first), otherwise against the version's published JSON schema
  * (kubernetes-models for Kubernetes APIs; for Flux's kinds the CRD schemas of Flux v2.9.3 from
  * ../shared/fixtures/flux-v2.9.3, since no schema package that supports Node 20 has
  * helm.toolkit.fluxcd.io/v2). An object that neither can check fails the test; where the Flux
@@ -48,9 +48,8 @@ const createdNamespaces = new Set<string>();
 
 beforeAll(async () => {
   client = await testClient();
-  const crds = parseManifests(
-    readFileSync(path.join(here, 'profiles-fixtures', 'flagger-v1.38.0-crds.yaml'), 'utf8'),
-    'flagger-v1.38.0-crds.yaml',
+  const crds = ['flagger-v1.38.0-crds.yaml', 'kserve-v0.15.2-clusterservingruntimes-crd.yaml'].flatMap((f) =>
+    parseManifests(readFileSync(path.join(here, 'profiles-fixtures', f), 'utf8'), f),
   );
   // Created with a plain POST: the 1.20 apiserver's server-side apply turns the CRDs'
   // `default: ""` into null and then refuses it (fixed in later releases).
