@@ -12,14 +12,10 @@ import type { ImageAutomationHealth } from '../reconciler.js';
 import { listServed } from './served.js';
 
 const IMAGE_GROUP = 'image.toolkit.fluxcd.io';
-const KINDS = [
-  { kind: 'ImageRepository', plural: 'imagerepositories' },
-  { kind: 'ImagePolicy', plural: 'imagepolicies' },
-  { kind: 'ImageUpdateAutomation', plural: 'imageupdateautomations' },
-] as const;
+const KINDS = ['ImageRepository', 'ImagePolicy', 'ImageUpdateAutomation'] as const;
 
 export async function fluxImageAutomationHealth(client: KubeClient): Promise<ImageAutomationHealth[]> {
-  const lists = await Promise.all(KINDS.map((k) => listServed(client, IMAGE_GROUP, k.kind, k.plural)));
+  const lists = await Promise.all(KINDS.map((kind) => listServed(client, IMAGE_GROUP, kind)));
   return lists.flat().map(imageObjectHealth);
 }
 
