@@ -121,7 +121,7 @@ export interface StatusRequest {
   heads?: Map<string, Promise<string | undefined>>;
   /**
    * Connections to the cluster's API at once. `status --all` uses few per cluster: each new one
-   * is a TLS handshake, and across many clusters those, not the reads, are what cost.
+   * is a TLS handshake, and across many clusters those cost; one alone serializes every read.
    */
   maxSockets?: number;
 }
