@@ -25,9 +25,7 @@ export async function flaggerAlertsHealth(
   client: KubeClient,
   provider: string,
 ): Promise<{ health: FlaggerAlertsHealth; problem?: string } | undefined> {
-  const releases = (await listServed(client, 'helm.toolkit.fluxcd.io', 'HelmRelease', 'helmreleases')).filter(
-    readsSecret,
-  );
+  const releases = (await listServed(client, 'helm.toolkit.fluxcd.io', 'HelmRelease')).filter(readsSecret);
   if (releases.length === 0) return undefined;
   const names = releases.map((r) => r.metadata.name ?? '').join(', ');
   // The address does not change what Flagger can do with the type; any URL tells it.
