@@ -90,7 +90,13 @@ export interface StatusDocument {
   /** Each layer's sync, in apply order: ready, and the fleet revision it applied. */
   layers: { name: string; ready: boolean; reason: string; appliedRevision?: string }[];
   /** Where the reconciler's alerts go: the provider type, never the address; absent: no alerts. */
-  alerts?: { provider: string; ready: boolean; reason: string };
+  alerts?: {
+    provider: string;
+    ready: boolean;
+    reason: string;
+    /** Flagger's canary alerts: sent to the same place through which notifier, or why not. */
+    flagger?: { sent: boolean; note: string };
+  };
   /** Image automation's objects, each with its own readiness; one failing is a problem. */
   imageAutomation: ImageAutomationHealth[];
   /**
@@ -123,7 +129,7 @@ export interface StatusRequest {
   heads?: Map<string, Promise<string | undefined>>;
   /**
    * Connections to the cluster's API at once. `status --all` uses few per cluster: each new one
-   * is a TLS handshake, and across many clusters those, not the reads, are what cost.
+   * is a TLS handshake, and across many clusters those cost; one alone serializes every read.
    */
   maxSockets?: number;
 }

@@ -9,12 +9,16 @@
  *
  * Honoured like helm-controller: suspend, dependsOn (other HelmReleases Ready at their current
  * generation), the chart's source object existing, the target namespace existing (unless
- * install.createNamespace), install.crds Skip. Not done: values are not rendered, nothing is
- * upgraded, rolled back or uninstalled (CRDs stay, as Helm leaves them), no HelmChart objects.
+ * install.createNamespace), install.crds Skip, valuesFrom (values.ts: composed as the controller
+ * does, a missing non-optional reference fails the release with its message; the composed values
+ * are recorded in a Secret for tests, never logged). Not done: the chart's templates are not
+ * rendered, nothing is upgraded, rolled back or uninstalled (CRDs stay, as Helm leaves them), no
+ * HelmChart objects.
  */
 import { type Api, ApiError, at, isRecord, now, type Obj, refOf } from './api.js';
 import { chartFacts, crdObject, crdsToInstall } from './charts.js';
 import { type Condition, condition, conditionsChanged, readyOf } from './conditions.js';
+import { composeValues, recordValues, type Values, ValuesError, valuesRecordName } from './values.js';
 
 export const STOOD_IN_ANNOTATION = 'sandbox.gitops.dev/stood-in';
 export const STOOD_IN_REASON = 'StoodIn';
@@ -112,6 +116,14 @@ async function reconcileRelease(api: Api, hr: Obj, log: Log): Promise<void> {
     );
     return;
   }
+  let values: Values;
+  try {
+    values = await composeValues(api, hr);
+  } catch (e) {
+    if (!(e instanceof ValuesError)) throw e;
+    await mark(api, hr, 'False', 'ValuesError', e.message, undefined, log);
+    return;
+  }
   const facts = chartFacts(chart, version);
   if (!facts) {
     await mark(
@@ -141,7 +153,7 @@ async function reconcileRelease(api: Api, hr: Obj, log: Log): Promise<void> {
     );
     return;
   }
-  const crds = crdsToInstall(facts, spec['values'], String(at(spec, 'install', 'crds') ?? 'Create'));
+  const crds = crdsToInstall(facts, values, String(at(spec, 'install', 'crds') ?? 'Create'));
   const refs = crds.map((fact) => ({ fact, crd: crdObject(facts, fact) }));
   for (const { crd } of refs) {
     const name = crd.metadata.name ?? '';
@@ -179,6 +191,10 @@ async function reconcileRelease(api: Api, hr: Obj, log: Log): Promise<void> {
     );
     return;
   }
+  if (await recordValues(api, hr, values))
+    log(
+      `HelmRelease ${namespace}/${hr.metadata.name}: values recorded in Secret ${valuesRecordName(hr.metadata.name ?? '')}`,
+    );
   const schemas = facts.realCrds ? "the chart's own schemas" : 'permissive schemas';
   const done =
     crds.length === 0
