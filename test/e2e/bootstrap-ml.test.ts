@@ -10,6 +10,7 @@ import {
   ML_TAGGED,
   taggedFor,
 } from './helpers.js';
+import { bundledVersion } from '../support/bundled-profiles.js';
 
 describe('bootstrap ml in the sandbox', () => {
   it('goes from nothing to ready, and a re-run changes nothing', async () => {
@@ -41,7 +42,7 @@ describe('bootstrap ml in the sandbox', () => {
     expect(st).toMatchObject({ ready: true, cluster: { status: 'ACTIVE' }, sync: { inSync: true } });
     expect(st.sync.appliedRevision).toBe(st.sync.headRevision);
     // One pass, layer by layer: each applied the pushed revision.
-    expect(st.profile).toEqual({ name: 'ml', version: '1.2.0' });
+    expect(st.profile).toEqual({ name: 'ml', version: bundledVersion('ml') });
     expect(st.layers.map((l) => [l.name, l.ready, l.appliedRevision])).toEqual(
       ['controllers', 'configs', 'apps'].map((n) => [n, true, st.sync.headRevision]),
     );

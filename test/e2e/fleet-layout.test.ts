@@ -22,6 +22,7 @@ import {
   gitops,
   pushAsSomeoneElse,
 } from './helpers.js';
+import { bundledVersion } from '../support/bundled-profiles.js';
 
 const CLUSTER = 'e2e-mobile';
 const API = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api', namespace: 'api' };
@@ -63,7 +64,7 @@ describe('mobile on the layered fleet layout', () => {
     const st = await gitops(['-o', 'json', 'status', '--cluster', CLUSTER]);
     expect(st.code, st.stdout).toBe(0);
     const doc = JSON.parse(st.stdout) as StatusDoc;
-    expect(doc.profile).toEqual({ name: 'mobile', version: '1.2.0' });
+    expect(doc.profile).toEqual({ name: 'mobile', version: bundledVersion('mobile') });
     expect(doc.layers.map((l) => [l.name, l.ready, l.appliedRevision])).toEqual(
       ['controllers', 'configs', 'apps'].map((n) => [n, true, doc.sync.headRevision]),
     );

@@ -27,6 +27,7 @@ import {
   pushAsSomeoneElse,
   sandbox,
 } from './helpers.js';
+import { bundledVersion } from '../support/bundled-profiles.js';
 
 const CLUSTER = 'e2e-migrate';
 const FOLDER = `clusters/${CLUSTER}`;
@@ -129,7 +130,10 @@ describe('gitops migrate on a running cluster', () => {
 
     const st = await gitops(['-o', 'json', 'status', '--cluster', CLUSTER]);
     expect(st.code, st.stdout).toBe(0);
-    expect((JSON.parse(st.stdout) as { profile: unknown }).profile).toEqual({ name: 'ml', version: '1.2.0' });
+    expect((JSON.parse(st.stdout) as { profile: unknown }).profile).toEqual({
+      name: 'ml',
+      version: bundledVersion('ml'),
+    });
 
     // The folder is the layered layout now: bootstrap takes it, and the carried edit stays.
     const boot = await gitops(bootstrapArgs(CLUSTER, 'ml', fleet.url));

@@ -1,8 +1,8 @@
 /**
- * gitops upgrade on a running cluster in the sandbox: ml bootstrapped at the bundled 1.2.0, then
- * moved to a 1.3.0 (a copy of the bundled folder with one more object in its configs layer)
+ * gitops upgrade on a running cluster in the sandbox: ml bootstrapped at the bundled version, then
+ * moved to the next minor (a copy of the bundled folder with one more object in its configs layer)
  * through Git alone, by a run with no AWS credentials, region or endpoint; Flux applies the new
- * version, status and status --all say so; then moved back, and Flux prunes what 1.3.0 added.
+ * version, status and status --all say so; then moved back, and Flux prunes what the next version added.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeClient } from '../../src/integrations/kube/client.js';
 import { repoRoot } from '../support/cli.js';
 import { admin, bootstrapArgs, commitCount, createFleetRepo, eventually, gitops } from './helpers.js';
+import { bundledVersion, nextMinor } from '../support/bundled-profiles.js';
 
 const CLUSTER = 'e2e-upgrade';
 const MARKER = { apiVersion: 'v1', kind: 'ConfigMap', name: 'ml-release', namespace: 'default' };
@@ -31,18 +32,20 @@ interface StatusDoc {
   sync: { inSync: boolean; headRevision: string };
 }
 
-/** The bundled ml as 1.3.0, with a ConfigMap more in its configs layer. */
+const BUNDLED = bundledVersion('ml');
+const NEXT = nextMinor(BUNDLED);
+
+/** The bundled ml as the next minor version, with a ConfigMap more in its configs layer. */
 function nextMl(root: string): string {
   const dir = join(root, 'ml');
   cpSync(join(repoRoot, 'profiles', 'ml'), dir, { recursive: true });
   const profile = join(dir, 'profile.yaml');
-  writeFileSync(profile, readFileSync(profile, 'utf8').replace(/^version: 1\.2\.0$/m, 'version: 1.3.0'));
+  writeFileSync(profile, readFileSync(profile, 'utf8').replace(/^version: .*$/m, `version: ${NEXT}`));
   const configs = join(dir, 'configs', 'kustomization.yaml');
   writeFileSync(configs, `${readFileSync(configs, 'utf8')}  - release.yaml\n`);
   writeFileSync(
     join(dir, 'configs', 'release.yaml'),
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: Flux substitutes it from the values
-    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ml-release\n  namespace: default\ndata:\n  release: "1.3.0"\n  cluster: ${cluster}\n',
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ml-release\n  namespace: default\ndata:\n  release: "${NEXT}"\n  cluster: \${cluster}\n`,
   );
   return dir;
 }
@@ -79,7 +82,7 @@ describe('gitops upgrade on a running cluster', () => {
   it('moves the cluster to a new version through Git alone, Flux applies it, and back again', async () => {
     const boot = await gitops(['-o', 'json', ...bootstrapArgs(CLUSTER, 'ml', fleet.url)]);
     expect(boot.code, boot.stderr).toBe(0);
-    expect((await status()).doc.profile).toEqual({ name: 'ml', version: '1.2.0' });
+    expect((await status()).doc.profile).toEqual({ name: 'ml', version: BUNDLED });
     const commits = await commitCount(fleet.dir);
 
     const next = nextMl(root);
@@ -89,27 +92,27 @@ describe('gitops upgrade on a running cluster', () => {
     );
     expect(up.code, up.stderr).toBe(0);
     expect(JSON.parse(up.stdout).clusters).toMatchObject([
-      { cluster: CLUSTER, from: { version: '1.2.0' }, to: { version: '1.3.0' }, state: 'moved' },
+      { cluster: CLUSTER, from: { version: BUNDLED }, to: { version: NEXT }, state: 'moved' },
     ]);
     expect(await commitCount(fleet.dir)).toBe(commits + 1);
 
-    expect(await settled('1.3.0')).toBe(true);
+    expect(await settled(NEXT)).toBe(true);
     const { doc } = await status();
     expect(doc.layers.map((l) => [l.name, l.ready, l.appliedRevision])).toEqual(
       ['controllers', 'configs', 'apps'].map((n) => [n, true, doc.sync.headRevision]),
     );
     const marker = await kube.get(MARKER);
-    expect(marker?.['data']).toEqual({ release: '1.3.0', cluster: CLUSTER });
+    expect(marker?.['data']).toEqual({ release: NEXT, cluster: CLUSTER });
     expect(marker?.metadata.labels?.['kustomize.toolkit.fluxcd.io/name']).toBe('configs');
 
     const all = await gitops(['-o', 'json', 'status', '--all']);
     const fleetDoc = JSON.parse(all.stdout) as {
       versions: { profile: string; version: string; clusters: string[] }[];
     };
-    expect(fleetDoc.versions).toContainEqual(expect.objectContaining({ profile: 'ml', version: '1.3.0' }));
-    expect(fleetDoc.versions.find((v) => v.version === '1.3.0')?.clusters).toContain(CLUSTER);
+    expect(fleetDoc.versions).toContainEqual(expect.objectContaining({ profile: 'ml', version: NEXT }));
+    expect(fleetDoc.versions.find((v) => v.version === NEXT)?.clusters).toContain(CLUSTER);
 
-    // Back to the bundled version, named by version: Flux prunes what 1.3.0 added.
+    // Back to the bundled version, named by version: Flux prunes what the next version added.
     const down = await gitops(
       [
         '-o',
@@ -118,7 +121,7 @@ describe('gitops upgrade on a running cluster', () => {
         '--cluster',
         CLUSTER,
         '--profile',
-        'ml@1.2.0',
+        `ml@${BUNDLED}`,
         '--git-url',
         fleet.url,
         '--yes',
@@ -126,8 +129,8 @@ describe('gitops upgrade on a running cluster', () => {
       { env: NO_AWS },
     );
     expect(down.code, down.stderr).toBe(0);
-    expect(JSON.parse(down.stdout).clusters[0]).toMatchObject({ state: 'moved', to: { version: '1.2.0' } });
-    expect(await settled('1.2.0')).toBe(true);
+    expect(JSON.parse(down.stdout).clusters[0]).toMatchObject({ state: 'moved', to: { version: BUNDLED } });
+    expect(await settled(BUNDLED)).toBe(true);
     expect(await eventually(async () => (await kube.get(MARKER)) === undefined, 60_000, 500)).toBe(true);
   });
 });

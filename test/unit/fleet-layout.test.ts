@@ -21,6 +21,7 @@ import {
   tempDir,
 } from './git-helpers.js';
 import { KUSTOMIZATION, profileYaml, writeFiles } from './profiles-helpers.js';
+import { bundledVersion } from '../support/bundled-profiles.js';
 
 afterAll(cleanupAll);
 
@@ -76,8 +77,8 @@ describe('the fleet layout', () => {
     const shared = lsTree(repo).filter((f) => f.startsWith('profiles/'));
     expect(shared).toEqual(first.filter((f) => f.startsWith('profiles/')));
     expect([...new Set(shared.map((f) => f.split('/').slice(0, 3).join('/')))]).toEqual([
-      'profiles/base/1.2.0',
-      'profiles/ml/1.2.0',
+      `profiles/base/${bundledVersion('base')}`,
+      `profiles/ml/${bundledVersion('ml')}`,
     ]);
     expect(lsTree(repo).filter((f) => f.startsWith('clusters/dev/') && !f.includes('/flux-system/'))).toEqual(
       [

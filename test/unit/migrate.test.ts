@@ -16,6 +16,7 @@ import { oldLayout } from '../support/old-layout.js';
 import { renderFor } from './fleet-helpers.js';
 import { bareRepo, cleanupAll, commitAsOther, lsTree, show, tempDir } from './git-helpers.js';
 import { KUSTOMIZATION, writeFiles } from './profiles-helpers.js';
+import { bundledVersion } from '../support/bundled-profiles.js';
 
 afterAll(cleanupAll);
 
@@ -86,7 +87,10 @@ describe('gitops migrate', () => {
     const tree = lsTree(repo);
     expect(tree.some((f) => f.startsWith('clusters/research/profile/'))).toBe(false);
     expect(tree).toEqual(
-      expect.arrayContaining(['profiles/ml/1.2.0/source.yaml', 'clusters/research/layers.yaml']),
+      expect.arrayContaining([
+        `profiles/ml/${bundledVersion('ml')}/source.yaml`,
+        'clusters/research/layers.yaml',
+      ]),
     );
     expect(show(repo, 'main:clusters/research/apps/migrated/deployment-mlflow-mlflow.yaml')).toContain(
       '- op: replace\n  path: /spec/replicas\n  value: 2\n',

@@ -10,6 +10,7 @@ import { commitMessage, renderCluster } from '../../src/integrations/profiles/re
 import { FLUX } from '../support/flux-kinds.js';
 import { cleanupAll, tempDir } from './git-helpers.js';
 import { KUSTOMIZATION, profileYaml, spec, writeFiles } from './profiles-helpers.js';
+import { bundledVersion } from '../support/bundled-profiles.js';
 
 afterAll(cleanupAll);
 
@@ -166,7 +167,9 @@ describe('renderCluster', () => {
     expect(back.nodeGroups.find((n) => n.name === 'gpu')!.instanceTypes).toEqual(['g5.12xlarge']);
     expect(back.ecrRepositories.map((r) => r.name)).toEqual(['research/notebook', 'research/model-server']);
     expect(back.addons.map((a) => a.name)).toContain('aws-ebs-csi-driver');
-    expect(commitMessage('research', profile)).toBe('gitops: bootstrap research with profile ml@1.2.0');
+    expect(commitMessage('research', profile)).toBe(
+      `gitops: bootstrap research with profile ml@${bundledVersion('ml')}`,
+    );
   });
 
   it('keeps passwords and tokens written into URLs out of the committed files', async () => {
