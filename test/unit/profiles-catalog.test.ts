@@ -20,6 +20,7 @@ const RELEASED: Record<string, string> = {
   'base@1.2.0': '0fe8b7944f18874a8f3c17223f7946b9be1abf7965d8386d85f779bbe88829ee',
   'ml@1.2.0': 'a5793e9100712bf19609aeba11181a176d8c859cf85116f62e38c1dc1c084e37',
   'mobile@1.2.0': '4ab0d9be6260352591e60af1403ddbccf136426026c53ea5c2f024794d1167b1',
+  'mobile@1.3.0': 'd67e39c49974fc49f09f2928a207b838da95fdd3c1e7bd43d4b65c907931077d',
 };
 
 describe('bundled profile catalog', () => {
