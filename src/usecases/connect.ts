@@ -21,11 +21,13 @@ export function kubeClientForCluster(
   aws: AwsClients,
   cluster: ClusterEndpoint,
   signal?: AbortSignal,
+  maxSockets?: number,
 ): KubeClient {
   return kubeClientForEks({
     endpoint: cluster.endpoint,
     ...(cluster.certificateAuthority ? { caData: cluster.certificateAuthority } : {}),
     ...(signal ? { signal } : {}),
+    ...(maxSockets ? { maxSockets } : {}),
     token: async () => {
       const t = await eksTokenFor(aws, cluster.name);
       registerSecret(t.token);
@@ -56,6 +58,8 @@ export interface ConnectOptions {
   signal?: AbortSignal | undefined;
   /** The cluster as the caller already described it. */
   described?: DescribedCluster | undefined;
+  /** Connections to the API at once (the client's default when absent). */
+  maxSockets?: number | undefined;
 }
 
 /** Describes the cluster (unless told) and connects when it can be reached. The caller closes the client. */
@@ -79,6 +83,7 @@ export async function connect(
           aws,
           { name, endpoint: known.endpoint, certificateAuthority: known.certificateAuthority },
           options.signal,
+          options.maxSockets,
         )
       : undefined;
   return { cluster, client };

@@ -4,11 +4,7 @@
  * the fleet repo's head. `ready` is true only when all three agree. Every read stops at the
  * request's signal (--timeout), which then fails the whole answer as a timeout.
  */
-import {
-  type ClusterStatus,
-  describeClusterStatus,
-  listManagedClusters,
-} from '../integrations/aws/status.js';
+import { type ClusterStatus, describeClusterStatus } from '../integrations/aws/status.js';
 import { openToInternet } from '../integrations/aws/endpoint.js';
 import { ciStatus } from '../integrations/aws/ci-status.js';
 import { identitiesStatus } from '../integrations/aws/identity-status.js';
@@ -123,6 +119,11 @@ export interface StatusRequest {
    * not once per cluster (a fleet's clusters mostly sync from one branch).
    */
   heads?: Map<string, Promise<string | undefined>>;
+  /**
+   * Connections to the cluster's API at once. `status --all` uses few per cluster: each new one
+   * is a TLS handshake, and across many clusters those cost; one alone serializes every read.
+   */
+  maxSockets?: number;
 }
 
 export async function clusterStatus(req: StatusRequest): Promise<StatusDocument> {
@@ -208,7 +209,14 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
   }
 
   const client =
-    fromFile ?? (await connect(aws, req.cluster, { signal: req.signal, described: state })).client;
+    fromFile ??
+    (
+      await connect(aws, req.cluster, {
+        signal: req.signal,
+        described: state,
+        ...(req.maxSockets ? { maxSockets: req.maxSockets } : {}),
+      })
+    ).client;
   if (!client) {
     doc.ready = problems.length === 0;
     return doc;
@@ -333,68 +341,4 @@ async function syncPart(
     health.layers.every((l) => l.suspended || l.appliedRevision === sync.headRevision) &&
     health.syncReady;
   return sync;
-}
-
-export interface FleetStatusDocument {
-  ready: boolean;
-  region: string;
-  clusters: StatusDocument[];
-  /** The fleet's profile versions side by side: which clusters run each (`profile` unknown: none). */
-  versions: { profile: string; version: string; clusters: string[] }[];
-}
-
-/** `status --all`: every cluster gitops manages in the region (found by tag), read at once. */
-export async function allClustersStatus(
-  clients: Clients,
-  signal?: AbortSignal,
-): Promise<FleetStatusDocument> {
-  const clusters = await listManagedClusters(clients.aws);
-  const heads = new Map<string, Promise<string | undefined>>();
-  const docs = await Promise.all(
-    clusters.map((c) =>
-      clusterStatus({ clients, cluster: c.name, signal, heads }).catch(
-        (e: unknown): StatusDocument => unknownStatus(clients, c.name, toGitopsError(e).message),
-      ),
-    ),
-  );
-  return {
-    ready: docs.length > 0 && docs.every((d) => d.ready),
-    region: clients.aws.region,
-    clusters: docs,
-    versions: versionsOf(docs),
-  };
-}
-
-/** Clusters grouped by the profile version they run, by profile then version. */
-function versionsOf(docs: readonly StatusDocument[]): FleetStatusDocument['versions'] {
-  const groups = new Map<string, FleetStatusDocument['versions'][number]>();
-  for (const d of docs) {
-    if (d.profile === undefined) continue;
-    const key = `${d.profile.name}@${d.profile.version}`;
-    const group = groups.get(key) ?? { profile: d.profile.name, version: d.profile.version, clusters: [] };
-    group.clusters.push(d.cluster.name);
-    groups.set(key, group);
-  }
-  return [...groups.values()].sort(
-    (a, b) =>
-      a.profile.localeCompare(b.profile) || a.version.localeCompare(b.version, undefined, { numeric: true }),
-  );
-}
-
-function unknownStatus(clients: Clients, name: string, reason: string): StatusDocument {
-  return {
-    ready: false,
-    known: false,
-    cluster: { name, region: clients.aws.region, status: 'UNKNOWN', managed: true, nodeGroups: [] },
-    compute: { mode: 'nodegroups', nodePools: [] },
-    addons: [],
-    identities: [],
-    ci: null,
-    reconciler: { kind: clients.reconciler.name, installed: false, ready: false, controllers: [] },
-    sync: { inSync: false, failing: [] },
-    layers: [],
-    ecrRepositories: [],
-    simulated: [],
-    problems: [reason],
-  };
 }

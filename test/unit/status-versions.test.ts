@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderStatusList } from '../../src/cli/render/status.js';
 import { createStyle } from '../../src/io/style.js';
-import type { FleetStatusDocument, StatusDocument } from '../../src/usecases/status.js';
+import type { StatusDocument } from '../../src/usecases/status.js';
+import type { FleetStatusDocument } from '../../src/usecases/status-all.js';
 
 function doc(name: string, profile?: { name: string; version: string }): StatusDocument {
   return {

@@ -223,9 +223,9 @@ describe('gitops upgrade', () => {
     expect(commitCount(repo)).toBe(count);
   });
 
-  it('refuses an Auto Mode cluster, whose +auto build it does not write, with nothing pushed', async () => {
+  it('moves an Auto Mode cluster to the +auto build of the version, its node groups as NodePools, and back', async () => {
     const repo = bareRepo();
-    const v1 = teamProfile('1.0.0', 1);
+    const v1 = teamProfile('1.0.0', 1, NODE_GROUP);
     const auto = await renderCluster({
       spec: spec({ name: 'edge', compute: 'auto', profile: { source: v1 }, fleet: { url: repo.url } }),
       profile: await resolveProfile(v1, { env: process.env }),
@@ -233,12 +233,29 @@ describe('gitops upgrade', () => {
       reconciler: FLUX,
     });
     await publishRendered(auto, repo.url);
+    await publishRendered(
+      await renderFor('research', teamProfile('1.0.0', 1, NODE_GROUP), repo.url),
+      repo.url,
+    );
     const count = commitCount(repo);
-    const e = await refusal(upgrade(repo.url, 'edge', teamProfile('1.1.0', 2)));
-    expect(e.code).toBe('GITOPS_NEEDS_BOOTSTRAP');
-    expect(e.exitCode).toBe(2);
-    expect(e.message).toBe('cluster edge runs EKS Auto Mode: gitops upgrade moves node-group clusters only');
-    expect(commitCount(repo)).toBe(count);
+    expect(profileVersion(repo, 'edge')).toBe('1.0.0+auto');
+
+    // A bigger GPU pool: AWS work for a node-group cluster, Git only for an Auto Mode one.
+    const v2 = teamProfile('1.1.0', 2, NODE_GROUP.replace('maxSize: 2', 'maxSize: 4'));
+    const { doc } = await upgrade(repo.url, 'edge', v2);
+    expect(states(doc)).toEqual([['edge', '1.0.0+auto->1.1.0+auto', 'moved']]);
+    expect(commitCount(repo)).toBe(count + 1);
+    expect(profileVersion(repo, 'edge')).toBe('1.1.0+auto');
+    expect(await replicas(repo.url, 'edge')).toBe(2);
+    const pool = parse(show(repo, 'main:profiles/team/1.1.0+auto/controllers/eks-auto-mode.yaml'));
+    expect(pool).toMatchObject({ kind: 'NodePool', metadata: { name: 'gitops-gpu' } });
+    expect(lsTree(repo).some((f) => f.startsWith('profiles/team/1.1.0/'))).toBe(false);
+    const refused = await refusal(upgrade(repo.url, 'research', v2));
+    expect(refused.code).toBe('GITOPS_NEEDS_BOOTSTRAP');
+
+    const back = await upgrade(repo.url, 'edge', `${v1}@1.0.0`);
+    expect(states(back.doc)).toEqual([['edge', '1.1.0+auto->1.0.0+auto', 'moved']]);
+    expect(await replicas(repo.url, 'edge')).toBe(1);
   });
 
   it('judges a version recorded by an earlier gitops by reading its profile again, and refuses when it cannot', async () => {

@@ -2,7 +2,8 @@
 import { EXIT, userError } from '../../primitives/errors.js';
 import { deadlineSignal } from '../../primitives/wait.js';
 import { clientsFor } from '../../usecases/clients.js';
-import { allClustersStatus, clusterStatus, type StatusDocument } from '../../usecases/status.js';
+import { clusterStatus, type StatusDocument } from '../../usecases/status.js';
+import { allClustersStatus } from '../../usecases/status-all.js';
 import type { CommandHandler } from '../context.js';
 import { renderStatus, renderStatusList } from '../render/status.js';
 import { clusterFlag, regionFlag, timeoutFlag } from './common.js';

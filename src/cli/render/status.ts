@@ -1,5 +1,6 @@
 /** The one-screen text form of `gitops status`. */
-import type { FleetStatusDocument, StatusDocument } from '../../usecases/status.js';
+import type { StatusDocument } from '../../usecases/status.js';
+import type { FleetStatusDocument } from '../../usecases/status-all.js';
 import type { Style } from '../../io/style.js';
 import { table } from '../table.js';
 

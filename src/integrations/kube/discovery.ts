@@ -44,6 +44,7 @@ export class Discovery {
   private readonly byGroupVersion = new Map<string, Promise<Map<string, ResourceInfo>>>();
   /** Resources known without asking: CRDs in the set being applied. */
   private readonly taught = new Map<string, ResourceInfo>();
+  private readonly byGroup = new Map<string, Promise<string[]>>();
 
   constructor(http: KubeHttp) {
     this.http = http;
@@ -71,6 +72,43 @@ export class Discovery {
     const info = (await this.find(apiVersion, kind)) ?? (await this.find(apiVersion, kind, true));
     if (!info) throw new KindNotServed(apiVersion, kind);
     return info;
+  }
+
+  /**
+   * The versions the server serves for a group, its preferred one first (the order of its
+   * discovery document); empty when it does not serve the group. A few hundred bytes, where a
+   * group's CustomResourceDefinition is tens of kilobytes.
+   */
+  async groupVersions(group: string): Promise<string[]> {
+    let entry = this.byGroup.get(group);
+    if (!entry) {
+      entry = this.fetchGroup(group);
+      this.byGroup.set(group, entry);
+      entry.catch(() => this.byGroup.delete(group));
+    }
+    return await entry;
+  }
+
+  /** The first of the group's versions, preferred first, that serves the kind. */
+  async servedVersion(group: string, kind: string): Promise<string | undefined> {
+    for (const version of await this.groupVersions(group))
+      if (await this.find(`${group}/${version}`, kind)) return version;
+    return undefined;
+  }
+
+  private async fetchGroup(group: string): Promise<string[]> {
+    let body: unknown;
+    try {
+      body = (await this.http.request({ method: 'GET', path: `/apis/${group}` })).body;
+    } catch (e) {
+      if (isApiStatus(e, 404)) return [];
+      throw e;
+    }
+    if (!isRecord(body)) return [];
+    const version = (v: unknown) => (isRecord(v) && typeof v.version === 'string' ? [v.version] : []);
+    const preferred = version(body.preferredVersion);
+    const all = Array.isArray(body.versions) ? body.versions.flatMap(version) : [];
+    return [...new Set([...preferred, ...all])];
   }
 
   /** Records what a CRD declares, so its objects can be applied before discovery catches up. */

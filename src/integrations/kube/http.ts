@@ -10,6 +10,7 @@
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import { systemError } from '../../primitives/errors.js';
 import { abortError, sleep } from '../../primitives/wait.js';
 import { isRecord } from './object.js';
@@ -110,9 +111,16 @@ export class KubeHttp {
       maxSockets: options.maxSockets ?? 16,
       rejectUnauthorized: !connection.insecureSkipTlsVerify,
     };
-    if (connection.ca !== undefined) agentOptions.ca = connection.ca;
-    if (connection.clientCert !== undefined) agentOptions.cert = connection.clientCert;
-    if (connection.clientKey !== undefined) agentOptions.key = connection.clientKey;
+    if (this.base.protocol === 'https:') {
+      // One TLS context for every socket of this client: built per socket, parsing the CA bundle
+      // and the client key again costs more than the handshake's own crypto (status --all opens
+      // a few sockets to each of many clusters).
+      agentOptions.secureContext = tls.createSecureContext({
+        ...(connection.ca !== undefined ? { ca: connection.ca } : {}),
+        ...(connection.clientCert !== undefined ? { cert: connection.clientCert } : {}),
+        ...(connection.clientKey !== undefined ? { key: connection.clientKey } : {}),
+      });
+    }
     if (connection.tlsServerName !== undefined) agentOptions.servername = connection.tlsServerName;
     this.agent =
       this.base.protocol === 'http:' ? new http.Agent(agentOptions) : new https.Agent(agentOptions);

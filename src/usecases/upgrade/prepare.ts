@@ -6,6 +6,7 @@
  */
 import { readFleetFiles } from '../../integrations/git/remote.js';
 import { redactUrl } from '../../integrations/git/url.js';
+import { forComputeMode } from '../../integrations/profiles/auto-mode.js';
 import type { ResolvedProfile } from '../../integrations/profiles/catalog.js';
 import { LAYERS } from '../../integrations/profiles/layers.js';
 import { overlayFile, PROFILES_ROOT, SHARED_RECORD } from '../../integrations/profiles/layout.js';
@@ -76,23 +77,13 @@ export async function prepareMoves(req: PrepareRequest): Promise<PlannedMove[]> 
   const moves: PlannedMove[] = [];
   for (const cluster of names) {
     const position = await clusterPosition(tree, `${CLUSTERS_ROOT}/${cluster}`, cluster);
-    // An Auto Mode cluster runs the profile's +auto build, which upgrade does not write yet:
-    // moving it here would hand it the node-group build (autoscaler, controllers it replaces).
-    if (position.spec.compute === 'auto') {
-      throw userError(
-        'GITOPS_NEEDS_BOOTSTRAP',
-        `cluster ${cluster} runs EKS Auto Mode: gitops upgrade moves node-group clusters only`,
-        {
-          hint: `move it with gitops bootstrap --cluster ${cluster} --profile <folder or git URL#ref of that version>`,
-        },
-      );
-    }
     const source = position.spec.profile.source;
     const key = `${position.profile.name}\0${source}`;
     if (!resolved.has(key)) {
       resolved.set(key, resolveTarget(req.target, source, position.profile.name, req));
     }
-    const to = await resolved.get(key)!;
+    // A cluster runs the build of its compute mode: an Auto Mode cluster moves to `<version>+auto`.
+    const to = forComputeMode(await resolved.get(key)!, position.spec.compute);
     const before = await neededBefore(tree, position, req);
     checkAwsNeeds(cluster, position.profile, to, before);
     moves.push({ cluster, position, from: position.profile, to });

@@ -21,12 +21,12 @@ const ours = (o: KubeObject, name: string) =>
 export async function fluxAlertsHealth(
   client: KubeClient,
 ): Promise<{ health: AlertsHealth; provider: KubeObject } | undefined> {
-  const providers = await listServed(client, NOTIFICATION_GROUP, 'Provider', 'providers');
+  const providers = await listServed(client, NOTIFICATION_GROUP, 'Provider');
   const provider = providers.find((p) => ours(p, ALERTS_NAME));
   if (!provider) return undefined;
   const type = String(field(provider, 'spec', 'type') ?? '');
   const [alerts, secret] = await Promise.all([
-    listServed(client, NOTIFICATION_GROUP, 'Alert', 'alerts'),
+    listServed(client, NOTIFICATION_GROUP, 'Alert'),
     client.get({ apiVersion: 'v1', kind: 'Secret', name: ALERTS_NAME, namespace: FLUX_NAMESPACE }),
   ]);
   const data = decodeSecretData(secret);

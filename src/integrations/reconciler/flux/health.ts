@@ -163,11 +163,11 @@ export async function readFluxHealth(
   }
   const [deployments, sources, kustomizations, helmReleases, helmSources, ociSources] = await Promise.all([
     client.list('apps/v1', 'Deployment', { namespace, labelSelector: 'app.kubernetes.io/part-of=flux' }),
-    listServed(client, 'source.toolkit.fluxcd.io', 'GitRepository', 'gitrepositories'),
-    listServed(client, 'kustomize.toolkit.fluxcd.io', 'Kustomization', 'kustomizations'),
-    listServed(client, 'helm.toolkit.fluxcd.io', 'HelmRelease', 'helmreleases'),
-    listServed(client, 'source.toolkit.fluxcd.io', 'HelmRepository', 'helmrepositories'),
-    listServed(client, 'source.toolkit.fluxcd.io', 'OCIRepository', 'ocirepositories'),
+    listServed(client, 'source.toolkit.fluxcd.io', 'GitRepository'),
+    listServed(client, 'kustomize.toolkit.fluxcd.io', 'Kustomization'),
+    listServed(client, 'helm.toolkit.fluxcd.io', 'HelmRelease'),
+    listServed(client, 'source.toolkit.fluxcd.io', 'HelmRepository'),
+    listServed(client, 'source.toolkit.fluxcd.io', 'OCIRepository'),
   ]);
   const controllers = deployments.map((d): ControllerHealth => {
     const r = readinessOf(d);

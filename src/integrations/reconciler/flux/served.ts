@@ -1,26 +1,12 @@
 /** Reading Flux's objects whatever version of their CRD the installed Flux serves. */
 import type { KubeClient } from '../../kube/client.js';
-import { field, type KubeObject } from '../../kube/object.js';
+import type { KubeObject } from '../../kube/object.js';
 
-/** Lists a Flux kind in whatever version the cluster serves (v1, v2, v2beta1, ...). */
-export async function listServed(
-  client: KubeClient,
-  group: string,
-  kind: string,
-  plural: string,
-): Promise<KubeObject[]> {
-  const crd = await client.get({
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    name: `${plural}.${group}`,
-  });
-  if (!crd) return [];
-  const versions = field(crd, 'spec', 'versions');
-  const storage = Array.isArray(versions)
-    ? (versions.find((v) => field(v, 'storage') === true) ??
-      versions.find((v) => field(v, 'served') === true))
-    : undefined;
-  const version = field(storage, 'name');
-  if (typeof version !== 'string') return [];
-  return await client.list(`${group}/${version}`, kind);
+/**
+ * Lists a Flux kind in the version the cluster serves it in (v1, v2, v2beta1, ...), the server's
+ * preferred version of the group first. Asked through discovery, not by reading the kind's CRD.
+ */
+export async function listServed(client: KubeClient, group: string, kind: string): Promise<KubeObject[]> {
+  const version = await client.discovery.servedVersion(group, kind);
+  return version === undefined ? [] : await client.list(`${group}/${version}`, kind);
 }

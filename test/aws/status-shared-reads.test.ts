@@ -1,0 +1,61 @@
+// `status --all` shares the account-wide reads every cluster's status repeats: with two clusters
+// that both have CI roles, the CI role listing, each role, GitHub's provider and each cluster's
+// describe are asked of AWS once, and the answers are the ones each cluster's own reads give.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ciStatus } from '../../src/integrations/aws/ci-status.js';
+import type { AwsClients } from '../../src/integrations/aws/clients.js';
+import { withSharedReads } from '../../src/integrations/aws/shared-reads.js';
+import type { RunningEmulator } from '../support/aws-emulator/index.js';
+import { clientsFor, expectOk, mlSpec, provision, startEmulator } from './fixtures.js';
+
+const CI = { github: { repositories: ['acme/models'] } };
+
+describe('reads shared by status --all', () => {
+  let emu: RunningEmulator;
+  let aws: AwsClients;
+  const tagsOf = (cluster: string) =>
+    Object.fromEntries(Object.entries(emu.state().eks.clusters.find((c) => c.name === cluster)?.tags ?? {}));
+  const counted = (operation: string) => emu.calls({ operation }).length;
+
+  beforeAll(async () => {
+    emu = await startEmulator();
+    aws = clientsFor(emu);
+    expectOk(await provision(mlSpec('research', { ci: CI }), aws));
+    expectOk(await provision(mlSpec('dev', { ci: CI }), aws));
+  }, 120_000);
+  afterAll(() => emu.stop());
+
+  it('asks the account once, and answers as each cluster alone would', async () => {
+    const alone = await Promise.all(['research', 'dev'].map((c) => ciStatus(aws, c, tagsOf(c))));
+    emu.clearCalls();
+    const shared = withSharedReads(aws);
+    const together = await Promise.all(
+      ['research', 'dev', 'research', 'dev'].map((c) => ciStatus(shared, c, tagsOf(c))),
+    );
+    expect(together).toEqual([...alone, ...alone]);
+    expect(together[0]?.inSync).toBe(true);
+    expect(counted('ListRoles')).toBe(1);
+    expect(counted('ListOpenIDConnectProviders')).toBe(1);
+    expect(counted('GetOpenIDConnectProvider')).toBe(1);
+    // Each CI role read once, though both clusters list both roles under the CI path.
+    expect(counted('GetRole')).toBe(2);
+    // Per-role reads that are not shared still happen per cluster's status.
+    expect(counted('GetRolePolicy')).toBe(4);
+
+    emu.clearCalls();
+    await Promise.all([shared.eks.describeCluster('research'), shared.eks.describeCluster('research')]);
+    expect(counted('DescribeCluster')).toBe(1);
+    // Writes and the unshared reads are the clients' own.
+    expect((await shared.eks.describeCluster('dev'))?.name).toBe('dev');
+    expect(shared.region).toBe(aws.region);
+  });
+
+  it('asks again after a failed read instead of keeping the failure', async () => {
+    const shared = withSharedReads(aws);
+    emu.setFaults([{ service: 'iam', operation: 'ListOpenIDConnectProviders', deny: true }]);
+    await expect(shared.iam.listOpenIdConnectProviders()).rejects.toThrow(/not authorized|AccessDenied/i);
+    emu.setFaults([]);
+    const arns = await shared.iam.listOpenIdConnectProviders();
+    expect(arns.some((a) => a.endsWith('token.actions.githubusercontent.com'))).toBe(true);
+  });
+});
