@@ -90,7 +90,13 @@ export interface StatusDocument {
   /** Each layer's sync, in apply order: ready, and the fleet revision it applied. */
   layers: { name: string; ready: boolean; reason: string; appliedRevision?: string }[];
   /** Where the reconciler's alerts go: the provider type, never the address; absent: no alerts. */
-  alerts?: { provider: string; ready: boolean; reason: string };
+  alerts?: {
+    provider: string;
+    ready: boolean;
+    reason: string;
+    /** Flagger's canary alerts: sent to the same place through which notifier, or why not. */
+    flagger?: { sent: boolean; note: string };
+  };
   /**
    * Each ECR repository: its newest image's tag, and the tag the workloads the sync applied run
    * (`deployedTag` when they agree; `deployed` lists each workload).

@@ -103,6 +103,10 @@ export function renderStatus(d: StatusDocument, s: Style): string {
     lines.push(
       `${ok(d.alerts.ready)} alerts      to ${d.alerts.provider}${d.alerts.ready ? ` ${s.dim(d.alerts.reason)}` : `  ${s.yellow(d.alerts.reason)}`}`,
     );
+    const flagger = d.alerts.flagger;
+    // Under the provider, in its column: where Flagger's canary alerts go (the notifier, or why none).
+    if (flagger)
+      lines.push(`${' '.repeat(14)}canaries ${s.dim(`${flagger.sent ? 'via ' : ''}${flagger.note}`)}`);
   }
   if (d.ecrRepositories.length > 0) {
     lines.push(

@@ -193,6 +193,15 @@ export interface AlertsHealth {
   /** Its provider object and secret are in place (and, where the reconciler says, ready). */
   ready: boolean;
   reason: string;
+  /** Flagger's canary alerts, when the cluster's profile wires Flagger to the same place. */
+  flagger?: FlaggerAlertsHealth;
+}
+
+export interface FlaggerAlertsHealth {
+  /** Its values point one of Flagger's notifiers at the destination. */
+  sent: boolean;
+  /** Which notifier (never the address), or why none. */
+  note: string;
 }
 
 export interface SimulatedObject {

@@ -10,13 +10,17 @@
  * Honoured like helm-controller: suspend, dependsOn (other HelmReleases Ready at their current
  * generation), the chart's source object existing (a HelmRepository's chart, or a chartRef to an
  * OCIRepository pinned by tag: chart-ref.ts), the target namespace existing (unless
- * install.createNamespace), install.crds Skip. Not done: values are not rendered, nothing is
- * upgraded, rolled back or uninstalled (CRDs stay, as Helm leaves them), no HelmChart objects.
+ * install.createNamespace), install.crds Skip, valuesFrom (values.ts: composed as the controller
+ * does, a missing non-optional reference fails the release with its message; the composed values
+ * are recorded in a Secret for tests, never logged). Not done: the chart's templates are not
+ * rendered, nothing is upgraded, rolled back or uninstalled (CRDs stay, as Helm leaves them), no
+ * HelmChart objects.
  */
 import { type Api, ApiError, at, isRecord, now, type Obj, refOf } from './api.js';
 import { chartOf } from './chart-ref.js';
 import { chartFacts, crdObject, crdsToInstall, hasRealCrd } from './charts.js';
 import { type Condition, condition, conditionsChanged, readyOf } from './conditions.js';
+import { composeValues, recordValues, type Values, ValuesError, valuesRecordName } from './values.js';
 
 export const STOOD_IN_ANNOTATION = 'sandbox.gitops.dev/stood-in';
 export const STOOD_IN_REASON = 'StoodIn';
@@ -90,6 +94,14 @@ async function reconcileRelease(api: Api, hr: Obj, log: Log): Promise<void> {
     return;
   }
   const { chart, version } = named;
+  let values: Values;
+  try {
+    values = await composeValues(api, hr);
+  } catch (e) {
+    if (!(e instanceof ValuesError)) throw e;
+    await mark(api, hr, 'False', 'ValuesError', e.message, undefined, log);
+    return;
+  }
   const facts = chartFacts(chart, version);
   if (!facts) {
     await mark(
@@ -119,7 +131,7 @@ async function reconcileRelease(api: Api, hr: Obj, log: Log): Promise<void> {
     );
     return;
   }
-  const crds = crdsToInstall(facts, spec['values'], String(at(spec, 'install', 'crds') ?? 'Create'));
+  const crds = crdsToInstall(facts, values, String(at(spec, 'install', 'crds') ?? 'Create'));
   const refs = crds.map((fact) => ({ fact, crd: crdObject(facts, fact) }));
   for (const { crd } of refs) {
     const name = crd.metadata.name ?? '';
@@ -157,6 +169,10 @@ async function reconcileRelease(api: Api, hr: Obj, log: Log): Promise<void> {
     );
     return;
   }
+  if (await recordValues(api, hr, values))
+    log(
+      `HelmRelease ${namespace}/${hr.metadata.name}: values recorded in Secret ${valuesRecordName(hr.metadata.name ?? '')}`,
+    );
   const real = crds.filter((fact) => hasRealCrd(facts, fact)).length;
   const schemas =
     real === 0
