@@ -241,6 +241,36 @@ describe('the Flux stand-in against the real apiserver', () => {
     expect(repo?.metadata.annotations?.['sandbox.gitops.dev/stood-in']).toMatch(/not fetched/);
   });
 
+  it('takes a chart from an OCIRepository pinned by tag (chartRef), and refuses one it cannot date', async () => {
+    const oci = (name: string, url: string, ref: string) =>
+      `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n  interval: 12h\n  url: ${url}\n  ref: ${ref}\n`;
+    const byRef = (name: string, source: string, values = '') =>
+      `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n  interval: 30m\n  chartRef: { kind: OCIRepository, name: ${source} }\n${values}`;
+    const rev = await push({
+      'oci/releases.yaml': [
+        oci('gateway-helm', 'oci://docker.io/envoyproxy/gateway-helm', '{ tag: v1.9.0 }'),
+        oci('gateway-latest', 'oci://docker.io/envoyproxy/gateway-helm', "{ semver: '>=1.0.0' }"),
+        // Its CRDs are in a subchart switched off here, so none is installed.
+        byRef('gateway', 'gateway-helm', '  values:\n    crds:\n      enabled: false\n'),
+        byRef('gateway-latest', 'gateway-latest'),
+      ].join('---\n'),
+    });
+    await create(kustomization('oci', { path: './oci' }));
+    await settled('oci', 'True', rev);
+    const known = await until('chartRef release stood in', async () => {
+      const hr = await api.get({ ...HR, name: 'gateway', namespace: ns });
+      return readyOf(hr)?.status === 'True' ? hr : undefined;
+    });
+    expect(readyOf(known)?.message).toMatch(/^sandbox: chart gateway-helm v1\.9\.0: no CRDs to install/);
+    expect(known.metadata.annotations?.['sandbox.gitops.dev/stood-in']).toMatch(/no Envoy proxy runs/);
+    const undated = await until('semver ref refused', async () => {
+      const hr = await api.get({ ...HR, name: 'gateway-latest', namespace: ns });
+      return readyOf(hr)?.status === 'False' ? hr : undefined;
+    });
+    expect(readyOf(undated)).toMatchObject({ reason: 'SandboxNotImplemented' });
+    expect(readyOf(undated)?.message).toMatch(/spec\.ref\.tag/);
+  });
+
   it("composes valuesFrom as helm-controller does: a missing reference fails the release with its message unless optional; the chart's values are recorded", async () => {
     await create({
       apiVersion: 'source.toolkit.fluxcd.io/v1',

@@ -22,7 +22,7 @@ const RELEASED: Record<string, string> = {
   'mobile@1.2.0': '4ab0d9be6260352591e60af1403ddbccf136426026c53ea5c2f024794d1167b1',
   'base@1.3.0': 'e6dbf6db4e297fe5fa137946ba2c31aa4fdc809cc498672c0830402b6c557e14',
   'ml@1.3.0': 'a75549a4f3bfbe73a155520879dc71d71c239269e853db4973b0e6aeb21767cd',
-  'mobile@1.3.0': 'f1228df4e3b85393eb8e9d7107788997b58d330c4a15234161e34675dbc318ca',
+  'mobile@1.3.0': 'c57870971efd57f73a82478824abd284d56f0aa6bfb7ade4b8a99cebcc40492e',
 };
 
 describe('bundled profile catalog', () => {

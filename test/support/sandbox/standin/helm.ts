@@ -8,7 +8,8 @@
  * marked the same way (reason `StoodIn`, annotation), never silently Ready.
  *
  * Honoured like helm-controller: suspend, dependsOn (other HelmReleases Ready at their current
- * generation), the chart's source object existing, the target namespace existing (unless
+ * generation), the chart's source object existing (a HelmRepository's chart, or a chartRef to an
+ * OCIRepository pinned by tag: chart-ref.ts), the target namespace existing (unless
  * install.createNamespace), install.crds Skip, valuesFrom (values.ts: composed as the controller
  * does, a missing non-optional reference fails the release with its message; the composed values
  * are recorded in a Secret for tests, never logged). Not done: the chart's templates are not
@@ -16,7 +17,8 @@
  * HelmChart objects.
  */
 import { type Api, ApiError, at, isRecord, now, type Obj, refOf } from './api.js';
-import { chartFacts, crdObject, crdsToInstall } from './charts.js';
+import { chartOf } from './chart-ref.js';
+import { chartFacts, crdObject, crdsToInstall, hasRealCrd } from './charts.js';
 import { type Condition, condition, conditionsChanged, readyOf } from './conditions.js';
 import { composeValues, recordValues, type Values, ValuesError, valuesRecordName } from './values.js';
 
@@ -86,36 +88,12 @@ async function reconcileRelease(api: Api, hr: Obj, log: Log): Promise<void> {
       return;
     }
   }
-  if (spec['chartRef'] !== undefined) {
-    await mark(
-      api,
-      hr,
-      'False',
-      'SandboxNotImplemented',
-      'sandbox: spec.chartRef is not implemented by the stand-in',
-      undefined,
-      log,
-    );
+  const named = await chartOf(api, spec, namespace);
+  if ('reason' in named) {
+    await mark(api, hr, 'False', named.reason, named.message, undefined, log);
     return;
   }
-  const chart = String(at(spec, 'chart', 'spec', 'chart') ?? '');
-  const version = String(at(spec, 'chart', 'spec', 'version') ?? '');
-  const sourceKind = String(at(spec, 'chart', 'spec', 'sourceRef', 'kind') ?? '');
-  const sourceName = String(at(spec, 'chart', 'spec', 'sourceRef', 'name') ?? '');
-  const sourceNs = String(at(spec, 'chart', 'spec', 'sourceRef', 'namespace') ?? namespace);
-  const sourceType = HELM_SOURCES.find((s) => s.kind === sourceKind);
-  if (!sourceType || !(await api.get({ ...sourceType, name: sourceName, namespace: sourceNs }))) {
-    await mark(
-      api,
-      hr,
-      'False',
-      'ArtifactFailed',
-      `sandbox: chart source ${sourceKind} '${sourceNs}/${sourceName}' not found`,
-      undefined,
-      log,
-    );
-    return;
-  }
+  const { chart, version } = named;
   let values: Values;
   try {
     values = await composeValues(api, hr);
@@ -195,11 +173,18 @@ async function reconcileRelease(api: Api, hr: Obj, log: Log): Promise<void> {
     log(
       `HelmRelease ${namespace}/${hr.metadata.name}: values recorded in Secret ${valuesRecordName(hr.metadata.name ?? '')}`,
     );
-  const schemas = facts.realCrds ? "the chart's own schemas" : 'permissive schemas';
+  const real = crds.filter((fact) => hasRealCrd(facts, fact)).length;
+  const schemas =
+    real === 0
+      ? 'permissive schemas'
+      : real === crds.length
+        ? "the chart's own schemas"
+        : `${real} with the chart's own schemas, the rest permissive`;
+  const unshown = facts.unshown ? `: ${facts.unshown}` : '';
   const done =
     crds.length === 0
-      ? `chart ${chart} ${version}: no CRDs to install; workloads not installed (offline)`
-      : `installed ${crds.length} CRDs of ${chart} ${version} (${schemas}); workloads not installed (offline)`;
+      ? `chart ${chart} ${version}: no CRDs to install; workloads not installed (offline)${unshown}`
+      : `installed ${crds.length} CRDs of ${chart} ${version} (${schemas}); workloads not installed (offline)${unshown}`;
   await mark(api, hr, 'True', STOOD_IN_REASON, `sandbox: ${done}`, done, log, version);
 }
 
