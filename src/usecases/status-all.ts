@@ -26,7 +26,7 @@ export async function allClustersStatus(
   const heads = new Map<string, Promise<string | undefined>>();
   const docs = await Promise.all(
     clusters.map((c) =>
-      clusterStatus({ clients: shared, cluster: c.name, signal, heads, maxSockets: 1 }).catch(
+      clusterStatus({ clients: shared, cluster: c.name, signal, heads, maxSockets: 4 }).catch(
         (e: unknown): StatusDocument => unknownStatus(clients, c.name, toGitopsError(e).message),
       ),
     ),
@@ -68,6 +68,7 @@ function unknownStatus(clients: Clients, name: string, reason: string): StatusDo
     reconciler: { kind: clients.reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
     layers: [],
+    imageAutomation: [],
     ecrRepositories: [],
     simulated: [],
     problems: [reason],

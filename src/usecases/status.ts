@@ -11,7 +11,7 @@ import { ciStatus } from '../integrations/aws/ci-status.js';
 import { identitiesStatus } from '../integrations/aws/identity-status.js';
 import { remoteHead } from '../integrations/git/remote.js';
 import type { KubeClient } from '../integrations/kube/client.js';
-import type { ReconcilerHealth } from '../integrations/reconciler/reconciler.js';
+import type { ImageAutomationHealth, ReconcilerHealth } from '../integrations/reconciler/reconciler.js';
 import { toGitopsError } from '../primitives/errors.js';
 import { abortError } from '../primitives/wait.js';
 import type { Clients } from './clients.js';
@@ -99,7 +99,15 @@ export interface StatusDocument {
   /** Each layer's sync, in apply order: ready, and the fleet revision it applied. */
   layers: { name: string; ready: boolean; reason: string; appliedRevision?: string }[];
   /** Where the reconciler's alerts go: the provider type, never the address; absent: no alerts. */
-  alerts?: { provider: string; ready: boolean; reason: string };
+  alerts?: {
+    provider: string;
+    ready: boolean;
+    reason: string;
+    /** Flagger's canary alerts: sent to the same place through which notifier, or why not. */
+    flagger?: { sent: boolean; note: string };
+  };
+  /** Image automation's objects, each with its own readiness; one failing is a problem. */
+  imageAutomation: ImageAutomationHealth[];
   /**
    * Each ECR repository: its newest image's tag, and the tag the workloads the sync applied run
    * (`deployedTag` when they agree; `deployed` lists each workload).
@@ -130,7 +138,7 @@ export interface StatusRequest {
   heads?: Map<string, Promise<string | undefined>>;
   /**
    * Connections to the cluster's API at once. `status --all` uses few per cluster: each new one
-   * is a TLS handshake, and across many clusters those, not the reads, are what cost.
+   * is a TLS handshake, and across many clusters those cost; one alone serializes every read.
    */
   maxSockets?: number;
 }
@@ -181,6 +189,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     reconciler: { kind: reconciler.name, installed: false, ready: false, controllers: [] },
     sync: { inSync: false, failing: [] },
     layers: [],
+    imageAutomation: [],
     ecrRepositories: state.ecrRepositories.map((r) => ({
       name: r.name,
       uri: r.uri,
@@ -265,6 +274,9 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     const alerts = health.alerts;
     if (alerts) doc.alerts = { ...alerts };
     if (alerts && !alerts.ready) problems.push(`alerts (${alerts.provider}): ${alerts.reason}`);
+    doc.imageAutomation = health.imageAutomation;
+    for (const o of health.imageAutomation)
+      if (!o.ready && !o.suspended) problems.push(`${o.kind} ${o.namespace}/${o.name}: ${o.reason}`);
     doc.simulated = health.simulated;
     if (doc.compute.mode === 'auto') {
       const pools = await readNodePools(client, state, req.signal);

@@ -97,6 +97,7 @@ describe('endpoint access', () => {
       reconciler: { kind: 'flux', installed: false, ready: false, controllers: [] },
       sync: { inSync: false, failing: [] },
       layers: [],
+      imageAutomation: [],
       ecrRepositories: [],
       simulated: [],
       identities: [],

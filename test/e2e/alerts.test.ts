@@ -13,6 +13,7 @@ import { simpleGit } from 'simple-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxFluxBundle } from '../support/flux/derivative.js';
 import type { KubeClient } from '../../src/integrations/kube/client.js';
+import type { KubeObject } from '../../src/integrations/kube/object.js';
 import { TINY_PROFILE } from '../reliability/support.js';
 import {
   admin,
@@ -217,6 +218,95 @@ describe.skipIf(sandboxFluxBundle().kind === 'mini')(
       expect(drift()!.event.metadata?.['kustomize.toolkit.fluxcd.io/revision']).toMatch(/[0-9a-f]{40}$/);
       const live = await kube.get(web);
       expect((live?.spec as { replicas?: number } | undefined)?.replicas).toBe(1);
+    });
+  },
+);
+
+// Flagger's canary alerts: the base profile's Flagger reads chart values from a Secret bootstrap
+// writes (the address never in Git or output), and the stand-in composes them as helm-controller
+// does, so the test sees what Flagger's chart would be given.
+describe.skipIf(sandboxFluxBundle().kind === 'mini')(
+  "alerts: Flagger's canary alerts go to the same place (needs ../shared/fixtures/flux-v2.9.3)",
+  () => {
+    const cluster = 'e2e-flagger-alerts';
+    // Slack is not reachable from the sandbox: nothing is posted, the values are what is checked.
+    const address = `https://hooks.slack.example.test/services/T0/B0/fl4gger-${Date.now()}`;
+    const env = { env: { GITOPS_ALERTS_ADDRESS: address } };
+    const secretValues = (secret: KubeObject | undefined, key: string): unknown => {
+      const data = (secret?.['data'] as Record<string, string> | undefined)?.[key];
+      return data === undefined ? undefined : JSON.parse(Buffer.from(data, 'base64').toString());
+    };
+
+    it('bootstraps base --alerts slack: the values reach Flagger through valuesFrom, status says so, a re-run changes nothing', async () => {
+      const fleet = await createFleetRepo(cluster);
+      const args = ['-o', 'json', ...bootstrapArgs(cluster, 'base', fleet.url, ['--alerts', 'slack'])];
+      const boot = await gitops(args, env);
+      expect(boot.code, boot.stderr).toBe(0);
+      expect(boot.stdout + boot.stderr).not.toContain('fl4gger');
+      const history = await simpleGit(fleet.dir).raw(['log', '-p', '--all']);
+      expect(history).not.toContain('fl4gger');
+      expect(history).toMatch(/valuesFrom:\n\+\s+- kind: Secret\n\+\s+name: gitops-flagger-alerts/);
+
+      const kube = await admin();
+      try {
+        const secret = await kube.get({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          name: 'gitops-flagger-alerts',
+          namespace: 'flux-system',
+        });
+        expect(secretValues(secret, 'values.yaml')).toEqual({ slack: { url: address, channel: 'general' } });
+
+        // What the stand-in's helm-controller would give the chart: the Secret's values under the
+        // inline ones, the cluster's name substituted by Flux into clusterName.
+        const recorded = async () =>
+          secretValues(
+            await kube.get({
+              apiVersion: 'v1',
+              kind: 'Secret',
+              name: 'sandbox-values-flagger',
+              namespace: 'flux-system',
+            }),
+            'values.json',
+          ) as { slack?: { url?: string } } | undefined;
+        expect(await eventually(async () => (await recorded())?.slack?.url === address, 60_000, 250)).toBe(
+          true,
+        );
+        expect(await recorded()).toMatchObject({
+          slack: { url: address, channel: 'general' },
+          clusterName: cluster,
+          meshProvider: 'kubernetes',
+        });
+        const release = await kube.get({
+          apiVersion: 'helm.toolkit.fluxcd.io/v2',
+          kind: 'HelmRelease',
+          name: 'flagger',
+          namespace: 'flux-system',
+        });
+        expect(
+          (
+            release?.status as { conditions?: { type: string; reason: string }[] } | undefined
+          )?.conditions?.find((c) => c.type === 'Ready')?.reason,
+        ).toBe('StoodIn');
+      } finally {
+        kube.close();
+      }
+
+      const status = await gitops(['-o', 'json', 'status', '--cluster', cluster]);
+      expect(status.code, status.stdout).toBe(0);
+      expect(status.stdout).not.toContain('fl4gger');
+      expect(JSON.parse(status.stdout).alerts).toMatchObject({
+        provider: 'slack',
+        flagger: { sent: true, note: "Flagger's slack notifier (HelmRelease flagger)" },
+      });
+
+      const commits = await commitCount(fleet.dir);
+      const again = await gitops(args, env);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout + again.stderr).not.toContain('fl4gger');
+      const redo = JSON.parse(again.stdout) as { steps: { id: string; result: string }[] };
+      expect(redo.steps.filter((s) => s.result !== 'unchanged')).toEqual([]);
+      expect(await commitCount(fleet.dir)).toBe(commits);
     });
   },
 );

@@ -139,7 +139,7 @@ describe('EKS Auto Mode (--compute auto) in the sandbox', () => {
         'e2e-auto-ml',
         'ml',
         ['gitops-cpu', 'gitops-gpu', 'gitops-system'],
-        ['mlflow/mlflow'],
+        ['flux-system/image-reflector-controller', 'mlflow/mlflow'],
         true,
       );
     },

@@ -5,6 +5,8 @@
  * patch in its layer overlay is applied by Flux, kept by a re-run of bootstrap, and diff sees no
  * drift on the new layout. Redis' password is a Secret generated in the cluster (in no commit),
  * the VPC CNI add-on enforces network policies, and the API's replica count is left to the HPA.
+ * The canary's Gateway API router and metrics reach the cluster in configs, and status says that
+ * no traffic is routed or shifted here.
  */
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -36,6 +38,7 @@ interface StatusDoc {
   profile?: { name: string; version: string };
   layers: { name: string; ready: boolean; appliedRevision?: string }[];
   sync: { inSync: boolean; headRevision: string; appliedRevision: string };
+  simulated: { kind: string; namespace: string; name: string; note: string }[];
 }
 
 describe('mobile on the layered fleet layout', () => {
@@ -76,6 +79,34 @@ describe('mobile on the layered fleet layout', () => {
         kind === 'Canary' ? 'apps' : 'configs',
       );
     }
+    // The canary's router and metrics: the kinds of Envoy Gateway's chart (its CRDs, installed by
+    // the stand-in from a chartRef to an OCIRepository) and of kube-prometheus-stack's, in configs.
+    for (const ref of [
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', name: 'envoy-gateway' },
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'api', namespace: 'api' },
+      {
+        apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+        kind: 'EnvoyProxy',
+        name: 'api-gateway',
+        namespace: 'api',
+      },
+      { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', name: 'api', namespace: 'api' },
+      {
+        apiVersion: 'flagger.app/v1beta1',
+        kind: 'MetricTemplate',
+        name: 'api-request-success-rate',
+        namespace: 'api',
+      },
+    ]) {
+      const live = await kube.get(ref);
+      expect(live?.metadata.labels?.['kustomize.toolkit.fluxcd.io/name'], ref.kind).toBe('configs');
+    }
+    // What the sandbox cannot show is said: no proxy routes, no weight shifts, no load is sent.
+    const said = (name: string) =>
+      doc.simulated.find((s) => s.kind === 'HelmRelease' && s.name === name)?.note;
+    expect(said('envoy-gateway')).toMatch(/gateway-helm v1\.9\.0 .*no canary weight shifts it/);
+    expect(said('flagger-loadtester')).toMatch(/no load is sent/);
+    expect(said('flagger')).toMatch(/no canary is analysed/);
     // Nothing in Git sets the count (the HPA and Flagger own it): the API server's default stands.
     expect(await replicasOf(kube)).toBe(1);
 

@@ -4,7 +4,7 @@
  * stand-in does with a Kustomization in a namespace of its own. It checks the strictness the
  * sandbox promises: an unserved kind fails the whole Kustomization and applies nothing of it,
  * dependsOn holds, prune removes what left Git, Helm releases are stood in for (and say so) or
- * refused, post-build substitution, and kinds EKS serves but 1.20 does not are schema-checked.
+ * refused, valuesFrom composed as helm-controller does, post-build substitution, and kinds EKS serves but 1.20 does not are schema-checked.
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -239,6 +239,125 @@ describe('the Flux stand-in against the real apiserver', () => {
     });
     expect(readyOf(repo)?.reason).toBe('StoodIn');
     expect(repo?.metadata.annotations?.['sandbox.gitops.dev/stood-in']).toMatch(/not fetched/);
+  });
+
+  it('takes a chart from an OCIRepository pinned by tag (chartRef), and refuses one it cannot date', async () => {
+    const oci = (name: string, url: string, ref: string) =>
+      `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n  interval: 12h\n  url: ${url}\n  ref: ${ref}\n`;
+    const byRef = (name: string, source: string, values = '') =>
+      `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n  interval: 30m\n  chartRef: { kind: OCIRepository, name: ${source} }\n${values}`;
+    const rev = await push({
+      'oci/releases.yaml': [
+        oci('gateway-helm', 'oci://docker.io/envoyproxy/gateway-helm', '{ tag: v1.9.0 }'),
+        oci('gateway-latest', 'oci://docker.io/envoyproxy/gateway-helm', "{ semver: '>=1.0.0' }"),
+        // Its CRDs are in a subchart switched off here, so none is installed.
+        byRef('gateway', 'gateway-helm', '  values:\n    crds:\n      enabled: false\n'),
+        byRef('gateway-latest', 'gateway-latest'),
+      ].join('---\n'),
+    });
+    await create(kustomization('oci', { path: './oci' }));
+    await settled('oci', 'True', rev);
+    const known = await until('chartRef release stood in', async () => {
+      const hr = await api.get({ ...HR, name: 'gateway', namespace: ns });
+      return readyOf(hr)?.status === 'True' ? hr : undefined;
+    });
+    expect(readyOf(known)?.message).toMatch(/^sandbox: chart gateway-helm v1\.9\.0: no CRDs to install/);
+    expect(known.metadata.annotations?.['sandbox.gitops.dev/stood-in']).toMatch(/no Envoy proxy runs/);
+    const undated = await until('semver ref refused', async () => {
+      const hr = await api.get({ ...HR, name: 'gateway-latest', namespace: ns });
+      return readyOf(hr)?.status === 'False' ? hr : undefined;
+    });
+    expect(readyOf(undated)).toMatchObject({ reason: 'SandboxNotImplemented' });
+    expect(readyOf(undated)?.message).toMatch(/spec\.ref\.tag/);
+  });
+
+  it("composes valuesFrom as helm-controller does: a missing reference fails the release with its message unless optional; the chart's values are recorded", async () => {
+    await create({
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'HelmRepository',
+      metadata: { name: 'charts', namespace: ns },
+      spec: { interval: '12h', url: 'https://kubernetes-sigs.github.io/metrics-server/' },
+    });
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    await create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'given-values', namespace: ns },
+      data: {
+        'extra.yaml': b64('replicas: 5\nnested:\n  url: https://hooks.example.test/values-secret-path\n'),
+      },
+    });
+    await create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'given-cm', namespace: ns },
+      data: { port: '10250' },
+    });
+    const hr = (name: string, valuesFrom: Record<string, unknown>[]): Obj => ({
+      ...HR,
+      metadata: { name, namespace: ns },
+      spec: {
+        interval: '30m',
+        chart: {
+          spec: {
+            chart: 'metrics-server',
+            version: '3.12.2',
+            sourceRef: { kind: 'HelmRepository', name: 'charts' },
+          },
+        },
+        valuesFrom,
+        values: { replicas: 2, args: ['--kubelet-insecure-tls'] },
+      },
+    });
+    await create(hr('strict', [{ kind: 'Secret', name: 'absent-values' }]));
+    await create(hr('nokey', [{ kind: 'Secret', name: 'given-values', valuesKey: 'nope.yaml' }]));
+    await create(
+      hr('lenient', [
+        { kind: 'Secret', name: 'absent-values', optional: true },
+        { kind: 'Secret', name: 'given-values', valuesKey: 'extra.yaml' },
+        { kind: 'ConfigMap', name: 'given-cm', valuesKey: 'port', targetPath: 'containerPort' },
+      ]),
+    );
+    const readyAs = (name: string, want: 'True' | 'False') =>
+      until(`HelmRelease ${name} Ready=${want}`, async () => {
+        const live = await api.get({ ...HR, name, namespace: ns });
+        return readyOf(live)?.status === want ? readyOf(live) : undefined;
+      });
+    expect(await readyAs('strict', 'False')).toMatchObject({
+      reason: 'ValuesError',
+      message: `could not resolve Secret chart values reference '${ns}/absent-values' with key 'values.yaml': secrets "absent-values" not found`,
+    });
+    expect(await readyAs('nokey', 'False')).toMatchObject({
+      reason: 'ValuesError',
+      message: `could not resolve Secret chart values reference '${ns}/given-values' with key 'nope.yaml': key not found`,
+    });
+    expect((await readyAs('lenient', 'True'))?.reason).toBe('StoodIn');
+    const recorded = async (name: string) => {
+      const secret = await api.get({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        name: `sandbox-values-${name}`,
+        namespace: ns,
+      });
+      const data = (secret?.['data'] as Record<string, string> | undefined)?.['values.json'];
+      return data === undefined ? undefined : (JSON.parse(Buffer.from(data, 'base64').toString()) as unknown);
+    };
+    // valuesFrom in order, the inline values over them, and a targetPath over everything (typed as --set does).
+    expect(await recorded('lenient')).toEqual({
+      replicas: 2,
+      args: ['--kubelet-insecure-tls'],
+      nested: { url: 'https://hooks.example.test/values-secret-path' },
+      containerPort: 10250,
+    });
+    // The missing Secret arrives: the release that needed it goes on, as at helm-controller's next try.
+    await create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'absent-values', namespace: ns },
+      data: { 'values.yaml': b64('extra: true\n') },
+    });
+    await readyAs('strict', 'True');
+    expect(await recorded('strict')).toEqual({ extra: true, replicas: 2, args: ['--kubelet-insecure-tls'] });
   });
 
   it('substitutes post-build variables from the spec and from a ConfigMap', async () => {

@@ -72,15 +72,16 @@ function tagsOf(tags: Record<string, string> | TagList): Record<string, string> 
 
 /**
  * What an ml-profile cluster holds in AWS: one of each, the profile's 3 node groups, 2 ECR
- * repositories, and 5 roles (cluster, node, and the Pod Identity roles of the load balancer
- * controller, cluster-autoscaler and EBS CSI driver).
+ * repositories, and 6 roles (cluster, node, and the Pod Identity roles of the load balancer
+ * controller, cluster-autoscaler, EBS CSI driver and Flux's image reflector).
  */
 export const ML_TAGGED = {
   vpcs: 1,
   clusters: 1,
   nodegroups: 3,
-  // cluster, node, and the Pod Identity roles: load balancer controller, autoscaler, EBS CSI, MLflow
-  roles: 6,
+  // cluster, node, and the Pod Identity roles: load balancer controller, autoscaler, EBS CSI,
+  // Flux's image reflector, MLflow
+  roles: 7,
   ecr: 2,
   buckets: 1,
   natGateways: 1,

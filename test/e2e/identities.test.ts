@@ -340,13 +340,14 @@ async function expectClusterValues(cluster: string, state: EmulatorState) {
 }
 
 describe('workload identities of the bundled profiles, through the CLI', () => {
-  it('ml: the load balancer controller, cluster-autoscaler, the EBS CSI driver (through its add-on) and MLflow (its bucket only)', async () => {
+  it("ml: the load balancer controller, cluster-autoscaler, the EBS CSI driver (through its add-on), Flux's image reflector and MLflow (its bucket only)", async () => {
     const identities = await lifeCycle('e2e-ident-ml', 'ml', {}, [], true, true);
-    expect(identities.map((i) => i.serviceAccount)).toEqual([
-      'aws-load-balancer-controller',
-      'cluster-autoscaler',
-      'ebs-csi-controller-sa',
-      'mlflow',
+    expect(identities.map((i) => `${i.namespace}/${i.serviceAccount}`)).toEqual([
+      'flux-system/image-reflector-controller',
+      'kube-system/aws-load-balancer-controller',
+      'kube-system/cluster-autoscaler',
+      'kube-system/ebs-csi-controller-sa',
+      'mlflow/mlflow',
     ]);
   });
 

@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DeleteRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { simpleGit } from 'simple-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxFluxBundle } from '../support/flux/derivative.js';
@@ -18,6 +19,26 @@ import { admin, bootstrapArgs, createFleetRepo, emulator, eventually, gitops, sa
 const CLUSTER = 'e2e-imgauto';
 const TOKEN = 'sandbox-image-automation-write-token-0001';
 const API = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api', namespace: 'api' };
+
+interface ImageObject {
+  kind: string;
+  name: string;
+  ready: boolean;
+  reason: string;
+  latestImage?: string;
+}
+
+interface StatusDoc {
+  ready: boolean;
+  problems: string[];
+  identities: { serviceAccount: string; role?: string }[];
+  imageAutomation: ImageObject[];
+}
+
+async function statusOf(cluster: string): Promise<{ code: number | null; doc: StatusDoc }> {
+  const run = await gitops(['-o', 'json', 'status', '--cluster', cluster]);
+  return { code: run.code, doc: JSON.parse(run.stdout) as StatusDoc };
+}
 
 interface EcrRow {
   name: string;
@@ -156,6 +177,64 @@ describe.skipIf(sandboxFluxBundle().kind === 'mini')(
       expect(row.latestTag).toBe('feature-1700000300-ccccccc');
       const text = await gitops(['status', '--cluster', CLUSTER]);
       expect(text.stdout).toContain('main-1700000200-bbbbbbb');
+      // Every image automation object reports Ready, the policy with the image it chose.
+      const { doc } = await statusOf(CLUSTER);
+      expect(doc.imageAutomation.map((o) => [o.kind, o.name, o.ready])).toEqual([
+        ['ImageRepository', `${CLUSTER}-api`, true],
+        ['ImagePolicy', `${CLUSTER}-api`, true],
+        ['ImageUpdateAutomation', 'gitops-image-updates', true],
+      ]);
+      expect(doc.imageAutomation.find((o) => o.kind === 'ImagePolicy')?.latestImage).toBe(want);
+      expect(text.stdout).toContain('✔ images      3/3 image automation objects ready');
+    });
+
+    it("a reflector that may not list the repository: status reports the ImageRepository's own failure", async () => {
+      const before = await statusOf(CLUSTER);
+      const role = before.doc.identities.find(
+        (i) => i.serviceAccount === 'flux-system/image-reflector-controller',
+      )?.role;
+      expect(role).toBeDefined();
+      const env = sandbox().env;
+      const iam = new IAMClient({
+        endpoint: env['AWS_ENDPOINT_URL'],
+        region: 'us-east-1',
+        credentials: {
+          accessKeyId: env['AWS_ACCESS_KEY_ID'] ?? '',
+          secretAccessKey: env['AWS_SECRET_ACCESS_KEY'] ?? '',
+        },
+      });
+      const RoleName = role!.slice(role!.lastIndexOf('/') + 1);
+      try {
+        for (const PolicyName of (await iam.send(new ListRolePoliciesCommand({ RoleName }))).PolicyNames ??
+          [])
+          await iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName }));
+      } finally {
+        iam.destroy();
+      }
+      let last: { code: number | null; doc: StatusDoc } | undefined;
+      const failing = await eventually(
+        async () => {
+          last = await statusOf(CLUSTER);
+          return last.doc.imageAutomation.some((o) => o.kind === 'ImageRepository' && !o.ready);
+        },
+        60_000,
+        500,
+      );
+      expect(failing, JSON.stringify(last?.doc.imageAutomation)).toBe(true);
+      const { code, doc } = last!;
+      expect(code).toBe(3);
+      expect(doc.ready).toBe(false);
+      const repo = doc.imageAutomation.find((o) => o.kind === 'ImageRepository')!;
+      expect(repo.reason).toContain('not authorized to perform ecr:ListImages');
+      expect(doc.problems).toContain(`ImageRepository flux-system/${CLUSTER}-api: ${repo.reason}`);
+      const text = await gitops(['status', '--cluster', CLUSTER]);
+      expect(text.code).toBe(3);
+      expect(text.stdout).toMatch(/✖ images {6}\d\/3 image automation objects ready/);
+      expect(text.stdout).toMatch(
+        new RegExp(
+          `ImageRepository flux-system/${CLUSTER}-api +no +.*not authorized to perform ecr:ListImages`,
+        ),
+      );
     });
 
     it('a re-run of bootstrap keeps what the automation committed', async () => {
@@ -166,6 +245,15 @@ describe.skipIf(sandboxFluxBundle().kind === 'mini')(
       const images = await fleetFile(fleet.url, `clusters/${CLUSTER}/images.yaml`);
       expect(images.text).toContain(':main-1700000200-bbbbbbb # {"$imagepolicy"');
       expect(imageOf(await kube.get(API))).toMatch(/:main-1700000200-bbbbbbb$/);
+      // The re-run gave the reflector's role its policy back: the scan works again.
+      const scans = await eventually(
+        async () =>
+          (await statusOf(CLUSTER)).doc.imageAutomation.find((o) => o.kind === 'ImageRepository')?.ready ===
+          true,
+        60_000,
+        500,
+      );
+      expect(scans).toBe(true);
     });
   },
 );

@@ -26,6 +26,7 @@ import { waitForReady } from '../../src/integrations/kube/waiter.js';
 import { decodeSecretData } from '../../src/integrations/reconciler/flux/credentials.js';
 import { fluxHealth, readFluxHealth } from '../../src/integrations/reconciler/flux/health.js';
 import { fluxAlertObjects } from '../../src/integrations/reconciler/flux/alerts.js';
+import { FLAGGER_ALERTS_NAME } from '../../src/integrations/reconciler/flux/flagger-alerts.js';
 import { kindsDefinedBy } from '../../src/integrations/kube/api-kinds.js';
 import {
   FLUX_STEPS,
@@ -115,6 +116,7 @@ describe(`Flux install with ${label}`, () => {
       [FLUX_STEPS.credentials.id, 'created'],
       // No alerts asked for, and no Secret of an earlier run to remove.
       [FLUX_STEPS.alerts.id, 'unchanged'],
+      [FLUX_STEPS.flaggerAlerts.id, 'unchanged'],
       [FLUX_STEPS.sync.id, 'created'],
     ]);
 
@@ -204,7 +206,7 @@ describe(`Flux install with ${label}`, () => {
       name: 'flux-system',
     });
     const report = await runPlan(installPlan(), { sink: new RecordingSink() });
-    expect(report.steps.map((s) => s.result)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    expect(report.steps.map((s) => s.result)).toEqual(Array(5).fill('unchanged'));
     const after = await client.get({
       apiVersion: 'v1',
       kind: 'Secret',
@@ -227,6 +229,9 @@ describe(`Flux install with ${label}`, () => {
     const report = await runPlan(installPlan(alerts), { sink });
     expect(report.steps.find((s) => s.id === FLUX_STEPS.alerts.id)?.result).toBe('created');
     expect(decodeSecretData(await client.get(ref))).toEqual({ address, token: alerts.token });
+    // Flagger cannot sign: no values for it, rather than unsigned posts the receiver would refuse.
+    expect(report.steps.find((s) => s.id === FLUX_STEPS.flaggerAlerts.id)?.result).toBe('unchanged');
+    expect(await client.get({ ...ref, name: FLAGGER_ALERTS_NAME })).toBeUndefined();
     expect(JSON.stringify(sink.events)).not.toContain('alerts-secret-path');
     expect(JSON.stringify(sink.events)).not.toContain('signing-key');
 
@@ -236,6 +241,27 @@ describe(`Flux install with ${label}`, () => {
     const off = await runPlan(installPlan(), { sink: new RecordingSink() });
     expect(off.steps.find((s) => s.id === FLUX_STEPS.alerts.id)?.result).toBe('deleted');
     expect(await client.get(ref)).toBeUndefined();
+  });
+
+  it("stores Flagger's values for the same place in gitops-flagger-alerts, updates them with the type and removes them when Flagger cannot send there", async () => {
+    const ref = { apiVersion: 'v1', kind: 'Secret', namespace: 'flux-system', name: FLAGGER_ALERTS_NAME };
+    const address = 'https://discord.example.test/api/webhooks/1/flagger-secret-path';
+    const valuesOf = async () =>
+      JSON.parse(decodeSecretData(await client.get(ref))?.['values.yaml'] ?? '{}') as Record<string, unknown>;
+    const step = (r: Awaited<ReturnType<typeof runPlan>>) =>
+      r.steps.find((s) => s.id === FLUX_STEPS.flaggerAlerts.id)?.result;
+    const sink = new RecordingSink();
+    expect(step(await runPlan(installPlan({ provider: 'slack', address }), { sink }))).toBe('created');
+    expect(await valuesOf()).toEqual({ slack: { url: address, channel: 'general' } });
+    // helm-controller upgrades the release as soon as a Secret so labelled changes.
+    expect((await client.get(ref))?.metadata.labels?.['reconcile.fluxcd.io/watch']).toBe('Enabled');
+    expect(step(await runPlan(installPlan({ provider: 'slack', address }), { sink }))).toBe('unchanged');
+    expect(step(await runPlan(installPlan({ provider: 'discord', address }), { sink }))).toBe('updated');
+    expect(await valuesOf()).toEqual({ slack: { url: `${address}/slack`, channel: 'general' } });
+    expect(step(await runPlan(installPlan({ provider: 'googlechat', address }), { sink }))).toBe('deleted');
+    expect(await client.get(ref)).toBeUndefined();
+    expect(JSON.stringify(sink.events)).not.toContain('flagger-secret-path');
+    await runPlan(installPlan(), { sink: new RecordingSink() });
   });
 
   it("status reads where alerts go from the Provider, its Secret and both Alerts, and lists a sandbox's undelivered Provider", async (ctx) => {
@@ -253,6 +279,53 @@ describe(`Flux install with ${label}`, () => {
       reason: expect.stringMatching(/in place|ready/),
     });
     expect(JSON.stringify(health)).not.toContain('status-check');
+
+    // A profile whose Flagger reads the values: status names Flagger's notifier, or what is missing.
+    if (
+      kinds.some(
+        (k) => k.group === 'helm.toolkit.fluxcd.io' && k.kind === 'HelmRelease' && k.version === 'v2',
+      )
+    ) {
+      const hr = {
+        apiVersion: 'helm.toolkit.fluxcd.io/v2',
+        kind: 'HelmRelease',
+        metadata: { name: 'flagger', namespace: 'flux-system' },
+        spec: {
+          interval: '30m',
+          chart: { spec: { chart: 'flagger', sourceRef: { kind: 'HelmRepository', name: 'flagger' } } },
+          valuesFrom: [
+            { kind: 'Secret', name: FLAGGER_ALERTS_NAME, valuesKey: 'values.yaml', optional: true },
+          ],
+        },
+      };
+      await applyObjects(client, [hr]);
+      const wired = await fluxHealth(client);
+      expect(wired.alerts?.flagger).toEqual({
+        sent: true,
+        note: "Flagger's slack notifier (HelmRelease flagger)",
+      });
+      expect(wired.alerts?.ready).toBe(true);
+      const flaggerSecret = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        name: FLAGGER_ALERTS_NAME,
+        namespace: 'flux-system',
+      };
+      await client.delete(flaggerSecret);
+      const missing = (await fluxHealth(client)).alerts;
+      expect(missing?.ready).toBe(false);
+      expect(missing?.flagger?.sent).toBe(false);
+      expect(missing?.reason).toBe(
+        'Flagger: Secret flux-system/gitops-flagger-alerts is missing (run bootstrap with GITOPS_ALERTS_ADDRESS)',
+      );
+      await client.delete({
+        apiVersion: hr.apiVersion,
+        kind: hr.kind,
+        name: 'flagger',
+        namespace: 'flux-system',
+      });
+      await runPlan(installPlan({ provider: 'slack', address }), { sink: new RecordingSink() });
+    }
 
     const provider = objects[0]!;
     const ref = {

@@ -88,6 +88,7 @@ describe('bootstrap plan with workload identities', () => {
       expect(s.dependsOn ?? []).toEqual([]);
     expect(plan.steps.find((s) => s.id === 'aws:identities')?.dependsOn).toEqual([
       'aws:cluster',
+      'aws:pod-identity:flux-system/image-reflector-controller',
       'aws:pod-identity:kube-system/aws-load-balancer-controller',
       'aws:pod-identity:kube-system/cluster-autoscaler',
       'aws:pod-identity:mlflow/mlflow',

@@ -9,6 +9,9 @@ import { FLUX } from '../support/flux-kinds.js';
 import { cleanupAll, tempDir } from './git-helpers.js';
 import { KUSTOMIZATION, profileYaml, spec, writeFiles } from './profiles-helpers.js';
 import { afterAll } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundledProfilesDir } from '../../src/integrations/profiles/catalog.js';
 
 afterAll(cleanupAll);
 
@@ -109,6 +112,91 @@ describe('image automation files', () => {
         { kind: 'ConfigMap', name: 'gitops-values' },
         { kind: 'ConfigMap', name: 'gitops-images' },
       ]);
+  });
+
+  it('ml automates its notebook image as the name and tag JupyterHub takes, and its model server runtime image', async () => {
+    const profile = await resolveProfile('ml', { env: process.env });
+    const rendered = renderCluster({
+      spec: spec({ profile: { source: 'ml' } }),
+      profile,
+      accountId: ACCOUNT,
+      reconciler: FLUX,
+    });
+    expect(rendered.images).toEqual([
+      {
+        repository: 'research/notebook',
+        uri: `${REGISTRY}/research/notebook`,
+        parameter: 'notebookImage',
+        value: 'quay.io/jupyter/scipy-notebook',
+        tag: { parameter: 'notebookImageTag', value: '2024-12-09' },
+      },
+      {
+        repository: 'research/model-server',
+        uri: `${REGISTRY}/research/model-server`,
+        parameter: 'modelServerImage',
+        value: 'kserve/sklearnserver:v0.15.2',
+      },
+    ]);
+    const images = automation(rendered).teamFiles['images.yaml']!;
+    expect(images).toContain(
+      'notebookImage: quay.io/jupyter/scipy-notebook # {"$imagepolicy": "flux-system:research-notebook:name"}',
+    );
+    expect(images).toContain(
+      'notebookImageTag: 2024-12-09 # {"$imagepolicy": "flux-system:research-notebook:tag"}',
+    );
+    expect(images).toContain(
+      'modelServerImage: kserve/sklearnserver:v0.15.2 # {"$imagepolicy": "flux-system:research-model-server"}',
+    );
+    // A ConfigMap's data are strings: the date-like tag stays one.
+    expect(parse(images).data).toEqual({
+      notebookImage: 'quay.io/jupyter/scipy-notebook',
+      notebookImageTag: '2024-12-09',
+      modelServerImage: 'kserve/sklearnserver:v0.15.2',
+    });
+    // The fields they land in: the single-user image's name and tag, the runtime's container image.
+    const ml = join(bundledProfilesDir(), 'ml');
+    const hub = parse(readFileSync(join(ml, 'apps/jupyterhub.yaml'), 'utf8'));
+    expect(hub.spec.values.singleuser.image).toEqual({
+      name: '${notebookImage}',
+      tag: '${quote}${notebookImageTag}${quote}',
+    });
+    const runtime = parse(readFileSync(join(ml, 'configs/model-server.yaml'), 'utf8'));
+    expect(runtime.kind).toBe('ClusterServingRuntime');
+    expect(runtime.spec.containers.map((c: { image: string }) => c.image)).toEqual(['${modelServerImage}']);
+  });
+
+  it('refuses a tagParameter without an imageParameter, or the same parameter for name and tag', async () => {
+    const refusal = async (ecr: string) => {
+      const dir = `${tempDir('gitops-img-')}/app`;
+      writeFiles(dir, {
+        'profile.yaml': profileYaml(
+          'app',
+          `parameters:\n  - name: image\n    type: string\n    default: a/b\necrRepositories:\n  - name: \${cluster}/app\n${ecr}`,
+        ),
+        'apps/kustomization.yaml': KUSTOMIZATION(),
+      });
+      const profile = await resolveProfile(dir, { env: process.env });
+      try {
+        renderCluster({
+          spec: spec({ profile: { source: dir } }),
+          profile,
+          accountId: ACCOUNT,
+          reconciler: FLUX,
+        });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    const alone = await refusal('    tagParameter: image\n');
+    expect(isGitopsError(alone) && alone.message).toBe(
+      "app profile.yaml: ecrRepositories[0].tagParameter: needs an imageParameter holding the image's name",
+    );
+    const same = await refusal('    imageParameter: image\n    tagParameter: image\n');
+    expect(isGitopsError(same) && same.exitCode).toBe(2);
+    expect(isGitopsError(same) && same.message).toBe(
+      'app profile.yaml: ecrRepositories[0].tagParameter: "image" is also the imageParameter; the name and the tag need a parameter each',
+    );
   });
 
   it('refuses an imageParameter that is not a string parameter of the profile, naming the field', async () => {

@@ -20,7 +20,9 @@ const RELEASED: Record<string, string> = {
   'base@1.2.0': '0fe8b7944f18874a8f3c17223f7946b9be1abf7965d8386d85f779bbe88829ee',
   'ml@1.2.0': 'a5793e9100712bf19609aeba11181a176d8c859cf85116f62e38c1dc1c084e37',
   'mobile@1.2.0': '4ab0d9be6260352591e60af1403ddbccf136426026c53ea5c2f024794d1167b1',
-  'ml@1.3.0': 'a4a3994e7342df53de650aeddee450550424cfdaa11627b42a5ea0f270bbd01a',
+  'base@1.3.0': 'e6dbf6db4e297fe5fa137946ba2c31aa4fdc809cc498672c0830402b6c557e14',
+  'ml@1.3.0': 'eb1da1bbbc3c2ce21ebce63f1d425e4cde05be397508959d606dc38d12ecb3fb',
+  'mobile@1.3.0': 'c57870971efd57f73a82478824abd284d56f0aa6bfb7ade4b8a99cebcc40492e',
 };
 
 describe('bundled profile catalog', () => {

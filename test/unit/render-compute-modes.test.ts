@@ -142,8 +142,11 @@ describe('ml on Auto Mode', () => {
       addons: [],
       compute: 'auto',
     });
-    // MLflow's role stays: Auto Mode runs no MLflow of its own.
-    expect(identities.map((i) => `${i.namespace}/${i.serviceAccount}`)).toEqual(['mlflow/mlflow']);
+    // Flux's image reflector and MLflow are not ones Auto Mode replaces: they stay.
+    expect(identities.map((i) => `${i.namespace}/${i.serviceAccount}`)).toEqual([
+      'flux-system/image-reflector-controller',
+      'mlflow/mlflow',
+    ]);
     const both = resolveIdentities({
       layers: (await resolveProfile('ml', { env: process.env })).profiles,
       spec: [],
@@ -152,6 +155,7 @@ describe('ml on Auto Mode', () => {
       addons: ['aws-ebs-csi-driver', 'eks-pod-identity-agent'],
     });
     expect(both.map((i) => `${i.namespace}/${i.serviceAccount}`).sort()).toEqual([
+      'flux-system/image-reflector-controller',
       'kube-system/aws-load-balancer-controller',
       'kube-system/cluster-autoscaler',
       'kube-system/ebs-csi-controller-sa',

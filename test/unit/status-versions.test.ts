@@ -21,6 +21,7 @@ function doc(name: string, profile?: { name: string; version: string }): StatusD
     reconciler: { kind: 'flux', installed: true, ready: true, controllers: [] },
     sync: { inSync: true, failing: [] },
     layers: [],
+    imageAutomation: [],
     ecrRepositories: [],
     simulated: [],
     problems: [],

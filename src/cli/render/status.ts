@@ -110,7 +110,12 @@ export function renderStatus(d: StatusDocument, s: Style): string {
     lines.push(
       `${ok(d.alerts.ready)} alerts      to ${d.alerts.provider}${d.alerts.ready ? ` ${s.dim(d.alerts.reason)}` : `  ${s.yellow(d.alerts.reason)}`}`,
     );
+    const flagger = d.alerts.flagger;
+    // Under the provider, in its column: where Flagger's canary alerts go (the notifier, or why none).
+    if (flagger)
+      lines.push(`${' '.repeat(14)}canaries ${s.dim(`${flagger.sent ? 'via ' : ''}${flagger.note}`)}`);
   }
+  if (d.imageAutomation.length > 0) lines.push(...imageAutomationLines(d.imageAutomation, s));
   if (d.ecrRepositories.length > 0) {
     lines.push(
       table(
@@ -129,6 +134,23 @@ export function renderStatus(d: StatusDocument, s: Style): string {
     for (const p of d.problems) lines.push(`  ${s.yellow('•')} ${p}`);
   }
   return lines.join('\n');
+}
+
+/** Each image automation object with its own Ready condition; the message of a failing one. */
+export function imageAutomationLines(objects: StatusDocument['imageAutomation'], s: Style): string[] {
+  const working = objects.filter((o) => o.ready || o.suspended).length;
+  const mark = working === objects.length ? s.green('✔') : s.red('✖');
+  return [
+    `${mark} images      ${working}/${objects.length} image automation objects ready`,
+    table(
+      ['IMAGE AUTOMATION', 'READY', 'STATUS'],
+      objects.map((o) => [
+        `${o.kind} ${o.namespace}/${o.name}`,
+        o.ready ? 'yes' : o.suspended ? 'suspended' : s.yellow('no'),
+        o.ready ? (o.latestImage ?? o.reason) : s.yellow(o.reason),
+      ]),
+    ),
+  ];
 }
 
 function deployedCell(r: StatusDocument['ecrRepositories'][number], s: Style): string {

@@ -89,6 +89,15 @@ export const profileEcrRepositorySchema = ecrRepositorySchema.extend({
     .string()
     .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'must be a parameter name' })
     .optional(),
+  /**
+   * For workloads that take an image's name and tag apart (a chart's `image.name` and
+   * `image.tag`): the string parameter holding the tag. `imageParameter` then holds the name
+   * only, and the automation sets each part (Flux's `:name` and `:tag` setters).
+   */
+  tagParameter: z
+    .string()
+    .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'must be a parameter name' })
+    .optional(),
 });
 
 /**

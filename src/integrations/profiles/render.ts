@@ -236,7 +236,7 @@ function sharedProfile(
  * overridden by name by what the spec itself lists. ECR names may use parameters (`${cluster}/api`).
  */
 export function effectiveClusterSpec(spec: ClusterSpec, profile: Profile, params: ParameterSet): ClusterSpec {
-  const ecr = profile.ecrRepositories.map(({ imageParameter: _, ...r }, i) => {
+  const ecr = profile.ecrRepositories.map(({ imageParameter: _, tagParameter: __, ...r }, i) => {
     const source = `${profile.name} profile.yaml: ecrRepositories[${i}]`;
     const name = substituteText(r.name, { params, file: source, used: new Set() });
     return parseWith(ecrRepositorySchema, { ...r, name }, source);

@@ -110,7 +110,14 @@ export interface ImageAutomationRequest {
   /** The cluster's folder, where the automation updates marked values. */
   path: string;
   interval: string;
-  images: readonly { repository: string; uri: string; parameter: string; value: string }[];
+  images: readonly {
+    repository: string;
+    uri: string;
+    parameter: string;
+    value: string;
+    /** Set when the workloads take the image's name (parameter) and tag apart. */
+    tag?: { parameter: string; value: string };
+  }[];
 }
 
 export interface ImageAutomationFiles {
@@ -179,6 +186,8 @@ export interface ReconcilerHealth {
   profile?: { name: string; version: string };
   /** Where its alerts go, when the cluster has alerts (never the address). */
   alerts?: AlertsHealth;
+  /** Its image automation objects (scans, policies, Git updates); empty without any. */
+  imageAutomation: ImageAutomationHealth[];
   /**
    * What was not really done but stood in for by a test environment (the local sandbox marks
    * the releases it cannot install and the objects it could only validate): status must say so
@@ -193,6 +202,29 @@ export interface AlertsHealth {
   /** Its provider object and secret are in place (and, where the reconciler says, ready). */
   ready: boolean;
   reason: string;
+  /** Flagger's canary alerts, when the cluster's profile wires Flagger to the same place. */
+  flagger?: FlaggerAlertsHealth;
+}
+
+export interface FlaggerAlertsHealth {
+  /** Its values point one of Flagger's notifiers at the destination. */
+  sent: boolean;
+  /** Which notifier (never the address), or why none. */
+  note: string;
+}
+
+/** An object of the reconciler's image automation and its own readiness. */
+export interface ImageAutomationHealth {
+  /** ImageRepository, ImagePolicy, ImageUpdateAutomation (Flux's kinds). */
+  kind: string;
+  name: string;
+  namespace: string;
+  ready: boolean;
+  suspended: boolean;
+  /** Its Ready condition's reason and message, or why it is not ready. */
+  reason: string;
+  /** A policy's chosen image (`<image>:<tag>`), once it chose one. */
+  latestImage?: string;
 }
 
 export interface SimulatedObject {

@@ -189,8 +189,11 @@ export class FluxStandIn {
       const want = typeof at(d, 'spec', 'replicas') === 'number' ? (at(d, 'spec', 'replicas') as number) : 1;
       const generation = d.metadata.generation ?? 1;
       if (
+        // readyReplicas, not availableReplicas: a 1.20 apiserver drops a StatefulSet's
+        // availableReplicas (1.22+), and checking it re-wrote the status, with new condition
+        // times, on every pass (a diff reading in between saw status.conditions drift).
         at(d, 'status', 'observedGeneration') === generation &&
-        at(d, 'status', 'availableReplicas') === want &&
+        at(d, 'status', 'readyReplicas') === want &&
         at(d, 'status', 'updatedReplicas') === want
       )
         continue;

@@ -11,6 +11,7 @@ import { conditionOf, field, type KubeObject } from '../../kube/object.js';
 import type { AlertsHealth } from '../reconciler.js';
 import { ALERT_NAMES, ALERTS_NAME, NOTIFICATION_GROUP } from './alerts.js';
 import { decodeSecretData } from './credentials.js';
+import { flaggerAlertsHealth } from './flagger-alerts-health.js';
 import { listServed } from './served.js';
 import { FLUX_NAMESPACE } from './sync.js';
 
@@ -46,6 +47,8 @@ export async function fluxAlertsHealth(
       problems.push(`Alert ${name} does not use Provider ${ALERTS_NAME}`);
     else if (field(alert, 'spec', 'suspend') === true) problems.push(`Alert ${name} is suspended`);
   }
+  const flagger = await flaggerAlertsHealth(client, type);
+  if (flagger?.problem) problems.push(flagger.problem);
   const ready = conditionOf(provider, 'Ready');
   if (ready && ready.status !== 'True')
     problems.push(`Provider ${ALERTS_NAME}: ${[ready.reason, ready.message].filter(Boolean).join(': ')}`);
@@ -60,6 +63,7 @@ export async function fluxAlertsHealth(
           : ready
             ? 'Provider ready'
             : 'Provider, Secret and Alerts in place (this Provider version reports no readiness of its own)',
+      ...(flagger ? { flagger: flagger.health } : {}),
     },
   };
 }

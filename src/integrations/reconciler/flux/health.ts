@@ -10,6 +10,7 @@ import { simulatedOf } from '../../kube/simulated.js';
 import type { FleetLocation, LayerHealth, ReconcilerHealth, SimulatedObject } from '../reconciler.js';
 import { PROFILE_ANNOTATIONS, VALUES_CONFIGMAP } from './layers.js';
 import { fluxAlertsHealth } from './alerts-health.js';
+import { fluxImageAutomationHealth } from './image-automation-health.js';
 import { listServed } from './served.js';
 import { FLUX_NAMESPACE } from './sync.js';
 
@@ -75,6 +76,7 @@ export async function fluxHealth(client: KubeClient): Promise<ReconcilerHealth> 
   const profile = flux.installed ? await profileOf(client) : undefined;
   const layers = layersOf(flux.kustomizations);
   const alerts = flux.installed ? await fluxAlertsHealth(client) : undefined;
+  const imageAutomation = flux.installed ? await fluxImageAutomationHealth(client) : [];
   return {
     installed: flux.installed,
     ...(flux.version ? { version: flux.version } : {}),
@@ -84,6 +86,7 @@ export async function fluxHealth(client: KubeClient): Promise<ReconcilerHealth> 
     syncReady: root?.ready === true && layers.every((l) => l.ready || l.suspended),
     simulated: [...flux.simulated, ...(alerts ? simulatedOf(alerts.provider) : [])],
     ...(alerts ? { alerts: alerts.health } : {}),
+    imageAutomation,
     objects: [...flux.sources, ...flux.kustomizations, ...flux.helmReleases].map((o) => ({
       kind: o.kind,
       name: o.name,

@@ -6,10 +6,12 @@
  *                          tag by the number of seconds; a GitRepository of its own with the write
  *                          credential, and the ImageUpdateAutomation that commits through it;
  *   images.yaml            team-owned, written once: the ConfigMap holding each image parameter,
- *                          marked with Flux's setter comment. The automation rewrites these values
- *                          and gitops never does, so a commit of the automation is never undone by
- *                          the next bootstrap (tool-owned files are regenerated, shared profile
- *                          copies are immutable: neither may hold what the automation writes).
+ *                          marked with Flux's setter comment (`:name` and `:tag` ones when the
+ *                          workloads take an image's name and tag apart, as Helm charts do). The
+ *                          automation rewrites these values and gitops never does, so a commit of
+ *                          the automation is never undone by the next bootstrap (tool-owned files
+ *                          are regenerated, shared profile copies are immutable: neither may hold
+ *                          what the automation writes).
  * The layer syncs substitute from images.yaml after the values ConfigMap, so its values win.
  * The sync's own GitRepository and read-only credential stay as they are.
  */
@@ -34,6 +36,8 @@ export interface AutomatedImageSpec {
   parameter: string;
   /** The parameter's value when images.yaml is first written. */
   value: string;
+  /** The tag's own parameter when the workloads take name and tag apart: `parameter` holds the name. */
+  tag?: { parameter: string; value: string };
 }
 
 export interface ImageAutomationRequest {
@@ -54,9 +58,9 @@ export function policyName(repository: string): string {
     .slice(0, 63);
 }
 
-/** Flux's setter comment for a whole image reference. */
-export function setterComment(repository: string): string {
-  return `# {"$imagepolicy": "${FLUX_NAMESPACE}:${policyName(repository)}"}`;
+/** Flux's setter comment for a whole image reference, or for its name or tag alone. */
+export function setterComment(repository: string, part?: 'name' | 'tag'): string {
+  return `# {"$imagepolicy": "${FLUX_NAMESPACE}:${policyName(repository)}${part ? `:${part}` : ''}"}`;
 }
 
 export function imageAutomationObjects(req: ImageAutomationRequest): KubeObject[] {
@@ -140,7 +144,14 @@ function imagesText(images: readonly AutomatedImageSpec[]): string {
     `  name: ${IMAGES_CONFIGMAP}`,
     `  namespace: ${FLUX_NAMESPACE}`,
     images.length === 0 ? 'data: {}' : 'data:',
-    ...images.map((i) => `  ${i.parameter}: ${stringScalar(i.value)} ${setterComment(i.repository)}`),
+    ...images.flatMap((i) =>
+      i.tag === undefined
+        ? [`  ${i.parameter}: ${stringScalar(i.value)} ${setterComment(i.repository)}`]
+        : [
+            `  ${i.parameter}: ${stringScalar(i.value)} ${setterComment(i.repository, 'name')}`,
+            `  ${i.tag.parameter}: ${stringScalar(i.tag.value)} ${setterComment(i.repository, 'tag')}`,
+          ],
+    ),
     '',
   ].join('\n');
 }

@@ -4,6 +4,7 @@
  *   flux:components   the install manifests (namespace, CRDs, controllers), server-side applied
  *   flux:credentials  the Secret that lets source-controller read the fleet repo
  *   flux:alerts       the Secret that says where alerts go (its Provider comes from Git)
+ *   flux:flagger-alerts  the Secret of chart values that sends Flagger's alerts there too
  *   flux:sync         GitRepository + Kustomization pointing at the cluster's folder
  * and, separately, a step that waits until Flux has applied a given revision.
  */
@@ -14,7 +15,7 @@ import type { KubeObject, ObjectRef } from '../../kube/object.js';
 import { type WaitTarget, waitForReady } from '../../kube/waiter.js';
 import type { CredentialsOutput } from '../reconciler.js';
 import type { AlertsDestination } from '../../../spec/alerts.js';
-import { alertsSecretStep } from './alerts-step.js';
+import { alertsSecretStep, flaggerAlertsSecretStep } from './alerts-step.js';
 import { credentialsStep } from './credentials-step.js';
 import type { GitCredentials } from './credentials.js';
 import type { FluxManifests } from './manifests.js';
@@ -25,6 +26,7 @@ export const FLUX_STEPS = {
   components: stepRef<ApplySetOutput>('flux:components'),
   credentials: stepRef<CredentialsOutput>('flux:credentials'),
   alerts: stepRef<unknown>('flux:alerts'),
+  flaggerAlerts: stepRef<unknown>('flux:flagger-alerts'),
   sync: stepRef<ApplySetOutput>('flux:sync'),
   ready: stepRef<{ revision?: string }>('flux:ready'),
 } as const;
@@ -66,6 +68,13 @@ export function fluxInstallSteps(options: FluxInstallOptions): Step[] {
     client: options.client,
     alerts: options.alerts,
   });
+  // Before the sync too: Flagger's first install already gets the values.
+  const flaggerAlerts = flaggerAlertsSecretStep({
+    id: FLUX_STEPS.flaggerAlerts.id,
+    dependsOn: [FLUX_STEPS.components.id],
+    client: options.client,
+    alerts: options.alerts,
+  });
   const sync: Step<ApplySetOutput> = applySetStep({
     id: FLUX_STEPS.sync.id,
     title: 'Point Flux at the fleet repo',
@@ -73,12 +82,13 @@ export function fluxInstallSteps(options: FluxInstallOptions): Step[] {
       FLUX_STEPS.components.id,
       FLUX_STEPS.credentials.id,
       FLUX_STEPS.alerts.id,
+      FLUX_STEPS.flaggerAlerts.id,
       ...(options.syncDependsOn ?? []),
     ],
     client: options.client,
     objects: () => fluxSyncObjects(options.sync),
   });
-  return [components, credentials, alerts, sync] as Step[];
+  return [components, credentials, alerts, flaggerAlerts, sync] as Step[];
 }
 
 export async function componentObjects(source: ManifestsSource, ctx: StepContext): Promise<KubeObject[]> {

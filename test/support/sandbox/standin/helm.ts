@@ -8,13 +8,19 @@
  * marked the same way (reason `StoodIn`, annotation), never silently Ready.
  *
  * Honoured like helm-controller: suspend, dependsOn (other HelmReleases Ready at their current
- * generation), the chart's source object existing, the target namespace existing (unless
- * install.createNamespace), install.crds Skip. Not done: values are not rendered, nothing is
- * upgraded, rolled back or uninstalled (CRDs stay, as Helm leaves them), no HelmChart objects.
+ * generation), the chart's source object existing (a HelmRepository's chart, or a chartRef to an
+ * OCIRepository pinned by tag: chart-ref.ts), the target namespace existing (unless
+ * install.createNamespace), install.crds Skip, valuesFrom (values.ts: composed as the controller
+ * does, a missing non-optional reference fails the release with its message; the composed values
+ * are recorded in a Secret for tests, never logged). Not done: the chart's templates are not
+ * rendered, nothing is upgraded, rolled back or uninstalled (CRDs stay, as Helm leaves them), no
+ * HelmChart objects.
  */
 import { type Api, ApiError, at, isRecord, now, type Obj, refOf } from './api.js';
-import { chartFacts, crdObject, crdsToInstall } from './charts.js';
+import { chartOf } from './chart-ref.js';
+import { chartFacts, crdObject, crdsToInstall, hasRealCrd } from './charts.js';
 import { type Condition, condition, conditionsChanged, readyOf } from './conditions.js';
+import { composeValues, recordValues, type Values, ValuesError, valuesRecordName } from './values.js';
 
 export const STOOD_IN_ANNOTATION = 'sandbox.gitops.dev/stood-in';
 export const STOOD_IN_REASON = 'StoodIn';
@@ -82,34 +88,18 @@ async function reconcileRelease(api: Api, hr: Obj, log: Log): Promise<void> {
       return;
     }
   }
-  if (spec['chartRef'] !== undefined) {
-    await mark(
-      api,
-      hr,
-      'False',
-      'SandboxNotImplemented',
-      'sandbox: spec.chartRef is not implemented by the stand-in',
-      undefined,
-      log,
-    );
+  const named = await chartOf(api, spec, namespace);
+  if ('reason' in named) {
+    await mark(api, hr, 'False', named.reason, named.message, undefined, log);
     return;
   }
-  const chart = String(at(spec, 'chart', 'spec', 'chart') ?? '');
-  const version = String(at(spec, 'chart', 'spec', 'version') ?? '');
-  const sourceKind = String(at(spec, 'chart', 'spec', 'sourceRef', 'kind') ?? '');
-  const sourceName = String(at(spec, 'chart', 'spec', 'sourceRef', 'name') ?? '');
-  const sourceNs = String(at(spec, 'chart', 'spec', 'sourceRef', 'namespace') ?? namespace);
-  const sourceType = HELM_SOURCES.find((s) => s.kind === sourceKind);
-  if (!sourceType || !(await api.get({ ...sourceType, name: sourceName, namespace: sourceNs }))) {
-    await mark(
-      api,
-      hr,
-      'False',
-      'ArtifactFailed',
-      `sandbox: chart source ${sourceKind} '${sourceNs}/${sourceName}' not found`,
-      undefined,
-      log,
-    );
+  const { chart, version } = named;
+  let values: Values;
+  try {
+    values = await composeValues(api, hr);
+  } catch (e) {
+    if (!(e instanceof ValuesError)) throw e;
+    await mark(api, hr, 'False', 'ValuesError', e.message, undefined, log);
     return;
   }
   const facts = chartFacts(chart, version);
@@ -141,7 +131,7 @@ async function reconcileRelease(api: Api, hr: Obj, log: Log): Promise<void> {
     );
     return;
   }
-  const crds = crdsToInstall(facts, spec['values'], String(at(spec, 'install', 'crds') ?? 'Create'));
+  const crds = crdsToInstall(facts, values, String(at(spec, 'install', 'crds') ?? 'Create'));
   const refs = crds.map((fact) => ({ fact, crd: crdObject(facts, fact) }));
   for (const { crd } of refs) {
     const name = crd.metadata.name ?? '';
@@ -179,11 +169,22 @@ async function reconcileRelease(api: Api, hr: Obj, log: Log): Promise<void> {
     );
     return;
   }
-  const schemas = facts.realCrds ? "the chart's own schemas" : 'permissive schemas';
+  if (await recordValues(api, hr, values))
+    log(
+      `HelmRelease ${namespace}/${hr.metadata.name}: values recorded in Secret ${valuesRecordName(hr.metadata.name ?? '')}`,
+    );
+  const real = crds.filter((fact) => hasRealCrd(facts, fact)).length;
+  const schemas =
+    real === 0
+      ? 'permissive schemas'
+      : real === crds.length
+        ? "the chart's own schemas"
+        : `${real} with the chart's own schemas, the rest permissive`;
+  const unshown = facts.unshown ? `: ${facts.unshown}` : '';
   const done =
     crds.length === 0
-      ? `chart ${chart} ${version}: no CRDs to install; workloads not installed (offline)`
-      : `installed ${crds.length} CRDs of ${chart} ${version} (${schemas}); workloads not installed (offline)`;
+      ? `chart ${chart} ${version}: no CRDs to install; workloads not installed (offline)${unshown}`
+      : `installed ${crds.length} CRDs of ${chart} ${version} (${schemas}); workloads not installed (offline)${unshown}`;
   await mark(api, hr, 'True', STOOD_IN_REASON, `sandbox: ${done}`, done, log, version);
 }
 
