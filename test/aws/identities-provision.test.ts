@@ -76,7 +76,7 @@ describe('workload identities, provisioned', () => {
     );
     // The EBS driver's association travels with its add-on: no association step of its own.
     expect(step('aws:pod-identity:kube-system/ebs-csi-controller-sa')).toBeUndefined();
-    expect(step('aws:identities')?.summary).toBe('record 4 identities on the cluster');
+    expect(step('aws:identities')?.summary).toBe('record 5 identities on the cluster');
     expect(emu.calls().filter((c) => MUTATING.test(c.operation))).toEqual([]);
   });
 
@@ -84,6 +84,7 @@ describe('workload identities, provisioned', () => {
     expectOk(await run('provision', steps()));
     const roles = emu.state().iam.roles.filter((r) => r.Path === '/gitops/research/');
     expect(roles.map((r) => r.RoleName).sort()).toEqual([
+      'gitops-research-flux-system-image-reflector-controller',
       'gitops-research-kube-system-aws-load-balancer-controller',
       'gitops-research-kube-system-cluster-autoscaler',
       'gitops-research-kube-system-ebs-csi-controller-sa',
@@ -124,6 +125,7 @@ describe('workload identities, provisioned', () => {
       a['ownerArn'] ?? null,
     ]);
     expect(owned.sort()).toEqual([
+      ['flux-system/image-reflector-controller', null],
       ['kube-system/aws-load-balancer-controller', null],
       ['kube-system/cluster-autoscaler', null],
       ['kube-system/ebs-csi-controller-sa', expect.stringContaining(':addon/research/aws-ebs-csi-driver/')],
@@ -140,11 +142,12 @@ describe('workload identities, provisioned', () => {
         receivesCredentials: true,
       });
     }
-    expect(cluster.tags['gitops.dev/identities']).toMatch(/^4:[0-9a-f]{16}$/);
+    expect(cluster.tags['gitops.dev/identities']).toMatch(/^5:[0-9a-f]{16}$/);
     const st = await status();
     expect(st.problems).toEqual([]);
     expect(st.identities.map((i) => [i.serviceAccount, i.association, i.policiesInSync, i.problems])).toEqual(
       [
+        ['flux-system/image-reflector-controller', true, true, []],
         ['kube-system/aws-load-balancer-controller', true, true, []],
         ['kube-system/cluster-autoscaler', true, true, []],
         ['kube-system/ebs-csi-controller-sa', true, true, []],
@@ -196,6 +199,7 @@ describe('workload identities, provisioned', () => {
 
     const st = await status();
     expect(st.identities.map((i) => [i.serviceAccount, i.association, i.policiesInSync])).toEqual([
+      ['flux-system/image-reflector-controller', true, true],
       ['kube-system/aws-load-balancer-controller', true, false],
       ['kube-system/cluster-autoscaler', false, false],
       ['kube-system/ebs-csi-controller-sa', true, false],
@@ -235,13 +239,14 @@ describe('workload identities, provisioned', () => {
     const fewer = identities.filter((i) => i.serviceAccount !== 'cluster-autoscaler');
     const report = expectOk(await run('fewer', provisionSteps(spec, aws, fewer)));
     expect(report.steps.find((s) => s.id === 'aws:identities')?.summary).toBe(
-      'remove identity kube-system/cluster-autoscaler (role gitops-research-kube-system-cluster-autoscaler); record 3 identities on the cluster',
+      'remove identity kube-system/cluster-autoscaler (role gitops-research-kube-system-cluster-autoscaler); record 4 identities on the cluster',
     );
     expect(emu.state().iam.roles.map((r) => r.RoleName)).not.toContain(
       'gitops-research-kube-system-cluster-autoscaler',
     );
     const st = await status();
     expect(st.identities.map((i) => i.serviceAccount)).toEqual([
+      'flux-system/image-reflector-controller',
       'kube-system/aws-load-balancer-controller',
       'kube-system/ebs-csi-controller-sa',
       'mlflow/mlflow',
