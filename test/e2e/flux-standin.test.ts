@@ -59,8 +59,21 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const k of await api.list(KS.apiVersion, KS.kind)) {
-    if (k.metadata.namespace === ns) await api.delete({ ...KS, name: k.metadata.name!, namespace: ns });
+  // Kustomizations first (the stand-in prunes what they applied), then what the tests made
+  // directly: the sandbox's apiserver is shared by the e2e files that follow, whose status reads
+  // every Flux object in the cluster, and it runs no namespace controller to clear a namespace.
+  const kinds = [
+    KS,
+    HR,
+    { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmRepository' },
+    { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository' },
+    { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository' },
+  ];
+  for (const kind of kinds) {
+    for (const o of await api.list(kind.apiVersion, kind.kind).catch(() => [])) {
+      if (o.metadata.namespace === ns)
+        await api.delete({ ...kind, name: o.metadata.name!, namespace: ns }).catch(() => false);
+    }
   }
   rmSync(work, { recursive: true, force: true });
 });
