@@ -88,10 +88,26 @@ async function lifeCycle(
       const pool = await kube.get({ apiVersion: 'karpenter.sh/v1', kind: 'NodePool', name });
       expect(pool?.metadata.labels?.['kustomize.toolkit.fluxcd.io/name'], name).toBe('controllers');
     }
-    const releases = await kube.list('helm.toolkit.fluxcd.io/v2', 'HelmRelease');
-    const mine = releases.filter(
-      (r) => r.metadata.labels?.['kustomize.toolkit.fluxcd.io/name'] === 'controllers',
+    // This cluster's controllers layer is what its Kustomization's inventory holds: the sandbox's
+    // one apiserver may still carry releases another e2e file's cluster left behind.
+    const layer = await kube.get({
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      name: 'controllers',
+      namespace: 'flux-system',
+    });
+    const inventory = new Set(
+      (
+        (layer?.['status'] as { inventory?: { entries?: { id: string }[] } } | undefined)?.inventory
+          ?.entries ?? []
+      ).map((e) => e.id),
     );
+    expect(inventory.size).toBeGreaterThan(0);
+    const releases = await kube.list('helm.toolkit.fluxcd.io/v2', 'HelmRelease');
+    const mine = releases.filter((r) =>
+      inventory.has(`${r.metadata.namespace}_${r.metadata.name}_helm.toolkit.fluxcd.io_HelmRelease`),
+    );
+    expect(mine.length).toBeGreaterThan(0);
     expect(mine.map((r) => r.metadata.name)).not.toContain('cluster-autoscaler');
     expect(mine.map((r) => r.metadata.name)).not.toContain('aws-load-balancer-controller');
     const sc = await kube.get({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'gp3' });
