@@ -213,16 +213,11 @@ export interface FlaggerAlertsHealth {
   note: string;
 }
 
-/** An object of the reconciler's image automation and its own readiness. */
-export interface ImageAutomationHealth {
-  /** ImageRepository, ImagePolicy, ImageUpdateAutomation (Flux's kinds). */
-  kind: string;
-  name: string;
-  namespace: string;
-  ready: boolean;
-  suspended: boolean;
-  /** Its Ready condition's reason and message, or why it is not ready. */
-  reason: string;
+/**
+ * An object of the reconciler's image automation (ImageRepository, ImagePolicy,
+ * ImageUpdateAutomation for Flux) and its own readiness.
+ */
+export interface ImageAutomationHealth extends ReconcilerObjectHealth {
   /** A policy's chosen image (`<image>:<tag>`), once it chose one. */
   latestImage?: string;
 }
