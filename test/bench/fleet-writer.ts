@@ -1,6 +1,6 @@
 /**
  * One CI-matrix job of `fleet-bootstrap-concurrent`, in its own process: bootstrap's fleet write
- * for one cluster (`node --import tsx test/bench/fleet-writer.ts <fleet-url> <cluster>`): the
+ * for one cluster (bundled by the benchmark, then `node <bundle> <fleet-url> <cluster>`): the
  * cluster lease, the bundled ml profile rendered with the sandbox's Flux components, and the
  * commit pushed with bootstrap's change (rebased over concurrent pushes, never forced). Prints one
  * JSON line: the revision it pushed and how many attempts that took.

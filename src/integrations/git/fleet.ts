@@ -63,6 +63,7 @@ export interface PublishResult {
  * bootstraps at once (the fleet-bootstrap-concurrent benchmark), 25 covers a matrix of 25.
  */
 export const MAX_PUSH_ATTEMPTS = 25;
+const RETRY_JITTER_MS = 250;
 
 export async function publishFleet(request: PublishRequest): Promise<PublishResult> {
   checkGitUrl(request.url, 'fleet git URL');
@@ -112,7 +113,10 @@ export async function publishFleet(request: PublishRequest): Promise<PublishResu
         );
       }
       progress(`${req.branch} moved on ${shown}; rebuilding our commit on the new tip`);
-      await delay(Math.min(2000, 100 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2), req.signal);
+      // A refused push means another writer's push landed: the branch made progress, so waiting
+      // longer before the next try buys nothing (no exponential backoff). A short random pause
+      // only keeps the writers that lost together from fetching at the same instant.
+      await delay(Math.random() * RETRY_JITTER_MS, req.signal);
     }
   } finally {
     await ws.close();
