@@ -6,6 +6,7 @@
  */
 import { type ClusterStatus, describeClusterStatus } from '../integrations/aws/status.js';
 import { openToInternet } from '../integrations/aws/endpoint.js';
+import { BUCKETS_TAG } from '../integrations/aws/bucket-record.js';
 import { bucketsStatus } from '../integrations/aws/bucket-status.js';
 import { ciStatus } from '../integrations/aws/ci-status.js';
 import { identitiesStatus } from '../integrations/aws/identity-status.js';
@@ -220,9 +221,9 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     policiesInSync: i.policiesInSync,
   }));
   problems.push(...identities.identities.flatMap((i) => i.problems), ...identities.problems);
-  const buckets = await bucketsStatus(aws, req.cluster);
-  doc.buckets = buckets.map(({ problems: _, ...b }) => b);
-  problems.push(...buckets.flatMap((b) => b.problems));
+  const buckets = await bucketsStatus(aws, req.cluster, state.tags?.[BUCKETS_TAG]);
+  doc.buckets = buckets.buckets.map(({ problems: _, ...b }) => b);
+  problems.push(...buckets.buckets.flatMap((b) => b.problems), ...buckets.problems);
   const ci = await ciStatus(aws, req.cluster, state.tags ?? {});
   if (ci) {
     const { problems: ciProblems, ...view } = ci;

@@ -128,7 +128,7 @@ describe('S3 buckets of a profile', () => {
       }),
     );
     // status sees the drift from AWS alone (the bucket found by its tags)...
-    const drifted = await bucketsStatus(aws, 'research');
+    const drifted = (await bucketsStatus(aws, 'research')).buckets;
     expect(drifted).toEqual([
       expect.objectContaining({
         name: bucket.name,
@@ -153,7 +153,7 @@ describe('S3 buckets of a profile', () => {
       'cost-center': '42',
     });
     expect(expectOk(await provision()).steps[0]?.result).toBe('unchanged');
-    expect(await bucketsStatus(aws, 'research')).toEqual([
+    expect((await bucketsStatus(aws, 'research')).buckets).toEqual([
       expect.objectContaining({
         logical: 'mlflow-artifacts',
         encrypted: true,

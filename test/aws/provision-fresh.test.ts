@@ -48,9 +48,9 @@ describe('provision from nothing', () => {
 
   it('a dry run from nothing: every step would change, nothing is called that changes anything', async () => {
     const report = expectOk(await dryRun(provisionSteps(spec, aws)));
-    // Without declared workload identities or CI there is nothing to record or remove.
+    // Without declared buckets, workload identities or CI there is nothing to record or remove.
     const idle = report.steps.filter((s) => s.result !== 'would-change').map((s) => s.id);
-    expect(idle).toEqual(['aws:identities', 'aws:ci']);
+    expect(idle).toEqual(['aws:buckets', 'aws:identities', 'aws:ci']);
     expect(report.steps.find((s) => s.id === 'aws:network')?.summary).toMatch(
       /^create VPC 10\.0\.0\.0\/16; create private subnet/,
     );

@@ -1,13 +1,18 @@
 // `status --all` shares the account-wide reads every cluster's status repeats: with two clusters
 // that both have CI roles, the CI role listing, each role, GitHub's provider and each cluster's
-// describe are asked of AWS once, and the answers are the ones each cluster's own reads give.
+// describe are asked of AWS once, and so are the region's bucket listing and each bucket's tags;
+// the answers are the ones each cluster's own reads give.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bucketsStatus } from '../../src/integrations/aws/bucket-status.js';
+import { bucketStep } from '../../src/integrations/aws/buckets.js';
 import { ciStatus } from '../../src/integrations/aws/ci-status.js';
 import type { AwsClients } from '../../src/integrations/aws/clients.js';
 import { withSharedReads } from '../../src/integrations/aws/shared-reads.js';
+import { clusterBucketName } from '../../src/spec/bucket.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
-import { clientsFor, expectOk, mlSpec, provision, startEmulator } from './fixtures.js';
+import { clientsFor, expectOk, mlSpec, provision, run, startEmulator } from './fixtures.js';
 
+const ACCOUNT = '123456789012';
 const CI = { github: { repositories: ['acme/models'] } };
 
 describe('reads shared by status --all', () => {
@@ -48,6 +53,24 @@ describe('reads shared by status --all', () => {
     // Writes and the unshared reads are the clients' own.
     expect((await shared.eks.describeCluster('dev'))?.name).toBe('dev');
     expect(shared.region).toBe(aws.region);
+  });
+
+  it("lists the region's buckets and reads each one's tags once for all clusters", async () => {
+    for (const c of ['research', 'dev']) {
+      const spec = mlSpec(c);
+      const logical = 'mlflow-artifacts';
+      const bucket = { logical, name: clusterBucketName(ACCOUNT, spec.region, c, logical), variable: 'b' };
+      expectOk(await run('provision', [bucketStep(spec, aws, bucket)]));
+    }
+    const alone = await Promise.all(['research', 'dev'].map((c) => bucketsStatus(aws, c)));
+    expect(alone.map((s) => s.buckets.length)).toEqual([1, 1]);
+    emu.clearCalls();
+    const shared = withSharedReads(aws);
+    const together = await Promise.all(['research', 'dev'].map((c) => bucketsStatus(shared, c)));
+    expect(together).toEqual(alone);
+    expect(counted('ListBuckets')).toBe(1);
+    // One tag read per bucket, not one per bucket per cluster.
+    expect(counted('GetBucketTagging')).toBe(2);
   });
 
   it('asks again after a failed read instead of keeping the failure', async () => {

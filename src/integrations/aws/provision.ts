@@ -10,7 +10,8 @@
  *                                         └─ aws:network:nat ├─ aws:access:<n>
  *   aws:identity:<ns>/<sa> ───────────────────────────────────┼─ aws:pod-identity:<ns>/<sa> ─┐
  *   aws:iam:node-role, aws:ecr:<repo>, aws:s3:<bucket>         ├─────────────────────────────┴─ aws:identities
- *                                                              └─ aws:ci (CI role; records CI on the cluster)
+ *                                                              ├─ aws:ci (CI role; records CI on the cluster)
+ *   aws:s3:<bucket> (each) ────────────────────────────────────└─ aws:buckets (records them on the cluster)
  * Roles, repositories and buckets have no dependencies: they start at once. NAT gateways wait for
  * CreateCluster to be accepted: EKS may refuse a zone and move the network.
  */
@@ -21,6 +22,7 @@ import { isReplacedByAutoMode } from '../../spec/compute.js';
 import type { AddonSpec, ClusterSpec } from '../../spec/schema.js';
 import { accessStep } from './access.js';
 import { addonRef, addonStep, DEFAULT_ADDONS, mergeAddons } from './addons.js';
+import { bucketsRecordStep } from './bucket-record.js';
 import { bucketStep } from './buckets.js';
 import type { AwsClients } from './clients.js';
 import { ciStep } from './ci-role.js';
@@ -57,6 +59,7 @@ export function provisionSteps(
     ...identities.map((i) => identityRoleStep(spec, aws, i)),
     ...spec.ecrRepositories.map((repo) => ecrStep(spec, aws, repo)),
     ...buckets.map((b) => bucketStep(spec, aws, b)),
+    bucketsRecordStep(spec, aws, buckets),
     natStep(spec, aws, [CLUSTER_CREATE.id]),
     clusterCreateStep(spec, aws),
     clusterStep(spec, aws),
