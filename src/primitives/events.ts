@@ -60,7 +60,8 @@ export const WARNING_CODES = {
   GITOPS_TEAM_FILE_KEPT:
     "a team-owned file (a layer overlay) was left as it is: gitops could not safely point it at the profile's version",
   GITOPS_SHARED_RESTORED: 'hand edits to a shared profile version in the fleet repository were undone',
-  GITOPS_MIGRATE_EDIT: 'gitops migrate carried an edit of the old layout into a team overlay, or could not',
+  GITOPS_MIGRATE_EDIT:
+    'gitops migrate carried an edit of the old layout into a team overlay, or could not complete part of the conversion',
 } as const;
 
 export type InfoCode = keyof typeof INFO_CODES;

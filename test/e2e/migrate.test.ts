@@ -128,9 +128,10 @@ describe('gitops migrate on a running cluster', () => {
     );
   });
 
-  // KNOWN DEFECT, left visible: with ml 1.3.0 (S3 artifact bucket, KServe runtime) this run does
-  // not finish within the test's 300 s in the sandbox; where it waits is not found yet (issue #17).
-  it.skip("converts it, keeps the team's edit, and Flux moves every object to the layers without deleting one (skipped: hangs with ml 1.3.0, see #17)", async () => {
+  // The earlier layout wrote no cluster-values.yaml, which today's load balancer controller reads
+  // its VPC id from: the conversion writes it, or the controllers layer never becomes ready and
+  // the hand-over waits for the layers until its timeout (issue #17).
+  it("converts it, keeps the team's edit, and Flux moves every object to the layers without deleting one", async () => {
     const before = {
       ns: (await kube.get(NAMESPACE))?.metadata.uid,
       deploy: (await kube.get(MLFLOW))?.metadata.uid,
@@ -156,6 +157,13 @@ describe('gitops migrate on a running cluster', () => {
     expect(await replicas(kube)).toBe(2);
     expect(live?.metadata.labels?.['kustomize.toolkit.fluxcd.io/name']).toBe('apps');
     expect(live?.metadata.annotations?.['kustomize.toolkit.fluxcd.io/prune']).toBeUndefined();
+    const outputs = await kube.get({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: 'cluster-values',
+      namespace: 'flux-system',
+    });
+    expect((outputs?.['data'] as { vpcId?: string } | undefined)?.vpcId).toMatch(/^vpc-/);
 
     const st = await gitops(['-o', 'json', 'status', '--cluster', CLUSTER]);
     expect(st.code, st.stdout).toBe(0);

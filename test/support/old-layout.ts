@@ -2,8 +2,8 @@
  * A cluster folder as gitops wrote it before layers, for the tests of `gitops migrate`: every
  * profile of the chain copied under profile/<name>/ with the cluster's values in place, one
  * Kustomization for all of it (the root lists flux-system and profile), and profile/source.yaml
- * recording the parameters. Made from today's rendering of the profile, so the conversion finds
- * each object's layer. Not a test file itself.
+ * recording the parameters, and no cluster-values.yaml (it came with layers). Made from today's
+ * rendering of the profile, so the conversion finds each object's layer. Not a test file itself.
  */
 import { stringify } from 'yaml';
 import { fluxSubstitute } from '../../src/integrations/profiles/postbuild.js';
@@ -31,6 +31,8 @@ export function oldLayout(rendered: RenderedCluster, components?: string): Recor
       parameters: rendered.parameters,
     }),
     [`${p}/values.yaml`]: null,
+    // Provisioning outputs came later too: the earlier layout wrote none.
+    [`${p}/cluster-values.yaml`]: null,
     [`${p}/layers.yaml`]: null,
     [`${p}/controllers/kustomization.yaml`]: null,
     [`${p}/configs/kustomization.yaml`]: null,

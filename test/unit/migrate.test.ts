@@ -9,6 +9,7 @@ import { publishFleet } from '../../src/integrations/git/fleet.js';
 import { openFleetHistory } from '../../src/integrations/git/history.js';
 import type { KubeObject } from '../../src/integrations/kube/object.js';
 import { flux } from '../../src/integrations/reconciler/flux/index.js';
+import { field } from '../../src/integrations/kube/object.js';
 import { isGitopsError } from '../../src/primitives/errors.js';
 import { convert } from '../../src/usecases/migrate/convert.js';
 import { fluxCrdsYaml } from '../support/flux-kinds.js';
@@ -26,7 +27,7 @@ const COMPONENTS = `# gitops: flux-version=2.9.3 sha256=${'0'.repeat(64)} checks
 const NOTES =
   'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: team-notes\n  namespace: mlflow\ndata:\n  price: "$5"\n';
 
-async function converted(repoUrl: string) {
+async function converted(repoUrl: string, vpcId?: string) {
   const history = (await openFleetHistory(repoUrl, 'main', { env: process.env }))!;
   try {
     return await convert({
@@ -36,6 +37,7 @@ async function converted(repoUrl: string) {
       reconciler: flux,
       env: process.env,
       kubernetesVersion: '1.34',
+      vpcId,
     });
   } finally {
     await history.remove();
@@ -106,6 +108,72 @@ describe('gitops migrate', () => {
     expect(find('Service', 'mlflow')).toBeUndefined();
     expect((find('ConfigMap', 'team-notes') as KubeObject)['data']).toEqual({ price: '$5' });
     expect(find('ResourceQuota', 'q')?.metadata.labels?.['kustomize.toolkit.fluxcd.io/name']).toBe('apps');
+  });
+
+  it("applies the provisioning outputs today's HelmReleases read (cluster-values, with the VPC id EKS reports)", async () => {
+    // The earlier layout had no cluster-values.yaml; the load balancer controller of today's base
+    // reads its VPC id from it, and without it the controllers layer never becomes ready.
+    const repo = bareRepo();
+    const rendered = await renderFor('research', 'ml', repo.url);
+    commitAsOther(repo, oldLayout(rendered, COMPONENTS), 'gitops: bootstrap research with profile ml@1.0.0');
+    const vpcId = 'vpc-0123456789abcdef0';
+    const c = await converted(repo.url, vpcId);
+    await publishFleet({
+      env: process.env,
+      url: repo.url,
+      branch: 'main',
+      path: 'clusters/research',
+      change: c.edit,
+      message: 'gitops: migrate research to the layered fleet layout',
+    });
+    const tree = lsTree(repo);
+    const checkout = tempDir('gitops-co-');
+    writeFiles(checkout, Object.fromEntries(tree.map((f) => [f, show(repo, `main:${f}`)])));
+    const desired = (await flux.desired(checkout, 'clusters/research')).objects;
+    const configMap = (name: string, namespace: string) =>
+      desired.find(
+        (o) => o.kind === 'ConfigMap' && o.metadata.name === name && o.metadata.namespace === namespace,
+      );
+    expect(configMap('cluster-values', 'flux-system')?.['data']).toMatchObject({
+      vpcId,
+      clusterName: 'research',
+      accountId: rendered.values.data['accountId'],
+    });
+    // Every ConfigMap key a HelmRelease needs (not optional) is applied by the converted folder.
+    const needed = desired
+      .filter((o) => o.kind === 'HelmRelease')
+      .flatMap((hr) => {
+        const from = field(hr, 'spec', 'valuesFrom');
+        return (Array.isArray(from) ? from : [])
+          .filter((v) => field(v, 'kind') === 'ConfigMap' && field(v, 'optional') !== true)
+          .map((v) => ({
+            release: hr.metadata.name,
+            name: String(field(v, 'name')),
+            namespace: hr.metadata.namespace ?? 'default',
+            key: String(field(v, 'valuesKey') ?? 'values.yaml'),
+          }));
+      });
+    expect(needed.map((n) => n.name)).toContain('cluster-values');
+    const missing = needed.filter((n) => field(configMap(n.name, n.namespace), 'data', n.key) === undefined);
+    expect(missing).toEqual([]);
+    expect(c.vpcId).toBe(vpcId);
+  });
+
+  it('takes the VPC id from a cluster-values.yaml already in the folder when EKS was not asked', async () => {
+    const repo = bareRepo();
+    const rendered = await renderFor('research', 'ml', repo.url);
+    commitAsOther(
+      repo,
+      {
+        ...oldLayout(rendered, COMPONENTS),
+        'clusters/research/cluster-values.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-values\n  namespace: flux-system\ndata:\n  vpcId: vpc-0fedcba9876543210\n',
+      },
+      'gitops: bootstrap research with profile ml@1.0.0',
+    );
+    const c = await converted(repo.url);
+    expect(c.vpcId).toBe('vpc-0fedcba9876543210');
+    expect(c.edit.files?.['clusters/research/cluster-values.yaml']).toContain('vpcId: vpc-0fedcba9876543210');
   });
 
   it('refuses, pushing nothing, an edit the new profile version has no place for', async () => {

@@ -11,6 +11,8 @@ export interface EksCluster {
   version: string;
   roleArn: string;
   subnetIds: string[];
+  /** The VPC of its subnets (resourcesVpcConfig.vpcId). */
+  vpcId?: string;
   endpoint?: string;
   /** Base64 PEM, as AWS returns it. */
   certificateAuthority?: string;

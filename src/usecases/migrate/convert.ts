@@ -5,6 +5,11 @@
  * manifests it holds, the team's edits from comparing it with gitops's last bootstrap commit; and
  * before anything is pushed the converted tree is built as Flux would build it, to check that
  * every carried edit comes out as the team made it.
+ *
+ * The earlier layout had no cluster-values.yaml (what provisioning produced, which today's
+ * HelmReleases read through valuesFrom: the load balancer controller's VPC id), so the converted
+ * folder gets it as bootstrap writes it. Without it the controllers layer never becomes ready, the
+ * layers after it are never applied, and the hand-over waits for them until the timeout.
  */
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,9 +20,12 @@ import type { FleetEdit } from '../../integrations/git/edit.js';
 import { treeOf } from '../../integrations/git/edit.js';
 import type { FleetHistory } from '../../integrations/git/history.js';
 import { isRecord, type KubeObject } from '../../integrations/kube/object.js';
+import { partitionOf } from '../../integrations/aws/iam.js';
 import { resolveProfile } from '../../integrations/profiles/catalog.js';
+import { CLUSTER_VALUES_FILE } from '../../integrations/profiles/cluster-values.js';
 import { forComputeMode } from '../../integrations/profiles/auto-mode.js';
 import { clusterChange } from '../../integrations/profiles/fleet-change.js';
+import { CLUSTER_SPEC_FILE } from '../../integrations/profiles/layout.js';
 import { type CarriedEdit, migrationEdits } from '../../integrations/profiles/migrate.js';
 import { type RenderedCluster, renderCluster } from '../../integrations/profiles/render.js';
 import type { Reconciler } from '../../integrations/reconciler/reconciler.js';
@@ -32,6 +40,8 @@ export interface Conversion {
   edit: FleetEdit;
   /** The commit gitops's earlier rendering was taken from, when one was found. */
   baseline: string | undefined;
+  /** The VPC id written into cluster-values.yaml; undefined when neither EKS nor the folder said. */
+  vpcId: string | undefined;
 }
 
 export async function convert(input: {
@@ -42,6 +52,8 @@ export async function convert(input: {
   env: NodeJS.ProcessEnv;
   /** The cluster's Kubernetes version, for a cluster.yaml that does not record one. */
   kubernetesVersion: string | undefined;
+  /** The cluster's VPC as EKS describes it (undefined when it was not described). */
+  vpcId: string | undefined;
   signal?: AbortSignal | undefined;
 }): Promise<Conversion> {
   const { history, path: folder } = input;
@@ -79,11 +91,20 @@ export async function convert(input: {
     location: `${folder}/flux-system/gotk-components.yaml`,
     verification: 'recorded' as const,
   };
+  const accountId = accountOf(record, folder);
+  const vpcId = input.vpcId ?? recordedVpcId(await tip.read(`${folder}/${CLUSTER_VALUES_FILE}`));
   const rendered = renderCluster({
     spec,
     profile,
-    accountId: accountOf(record, folder),
+    accountId,
     reconciler: { name: input.reconciler.name, kinds: input.reconciler.apiKinds(manifests) },
+    clusterValues: {
+      clusterName: spec.name,
+      region: spec.region,
+      accountId,
+      partition: partitionOf(spec.region),
+      ...(vpcId === undefined ? {} : { vpcId }),
+    },
   });
   const baseline = await history.lastCommit(folder, `gitops: bootstrap ${input.cluster} `);
   const toolDir =
@@ -98,6 +119,8 @@ export async function convert(input: {
       reconcilerFiles: input.reconciler.layerFiles({
         layers: rendered.layers,
         values: rendered.values,
+        // What the root applies beside the layers, as bootstrap lists it (cluster-values.yaml).
+        resources: Object.keys(rendered.files).filter((f) => f !== CLUSTER_SPEC_FILE),
         ...(spec.alerts
           ? { alerts: { provider: spec.alerts.provider }, kinds: input.reconciler.apiKinds(manifests) }
           : {}),
@@ -107,7 +130,7 @@ export async function convert(input: {
     });
     const edit = await change(tip);
     await verify(edit, migration.edits, history.dir, folder, input.reconciler);
-    return { rendered: converted, edits: migration.edits, edit, baseline };
+    return { rendered: converted, edits: migration.edits, edit, baseline, vpcId };
   } finally {
     if (toolDir !== undefined) await rm(toolDir, { recursive: true, force: true });
   }
@@ -122,6 +145,18 @@ function accountOf(record: string, folder: string): string {
     throw userError('GITOPS_BAD_CONFIG', `${folder}/profile/source.yaml records no accountId parameter`);
   }
   return String(account).padStart(12, '0');
+}
+
+/** The VPC id a cluster-values.yaml of an earlier bootstrap holds, if the folder has one. */
+function recordedVpcId(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const data: unknown = parse(text);
+    const vpcId = isRecord(data) && isRecord(data['data']) ? data['data']['vpcId'] : undefined;
+    return typeof vpcId === 'string' && vpcId !== '' ? vpcId : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { type FleetHistory, openFleetHistory } from '../../integrations/git/history.js';
 import { publishFleet } from '../../integrations/git/fleet.js';
 import { clusterLease } from '../../integrations/git/lease.js';
+import type { EksCluster } from '../../integrations/aws/ports.js';
 import type { KubeClient } from '../../integrations/kube/client.js';
 import type { FleetLocation } from '../../integrations/reconciler/reconciler.js';
 import { systemError, userError } from '../../primitives/errors.js';
@@ -68,7 +69,7 @@ export async function runMigrate(req: MigrateRequest): Promise<MigrateDocument> 
     if (history === undefined)
       throw userError('GITOPS_NOT_FOUND', `the fleet repository has no branch "${fleet.branch}"`);
     try {
-      return await migrate(req, fleet, history, client, connection.cluster?.version);
+      return await migrate(req, fleet, history, client, connection.cluster);
     } finally {
       await history.remove();
     }
@@ -85,7 +86,8 @@ async function migrate(
   fleet: FleetLocation,
   history: FleetHistory,
   client: KubeClient | undefined,
-  kubernetesVersion: string | undefined,
+  /** The cluster as EKS describes it; undefined when it does not exist or was not asked. */
+  cluster: EksCluster | undefined,
 ): Promise<MigrateDocument> {
   const { reconciler, env } = req.clients;
   const base = { cluster: req.cluster, dryRun: req.dryRun, fleet };
@@ -114,7 +116,8 @@ async function migrate(
     cluster: req.cluster,
     reconciler,
     env,
-    kubernetesVersion,
+    kubernetesVersion: cluster?.version,
+    vpcId: cluster?.vpcId,
     signal: req.signal,
   });
   const edits = conversion.edits.map((e) => ({
@@ -128,6 +131,13 @@ async function migrate(
       type: 'info',
       code: 'GITOPS_FLEET',
       message: `${e.object}: ${e.change} in the earlier layout, carried to ${e.file}`,
+    });
+  }
+  if (conversion.vpcId === undefined) {
+    emit(req.sink, {
+      type: 'warning',
+      code: 'GITOPS_MIGRATE_EDIT',
+      message: `the cluster's VPC id is unknown (EKS did not describe ${req.cluster}), so ${fleet.path}/cluster-values.yaml lacks it and HelmReleases reading it wait: gitops bootstrap writes it`,
     });
   }
   if (conversion.baseline === undefined) {

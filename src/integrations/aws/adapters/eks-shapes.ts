@@ -38,6 +38,7 @@ export function toCluster(c: Sdk.Cluster): EksCluster {
     version: c.version ?? '',
     roleArn: c.roleArn ?? '',
     subnetIds: c.resourcesVpcConfig?.subnetIds ?? [],
+    ...(c.resourcesVpcConfig?.vpcId ? { vpcId: c.resourcesVpcConfig.vpcId } : {}),
     tags: c.tags ?? {},
     health: healthIssues(c.health?.issues),
     ...(c.endpoint ? { endpoint: c.endpoint } : {}),
