@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
   admin,
   bootstrapArgs,
@@ -11,6 +14,15 @@ import {
   taggedFor,
 } from './helpers.js';
 import { bundledVersion } from '../support/bundled-profiles.js';
+import { REPO_ROOT } from '../support/kube/testenv.js';
+
+/** A parameter's default as the bundled ml profile declares it. */
+function mlDefault(name: string): string {
+  const doc = parse(readFileSync(join(REPO_ROOT, 'profiles', 'ml', 'profile.yaml'), 'utf8')) as {
+    parameters: { name: string; default?: unknown }[];
+  };
+  return String(doc.parameters.find((p) => p.name === name)?.default);
+}
 
 describe('bootstrap ml in the sandbox', () => {
   it('goes from nothing to ready, and a re-run changes nothing', async () => {
@@ -38,6 +50,7 @@ describe('bootstrap ml in the sandbox', () => {
       sync: { inSync: boolean; headRevision: string; appliedRevision: string };
       profile: { name: string; version: string };
       layers: { name: string; ready: boolean; appliedRevision: string }[];
+      simulated: { kind: string; namespace: string; name: string; note: string }[];
     };
     expect(st).toMatchObject({ ready: true, cluster: { status: 'ACTIVE' }, sync: { inSync: true } });
     expect(st.sync.appliedRevision).toBe(st.sync.headRevision);
@@ -58,6 +71,48 @@ describe('bootstrap ml in the sandbox', () => {
         namespace: 'mlflow',
       });
       expect(mlflow?.metadata.labels?.['kustomize.toolkit.fluxcd.io/name']).toBe('apps');
+      // The sample model's rollout: its router (the kinds of Envoy Gateway's chart) and metrics in
+      // configs, the model and its Canary in apps, the model's version from sampleModelUri.
+      const layerOf = async (ref: { apiVersion: string; kind: string; name: string; namespace?: string }) =>
+        (await kube.get(ref))?.metadata.labels?.['kustomize.toolkit.fluxcd.io/name'];
+      for (const [apiVersion, kind, name, namespace] of [
+        ['gateway.networking.k8s.io/v1', 'GatewayClass', 'envoy-gateway', undefined],
+        ['gateway.networking.k8s.io/v1', 'Gateway', 'models', 'models'],
+        ['gateway.envoyproxy.io/v1alpha1', 'EnvoyProxy', 'models-gateway', 'models'],
+        ['monitoring.coreos.com/v1', 'PodMonitor', 'sample-model', 'models'],
+        ['flagger.app/v1beta1', 'MetricTemplate', 'model-request-success-rate', 'models'],
+        ['flagger.app/v1beta1', 'MetricTemplate', 'model-request-duration', 'models'],
+      ] as const) {
+        expect(await layerOf({ apiVersion, kind, name, namespace }), `${kind} ${name}`).toBe('configs');
+      }
+      const canary = {
+        apiVersion: 'flagger.app/v1beta1',
+        kind: 'Canary',
+        name: 'sample-model',
+        namespace: 'models',
+      };
+      expect(await layerOf(canary)).toBe('apps');
+      const model = await kube.get({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: 'sample-model',
+        namespace: 'models',
+      });
+      expect(model?.metadata.labels?.['kustomize.toolkit.fluxcd.io/name']).toBe('apps');
+      const modelSpec = (model?.['spec'] ?? {}) as {
+        replicas?: number;
+        template?: { spec?: { initContainers?: { args?: string[] }[] } };
+      };
+      expect(modelSpec.template?.spec?.initContainers?.[0]?.args?.[0]).toBe(mlDefault('sampleModelUri'));
+      // Nothing in Git sets the count (the HPA and Flagger own it): the apiserver's default stands.
+      expect(modelSpec.replicas).toBe(1);
+      // What the sandbox cannot show is said: no proxy routes, no weight shifts, no load is sent,
+      // no canary is analysed.
+      const said = (release: string) =>
+        st.simulated.find((x) => x.kind === 'HelmRelease' && x.name === release)?.note;
+      expect(said('envoy-gateway')).toMatch(/gateway-helm v1\.9\.0 .*no canary weight shifts it/);
+      expect(said('flagger-loadtester')).toMatch(/no load is sent/);
+      expect(said('flagger')).toMatch(/no canary is analysed/);
       // KServe's CRDs came from the controllers layer's kserve-crd release.
       expect(
         await kube.get({
