@@ -8,62 +8,22 @@
  * port the model server serves metrics on; its webhooks ask the profile's load tester for real
  * predict requests at the model's own endpoint. Names are read from the objects, not this file.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/integrations/kube/object.js';
-import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
-import { renderCluster } from '../../src/integrations/profiles/render.js';
-import { flux } from '../../src/integrations/reconciler/flux/index.js';
-import { clusterSpecSchema } from '../../src/spec/schema.js';
-import { FLUX } from '../support/flux-kinds.js';
-import { fleetTree, writeFiles } from './profiles-helpers.js';
+import { field, oneOf, renderedFluxObjects, str, type Tree } from './rendered-objects.js';
 
 const MODEL_URI = 's3://acme-models/iris/v7';
 const DOMAIN = 'models.acme.dev';
 let objects: KubeObject[] = [];
 
 beforeAll(async () => {
-  const spec = {
-    kubernetesVersion: '1.34',
-    ...clusterSpecSchema.parse({
-      name: 'rollout',
-      region: 'eu-west-1',
-      profile: { source: 'ml', parameters: { sampleModelUri: MODEL_URI, kserveDomain: DOMAIN } },
-      fleet: { url: 'file:///tmp/fleet.git' },
-    }),
-  };
-  const out = renderCluster({
-    spec,
-    profile: await resolveProfile('ml', { env: process.env }),
-    accountId: '123456789012',
-    reconciler: FLUX,
+  objects = await renderedFluxObjects('rollout', 'eu-west-1', 'ml', {
+    sampleModelUri: MODEL_URI,
+    kserveDomain: DOMAIN,
   });
-  const checkout = mkdtempSync(path.join(os.tmpdir(), 'gitops-model-rollout-'));
-  try {
-    writeFiles(checkout, fleetTree(out));
-    objects = (await flux.desired(checkout, out.path)).objects;
-  } finally {
-    rmSync(checkout, { recursive: true, force: true });
-  }
 });
 
-type Tree = Record<string, unknown>;
-const field = (o: unknown, ...keys: (string | number)[]): unknown =>
-  keys.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Tree)[k] : undefined), o);
-const str = (o: unknown, ...keys: (string | number)[]): string => String(field(o, ...keys) ?? '');
-
-function one(kind: string, name: string, namespace?: string): KubeObject {
-  const found = objects.filter(
-    (o) =>
-      o.kind === kind &&
-      o.metadata.name === name &&
-      (namespace === undefined || o.metadata.namespace === namespace),
-  );
-  expect(found, `${kind} ${namespace ?? ''}/${name}`).toHaveLength(1);
-  return found[0]!;
-}
+const one = (kind: string, name: string, namespace?: string) => oneOf(objects, kind, name, namespace);
 const release = (name: string) => one('HelmRelease', name, 'flux-system');
 const canary = () => {
   const canaries = objects.filter((o) => o.kind === 'Canary');
