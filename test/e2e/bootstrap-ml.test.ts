@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -8,8 +8,10 @@ import {
   bootstrapArgs,
   commitCount,
   createFleetRepo,
+  eventually,
   gitops,
   mutatingCallsSince,
+  sandbox,
   ML_TAGGED,
   taggedFor,
 } from './helpers.js';
@@ -25,7 +27,7 @@ function mlDefault(name: string): string {
 }
 
 describe('bootstrap ml in the sandbox', () => {
-  it('goes from nothing to ready, and a re-run changes nothing', async () => {
+  it('goes from nothing to ready, a re-run changes nothing, and a new model version reaches its Canary through Git', async () => {
     const fleet = await createFleetRepo('e2e-ml');
     const first = await gitops(['-o', 'json', ...bootstrapArgs('e2e-ml', 'ml', fleet.url)]);
     expect(first.stderr).not.toMatch(/error:/);
@@ -167,6 +169,39 @@ describe('bootstrap ml in the sandbox', () => {
       expect(
         ['user-password', 'admin-password'].map((k) => Buffer.from(data[k] ?? '', 'base64').toString()),
       ).toEqual(secrets);
+
+      // A new model version is a new sampleModelUri: bootstrap commits it to the cluster's values
+      // and Flux applies it to the pod template of the Canary's target, which is where Flagger
+      // (not running here, and status says so) would start the canary.
+      const next = `${mlDefault('sampleModelUri')}-2`;
+      const config = join(sandbox().gitRoot, 'e2e-ml.gitops.yaml');
+      writeFileSync(config, `profile:\n  source: ml\n  parameters:\n    sampleModelUri: ${next}\n`);
+      const upgrade = await gitops([
+        '-o',
+        'json',
+        ...bootstrapArgs('e2e-ml', 'ml', fleet.url, ['--config', config]),
+      ]);
+      expect(upgrade.code, upgrade.stderr).toBe(0);
+      expect(await commitCount(fleet.dir)).toBe(commits + 1);
+      const modelUri = async () => {
+        const live = await kube2.get({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name: 'sample-model',
+          namespace: 'models',
+        });
+        const spec = (live?.['spec'] ?? {}) as {
+          template?: { spec?: { initContainers?: { args?: string[] }[] } };
+        };
+        return spec.template?.spec?.initContainers?.[0]?.args?.[0];
+      };
+      expect(await eventually(async () => (await modelUri()) === next, 90_000, 500)).toBe(true);
+      const after = JSON.parse((await gitops(['-o', 'json', 'status', '--cluster', 'e2e-ml'])).stdout) as {
+        simulated: { kind: string; name: string; note: string }[];
+      };
+      expect(after.simulated.find((x) => x.kind === 'HelmRelease' && x.name === 'flagger')?.note).toMatch(
+        /no canary is analysed, promoted or rolled back/,
+      );
     } finally {
       kube2.close();
     }
