@@ -1,19 +1,33 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
   admin,
   bootstrapArgs,
   commitCount,
   createFleetRepo,
+  eventually,
   gitops,
   mutatingCallsSince,
+  sandbox,
   ML_TAGGED,
   taggedFor,
 } from './helpers.js';
 import { bundledVersion } from '../support/bundled-profiles.js';
+import { REPO_ROOT } from '../support/kube/testenv.js';
+
+/** A parameter's default as the bundled ml profile declares it. */
+function mlDefault(name: string): string {
+  const doc = parse(readFileSync(join(REPO_ROOT, 'profiles', 'ml', 'profile.yaml'), 'utf8')) as {
+    parameters: { name: string; default?: unknown }[];
+  };
+  return String(doc.parameters.find((p) => p.name === name)?.default);
+}
 
 describe('bootstrap ml in the sandbox', () => {
-  it('goes from nothing to ready, and a re-run changes nothing', async () => {
+  it('goes from nothing to ready, a re-run changes nothing, and a new model version reaches its Canary through Git', async () => {
     const fleet = await createFleetRepo('e2e-ml');
     const first = await gitops(['-o', 'json', ...bootstrapArgs('e2e-ml', 'ml', fleet.url)]);
     expect(first.stderr).not.toMatch(/error:/);
@@ -38,6 +52,7 @@ describe('bootstrap ml in the sandbox', () => {
       sync: { inSync: boolean; headRevision: string; appliedRevision: string };
       profile: { name: string; version: string };
       layers: { name: string; ready: boolean; appliedRevision: string }[];
+      simulated: { kind: string; namespace: string; name: string; note: string }[];
     };
     expect(st).toMatchObject({ ready: true, cluster: { status: 'ACTIVE' }, sync: { inSync: true } });
     expect(st.sync.appliedRevision).toBe(st.sync.headRevision);
@@ -58,6 +73,48 @@ describe('bootstrap ml in the sandbox', () => {
         namespace: 'mlflow',
       });
       expect(mlflow?.metadata.labels?.['kustomize.toolkit.fluxcd.io/name']).toBe('apps');
+      // The sample model's rollout: its router (the kinds of Envoy Gateway's chart) and metrics in
+      // configs, the model and its Canary in apps, the model's version from sampleModelUri.
+      const layerOf = async (ref: { apiVersion: string; kind: string; name: string; namespace?: string }) =>
+        (await kube.get(ref))?.metadata.labels?.['kustomize.toolkit.fluxcd.io/name'];
+      for (const [apiVersion, kind, name, namespace] of [
+        ['gateway.networking.k8s.io/v1', 'GatewayClass', 'envoy-gateway', undefined],
+        ['gateway.networking.k8s.io/v1', 'Gateway', 'models', 'models'],
+        ['gateway.envoyproxy.io/v1alpha1', 'EnvoyProxy', 'models-gateway', 'models'],
+        ['monitoring.coreos.com/v1', 'PodMonitor', 'sample-model', 'models'],
+        ['flagger.app/v1beta1', 'MetricTemplate', 'model-request-success-rate', 'models'],
+        ['flagger.app/v1beta1', 'MetricTemplate', 'model-request-duration', 'models'],
+      ] as const) {
+        expect(await layerOf({ apiVersion, kind, name, namespace }), `${kind} ${name}`).toBe('configs');
+      }
+      const canary = {
+        apiVersion: 'flagger.app/v1beta1',
+        kind: 'Canary',
+        name: 'sample-model',
+        namespace: 'models',
+      };
+      expect(await layerOf(canary)).toBe('apps');
+      const model = await kube.get({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: 'sample-model',
+        namespace: 'models',
+      });
+      expect(model?.metadata.labels?.['kustomize.toolkit.fluxcd.io/name']).toBe('apps');
+      const modelSpec = (model?.['spec'] ?? {}) as {
+        replicas?: number;
+        template?: { spec?: { initContainers?: { args?: string[] }[] } };
+      };
+      expect(modelSpec.template?.spec?.initContainers?.[0]?.args?.[0]).toBe(mlDefault('sampleModelUri'));
+      // Nothing in Git sets the count (the HPA and Flagger own it): the apiserver's default stands.
+      expect(modelSpec.replicas).toBe(1);
+      // What the sandbox cannot show is said: no proxy routes, no weight shifts, no load is sent,
+      // no canary is analysed.
+      const said = (release: string) =>
+        st.simulated.find((x) => x.kind === 'HelmRelease' && x.name === release)?.note;
+      expect(said('envoy-gateway')).toMatch(/gateway-helm v1\.9\.0 .*no canary weight shifts it/);
+      expect(said('flagger-loadtester')).toMatch(/no load is sent/);
+      expect(said('flagger')).toMatch(/no canary is analysed/);
       // KServe's CRDs came from the controllers layer's kserve-crd release.
       expect(
         await kube.get({
@@ -112,6 +169,39 @@ describe('bootstrap ml in the sandbox', () => {
       expect(
         ['user-password', 'admin-password'].map((k) => Buffer.from(data[k] ?? '', 'base64').toString()),
       ).toEqual(secrets);
+
+      // A new model version is a new sampleModelUri: bootstrap commits it to the cluster's values
+      // and Flux applies it to the pod template of the Canary's target, which is where Flagger
+      // (not running here, and status says so) would start the canary.
+      const next = `${mlDefault('sampleModelUri')}-2`;
+      const config = join(sandbox().gitRoot, 'e2e-ml.gitops.yaml');
+      writeFileSync(config, `profile:\n  source: ml\n  parameters:\n    sampleModelUri: ${next}\n`);
+      const upgrade = await gitops([
+        '-o',
+        'json',
+        ...bootstrapArgs('e2e-ml', 'ml', fleet.url, ['--config', config]),
+      ]);
+      expect(upgrade.code, upgrade.stderr).toBe(0);
+      expect(await commitCount(fleet.dir)).toBe(commits + 1);
+      const modelUri = async () => {
+        const live = await kube2.get({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name: 'sample-model',
+          namespace: 'models',
+        });
+        const spec = (live?.['spec'] ?? {}) as {
+          template?: { spec?: { initContainers?: { args?: string[] }[] } };
+        };
+        return spec.template?.spec?.initContainers?.[0]?.args?.[0];
+      };
+      expect(await eventually(async () => (await modelUri()) === next, 90_000, 500)).toBe(true);
+      const after = JSON.parse((await gitops(['-o', 'json', 'status', '--cluster', 'e2e-ml'])).stdout) as {
+        simulated: { kind: string; name: string; note: string }[];
+      };
+      expect(after.simulated.find((x) => x.kind === 'HelmRelease' && x.name === 'flagger')?.note).toMatch(
+        /no canary is analysed, promoted or rolled back/,
+      );
     } finally {
       kube2.close();
     }

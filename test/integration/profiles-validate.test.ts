@@ -308,6 +308,19 @@ describe('validation coverage', () => {
     expect(method('gateway.envoyproxy.io/v1alpha1 EnvoyProxy api/api-gateway')).toMatch(/server-side.*CEL/);
     expect(method('monitoring.coreos.com/v1 PodMonitor api/api')).toMatch(/server-side/);
     expect(method('flagger.app/v1beta1 MetricTemplate api/api-request-success-rate')).toMatch(/server-side/);
+    // ml's model rollout: its Canary, router and metrics, and the Deployment the Canary targets.
+    expect(method('apps/v1 Deployment models/sample-model')).toMatch(/server-side/);
+    expect(method('flagger.app/v1beta1 Canary models/sample-model')).toMatch(/server-side/);
+    expect(method('gateway.networking.k8s.io/v1 Gateway models/models')).toMatch(/server-side.*CEL/);
+    expect(method('gateway.envoyproxy.io/v1alpha1 EnvoyProxy models/models-gateway')).toMatch(
+      /server-side.*CEL/,
+    );
+    expect(method('monitoring.coreos.com/v1 PodMonitor models/sample-model')).toMatch(/server-side/);
+    expect(method('flagger.app/v1beta1 MetricTemplate models/model-request-duration')).toMatch(/server-side/);
+    expect(method('networking.k8s.io/v1 Ingress envoy-gateway-system/sample-model')).toMatch(/server-side/);
+    expect(method('autoscaling/v2 HorizontalPodAutoscaler models/sample-model')).toMatch(
+      /JSON schema of autoscaling\/v2/,
+    );
     // 1.20 serves neither policy/v1 (1.21+) nor autoscaling/v2 (1.23+).
     expect(method('policy/v1 PodDisruptionBudget api/api')).toMatch(/JSON schema of policy\/v1/);
     expect(method('autoscaling/v2 HorizontalPodAutoscaler api/api')).toMatch(

@@ -7,61 +7,21 @@
  * has it scrape the pods the queries select) and its load tester (the release's Service, what it
  * sends traffic to). Each check reads the names from the objects, never from this file.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/integrations/kube/object.js';
-import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
-import { renderCluster } from '../../src/integrations/profiles/render.js';
-import { flux } from '../../src/integrations/reconciler/flux/index.js';
-import { clusterSpecSchema } from '../../src/spec/schema.js';
-import { FLUX } from '../support/flux-kinds.js';
-import { fleetTree, writeFiles } from './profiles-helpers.js';
+import { field, oneOf, renderedFluxObjects, str, type Tree } from './rendered-objects.js';
 
 const API_HOST = 'api.acme.dev';
 let objects: KubeObject[] = [];
 
 beforeAll(async () => {
-  const spec = {
-    kubernetesVersion: '1.34',
-    ...clusterSpecSchema.parse({
-      name: 'canary',
-      region: 'eu-west-1',
-      profile: { source: 'mobile', parameters: { hostedZoneId: 'Z0000000000EXAMPLE', apiHost: API_HOST } },
-      fleet: { url: 'file:///tmp/fleet.git' },
-    }),
-  };
-  const out = renderCluster({
-    spec,
-    profile: await resolveProfile('mobile', { env: process.env }),
-    accountId: '123456789012',
-    reconciler: FLUX,
+  objects = await renderedFluxObjects('canary', 'eu-west-1', 'mobile', {
+    hostedZoneId: 'Z0000000000EXAMPLE',
+    apiHost: API_HOST,
   });
-  const checkout = mkdtempSync(path.join(os.tmpdir(), 'gitops-canary-'));
-  try {
-    writeFiles(checkout, fleetTree(out));
-    objects = (await flux.desired(checkout, out.path)).objects;
-  } finally {
-    rmSync(checkout, { recursive: true, force: true });
-  }
 });
 
-type Tree = Record<string, unknown>;
-const field = (o: unknown, ...keys: (string | number)[]): unknown =>
-  keys.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Tree)[k] : undefined), o);
-const str = (o: unknown, ...keys: (string | number)[]): string => String(field(o, ...keys) ?? '');
-
-function one(kind: string, name: string, namespace?: string): KubeObject {
-  const found = objects.filter(
-    (o) =>
-      o.kind === kind &&
-      o.metadata.name === name &&
-      (namespace === undefined || o.metadata.namespace === namespace),
-  );
-  expect(found, `${kind} ${namespace ?? ''}/${name}`).toHaveLength(1);
-  return found[0]!;
-}
+const one = (kind: string, name: string, namespace?: string) => oneOf(objects, kind, name, namespace);
 const release = (name: string) => one('HelmRelease', name, 'flux-system');
 
 describe("mobile's canary: router, metrics and load tester agree", () => {

@@ -23,6 +23,7 @@ const RELEASED: Record<string, string> = {
   'base@1.3.0': 'e6dbf6db4e297fe5fa137946ba2c31aa4fdc809cc498672c0830402b6c557e14',
   'ml@1.3.0': 'eb1da1bbbc3c2ce21ebce63f1d425e4cde05be397508959d606dc38d12ecb3fb',
   'mobile@1.3.0': 'c57870971efd57f73a82478824abd284d56f0aa6bfb7ade4b8a99cebcc40492e',
+  'ml@1.4.0': 'ffed65d1d54ba09f713be06798a82feef77a428c7e8042e38530c7d4cb77a0db',
 };
 
 describe('bundled profile catalog', () => {

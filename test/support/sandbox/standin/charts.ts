@@ -95,7 +95,8 @@ export const CHARTS: readonly ChartFacts[] = [
     chart: 'kube-prometheus-stack',
     version: '66.2.1',
     from: 'crds-dir',
-    // PodMonitor's real schema (mobile scrapes its API with one); the other kinds are permissive.
+    // PodMonitor's real schema (mobile scrapes its API with one, ml its sample model); the other kinds
+    // are permissive.
     realCrds: join(FIXTURES, 'prometheus-operator-v0.78.1-podmonitors.yaml'),
     crds: [
       ns(MON, 'Alertmanager', 'alertmanagers', 'v1'),
