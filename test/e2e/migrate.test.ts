@@ -73,15 +73,20 @@ describe('gitops migrate on a running cluster', () => {
       reconciler: FLUX,
     });
     // The earlier layout had one Kustomization for everything: an object of a kind its own
-    // HelmReleases install (ml's KServe runtime) fails Flux's dry run on a fresh cluster. So, as
-    // such a cluster got there, the folder first lands without it and gains it once KServe is in.
+    // HelmReleases install (ml's KServe runtime, the model's Canary, metric templates, PodMonitor
+    // and Gateway objects) fails Flux's dry run on a fresh cluster. So, as such a cluster got
+    // there, the folder first lands without them and gains them once their charts are in.
     const full = oldLayout(rendered);
-    const usesKServe = (text: string | null) => text !== null && /^kind: ClusterServingRuntime$/m.test(text);
+    const usesChartKinds = (text: string | null) =>
+      text !== null &&
+      /^kind: (ClusterServingRuntime|Canary|MetricTemplate|PodMonitor|GatewayClass|Gateway|EnvoyProxy)$/m.test(
+        text,
+      );
     const first = Object.fromEntries(
-      Object.entries(full).map(([file, text]) => [
+      Object.entries(full).map(([file, text], i) => [
         file,
-        usesKServe(text)
-          ? 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: before-kserve\n  namespace: default\n'
+        usesChartKinds(text)
+          ? `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: before-crds-${i}\n  namespace: default\n`
           : text,
       ]),
     );
