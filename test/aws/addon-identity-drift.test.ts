@@ -4,6 +4,7 @@
 // run sends UpdateAddon `podIdentityAssociations`, and afterwards the emulator's pod-identity
 // report says the service account's pods receive gitops's role again. Real SDK clients, emulator.
 import {
+  CreatePodIdentityAssociationCommand,
   DeletePodIdentityAssociationCommand,
   DescribeAddonCommand,
   EKSClient,
@@ -136,6 +137,21 @@ describe("an add-on's Pod Identity association changed by hand", () => {
     });
   });
 
+  /** Replaces the add-on's association with one of its own (EKS allows deleting an owned one). */
+  async function standaloneByHand(roleArn: string): Promise<string> {
+    const associationId = await ownedAssociationId();
+    await eks.send(new DeletePodIdentityAssociationCommand({ clusterName: CLUSTER, associationId }));
+    const made = await eks.send(
+      new CreatePodIdentityAssociationCommand({
+        clusterName: CLUSTER,
+        namespace: 'kube-system',
+        serviceAccount: SA,
+        roleArn,
+      }),
+    );
+    return made.association!.associationId!;
+  }
+
   const drifts: [string, () => Promise<void>, string | null][] = [
     [
       'deleted with DeletePodIdentityAssociation',
@@ -203,4 +219,63 @@ describe("an add-on's Pod Identity association changed by hand", () => {
       expect(emu.calls().filter((c) => MUTATING.test(c.operation))).toEqual([]);
     },
   );
+  const dryRun = () =>
+    runPlan(buildPlan('dry', steps()), {
+      sink: new RecordingSink(),
+      dryRun: true,
+      deadline: Date.now() + 30_000,
+    });
+
+  it("an association made by hand for gitops's own role, outside the add-on: deleted, then the add-on takes the service account back", async () => {
+    await standaloneByHand(ourRoleArn());
+    const before = await podIdentity();
+    expect(before.associations).toEqual([expect.objectContaining({ roleArn: ourRoleArn() })]);
+    expect(before.associations[0]!.ownerArn).toBeUndefined();
+
+    emu.clearCalls();
+    const preview = expectOk(await dryRun());
+    expect(preview.steps.filter((s) => s.result === 'would-change').map((s) => [s.id, s.summary])).toEqual([
+      [
+        `aws:addon:${ADDON}`,
+        `set the Pod Identity of add-on ${ADDON}: delete the association of kube-system/${SA} made outside the add-on, ${SA} -> ${OURS}`,
+      ],
+    ]);
+    expect(emu.calls().filter((c) => MUTATING.test(c.operation))).toEqual([]);
+
+    emu.clearCalls();
+    expectOk(await run('converge', steps()));
+    const mutating = emu.calls().filter((c) => MUTATING.test(c.operation) && c.ok);
+    expect(mutating.map((c) => c.operation)).toEqual(['DeletePodIdentityAssociation', 'UpdateAddon']);
+    expect(mutating[1]!.params).toMatchObject({
+      podIdentityAssociations: [{ serviceAccount: SA, roleArn: ourRoleArn() }],
+    });
+    expect(await podIdentity()).toMatchObject({
+      roleArn: ourRoleArn(),
+      receivesCredentials: true,
+      associations: [{ roleArn: ourRoleArn(), ownerArn: addonArn() }],
+    });
+  });
+
+  it("someone else's association for the service account is refused before any change, named; once gone, the add-on's comes back", async () => {
+    const theirs = await standaloneByHand(otherRoleArn);
+    const refusal = `a Pod Identity association made outside gitops gives kube-system/${SA} the role ${otherRoleArn}; add-on ${ADDON} cannot take it over`;
+    for (const attempt of [dryRun, () => run('refused', steps())]) {
+      emu.clearCalls();
+      const report = await attempt();
+      expect(report.ok).toBe(false);
+      expect(report.steps.find((s) => s.id === `aws:addon:${ADDON}`)?.error).toMatchObject({
+        code: 'GITOPS_CONFLICT',
+        message: refusal,
+      });
+      expect(emu.calls().filter((c) => MUTATING.test(c.operation))).toEqual([]);
+    }
+    expect((await podIdentity()).roleArn).toBe(otherRoleArn);
+
+    await eks.send(new DeletePodIdentityAssociationCommand({ clusterName: CLUSTER, associationId: theirs }));
+    expectOk(await run('converge', steps()));
+    expect(await podIdentity()).toMatchObject({
+      roleArn: ourRoleArn(),
+      associations: [{ roleArn: ourRoleArn(), ownerArn: addonArn() }],
+    });
+  });
 });
