@@ -68,11 +68,16 @@ function missingBuckets(buckets: readonly BucketStatus[], record: string | undef
   if (declared === undefined) {
     const count = Number(record.split(':')[0]);
     return buckets.length < count
-      ? [`buckets: bootstrap declared ${count}, AWS holds ${buckets.length}; run bootstrap again to create them`]
+      ? [
+          `buckets: bootstrap declared ${count}, AWS holds ${buckets.length}; run bootstrap again to create them`,
+        ]
       : [];
   }
   const found = new Set(buckets.map((b) => b.logical));
   return declared
     .filter((logical) => !found.has(logical))
-    .map((logical) => `bucket ${logical}: declared by the profile but not in S3; run bootstrap again to create it`);
+    .map(
+      (logical) =>
+        `bucket ${logical}: declared by the profile but not in S3; run bootstrap again to create it`,
+    );
 }
