@@ -9,7 +9,13 @@ import { systemError, userError } from '../../primitives/errors.js';
 import { type Step, type StepContext, type StepRef, stepRef } from '../../primitives/plan.js';
 import type { WorkloadIdentity } from '../../spec/identity.js';
 import type { AddonSpec, ClusterSpec } from '../../spec/schema.js';
-import { addonIdentities, addonIdentityDrift } from './addon-identity.js';
+import {
+  addonIdentities,
+  addonIdentityDrift,
+  deleteStandalone,
+  standaloneAssociations,
+  standaloneText,
+} from './addon-identity.js';
 import type { AwsClients } from './clients.js';
 import { type ClusterOutput, CLUSTER } from './cluster.js';
 import { hasAwsCode, ignoreNotFound } from './errors.js';
@@ -56,9 +62,13 @@ export function addonStep(
     dependsOn: [CLUSTER.id, ...owned.map((i) => identityRoleRef(i).id)],
     async observe() {
       const current = await aws.eks.describeAddon(spec.name, addon.name);
-      if (!current)
-        return { inSync: false, summary: `create ${what} ${addon.version ?? '(newest compatible)'}` };
-      checkUsable(spec, current);
+      if (current) checkUsable(spec, current);
+      // Refused here, before any change, when someone else's association holds a service account.
+      const standalone = await standaloneAssociations(aws, spec.name, addon.name, current, owned);
+      if (!current) {
+        const create = `create ${what} ${addon.version ?? '(newest compatible)'}`;
+        return { inSync: false, summary: [...standaloneText(standalone), create].join('; ') };
+      }
       if (WAITING.has(current.status))
         return { inSync: false, summary: `wait for ${what} (${current.status})` };
       if (addon.version && current.version !== addon.version) {
@@ -66,7 +76,10 @@ export function addonStep(
       }
       if (!sameConfiguration(current.configurationValues, addon.configuration))
         return { inSync: false, summary: `set the configuration of ${what}: ${configurationText(addon)}` };
-      const drift = await addonIdentityDrift(aws, spec.name, current, owned);
+      const drift = [
+        ...standaloneText(standalone),
+        ...(await addonIdentityDrift(aws, spec.name, current, owned)),
+      ];
       if (drift.length > 0)
         return { inSync: false, summary: `set the Pod Identity of ${what}: ${drift.join(', ')}` };
       return { inSync: true, summary: `${what} ${current.version} is ${current.status}` };
@@ -76,6 +89,8 @@ export function addonStep(
       let current = await aws.eks.describeAddon(spec.name, addon.name);
       let result: 'created' | 'updated' = 'updated';
       if (!current) {
+        const standalone = await standaloneAssociations(aws, spec.name, addon.name, undefined, owned);
+        await deleteStandalone(aws, spec.name, standalone);
         current = await create(spec, aws, addon, cluster, addonIdentities(ctx, owned));
         result = 'created';
       } else {
@@ -99,7 +114,10 @@ export function addonStep(
           await aws.eks.updateAddonConfiguration(spec.name, addon.name, values, token);
           current = await waitActive(ctx, aws, spec.name, addon.name);
         }
-        if ((await addonIdentityDrift(aws, spec.name, current, owned)).length > 0) {
+        // EKS gives the add-on no service account that another association holds: ours go first.
+        const standalone = await standaloneAssociations(aws, spec.name, addon.name, current, owned);
+        if (standalone.length > 0 || (await addonIdentityDrift(aws, spec.name, current, owned)).length > 0) {
+          await deleteStandalone(aws, spec.name, standalone);
           const wanted = addonIdentities(ctx, owned);
           const token = idempotencyToken(
             'addon-identities',
