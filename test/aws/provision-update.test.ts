@@ -1,10 +1,21 @@
 // A changed spec on an existing cluster: what EKS/EC2/ECR can change in place is updated (and
 // only that), what they cannot is a clear error naming the field, before anything is touched.
+import { EKSClient, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/integrations/aws/clients.js';
 import type { ClusterSpec } from '../../src/spec/schema.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
+import { clientConfig } from '../support/aws-emulator/testing.js';
 import { clientsFor, createCalls, expectOk, mlSpec, provision, startEmulator } from './fixtures.js';
+
+/** Waits until the cpu node group's hand-made update is done (EKS refuses another meanwhile). */
+async function eventuallyActive(aws: AwsClients): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await aws.eks.describeNodegroup('grow', 'cpu'))?.status === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('node group cpu did not become ACTIVE');
+}
 
 describe('updating an existing cluster', () => {
   let emu: RunningEmulator;
@@ -44,6 +55,34 @@ describe('updating an existing cluster', () => {
     });
     expect(gpu.taints ?? []).toEqual([]);
     base.nodeGroups = spec.nodeGroups;
+  });
+
+  it('puts back the same hand-made change twice: the second fix is a new update, not a retry of the first', async () => {
+    // EKS answers an update whose clientRequestToken it has seen with that earlier update and
+    // applies nothing (the emulator does too): a token made from the wanted change alone would
+    // make the second fix of the same drift a silent no-op.
+    const eks = new EKSClient(clientConfig(emu));
+    const cpu = base.nodeGroups.find((n) => n.name === 'cpu')!;
+    // maxSize, not desiredSize: the desired size is the autoscaler's to change, and gitops leaves it.
+    const drifted = cpu.maxSize + 3;
+    const drift = () =>
+      eks.send(
+        new UpdateNodegroupConfigCommand({
+          clusterName: 'grow',
+          nodegroupName: 'cpu',
+          scalingConfig: { maxSize: drifted },
+        }),
+      );
+    const maxSize = async () => (await aws.eks.describeNodegroup('grow', 'cpu'))?.scaling.maxSize;
+    for (const round of [1, 2]) {
+      await drift();
+      await eventuallyActive(aws);
+      expect(await maxSize(), `round ${round}: drifted`).toBe(drifted);
+      const report = expectOk(await provision(base, aws));
+      expect(result(report, 'aws:nodegroup:cpu')?.result, `round ${round}`).toBe('updated');
+      expect(await maxSize(), `round ${round}: put back`).toBe(cpu.maxSize);
+    }
+    eks.destroy();
   });
 
   it('updates a pinned add-on version, ECR settings and tags', async () => {

@@ -96,6 +96,11 @@ export function addonStep(
       } else {
         checkUsable(spec, current);
         if (WAITING.has(current.status)) current = await waitActive(ctx, aws, spec.name, addon.name);
+        // An update's token names the add-on's state it starts from (its last change) as well as
+        // what it asks: two runs fixing the same state at once send one token and EKS applies it
+        // once, while fixing the same drift again later (after our own update changed the add-on)
+        // is a new request, not a retry that EKS would answer with the earlier update and skip.
+        const from = () => current?.modifiedAt?.getTime();
         if (addon.version && current.version !== addon.version) {
           const token = idempotencyToken(
             'addon-update',
@@ -103,6 +108,7 @@ export function addonStep(
             cluster.createdAt,
             addon.name,
             addon.version,
+            from(),
           );
           await aws.eks.updateAddon(spec.name, addon.name, addon.version, token);
           // One update at a time: EKS refuses another while the add-on is UPDATING.
@@ -110,7 +116,14 @@ export function addonStep(
         }
         if (!sameConfiguration(current.configurationValues, addon.configuration)) {
           const values = configurationText(addon);
-          const token = idempotencyToken('addon-config', cluster.arn, cluster.createdAt, addon.name, values);
+          const token = idempotencyToken(
+            'addon-config',
+            cluster.arn,
+            cluster.createdAt,
+            addon.name,
+            values,
+            from(),
+          );
           await aws.eks.updateAddonConfiguration(spec.name, addon.name, values, token);
           current = await waitActive(ctx, aws, spec.name, addon.name);
         }
@@ -125,6 +138,7 @@ export function addonStep(
             cluster.createdAt,
             addon.name,
             JSON.stringify(wanted),
+            from(),
           );
           await aws.eks.updateAddonIdentities(spec.name, addon.name, wanted, token);
         }

@@ -66,7 +66,14 @@ export function nodegroupStep(spec: ClusterSpec, aws: AwsClients, ng: NodeGroupS
         if (WAITING.has(current.status)) current = await waitActive(ctx, aws, spec.name, ng.name);
         const update = configUpdate(spec.name, ng, current);
         if (update) {
-          const token = idempotencyToken('nodegroup-update', current.arn, JSON.stringify(update));
+          // With the state it starts from (the group's last change): fixing the same drift again
+          // later is a new request, not a retry EKS would answer with the earlier update and skip.
+          const token = idempotencyToken(
+            'nodegroup-update',
+            current.arn,
+            JSON.stringify(update),
+            current.modifiedAt?.getTime(),
+          );
           await aws.eks.updateNodegroupConfig({ ...update, clientRequestToken: token });
         }
       }

@@ -94,6 +94,8 @@ export interface EksNodegroup {
   taints: Taint[];
   tags: Tags;
   health: HealthIssue[];
+  /** When the node group last changed (an update of it, or its creation). */
+  modifiedAt?: Date;
 }
 
 export interface CreateNodegroupInput {
@@ -133,6 +135,8 @@ export interface EksAddon {
   podIdentityAssociations: string[];
   /** The advanced configuration (JSON or YAML text), when one was given. */
   configurationValues?: string;
+  /** When the add-on last changed (an update of it, or its creation). */
+  modifiedAt?: Date;
 }
 
 /** A service account -> role pair an add-on's podIdentityAssociations carry. */

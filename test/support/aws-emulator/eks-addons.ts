@@ -11,6 +11,7 @@ import {
   listPage,
   readTags,
   replayed,
+  replayedUpdate,
   requestFingerprint,
   resourceInUse,
   resourceNotFound,
@@ -201,6 +202,13 @@ export const addonOps: Record<string, EksOp> = {
         addonName: a.name,
       });
     }
+    // The same clientRequestToken again is a retry of that update: answered, not applied again.
+    const idem = replayedUpdate(
+      c.updates.filter((u) => u.addonName === a.name),
+      body,
+      labels,
+    );
+    if ('replay' in idem) return { update: updateView(ctx, idem.replay) };
     const params: { type: string; value: string }[] = [];
     const version = body.str('addonVersion');
     if (version !== undefined && version !== a.version) {
@@ -238,6 +246,7 @@ export const addonOps: Record<string, EksOp> = {
       createdAt: now,
       doneAt: a.lifecycle.updatingUntil,
       addonName: a.name,
+      ...idem.record,
     };
     c.updates.push(update);
     return { update: updateView(ctx, update) };

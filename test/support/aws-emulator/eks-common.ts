@@ -105,3 +105,23 @@ export function listPage<T>(all: T[], input: EksInput, scope: string): { items: 
   );
   return page.next !== undefined ? { items: page.items, nextToken: page.next } : { items: page.items };
 }
+
+/**
+ * clientRequestToken idempotency for updates: the same token again, with the same parameters, is
+ * a retry of the earlier update (answered with it, applied no second time); with other parameters
+ * it is refused. Returns the earlier update, or the token and fingerprint to store with a new one.
+ */
+export function replayedUpdate<T extends { clientRequestToken?: string; fingerprint?: string }>(
+  earlier: readonly T[],
+  body: JsonInput,
+  labels: Record<string, string>,
+): { replay: T } | { record: { clientRequestToken?: string; fingerprint?: string } } {
+  const token = body.str('clientRequestToken');
+  if (token === undefined) return { record: {} };
+  const fingerprint = requestFingerprint(body, labels);
+  const replay = earlier.find((u) => u.clientRequestToken === token);
+  if (!replay) return { record: { clientRequestToken: token, fingerprint } };
+  if (replay.fingerprint !== fingerprint)
+    throw invalidParameter(`The client request token ${token} was already used with different parameters.`);
+  return { replay };
+}

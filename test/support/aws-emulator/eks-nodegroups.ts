@@ -13,6 +13,7 @@ import {
   listPage,
   readTags,
   replayed,
+  replayedUpdate,
   requestFingerprint,
   resourceInUse,
   resourceNotFound,
@@ -201,6 +202,13 @@ export const nodegroupOps: Record<string, EksOp> = {
         nodegroupName: ng.name,
       });
     }
+    // The same clientRequestToken again is a retry of that update: answered, not applied again.
+    const idem = replayedUpdate(
+      c.updates.filter((u) => u.nodegroupName === ng.name),
+      body,
+      labels,
+    );
+    if ('replay' in idem) return { update: updateView(ctx, idem.replay) };
     const params: { type: string; value: string }[] = [];
     const scaling = body.obj('scalingConfig');
     if (scaling) {
@@ -249,6 +257,7 @@ export const nodegroupOps: Record<string, EksOp> = {
       createdAt: now,
       doneAt: ng.lifecycle.updatingUntil,
       nodegroupName: ng.name,
+      ...idem.record,
     };
     c.updates.push(update);
     return { update: updateView(ctx, update) };

@@ -100,6 +100,9 @@ export interface EksUpdate {
   doneAt: number;
   nodegroupName?: string;
   addonName?: string;
+  /** The request's clientRequestToken and what it asked, for replaying a retried update. */
+  clientRequestToken?: string;
+  fingerprint?: string;
 }
 
 export interface Cluster {

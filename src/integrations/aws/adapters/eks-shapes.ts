@@ -80,6 +80,7 @@ export function toNodegroup(n: Sdk.Nodegroup): EksNodegroup {
     ...(n.amiType ? { amiType: n.amiType } : {}),
     ...(n.capacityType ? { capacityType: n.capacityType } : {}),
     ...(n.diskSize !== undefined ? { diskSize: n.diskSize } : {}),
+    ...(n.modifiedAt ? { modifiedAt: n.modifiedAt } : {}),
   };
 }
 
@@ -94,5 +95,6 @@ export function toAddon(a: Sdk.Addon): EksAddon {
     health: healthIssues(a.health?.issues),
     podIdentityAssociations: a.podIdentityAssociations ?? [],
     ...(a.configurationValues ? { configurationValues: a.configurationValues } : {}),
+    ...(a.modifiedAt ? { modifiedAt: a.modifiedAt } : {}),
   };
 }
