@@ -16,7 +16,6 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import jsonpatch from 'fast-json-patch';
-import { parse } from 'yaml';
 import type { FleetEdit } from '../../integrations/git/edit.js';
 import { treeOf } from '../../integrations/git/edit.js';
 import type { FleetHistory } from '../../integrations/git/history.js';
@@ -31,6 +30,7 @@ import { type CarriedEdit, migrationEdits } from '../../integrations/profiles/mi
 import { type RenderedCluster, renderCluster } from '../../integrations/profiles/render.js';
 import type { Reconciler } from '../../integrations/reconciler/reconciler.js';
 import { userError } from '../../primitives/errors.js';
+import { parseYamlText } from '../../primitives/yaml.js';
 import { parseClusterFile } from '../../spec/cluster-file.js';
 import type { ClusterSpec } from '../../spec/schema.js';
 
@@ -133,7 +133,7 @@ export async function convert(input: {
 
 /** The account id the earlier rendering used (its ECR registry and ARNs hold it). */
 function accountOf(record: string, folder: string): string {
-  const data: unknown = parse(record);
+  const data = parseYamlText(record, `${folder}/profile/source.yaml`).data;
   const params = isRecord(data) && isRecord(data['parameters']) ? data['parameters'] : {};
   const account = params['accountId'];
   if (typeof account !== 'string' && typeof account !== 'number') {
@@ -146,7 +146,7 @@ function accountOf(record: string, folder: string): string {
 function recordedVpcId(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   try {
-    const data: unknown = parse(text);
+    const data = parseYamlText(text, CLUSTER_VALUES_FILE).data;
     const vpcId = isRecord(data) && isRecord(data['data']) ? data['data']['vpcId'] : undefined;
     return typeof vpcId === 'string' && vpcId !== '' ? vpcId : undefined;
   } catch {
