@@ -22,7 +22,8 @@ export interface OutputOptions {
   verbose: boolean;
   stdout?: NodeJS.WriteStream;
   stderr?: NodeJS.WriteStream;
-  env?: NodeJS.ProcessEnv;
+  /** The run's environment (NO_COLOR, FORCE_COLOR, CI), never process.env. */
+  env: NodeJS.ProcessEnv;
 }
 
 export class Output {
@@ -45,7 +46,7 @@ export class Output {
     this.rawStdout = options.stdout ?? process.stdout;
     this.stdout = redacting(this.rawStdout);
     this.stderr = redacting(options.stderr ?? process.stderr);
-    const env = options.env ?? process.env;
+    const env = options.env;
     this.style = createStyle(colorEnabled(this.stdout, options.color, env));
     this.errStyle = createStyle(colorEnabled(this.stderr, options.color, env));
     const ci = env['CI'] !== undefined && env['CI'] !== '' && env['CI'] !== 'false';

@@ -117,7 +117,7 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
   // One connection per run, opened when the cluster's endpoint is known.
   let client: KubeClient | undefined;
   const clientSource = (ctx: StepContext): KubeClient => {
-    client ??= kubeClientForCluster(aws, ctx.need(CLUSTER), options.signal);
+    client ??= kubeClientForCluster(aws, ctx.need(CLUSTER), options.env, options.signal);
     return client;
   };
 
