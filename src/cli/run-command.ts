@@ -32,11 +32,11 @@ export async function runCommand<O>(
     interrupts++;
     if (interrupts > 1) {
       // The user insists: leave now. Every step is idempotent, so a re-run converges.
-      io.stderr.write('\ninterrupted again; exiting without waiting for running steps\n');
+      out.notice('\ninterrupted again; exiting without waiting for running steps');
       process.exit(EXIT.interrupted);
     }
-    io.stderr.write(
-      `\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'}; finishing running steps (press Ctrl-C again to exit now)\n`,
+    out.notice(
+      `\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'}; finishing running steps (press Ctrl-C again to exit now)`,
     );
     controller.abort(
       systemError('GITOPS_ABORTED', 'interrupted', { hint: 'run the same command again to resume' }),

@@ -4,7 +4,7 @@
  * one JSON document on stdout and sends progress to stderr as one JSON event per line (or nowhere
  * with --quiet).
  */
-import type { EventSink } from '../primitives/events.js';
+import type { EventSink, InfoCode } from '../primitives/events.js';
 import { nullSink } from '../primitives/events.js';
 import type { GitopsError } from '../primitives/errors.js';
 import { redact } from '../primitives/redact.js';
@@ -22,7 +22,8 @@ export interface OutputOptions {
   verbose: boolean;
   stdout?: NodeJS.WriteStream;
   stderr?: NodeJS.WriteStream;
-  env?: NodeJS.ProcessEnv;
+  /** The run's environment (NO_COLOR, FORCE_COLOR, CI), never process.env. */
+  env: NodeJS.ProcessEnv;
 }
 
 export class Output {
@@ -45,7 +46,7 @@ export class Output {
     this.rawStdout = options.stdout ?? process.stdout;
     this.stdout = redacting(this.rawStdout);
     this.stderr = redacting(options.stderr ?? process.stderr);
-    const env = options.env ?? process.env;
+    const env = options.env;
     this.style = createStyle(colorEnabled(this.stdout, options.color, env));
     this.errStyle = createStyle(colorEnabled(this.stderr, options.color, env));
     const ci = env['CI'] !== undefined && env['CI'] !== '' && env['CI'] !== 'false';
@@ -89,10 +90,32 @@ export class Output {
     this.rawStdout.write(text);
   }
 
-  /** Human notes that are not part of the result (stderr in JSON mode, so stdout stays clean). */
+  /**
+   * Human notes that are not part of the result: stdout in text, and in JSON mode an event on
+   * stderr like every other line there (GITOPS_NOTE), so stdout keeps its one document.
+   */
   note(text: string): void {
     if (this.quiet) return;
-    (this.mode === 'json' ? this.stderr : this.stdout).write(`${text}\n`);
+    if (this.mode === 'json') this.jsonEvent('GITOPS_NOTE', text);
+    else this.stdout.write(`${text}\n`);
+  }
+
+  /** A line about the run itself (an interrupt) on stderr: an event in JSON mode. */
+  notice(text: string): void {
+    if (this.mode === 'json') this.jsonEvent('GITOPS_NOTE', text);
+    else this.stderr.write(`${text}\n`);
+  }
+
+  /** One NDJSON line on stderr, in the reporter's format; blank lines around the text dropped. */
+  private jsonEvent(code: InfoCode, text: string): void {
+    const message = text.replace(/^\n+|\n+$/g, '');
+    if (message === '') return;
+    new NdjsonReporter((line) => this.stderr.write(line)).emit({
+      type: 'info',
+      at: Date.now(),
+      code,
+      message,
+    });
   }
 
   /** Errors: a JSON object on stdout in JSON mode, otherwise a line (and hint) on stderr. */
@@ -108,7 +131,10 @@ export class Output {
       for (const line of err.details) this.stderr.write(`${s.red('error:')} ${line}\n`);
       if (err.hint) this.stderr.write(`${s.dim('hint:')} ${err.hint}\n`);
     }
-    if (this.verbose) this.stderr.write(`${causeChain(err)}\n`);
+    if (this.verbose) {
+      if (this.mode === 'json') this.jsonEvent('GITOPS_TRACE', causeChain(err));
+      else this.stderr.write(`${causeChain(err)}\n`);
+    }
   }
 }
 

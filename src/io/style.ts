@@ -7,11 +7,7 @@ export interface Style {
   bold(s: string): string;
 }
 
-export function colorEnabled(
-  stream: NodeJS.WriteStream,
-  flag: boolean,
-  env: NodeJS.ProcessEnv = process.env,
-): boolean {
+export function colorEnabled(stream: NodeJS.WriteStream, flag: boolean, env: NodeJS.ProcessEnv): boolean {
   if (!flag) return false;
   if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
   if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0') return true;

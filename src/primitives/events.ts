@@ -38,6 +38,9 @@ export const INFO_CODES = {
     'a cluster moves to another version of its profile through Git (from, to, where it comes from)',
   GITOPS_VERSION_KEPT: 'the cluster runs a newer Kubernetes version than the spec asks (a floor); kept',
   GITOPS_DATA_KEPT: "destroy --keep-data left the cluster's S3 buckets and their data in place",
+  GITOPS_NOTE:
+    'a line for the person running the command (what a confirmation would change, a cancellation, an interrupt)',
+  GITOPS_TRACE: "--verbose: an error's stack and the errors that caused it",
 } as const;
 
 /** Things a person should look at; the run goes on. */

@@ -74,12 +74,15 @@ export async function readYamlFile(path: string, displayName = path): Promise<Lo
   return parseYamlText(await readFile(path, 'utf8'), displayName);
 }
 
-/** Exactly one document, with the line of any path for error messages. */
-export function parseYamlText(
+/**
+ * Exactly one document, kept as a document (comments, order, positions) for a caller that edits
+ * the text in place, with the same size, key and alias rules as plain reading.
+ */
+export function parseYamlDocument(
   text: string,
   source: string,
   code: ErrorCode = 'GITOPS_BAD_CONFIG',
-): LoadedYaml {
+): { doc: Document.Parsed; lines: LineCounter; data: unknown } {
   checkSize(text, source, code);
   const lines = new LineCounter();
   const doc = parseDocument(text, {
@@ -98,7 +101,16 @@ export function parseYamlText(
           : firstLine(first.message);
     throw userError(code, `${source}:${lines.linePos(first.pos[0]).line}: invalid YAML: ${what}`);
   }
-  const data = toPlain(doc, source, code);
+  return { doc, lines, data: toPlain(doc, source, code) };
+}
+
+/** Exactly one document, with the line of any path for error messages. */
+export function parseYamlText(
+  text: string,
+  source: string,
+  code: ErrorCode = 'GITOPS_BAD_CONFIG',
+): LoadedYaml {
+  const { doc, lines, data } = parseYamlDocument(text, source, code);
   const lineAt = (node: unknown) => {
     const range = (node as { range?: [number, number, number] } | undefined)?.range;
     return range ? lines.linePos(range[0]).line : undefined;

@@ -13,8 +13,6 @@ export const BUCKET_PREFIX = 'gitops-';
 const HASH_LENGTH = 10;
 const CLUSTER_PART = 24;
 const LOGICAL_PART = 20;
-/** S3's limit for general purpose bucket names. */
-export const BUCKET_NAME_MAX = 63;
 
 /** A profile's name for a bucket: lowercase letters, digits and inner "-", at most 20 characters. */
 export const logicalBucketName = z

@@ -20,6 +20,7 @@ export interface ClusterEndpoint {
 export function kubeClientForCluster(
   aws: AwsClients,
   cluster: ClusterEndpoint,
+  env: NodeJS.ProcessEnv,
   signal?: AbortSignal,
   maxSockets?: number,
 ): KubeClient {
@@ -29,7 +30,7 @@ export function kubeClientForCluster(
     ...(signal ? { signal } : {}),
     ...(maxSockets ? { maxSockets } : {}),
     token: async () => {
-      const t = await eksTokenFor(aws, cluster.name);
+      const t = await eksTokenFor(aws, cluster.name, env);
       registerSecret(t.token);
       return { token: t.token, expiresAt: t.expiresAt };
     },
@@ -51,8 +52,8 @@ export interface Connection {
 }
 
 export interface ConnectOptions {
-  /** Where a kubeconfig's $HOME and $KUBECONFIG come from (needed with `kubeconfig`). */
-  env?: NodeJS.ProcessEnv | undefined;
+  /** The run's environment: a kubeconfig's $HOME and $KUBECONFIG, the token's STS endpoint. */
+  env: NodeJS.ProcessEnv;
   /** --kubeconfig: reach the API through this file; AWS is then not asked at all. */
   kubeconfig?: string | undefined;
   signal?: AbortSignal | undefined;
@@ -63,16 +64,12 @@ export interface ConnectOptions {
 }
 
 /** Describes the cluster (unless told) and connects when it can be reached. The caller closes the client. */
-export async function connect(
-  aws: AwsClients,
-  name: string,
-  options: ConnectOptions = {},
-): Promise<Connection> {
+export async function connect(aws: AwsClients, name: string, options: ConnectOptions): Promise<Connection> {
   const signal = options.signal ? { signal: options.signal } : {};
   if (options.kubeconfig !== undefined) {
     return {
       cluster: undefined,
-      client: await kubeClientFromKubeconfig({ path: options.kubeconfig, env: options.env ?? {}, ...signal }),
+      client: await kubeClientFromKubeconfig({ path: options.kubeconfig, env: options.env, ...signal }),
     };
   }
   const cluster = options.described ? undefined : await aws.eks.describeCluster(name);
@@ -82,6 +79,7 @@ export async function connect(
       ? kubeClientForCluster(
           aws,
           { name, endpoint: known.endpoint, certificateAuthority: known.certificateAuthority },
+          options.env,
           options.signal,
           options.maxSockets,
         )

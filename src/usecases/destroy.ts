@@ -62,7 +62,7 @@ export async function runDestroy(
   req: DestroyRequest,
 ): Promise<{ report: PlanReport; document: DestroyDocument }> {
   const { aws, reconciler, env } = req.clients;
-  const { client } = await connect(aws, req.cluster, { signal: req.signal });
+  const { client } = await connect(aws, req.cluster, { signal: req.signal, env });
   const warnings: string[] = [];
   try {
     // A cluster that answers but cannot say where its folder is (its API refuses us) stops here:

@@ -235,6 +235,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
     fromFile ??
     (
       await connect(aws, req.cluster, {
+        env: req.clients.env,
         signal: req.signal,
         described: state,
         ...(req.maxSockets ? { maxSockets: req.maxSockets } : {}),

@@ -12,8 +12,12 @@ import {
 } from '../integrations/aws/token.js';
 import { awsEndpointFrom } from './aws-endpoint.js';
 
-export async function clusterToken(aws: TokenSigning, cluster: string): Promise<ExecCredential> {
-  return execCredential(await eksTokenFor(aws, cluster));
+export async function clusterToken(
+  aws: TokenSigning,
+  cluster: string,
+  env: NodeJS.ProcessEnv,
+): Promise<ExecCredential> {
+  return execCredential(await eksTokenFor(aws, cluster, env));
 }
 
 /**

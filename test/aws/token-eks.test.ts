@@ -58,7 +58,7 @@ describe('EKS token', () => {
 
   it('has the aws-iam-authenticator format', async () => {
     const signedAt = new Date();
-    const token = await eksTokenFor(aws, 'alpha', signedAt);
+    const token = await eksTokenFor(aws, 'alpha', {}, signedAt);
     expect(token.token).toMatch(/^k8s-aws-v1\.[A-Za-z0-9_-]+$/);
     const url = new URL(Buffer.from(token.token.slice('k8s-aws-v1.'.length), 'base64url').toString());
     expect(`${url.protocol}//${url.host}`).toBe(emu.url);
@@ -74,7 +74,7 @@ describe('EKS token', () => {
   });
 
   it('is accepted for its cluster and rejected for another', async () => {
-    const token = await eksTokenFor(aws, 'alpha');
+    const token = await eksTokenFor(aws, 'alpha', {});
     const ok = await review(token.token, 'alpha');
     expect(ok.status.authenticated).toBe(true);
     expect(ok.status.user?.groups).toContain('system:masters');
@@ -84,7 +84,7 @@ describe('EKS token', () => {
   });
 
   it('expires 15 minutes after signing', async () => {
-    const old = await eksTokenFor(aws, 'alpha', new Date(Date.now() - 16 * 60_000));
+    const old = await eksTokenFor(aws, 'alpha', {}, new Date(Date.now() - 16 * 60_000));
     const r = await review(old.token, 'alpha');
     expect(r.status).toMatchObject({ authenticated: false, error: expect.stringMatching(/expired/) });
   });
@@ -118,7 +118,7 @@ describe('EKS token', () => {
       delete process.env.AWS_PROFILE;
       delete process.env.AWS_SESSION_TOKEN;
       const fromEnv = createAwsClients({ region: emu.region, endpoint: emu.url });
-      const token = await eksTokenFor(fromEnv, 'beta');
+      const token = await eksTokenFor(fromEnv, 'beta', process.env);
       expect((await review(token.token, 'beta')).status.authenticated).toBe(true);
     } finally {
       process.env = saved;

@@ -7,7 +7,7 @@
 // before X-Amz-Signature, while ours sorts every parameter, as aws-iam-authenticator's Go SDK
 // does; the authenticator reads parameters by name, so both orders are the same token to it.
 import { describe, expect, it } from 'vitest';
-import { createEksToken, TOKEN_PREFIX } from '../../src/integrations/aws/token.js';
+import { createEksToken, eksTokenFor, TOKEN_PREFIX } from '../../src/integrations/aws/token.js';
 
 const signingDate = new Date('2025-01-02T03:04:05.678Z');
 
@@ -75,5 +75,30 @@ describe('EKS token bytes', () => {
         '&X-Amz-Signature=c5da88ef13d893f3533a8d45894cb3ac05118c265f33d34809b3d0bef2d695c0' +
         '&X-Amz-SignedHeaders=host%3Bx-k8s-aws-id',
     );
+  });
+
+  it('takes AWS_ENDPOINT_URL_STS from the environment the run was given, never from process.env', async () => {
+    const signing = {
+      region: 'eu-west-1',
+      endpoint: undefined,
+      credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
+    };
+    const saved = process.env['AWS_ENDPOINT_URL_STS'];
+    process.env['AWS_ENDPOINT_URL_STS'] = 'http://from-process-env.invalid';
+    try {
+      const given = await eksTokenFor(signing, 'c', { AWS_ENDPOINT_URL_STS: 'http://sts.given.test:8443' });
+      expect(new URL(presignedUrl(given.token)).host).toBe('sts.given.test:8443');
+      const none = await eksTokenFor(signing, 'c', {});
+      expect(new URL(presignedUrl(none.token)).host).toBe('sts.eu-west-1.amazonaws.com');
+      const bare = await createEksToken({
+        cluster: 'c',
+        region: 'eu-west-1',
+        credentials: await signing.credentials(),
+      });
+      expect(new URL(presignedUrl(bare.token)).host).toBe('sts.eu-west-1.amazonaws.com');
+    } finally {
+      if (saved === undefined) delete process.env['AWS_ENDPOINT_URL_STS'];
+      else process.env['AWS_ENDPOINT_URL_STS'] = saved;
+    }
   });
 });

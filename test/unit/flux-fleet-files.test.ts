@@ -11,6 +11,7 @@ import {
   fluxFleetFiles,
   recordedChecksum,
 } from '../../src/integrations/reconciler/flux/fleet-files.js';
+import { flux } from '../../src/integrations/reconciler/flux/index.js';
 import { sha256Hex } from '../../src/integrations/reconciler/flux/manifests.js';
 import { fluxSyncObjects, kustomizePath } from '../../src/integrations/reconciler/flux/sync.js';
 
@@ -41,6 +42,19 @@ describe('Flux files for the fleet repo', () => {
     expect(recordedChecksum(text)).toEqual({ version: '2.9.6', sha256: sha256Hex(COMPONENTS) });
     expect(parseManifests(text, 'gotk-components.yaml')).toHaveLength(1);
     expect(recordedChecksum(COMPONENTS)).toBeUndefined();
+  });
+
+  it('tells the use cases where the manifests are recorded and reads them back from there', () => {
+    const files: Record<string, string> = fluxFleetFiles(manifests, sync);
+    const text = files[flux.manifestsFile];
+    expect(text).toBeDefined();
+    const recorded = flux.recordedManifests(text ?? '', `clusters/research/${flux.manifestsFile}`);
+    expect(recorded).toMatchObject({
+      version: '2.9.6',
+      location: 'clusters/research/flux-system/gotk-components.yaml',
+    });
+    expect(flux.recordedManifests(COMPONENTS, 'x').version).toBe('recorded');
+    expect(flux.namespace).toBe('flux-system');
   });
 
   it('writes the GitRepository and Kustomization as flux bootstrap does', () => {

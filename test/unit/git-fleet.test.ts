@@ -3,6 +3,7 @@ import { isGitopsError } from '../../src/primitives/errors.js';
 import { RecordingSink } from '../support/recording-sink.js';
 import { publishFleet, removeFleetPath } from '../../src/integrations/git/fleet.js';
 import { readFleetFile, remoteHead } from '../../src/integrations/git/remote.js';
+import { checkFiles } from '../../src/integrations/git/workspace.js';
 import {
   bareRepo,
   cleanupAll,
@@ -214,6 +215,34 @@ describe('publishFleet on real bare repositories', () => {
       expect(isGitopsError(err) && err.code).toBe('GITOPS_BAD_INPUT');
     }
     expect(head(repo)).toBeUndefined();
+  });
+
+  it("never writes a folder's file outside the folder or into .git", () => {
+    expect(checkFiles({ 'b.yaml': 'b', './a//x.yaml': 'a' })).toEqual([
+      ['a/x.yaml', 'a'],
+      ['b.yaml', 'b'],
+    ]);
+    for (const rel of [
+      '/etc/passwd',
+      '../other/x.yaml',
+      'a/../../x',
+      '.git/config',
+      'a/.git/hooks/x',
+      '',
+      '.',
+      'C:\\x',
+      'a\\..\\..\\x',
+    ]) {
+      let err: unknown;
+      try {
+        checkFiles({ [rel]: 'x' });
+      } catch (e) {
+        err = e;
+      }
+      expect(isGitopsError(err) && err.message, rel).toBe(
+        `refusing to write "${rel}" outside the cluster folder`,
+      );
+    }
   });
 
   it('reports an unreachable remote with the URL redacted and no token in the message', async () => {

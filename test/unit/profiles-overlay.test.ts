@@ -99,7 +99,7 @@ describe('layer overlays', () => {
     const unsafe = (text: string) => rewriteOverlay(text, V2);
     expect(unsafe('resources: [unclosed\n')).toMatchObject({
       status: 'unsafe',
-      reason: expect.stringMatching(/not valid YAML/),
+      reason: expect.stringMatching(/YAML reader refused it \(apps\/kustomization\.yaml:\d+: invalid YAML/),
     });
     expect(unsafe('- a\n- b\n')).toEqual({ status: 'unsafe', reason: 'it is not a YAML mapping' });
     expect(unsafe('resources: ../../../profiles/ml/1.0.0/apps\n')).toEqual({

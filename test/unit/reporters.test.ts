@@ -69,6 +69,45 @@ describe('reporters', () => {
     expect(events[3]).toMatchObject({ type: 'warning', message: 'careful' });
   });
 
+  it('JSON mode: notes (the confirmation preview), interrupts and --verbose traces are NDJSON on stderr too', async () => {
+    const s = streams();
+    const out = new Output({ mode: 'json', color: false, quiet: false, verbose: true, ...s.io, env: {} });
+    await drive(out);
+    out.note('\n2 of 5 steps will make changes:');
+    out.note('  ~ EKS cluster research (create)');
+    out.notice('\ninterrupted; finishing running steps (press Ctrl-C again to exit now)');
+    out.error(
+      systemError('GITOPS_AWS', 'the cluster went FAILED', { cause: new Error('throttled\nby EKS') }),
+    );
+    const lines = s.stderr.text.split('\n');
+    expect(lines.pop()).toBe('');
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const e of events) expect(typeof e['code']).toBe('string');
+    expect(events.slice(6).map((e) => [e['code'], e['type']])).toEqual([
+      ['GITOPS_NOTE', 'info'],
+      ['GITOPS_NOTE', 'info'],
+      ['GITOPS_NOTE', 'info'],
+      ['GITOPS_TRACE', 'info'],
+    ]);
+    expect(events[6]?.['message']).toBe('2 of 5 steps will make changes:');
+    expect(events[9]?.['message']).toMatch(
+      /^GitopsError: the cluster went FAILED\n[\s\S]*caused by: Error: throttled\nby EKS/,
+    );
+    expect(JSON.parse(s.stdout.text)).toMatchObject({ error: { code: 'GITOPS_AWS' } });
+  });
+
+  it('text mode keeps notes on stdout and interrupts and traces on stderr as plain lines', () => {
+    const s = streams();
+    const out = new Output({ mode: 'text', color: false, quiet: false, verbose: true, ...s.io, env: {} });
+    out.note('cancelled: nothing was changed');
+    out.notice('\ninterrupted again; exiting without waiting for running steps');
+    out.error(systemError('GITOPS_AWS', 'the cluster went FAILED'));
+    expect(s.stdout.text).toBe('cancelled: nothing was changed\n');
+    expect(s.stderr.text).toMatch(
+      /^\ninterrupted again; exiting without waiting for running steps\nerror: the cluster went FAILED\nGitopsError: /,
+    );
+  });
+
   it('JSON mode with --quiet prints nothing but the document', async () => {
     const s = streams();
     const out = new Output({ mode: 'json', color: false, quiet: true, verbose: false, ...s.io, env: {} });

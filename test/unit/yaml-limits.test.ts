@@ -8,9 +8,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkKubeconfigFile } from '../../src/integrations/aws/kubeconfig.js';
 import { loadKubeconfig } from '../../src/integrations/kube/kubeconfig.js';
 import { parseManifests } from '../../src/integrations/kube/manifests.js';
-import { isGitopsError } from '../../src/primitives/errors.js';
+import { rewriteOverlay } from '../../src/integrations/profiles/overlay.js';
+import { isGitopsError, userError } from '../../src/primitives/errors.js';
 import { parseYamlStream, parseYamlText, toPlain, YAML_LIMITS } from '../../src/primitives/yaml.js';
 
 /** A document that uses `count` aliases of one anchored map. */
@@ -23,15 +25,30 @@ const readers: [string, (text: string) => unknown][] = [
   ['spec file (gitops.yaml)', (t) => parseYamlText(t, 'gitops.yaml')],
   ['profile manifests', (t) => parseYamlStream(t, 'app.yaml').docs.map((d) => toPlain(d, 'app.yaml'))],
   ['fleet and reconciler manifests', (t) => parseManifests(t, 'gotk-components.yaml')],
+  ['kubeconfig', (t) => loadKubeconfig({ env: process.env, path: tempFile(t) })],
+  ['kubeconfig gitops merges into', (t) => checkKubeconfigFile(tempFile(t))],
   [
-    'kubeconfig',
+    // The rewriter keeps a team overlay it cannot edit and says why (a warning): that reason.
+    "a team's layer overlay",
     (t) => {
-      const file = join(mkdtempSync(join(tmpdir(), 'gitops-yaml-')), 'config');
-      writeFileSync(file, t);
-      return loadKubeconfig({ env: process.env, path: file });
+      const r = rewriteOverlay(t, overlayTarget);
+      if (r.status === 'unsafe') throw userError('GITOPS_BAD_CONFIG', r.reason);
+      return r;
     },
   ],
 ];
+
+const overlayTarget = {
+  clusterPath: 'clusters/research',
+  layer: 'apps' as const,
+  profiles: [{ name: 'base', version: '1.0.0' }],
+};
+
+function tempFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'gitops-yaml-')), 'config');
+  writeFileSync(file, text);
+  return file;
+}
 
 async function error(run: () => unknown): Promise<string> {
   try {
@@ -75,7 +92,7 @@ describe('YAML limits, the same for every reader', () => {
     it(`${name}: a duplicate key is refused with its line`, async () => {
       expect(
         await error(() => read('apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: x}\n')),
-      ).toMatch(/:3: invalid YAML: duplicate|duplicated mapping key/);
+      ).toMatch(/(:|line )3: invalid YAML: duplicate|duplicated mapping key/);
     });
   }
 
@@ -86,5 +103,17 @@ describe('YAML limits, the same for every reader', () => {
       /too large \(\d+ bytes, limit 1048576\)/,
     );
     expect(await error(() => parseYamlStream(text, 'app.yaml'))).toMatch(/too large/);
+  });
+
+  it('refuses an oversized kubeconfig to merge into and keeps an oversized overlay as it is', async () => {
+    const text = `apiVersion: v1\nkind: Config\nx: "${'é'.repeat(600_000)}"\n`;
+    const file = tempFile(text);
+    expect(await error(() => checkKubeconfigFile(file))).toBe(
+      `${file} is not a valid kubeconfig: file is too large (${Buffer.byteLength(text)} bytes, limit ${YAML_LIMITS.maxBytes})`,
+    );
+    expect(rewriteOverlay(text, overlayTarget)).toMatchObject({
+      status: 'unsafe',
+      reason: expect.stringMatching(/YAML reader refused it \(apps\/kustomization\.yaml: file is too large/),
+    });
   });
 });

@@ -6,7 +6,7 @@ import { clusterToken, tokenSigningFor } from '../../usecases/token.js';
 import type { CommandContext } from '../context.js';
 
 export async function printToken(ctx: CommandContext, cluster: string, region: string): Promise<number> {
-  const credential = await clusterToken(tokenSigningFor(region, ctx.env), cluster);
+  const credential = await clusterToken(tokenSigningFor(region, ctx.env), cluster, ctx.env);
   // kubectl reads this JSON whatever -o says: the token is the point of the command, so it is
   // written as it is (never through a reporter, a log or the redaction of other output).
   ctx.out.raw(`${JSON.stringify(credential)}\n`);

@@ -19,7 +19,6 @@ import { trustAllows } from './trust.js';
 import { assertOwned, isOwned, missingTags, resourceTags } from './tags.js';
 
 export type RoleKind = 'cluster' | 'node' | 'auto-node';
-export const ROLE_KINDS: readonly RoleKind[] = ['cluster', 'node', 'auto-node'];
 
 export interface RoleOutput {
   name: string;

@@ -9,8 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { Document, isMap, isSeq, parseDocument, type YAMLSeq } from 'yaml';
-import { userError } from '../../primitives/errors.js';
+import { Document, isMap, isSeq, type YAMLSeq } from 'yaml';
+import { isGitopsError, userError } from '../../primitives/errors.js';
+import { parseYamlDocument } from '../../primitives/yaml.js';
 import { EXEC_API_VERSION } from './token.js';
 
 export interface KubeconfigCluster {
@@ -118,17 +119,28 @@ async function load(path: string): Promise<Document> {
       contexts: [],
     });
   }
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0 || !isMap(doc.contents)) {
-    throw userError(
-      'GITOPS_BAD_CONFIG',
-      `${path} is not a valid kubeconfig${doc.errors[0] ? `: ${doc.errors[0].message}` : ''}`,
-      {
-        hint: 'fix or move the file, or pass --kubeconfig with another path; it was not changed',
-      },
-    );
+  const invalid = (why: string) =>
+    userError('GITOPS_BAD_CONFIG', `${path} is not a valid kubeconfig: ${why}`, {
+      hint: 'fix or move the file, or pass --kubeconfig with another path; it was not changed',
+    });
+  let doc: Document.Parsed;
+  try {
+    ({ doc } = parseYamlDocument(text, path));
+  } catch (e) {
+    if (isGitopsError(e)) throw invalid(readerReason(e.message, path));
+    throw e;
   }
+  if (!isMap(doc.contents)) throw invalid('not a YAML mapping');
   return doc;
+}
+
+/** The YAML reader's own words without the path it starts with, so the message names it once. */
+function readerReason(message: string, path: string): string {
+  if (!message.startsWith(path)) return message;
+  return message
+    .slice(path.length)
+    .replace(/^:(\d+):/, 'line $1:')
+    .replace(/^:\s*/, '');
 }
 
 /** Replaces the entry with this name in a list, or appends it; other entries stay as they are. */

@@ -29,7 +29,7 @@ export interface EksTokenOptions {
   cluster: string;
   region: string;
   credentials: AwsCredentials;
-  /** STS endpoint URL; default: the regional endpoint (or AWS_ENDPOINT_URL[_STS]). */
+  /** STS endpoint URL (see stsEndpoint); default: the regional endpoint, whatever the environment. */
   stsEndpoint?: string;
   /** The signing time (tests); default now. */
   now?: Date;
@@ -42,8 +42,11 @@ export interface ExecCredential {
   status: { expirationTimestamp: string; token: string };
 }
 
-/** Where GetCallerIdentity is presigned for: explicit > AWS_ENDPOINT_URL_STS > AWS_ENDPOINT_URL > regional. */
-export function stsEndpoint(region: string, explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * Where GetCallerIdentity is presigned for: explicit > AWS_ENDPOINT_URL_STS > AWS_ENDPOINT_URL >
+ * regional, from the environment the run was given (never process.env).
+ */
+export function stsEndpoint(region: string, explicit: string | undefined, env: NodeJS.ProcessEnv): string {
   const configured = explicit ?? env['AWS_ENDPOINT_URL_STS'] ?? env['AWS_ENDPOINT_URL'];
   if (configured) return configured;
   const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
@@ -51,7 +54,7 @@ export function stsEndpoint(region: string, explicit?: string, env: NodeJS.Proce
 }
 
 export async function createEksToken(options: EksTokenOptions): Promise<EksToken> {
-  const url = new URL(options.stsEndpoint ?? stsEndpoint(options.region));
+  const url = new URL(options.stsEndpoint ?? stsEndpoint(options.region, undefined, {}));
   const signedAt = options.now ?? new Date();
   const path = url.pathname || '/';
   // x-k8s-aws-id stays a header (only x-amz-* ones would move to the query), so it is signed and
@@ -81,13 +84,21 @@ export async function createEksToken(options: EksTokenOptions): Promise<EksToken
  */
 export type TokenSigning = Pick<AwsClients, 'region' | 'endpoint' | 'credentials'>;
 
-/** A token for a cluster with the clients' region, endpoint and credential chain. */
-export async function eksTokenFor(aws: TokenSigning, cluster: string, now?: Date): Promise<EksToken> {
+/**
+ * A token for a cluster with the clients' region, endpoint and credential chain; `env` is the
+ * run's environment, for AWS_ENDPOINT_URL_STS.
+ */
+export async function eksTokenFor(
+  aws: TokenSigning,
+  cluster: string,
+  env: NodeJS.ProcessEnv,
+  now?: Date,
+): Promise<EksToken> {
   return createEksToken({
     cluster,
     region: aws.region,
     credentials: await aws.credentials(),
-    stsEndpoint: stsEndpoint(aws.region, aws.endpoint),
+    stsEndpoint: stsEndpoint(aws.region, aws.endpoint, env),
     ...(now ? { now } : {}),
   });
 }

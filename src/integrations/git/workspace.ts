@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { checkRepoPath } from './checks.js';
 import type { FleetEdit } from './edit.js';
-import { systemError } from '../../primitives/errors.js';
+import { isGitopsError, systemError } from '../../primitives/errors.js';
+import { checkRelative } from '../../primitives/safe-path.js';
 import { authFromEnv, type GitAuth, gitAt, gitFailure } from './exec.js';
 
 export interface Target {
@@ -155,14 +156,22 @@ async function writeEdit(ws: Workspace, edit: FleetEdit): Promise<string[]> {
 /** Checks and sorts a folder's file map; a path leaving the folder is our bug, never written. */
 export function checkFiles(files: Readonly<Record<string, string>>): [string, string][] {
   return Object.entries(files)
-    .map(([rel, content]): [string, string] => {
-      const clean = rel.split('/').filter((p) => p !== '' && p !== '.');
-      if (rel.startsWith('/') || clean.length === 0 || clean.includes('..') || clean.includes('.git')) {
-        throw systemError('GITOPS_INTERNAL', `refusing to write "${rel}" outside the cluster folder`);
-      }
-      return [clean.join('/'), content];
-    })
+    .map(([rel, content]): [string, string] => [insideFolder(rel), content])
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The one safe-path check (empty, absolute, `..`), and never into a `.git` folder. */
+function insideFolder(rel: string): string {
+  let clean = '';
+  try {
+    clean = checkRelative(rel, 'cluster folder file');
+  } catch (e) {
+    if (!isGitopsError(e)) throw e;
+  }
+  if (clean === '' || clean.split('/').includes('.git')) {
+    throw systemError('GITOPS_INTERNAL', `refusing to write "${rel}" outside the cluster folder`);
+  }
+  return clean;
 }
 
 async function put(dir: string, rel: string, content: string): Promise<void> {

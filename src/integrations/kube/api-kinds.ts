@@ -150,10 +150,6 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
     : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }
 
-export function describeApiKind(k: ApiKind): string {
-  return `${k.kind} (${k.group === '' ? k.version : `${k.group}/${k.version}`})`;
-}
-
 function minorOf(version: string): number {
   const m = /^1\.(\d+)/.exec(version);
   return m ? Number(m[1]) : LAST_KNOWN_MINOR;

@@ -8,8 +8,8 @@
  *   - the team's files are written when absent; an overlay has its profile entries moved to the
  *     rendered versions (overlay.ts), or is left alone with a warning when that is not safe.
  */
-import { parse } from 'yaml';
 import { userError } from '../../primitives/errors.js';
+import { parseYamlText } from '../../primitives/yaml.js';
 import type { FleetEdit, FleetTree, FleetWarning } from '../git/edit.js';
 import { isRecord } from '../kube/object.js';
 import { OLD_LAYOUT_MARKERS, overlayFile, SHARED_RECORD } from './layout.js';
@@ -89,7 +89,7 @@ export async function refuseOldLayout(
 export function recordedDigest(record: string | undefined): string | undefined {
   if (record === undefined) return undefined;
   try {
-    const data: unknown = parse(record);
+    const data = parseYamlText(record, SHARED_RECORD).data;
     return isRecord(data) && typeof data['digest'] === 'string' ? data['digest'] : '';
   } catch {
     return '';

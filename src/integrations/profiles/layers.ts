@@ -10,12 +10,6 @@
 export const LAYERS = ['controllers', 'configs', 'apps'] as const;
 export type LayerName = (typeof LAYERS)[number];
 
-export const LAYER_PURPOSE: Readonly<Record<LayerName, string>> = {
-  controllers: 'CRDs and operators (HelmRepositories, HelmReleases, namespaces)',
-  configs: 'objects of those CRDs and cluster settings (issuers, storage classes, monitors)',
-  apps: 'workloads (deployments, canaries, application releases)',
-};
-
 /** The single manifests folder of a profile written before layers. */
 export const LEGACY_DIR = 'manifests';
 

@@ -7,7 +7,9 @@
  * (not one YAML mapping, `resources` not a list, an entry into profiles/ that is not a whole
  * layer folder, anchors), it is left as it is and the reason is returned for a warning.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Scalar, type YAMLSeq } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, type Scalar, type YAMLSeq } from 'yaml';
+import { isGitopsError } from '../../primitives/errors.js';
+import { parseYamlDocument } from '../../primitives/yaml.js';
 import { writtenPlain } from '../../primitives/yaml11.js';
 import type { LayerName } from './layers.js';
 import { fromOverlay, PROFILES_ROOT, resolveFromOverlay, sharedFolder } from './layout.js';
@@ -48,9 +50,14 @@ export function initialOverlay(target: OverlayTarget): string {
 
 /** Points the overlay's profile entries at `target`'s versions, touching nothing else. */
 export function rewriteOverlay(text: string, target: OverlayTarget): OverlayRewrite {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) return unsafe(`it is not valid YAML (${doc.errors[0]!.message.split('\n')[0]})`);
+  let doc: Document.Parsed;
+  try {
+    // The reader's limits (size, aliases) hold for the team's files too; what it refuses is kept.
+    ({ doc } = parseYamlDocument(text, `${target.layer}/kustomization.yaml`));
+  } catch (e) {
+    if (isGitopsError(e)) return unsafe(`the YAML reader refused it (${e.message})`);
+    throw e;
+  }
   if (!isMap(doc.contents)) return unsafe('it is not a YAML mapping');
   if (/^(---|\.\.\.)/m.test(text.slice(doc.contents.range[1])))
     return unsafe('it holds several YAML documents');

@@ -11,8 +11,8 @@
  *     (the profile it now comes from) and the values (the version status reads back). The layer
  *     syncs keep pointing at the overlays, which Flux rebuilds from the new version.
  */
-import { parse } from 'yaml';
 import { isGitopsError, userError } from '../../primitives/errors.js';
+import { parseYamlText } from '../../primitives/yaml.js';
 import { parseClusterFile } from '../../spec/cluster-file.js';
 import type { RequestedSpec } from '../../spec/schema.js';
 import type { FleetTree } from '../git/edit.js';
@@ -194,10 +194,11 @@ export function renderUpgraded(
   });
 }
 
+/** A fleet file's data, or undefined when it is missing or the YAML reader refuses it. */
 function parseOr(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
-    return parse(text);
+    return parseYamlText(text, 'fleet repository file').data;
   } catch {
     return undefined;
   }

@@ -242,6 +242,15 @@ export interface DesiredState {
 export interface Reconciler {
   /** 'flux' */
   readonly name: string;
+  /** The namespace its own controllers run in (a workload identity there is one of theirs). */
+  readonly namespace: string;
+  /**
+   * The file in a cluster's folder of the fleet repository (relative to it) that holds the
+   * install manifests it wrote there (fleetFiles): what later runs read the installed kinds from.
+   */
+  readonly manifestsFile: string;
+  /** The manifests recorded in that file (its text, and where it was read, for messages). */
+  recordedManifests(text: string, location: string): ReconcilerManifests;
   /**
    * The URL the reconciler is given for the fleet repository: no credentials, in a form it
    * accepts. A URL it cannot read (its schemes) is a user error naming those it accepts.
@@ -268,16 +277,17 @@ export interface Reconciler {
   /**
    * Image automation, for a cluster that opted in: its Git write credential from the environment
    * (undefined: none given, keep the one in the cluster), its files in the cluster folder and the
-   * ConfigMap whose values override the layers' values, and the step storing the credential.
+   * ConfigMap whose values override the layers' values, and the step storing the credential
+   * (its id is the reconciler's: imageAutomationRef).
    */
   imageAutomationCredentials(url: string, env: NodeJS.ProcessEnv): Promise<WriteCredentials | undefined>;
   imageAutomationFiles(request: ImageAutomationRequest): ImageAutomationFiles;
   imageAutomationStep(options: {
-    id: string;
     dependsOn: readonly string[];
     client: ClientSource;
     credentials: WriteCredentials | undefined;
   }): Step;
+  readonly imageAutomationRef: StepRef<unknown>;
   /** The kinds it serves once installed (the CRDs of its manifests). */
   apiKinds(manifests: ReconcilerManifests): ApiKind[];
   installSteps(request: InstallRequest): InstallSteps;

@@ -117,7 +117,7 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
   // One connection per run, opened when the cluster's endpoint is known.
   let client: KubeClient | undefined;
   const clientSource = (ctx: StepContext): KubeClient => {
-    client ??= kubeClientForCluster(aws, ctx.need(CLUSTER), options.signal);
+    client ??= kubeClientForCluster(aws, ctx.need(CLUSTER), options.env, options.signal);
     return client;
   };
 
@@ -135,7 +135,7 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
     credentials: options.credentials,
     // A Flux controller with a role of its own (image-reflector-controller reading ECR) gets
     // credentials only if its pod starts after the association: Flux waits for them then.
-    dependsOn: inputs.identities.some((i) => i.namespace === 'flux-system')
+    dependsOn: inputs.identities.some((i) => i.namespace === reconciler.namespace)
       ? [CLUSTER.id, ...identityReadySteps(awsSteps)]
       : [CLUSTER.id],
     // The workloads read the generated Secrets: a pod started without one would fail until it is there.
@@ -170,7 +170,6 @@ export function bootstrapPlan(inputs: BootstrapInputs, options: BootstrapPlanOpt
     ...(images
       ? [
           reconciler.imageAutomationStep({
-            id: 'flux:image-automation-credentials',
             dependsOn: [install.credentials.id],
             client: clientSource,
             credentials: options.imageCredentials,

@@ -1,9 +1,10 @@
 /**
  * The fleet side of `gitops migrate`: from a checkout (with history) of a cluster folder in the
  * layout before layers to the change that converts it. The spec and parameters come from what the
- * folder records (cluster.yaml, profile/source.yaml), the kinds Flux serves from the install
- * manifests it holds, the team's edits from comparing it with gitops's last bootstrap commit; and
- * before anything is pushed the converted tree is built as Flux would build it, to check that
+ * folder records (cluster.yaml, profile/source.yaml), the kinds the reconciler serves from the
+ * install manifests it holds (where they are is the reconciler's: manifestsFile), the team's edits
+ * from comparing it with gitops's last bootstrap commit; and before anything is pushed the
+ * converted tree is built as the reconciler would build it, to check that
  * every carried edit comes out as the team made it.
  *
  * The earlier layout had no cluster-values.yaml (what provisioning produced, which today's
@@ -15,7 +16,6 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import jsonpatch from 'fast-json-patch';
-import { parse } from 'yaml';
 import type { FleetEdit } from '../../integrations/git/edit.js';
 import { treeOf } from '../../integrations/git/edit.js';
 import type { FleetHistory } from '../../integrations/git/history.js';
@@ -30,6 +30,7 @@ import { type CarriedEdit, migrationEdits } from '../../integrations/profiles/mi
 import { type RenderedCluster, renderCluster } from '../../integrations/profiles/render.js';
 import type { Reconciler } from '../../integrations/reconciler/reconciler.js';
 import { userError } from '../../primitives/errors.js';
+import { parseYamlText } from '../../primitives/yaml.js';
 import { parseClusterFile } from '../../spec/cluster-file.js';
 import type { ClusterSpec } from '../../spec/schema.js';
 
@@ -60,11 +61,12 @@ export async function convert(input: {
   const tip = treeOf(history.dir, history.head);
   const specText = await tip.read(`${folder}/cluster.yaml`);
   const record = await tip.read(`${folder}/profile/source.yaml`);
-  const components = await tip.read(`${folder}/flux-system/gotk-components.yaml`);
+  const componentsFile = `${folder}/${input.reconciler.manifestsFile}`;
+  const components = await tip.read(componentsFile);
   if (specText === undefined || record === undefined || components === undefined) {
     throw userError(
       'GITOPS_NOT_FOUND',
-      `${folder} lacks cluster.yaml, profile/source.yaml or flux-system/ of the earlier layout`,
+      `${folder} lacks cluster.yaml, profile/source.yaml or ${input.reconciler.manifestsFile} of the earlier layout`,
     );
   }
   const requested = parseClusterFile(specText, `${folder}/cluster.yaml`, input.cluster);
@@ -83,14 +85,7 @@ export async function convert(input: {
     }),
     spec.compute,
   );
-  const manifests = {
-    version: /flux-version=(\S+)/.exec(components)?.[1] ?? 'recorded',
-    text: components,
-    sha256: '',
-    origin: 'cache' as const,
-    location: `${folder}/flux-system/gotk-components.yaml`,
-    verification: 'recorded' as const,
-  };
+  const manifests = input.reconciler.recordedManifests(components, componentsFile);
   const accountId = accountOf(record, folder);
   const vpcId = input.vpcId ?? recordedVpcId(await tip.read(`${folder}/${CLUSTER_VALUES_FILE}`));
   const rendered = renderCluster({
@@ -115,7 +110,7 @@ export async function convert(input: {
     const converted = { ...rendered, teamFiles: migration.teamFiles };
     const change = clusterChange({
       rendered: converted,
-      // flux-system/ stays as it is; the root index, values and layer syncs are the reconciler's.
+      // The reconciler's own files stay as they are; the root index, values and layer syncs are its.
       reconcilerFiles: input.reconciler.layerFiles({
         layers: rendered.layers,
         values: rendered.values,
@@ -138,7 +133,7 @@ export async function convert(input: {
 
 /** The account id the earlier rendering used (its ECR registry and ARNs hold it). */
 function accountOf(record: string, folder: string): string {
-  const data: unknown = parse(record);
+  const data = parseYamlText(record, `${folder}/profile/source.yaml`).data;
   const params = isRecord(data) && isRecord(data['parameters']) ? data['parameters'] : {};
   const account = params['accountId'];
   if (typeof account !== 'string' && typeof account !== 'number') {
@@ -151,7 +146,7 @@ function accountOf(record: string, folder: string): string {
 function recordedVpcId(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   try {
-    const data: unknown = parse(text);
+    const data = parseYamlText(text, CLUSTER_VALUES_FILE).data;
     const vpcId = isRecord(data) && isRecord(data['data']) ? data['data']['vpcId'] : undefined;
     return typeof vpcId === 'string' && vpcId !== '' ? vpcId : undefined;
   } catch {

@@ -174,7 +174,7 @@ function moveStep(req: UpgradeRequest, move: PlannedMove, reconciler: Reconciler
 /**
  * The move against one tip: read again there (a commit since prepare may have moved the cluster
  * or changed its spec), checked again, rendered on the target version, and made as bootstrap makes
- * its fleet change, leaving flux-system/ and the provisioning outputs as they are.
+ * its fleet change, leaving the reconciler's own files and the provisioning outputs as they are.
  */
 async function changeAt(
   tip: FleetTree,
@@ -186,24 +186,14 @@ async function changeAt(
   const path = move.position.path;
   const position = await clusterPosition(tip, path, move.cluster);
   checkAwsNeeds(move.cluster, position.profile, move.to, await neededBefore(tip, position, { env, signal }));
-  const components = await tip.read(`${path}/flux-system/gotk-components.yaml`);
+  const componentsFile = `${path}/${reconciler.manifestsFile}`;
+  const components = await tip.read(componentsFile);
   if (components === undefined) {
-    throw userError(
-      'GITOPS_NOT_FOUND',
-      `${path}/flux-system/gotk-components.yaml is not in the fleet repository`,
-      {
-        hint: `run gitops bootstrap --cluster ${move.cluster} first`,
-      },
-    );
+    throw userError('GITOPS_NOT_FOUND', `${componentsFile} is not in the fleet repository`, {
+      hint: `run gitops bootstrap --cluster ${move.cluster} first`,
+    });
   }
-  const kinds = reconciler.apiKinds({
-    version: 'recorded',
-    text: components,
-    sha256: '',
-    origin: 'cache',
-    location: `${path}/flux-system/gotk-components.yaml`,
-    verification: 'recorded',
-  });
+  const kinds = reconciler.apiKinds(reconciler.recordedManifests(components, componentsFile));
   const rendered = renderUpgraded(position, move.to, { name: reconciler.name, kinds });
   const outputs =
     (await tip.read(`${path}/${CLUSTER_VALUES_FILE}`)) === undefined ? [] : [CLUSTER_VALUES_FILE];

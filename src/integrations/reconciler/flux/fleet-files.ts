@@ -54,6 +54,21 @@ export function recordedChecksum(componentsYaml: string): { version: string; sha
   return m ? { version: m[1]!, sha256: m[2]! } : undefined;
 }
 
+/**
+ * The install manifests a cluster folder recorded in gotk-components.yaml, for the kinds they
+ * define: the version its header names ('recorded' without one); not verified again here.
+ */
+export function recordedFluxManifests(componentsYaml: string, location: string) {
+  return {
+    version: /flux-version=(\S+)/.exec(componentsYaml)?.[1] ?? 'recorded',
+    text: componentsYaml,
+    sha256: '',
+    origin: 'cache' as const,
+    location,
+    verification: 'recorded' as const,
+  };
+}
+
 function recordKind(v: FluxManifests['verification']): string {
   return v === 'first-seen' ? 'recorded' : v;
 }

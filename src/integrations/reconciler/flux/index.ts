@@ -7,10 +7,10 @@ import { parseManifests } from '../../kube/manifests.js';
 import type { FleetLocation, ReadCredentials, Reconciler, ReconcilerManifests } from '../reconciler.js';
 import { fluxInventory, fluxLocation, fluxSuspendStep, fluxWorkloads } from './cluster-state.js';
 import { checkFluxSource } from './credentials.js';
-import { FLUX_FILES, fluxFleetFiles, recordedChecksum } from './fleet-files.js';
+import { FLUX_FILES, fluxFleetFiles, recordedChecksum, recordedFluxManifests } from './fleet-files.js';
 import { fluxHealth } from './health.js';
 import { FLUX_STEPS, fluxInstallSteps, fluxReadyStep } from './install.js';
-import type { FluxSyncSpec } from './sync.js';
+import { FLUX_NAMESPACE, type FluxSyncSpec } from './sync.js';
 import { defaultFluxCacheDir, resolveFluxManifests } from './manifests.js';
 import { fluxCredentialsFor, knownHostsFor } from './read-credentials.js';
 import { IMAGES_CONFIGMAP, imageAutomationFiles } from './image-automation.js';
@@ -36,6 +36,9 @@ function fluxApiKinds(manifests: ReconcilerManifests): ApiKind[] {
 
 export const flux: Reconciler = {
   name: 'flux',
+  namespace: FLUX_NAMESPACE,
+  manifestsFile: FLUX_FILES.components,
+  recordedManifests: (text, location) => recordedFluxManifests(text, location),
 
   sourceUrl: (url, options) => checkFluxSource(url, options),
 
@@ -63,9 +66,10 @@ export const flux: Reconciler = {
   imageAutomationCredentials: (url, env) =>
     imageAutomationCredentials(url, env, () => knownHostsFor(url, env)),
   imageAutomationFiles: (req) => ({ ...imageAutomationFiles(req), overrides: IMAGES_CONFIGMAP }),
+  imageAutomationRef: FLUX_STEPS.imageAutomationCredentials,
   imageAutomationStep: (o) =>
     imageAutomationCredentialsStep({
-      id: o.id,
+      id: FLUX_STEPS.imageAutomationCredentials.id,
       dependsOn: o.dependsOn,
       client: o.client,
       data: o.credentials === undefined ? undefined : { ...o.credentials },

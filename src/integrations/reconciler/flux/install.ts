@@ -29,6 +29,8 @@ export const FLUX_STEPS = {
   flaggerAlerts: stepRef<unknown>('flux:flagger-alerts'),
   sync: stepRef<ApplySetOutput>('flux:sync'),
   ready: stepRef<{ revision?: string }>('flux:ready'),
+  /** Image automation's Git write credential (bootstrap adds it for clusters that opted in). */
+  imageAutomationCredentials: stepRef<unknown>('flux:image-automation-credentials'),
 } as const;
 
 export type ManifestsSource = FluxManifests | ((ctx: StepContext) => FluxManifests | Promise<FluxManifests>);
