@@ -19,7 +19,7 @@ import {
   flux293Derivative,
   withoutCelValidations,
 } from '../support/flux/derivative.js';
-import { FLUX_293_FIXTURE_DIR, FLUX_FIXTURE_DIR } from '../support/kube/fixtures.js';
+import { FIXTURES_DIR, FLUX_293_FIXTURE_DIR, FLUX_FIXTURE_DIR } from '../support/kube/fixtures.js';
 
 const GOOD = '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n';
 const TAMPERED = `${GOOD}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: surprise\n  namespace: flux-system\n`;
@@ -148,7 +148,9 @@ describe('Flux manifests: flag, cache, verified download', () => {
 
   it('uses --reconciler-manifests as given, from a file or a URL', async () => {
     const dir = fresh();
-    writeFileSync(join(dir, 'flux.yaml'), TAMPERED);
+    // Any bundle defining the kinds the install applies is the user's choice: not checked against a pin.
+    const mini = readFileSync(join(FIXTURES_DIR, 'flux-mini.yaml'), 'utf8');
+    writeFileSync(join(dir, 'flux.yaml'), mini);
     const file = await resolveFluxManifests({
       cacheDir: defaultFluxCacheDir(process.env),
       version: '2.9.6',
@@ -157,15 +159,15 @@ describe('Flux manifests: flag, cache, verified download', () => {
     expect(file).toMatchObject({
       origin: 'flag-file',
       verification: 'user-supplied',
-      sha256: sha256Hex(TAMPERED),
+      sha256: sha256Hex(mini),
     });
-    served.set('/mirror/flux.yaml', GOOD);
+    served.set('/mirror/flux.yaml', mini);
     const url = await resolveFluxManifests({
       cacheDir: defaultFluxCacheDir(process.env),
       version: '2.9.6',
       source: base.replace('/releases', '/mirror/flux.yaml'),
     });
-    expect(url).toMatchObject({ origin: 'flag-url', text: GOOD });
+    expect(url).toMatchObject({ origin: 'flag-url', text: mini });
     await expect(
       resolveFluxManifests({
         cacheDir: defaultFluxCacheDir(process.env),
@@ -173,6 +175,27 @@ describe('Flux manifests: flag, cache, verified download', () => {
         source: join(dir, 'missing.yaml'),
       }),
     ).rejects.toThrow(/cannot read --reconciler-manifests/);
+  });
+
+  it('refuses a --reconciler-manifests file that is not Flux manifests, naming the flag (exit 2)', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'not-flux.yaml'), TAMPERED);
+    writeFileSync(join(dir, 'not-yaml.yaml'), 'kind: [oops\n');
+    for (const [name, says] of [
+      [
+        'not-flux.yaml',
+        /^--reconciler-manifests .*not-flux\.yaml is not Flux's install manifests: it defines no GitRepository \(source\.toolkit\.fluxcd\.io\/v1\) and Kustomization/,
+      ],
+      ['not-yaml.yaml', /^--reconciler-manifests: .*not-yaml\.yaml document 1: invalid YAML/],
+    ] as const) {
+      const error = await resolveFluxManifests({
+        cacheDir: defaultFluxCacheDir(process.env),
+        version: '2.9.6',
+        source: join(dir, name),
+      }).catch((e: unknown) => e);
+      expect(isGitopsError(error) && error.exitCode, String(error)).toBe(2);
+      expect((error as Error).message).toMatch(says);
+    }
   });
 
   it('refuses plain HTTP to anything but this machine', async () => {
