@@ -15,10 +15,17 @@ import {
 } from '../../src/integrations/reconciler/flux/manifests.js';
 import { parseAllDocuments } from 'yaml';
 import {
+  FLUX_293_DERIVATIVE_LABEL,
   FLUX_293_SOURCE_SHA256,
   flux293Derivative,
+  MINI_BUNDLE_LABEL,
   withoutCelValidations,
 } from '../support/flux/derivative.js';
+import { startFluxReleaseServer } from '../support/sandbox/flux-releases.js';
+import { flux } from '../../src/integrations/reconciler/flux/index.js';
+import { renderBootstrap } from '../../src/cli/render/bootstrap.js';
+import { createStyle } from '../../src/io/style.js';
+import type { BootstrapDocument } from '../../src/usecases/bootstrap/run.js';
 import { FIXTURES_DIR, FLUX_293_FIXTURE_DIR, FLUX_FIXTURE_DIR } from '../support/kube/fixtures.js';
 
 const GOOD = '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n';
@@ -251,7 +258,14 @@ describe('Flux v2.9.3 as the sandbox serves it (a derivative for kube-apiserver 
               )
             : v;
       const docs = (t: string) => parseAllDocuments(t).map((d) => d.toJS() as unknown);
-      expect(docs(derivative.text)).toEqual(docs(sourceText).map(strip));
+      // The one addition: the flux-system Namespace says what this is (shown instead of a version).
+      const derived = docs(derivative.text) as { kind: string; metadata: { annotations?: object } }[];
+      const namespace = derived.find((d) => d.kind === 'Namespace')!;
+      expect(namespace.metadata.annotations).toEqual({
+        'sandbox.gitops.dev/not-a-release': FLUX_293_DERIVATIVE_LABEL,
+      });
+      delete namespace.metadata.annotations;
+      expect(derived).toEqual(docs(sourceText).map(strip));
 
       // The product downloads it like a release: no pinned checksum for 2.9.3, so it says so.
       served.set('/releases/v2.9.3/install.yaml', derivative.text);
@@ -275,3 +289,71 @@ describe('Flux v2.9.3 as the sandbox serves it (a derivative for kube-apiserver 
     },
   );
 });
+
+// Issue #13: with the sandbox's mirror, bootstrap printed `flux v0.0.1` (the mini bundle) or a bare
+// `v2.9.3` (a derivative without the CEL rules) as if each were a Flux release.
+describe('the Flux version bootstrap shows', () => {
+  it("for the sandbox's mirror, what its bundle says it is, never its published number as a version", async () => {
+    const release = await startFluxReleaseServer();
+    try {
+      const got = await flux.resolveManifests({
+        version: release.version,
+        releaseBaseUrl: release.url,
+        env: { XDG_CACHE_HOME: fresh() },
+        sink: new RecordingSink(),
+      });
+      const expected = release.kind === 'mini' ? MINI_BUNDLE_LABEL : FLUX_293_DERIVATIVE_LABEL;
+      expect(got.notARelease).toBe(expected);
+      const line = fluxLine({ version: got.version, notARelease: got.notARelease, sha256: got.sha256 });
+      expect(line).toBe(`flux         ${expected} (sha256 ${got.sha256.slice(0, 12)}…, first-seen)`);
+      // Not the bare published number, as a Flux release's would be.
+      expect(line).not.toMatch(/^flux\s+v\d/);
+    } finally {
+      await release.stop();
+    }
+  });
+
+  it('for a Flux release, its version and sha256 as before', async () => {
+    const text = existsSync(join(FLUX_FIXTURE_DIR, 'gotk-components.yaml'))
+      ? readFileSync(join(FLUX_FIXTURE_DIR, 'gotk-components.yaml'), 'utf8')
+      : readFileSync(join(FIXTURES_DIR, 'flux-mini.yaml'), 'utf8').replace(/^ {2}annotations:\n.*\n/m, '');
+    served.set('/releases/v9.4.0/install.yaml', text);
+    const got = await flux.resolveManifests({
+      version: '9.4.0',
+      releaseBaseUrl: base,
+      env: { XDG_CACHE_HOME: fresh() },
+      sink: new RecordingSink(),
+    });
+    expect(got.notARelease).toBeUndefined();
+    expect(fluxLine({ version: got.version, sha256: got.sha256 })).toBe(
+      `flux         v9.4.0 (sha256 ${got.sha256.slice(0, 12)}…, first-seen)`,
+    );
+  });
+});
+
+/** The flux line of bootstrap's text result for these manifests. */
+function fluxLine(m: { version: string; notARelease?: string | undefined; sha256: string }): string {
+  const doc = {
+    ok: true,
+    dryRun: false,
+    cluster: { name: 'c', region: 'us-west-2', kubernetesVersion: '1.34' },
+    profile: { name: 'base', version: '1.0.0', source: 'base' },
+    fleet: { url: 'https://git.example.test/fleet.git', branch: 'main', path: 'clusters/c' },
+    reconciler: {
+      kind: 'flux',
+      version: m.version,
+      ...(m.notARelease ? { notARelease: m.notARelease } : {}),
+      manifestsSha256: m.sha256,
+      verification: 'first-seen',
+      origin: 'download',
+    },
+    ecrRepositories: [],
+    steps: [],
+    durationMs: 1,
+    nextSteps: [],
+  } satisfies BootstrapDocument;
+  return renderBootstrap(doc, createStyle(false))
+    .split('\n')
+    .find((l) => l.trimStart().startsWith('flux '))!
+    .trim();
+}

@@ -123,6 +123,8 @@ export interface BootstrapDocument {
   reconciler: {
     kind: string;
     version: string;
+    /** What the manifests are when they say they are not a release (the sandbox's): shown instead of the version. */
+    notARelease?: string;
     manifestsSha256: string;
     verification: string;
     origin: string;
@@ -268,6 +270,7 @@ function finish(
     reconciler: {
       kind: reconcilerName,
       version: inputs.manifests.version,
+      ...(inputs.manifests.notARelease ? { notARelease: inputs.manifests.notARelease } : {}),
       manifestsSha256: inputs.manifests.sha256,
       verification: inputs.manifests.verification,
       origin: inputs.manifests.origin,

@@ -4,13 +4,14 @@
  */
 import { type ApiKind, kindsDefinedBy } from '../../kube/api-kinds.js';
 import { parseManifests } from '../../kube/manifests.js';
+import { notARelease } from '../../kube/simulated.js';
 import type { FleetLocation, ReadCredentials, Reconciler, ReconcilerManifests } from '../reconciler.js';
 import { fluxInventory, fluxLocation, fluxSuspendStep, fluxWorkloads } from './cluster-state.js';
 import { checkFluxSource } from './credentials.js';
 import { FLUX_FILES, fluxFleetFiles, recordedChecksum } from './fleet-files.js';
 import { fluxHealth } from './health.js';
 import { FLUX_STEPS, fluxInstallSteps, fluxReadyStep } from './install.js';
-import type { FluxSyncSpec } from './sync.js';
+import { FLUX_NAMESPACE, type FluxSyncSpec } from './sync.js';
 import { defaultFluxCacheDir, resolveFluxManifests } from './manifests.js';
 import { fluxCredentialsFor, knownHostsFor } from './read-credentials.js';
 import { IMAGES_CONFIGMAP, imageAutomationFiles } from './image-automation.js';
@@ -34,6 +35,16 @@ function fluxApiKinds(manifests: ReconcilerManifests): ApiKind[] {
   return kinds;
 }
 
+/** The manifests with what their flux-system Namespace says they are, if not a release (parsed once). */
+function described(manifests: ReconcilerManifests): ReconcilerManifests {
+  const objects = parseManifests(manifests.text, manifests.location);
+  const namespace = objects.find((o) => o.kind === 'Namespace' && o.metadata.name === FLUX_NAMESPACE);
+  const what = namespace ? notARelease(namespace) : undefined;
+  const out = what ? { ...manifests, notARelease: what } : manifests;
+  kindsCache.set(out, objects.flatMap(kindsDefinedBy));
+  return out;
+}
+
 export const flux: Reconciler = {
   name: 'flux',
 
@@ -45,7 +56,7 @@ export const flux: Reconciler = {
     const recorded = req.recorded
       ? recordedChecksum((await req.recorded(FLUX_FILES.components)) ?? '')
       : undefined;
-    return await resolveFluxManifests({
+    const manifests = await resolveFluxManifests({
       version: req.version,
       cacheDir: defaultFluxCacheDir(req.env),
       sink: req.sink,
@@ -53,6 +64,7 @@ export const flux: Reconciler = {
       ...(req.releaseBaseUrl === undefined ? {} : { releaseBaseUrl: req.releaseBaseUrl }),
       ...(recorded && recorded.version === req.version ? { recordedSha256: recorded.sha256 } : {}),
     });
+    return described(manifests);
   },
 
   fleetFiles: (manifests, location, credentials) =>
