@@ -91,6 +91,8 @@ export interface StatusDocument {
     kind: string;
     installed: boolean;
     version?: string;
+    /** What the installed components are when they say they are not a release (the sandbox's). */
+    notARelease?: string;
     ready: boolean;
     controllers: { name: string; ready: boolean; reason: string }[];
   };
@@ -260,6 +262,7 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
       kind: reconciler.name,
       installed: health.installed,
       ...(health.version ? { version: health.version } : {}),
+      ...(health.notARelease ? { notARelease: health.notARelease } : {}),
       ready: health.controllers.length > 0 && health.controllers.every((c) => c.ready),
       controllers: health.controllers,
     };

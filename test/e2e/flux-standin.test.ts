@@ -187,6 +187,60 @@ describe('the Flux stand-in against the real apiserver', () => {
     expect((await cm('cm1'))?.metadata.labels).toMatchObject({ 'kustomize.toolkit.fluxcd.io/name': 'app' });
   });
 
+  // Issue #13, item 2: `wait` and `healthChecks` as kustomize-controller does them. Nothing here runs
+  // Jobs (the sandbox stands in for Deployments and claims, not for the Job controller), so a Job
+  // stays InProgress: the Kustomization must fail with HealthCheckFailed once its timeout passes.
+  it('fails a Kustomization whose wait times out (HealthCheckFailed, naming what it waited for); Ready once it is gone', async () => {
+    const job = [
+      'apiVersion: batch/v1',
+      'kind: Job',
+      'metadata:',
+      '  name: stuck',
+      `  namespace: ${ns}`,
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      restartPolicy: Never',
+      '      containers:',
+      '        - name: c',
+      '          image: busybox:1.36',
+      '',
+    ].join('\n');
+    const rev1 = await push({ 'waited/job.yaml': job, 'waited/cm.yaml': configMap('waited-cm') });
+    await create(kustomization('waited', { path: './waited', wait: true, timeout: '2s' }));
+    const failed = await settled('waited', 'False', rev1);
+    expect(readyOf(failed)).toMatchObject({
+      reason: 'HealthCheckFailed',
+      message: `timeout waiting for: [Job/${ns}/stuck status: 'InProgress']`,
+    });
+    // Applied, but not healthy: what it applied is there, the revision is not Ready.
+    expect(await cm('waited-cm')).toBeDefined();
+
+    const rev2 = await push({ 'waited/job.yaml': null });
+    const ready = await settled('waited', 'True', rev2);
+    expect(readyOf(ready)).toMatchObject({ reason: 'ReconciliationSucceeded' });
+    const healthy = (ready['status'] as { conditions: { type: string; status: string }[] }).conditions.find(
+      (c) => c.type === 'Healthy',
+    );
+    expect(healthy?.status).toBe('True');
+  });
+
+  it('fails a Kustomization whose healthChecks name an object that never appears', async () => {
+    const rev = await push({ 'checked/cm.yaml': configMap('checked-cm') });
+    await create(
+      kustomization('checked', {
+        path: './checked',
+        timeout: '2s',
+        healthChecks: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'absent', namespace: ns }],
+      }),
+    );
+    const failed = await settled('checked', 'False', rev);
+    expect(readyOf(failed)).toMatchObject({
+      reason: 'HealthCheckFailed',
+      message: `timeout waiting for: [ConfigMap/${ns}/absent status: 'NotFound']`,
+    });
+  });
+
   it('prunes what left Git', async () => {
     const rev = await push({ 'app/cm2.yaml': null });
     const k = await settled('app', 'True', rev);

@@ -3,12 +3,16 @@
  * a permission error in a dry run, a fleet URL Flux cannot read. None of these needs a cluster
  * (and none is made). Each case says what the code before the use-case refactor (90cebaf) did.
  */
-import { rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isGitopsError } from '../../src/primitives/errors.js';
 import { deadlineSignal } from '../../src/primitives/wait.js';
 import { loadConfigFile } from '../../src/spec/from-flags.js';
 import { bootstrapSpec } from '../../src/usecases/bootstrap/run.js';
+import type { SpecRequest } from '../../src/usecases/bootstrap/inputs.js';
+import { FIXTURES_DIR } from '../support/kube/fixtures.js';
+import { TINY_PROFILE } from '../reliability/support.js';
 import { clientsFor, localClients } from '../../src/usecases/clients.js';
 import { diffCluster } from '../../src/usecases/diff.js';
 import { clusterStatus } from '../../src/usecases/status.js';
@@ -160,5 +164,96 @@ describe('a fleet URL Flux cannot read is refused before anything changes', () =
     const { sourceUrl } = await spec(fleet.url, true);
     expect(sourceUrl).toBe(fleet.url);
     expect(sandbox().gitUrl.startsWith('http://')).toBe(true);
+  });
+});
+
+// Issue #13, item 5. Old code: --reconciler-manifests was only checked to exist; its content was
+// read after DescribeCluster, STS and the fleet clone (a file that is not Flux's manifests went
+// on to the install). A local --profile folder was read after DescribeCluster too.
+describe('local files named by flags are read and checked before any remote call', () => {
+  let fleet = { url: '', dir: '' };
+  let files = { notFlux: '', badYaml: '', badProfile: '' };
+  beforeAll(async () => {
+    fleet = await createFleetRepo('uc-local-files');
+    const notFlux = join(dir, 'not-flux.yaml');
+    writeFileSync(notFlux, 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n');
+    const badYaml = join(dir, 'bad.yaml');
+    writeFileSync(badYaml, 'apiVersion: v1\nkind: [Namespace\n');
+    const badProfile = join(dir, 'bad-profile');
+    mkdirSync(badProfile);
+    writeFileSync(join(badProfile, 'profile.yaml'), 'name: [broken\n');
+    files = { notFlux, badYaml, badProfile };
+  });
+
+  const refusal = async (
+    request: SpecRequest,
+    reconcilerManifests?: string,
+  ): Promise<{ error: unknown; aws: unknown[] }> => {
+    const started = Date.now();
+    const error = await bootstrapSpec(request, localClients(env), {
+      allowInsecureHttp: true,
+      ...(reconcilerManifests ? { reconcilerManifests } : {}),
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    return { error, aws: await awsCallsSince(started) };
+  };
+  const withFlags = async (profile?: string): Promise<SpecRequest> => ({
+    flags: { cluster: 'uc-local-files', region: REGION, gitUrl: fleet.url, ...(profile ? { profile } : {}) },
+    config: await loadConfigFile(tinySpecFile(dir)),
+  });
+
+  it.each([
+    [
+      'a file that is not Flux manifests',
+      () => files.notFlux,
+      /^--reconciler-manifests .*not-flux\.yaml is not Flux's install manifests: it defines no GitRepository/,
+    ],
+    [
+      'a file that is not YAML',
+      () => files.badYaml,
+      /^--reconciler-manifests: .*bad\.yaml document 1: invalid YAML/,
+    ],
+  ] as const)(
+    '--reconciler-manifests naming %s: exit 2 naming the flag, no AWS call',
+    async (_n, file, says) => {
+      const { error, aws } = await refusal(await withFlags(), file());
+      expect(isGitopsError(error) && error.exitCode, String(error)).toBe(2);
+      expect((error as Error).message).toMatch(says);
+      expect(aws).toEqual([]);
+    },
+  );
+
+  it('with --from-git, a bad --reconciler-manifests is refused before the fleet repository is read', async () => {
+    // Nothing listens there: reading it first would fail as a Git error, not as bad input.
+    const { error, aws } = await refusal(
+      {
+        flags: { cluster: 'uc-local-files', region: REGION },
+        fromGit: { url: 'http://127.0.0.1:9/fleet.git' },
+      },
+      files.notFlux,
+    );
+    expect(isGitopsError(error) && error.exitCode, String(error)).toBe(2);
+    expect((error as Error).message).toMatch(/^--reconciler-manifests .* is not Flux's install manifests/);
+    expect(aws).toEqual([]);
+  });
+
+  it('a --profile folder whose profile.yaml is broken: exit 2 naming the file, no AWS call', async () => {
+    const { error, aws } = await refusal(await withFlags(files.badProfile));
+    expect(isGitopsError(error) && error.exitCode, String(error)).toBe(2);
+    expect((error as Error).message).toContain('bad-profile');
+    expect(aws).toEqual([]);
+  });
+
+  it('a good local profile and manifests file are read once, there, and handed on', async () => {
+    const good = join(dir, 'flux-mini.yaml');
+    writeFileSync(good, readFileSync(join(FIXTURES_DIR, 'flux-mini.yaml'), 'utf8'));
+    const { local, requested } = await bootstrapSpec(await withFlags(), localClients(env), {
+      allowInsecureHttp: true,
+      reconcilerManifests: good,
+    });
+    expect(local.manifests).toMatchObject({ origin: 'flag-file', version: requested.reconciler.version });
+    expect(local.profile?.dir).toBe(TINY_PROFILE);
   });
 });

@@ -69,7 +69,7 @@ export async function bootstrapInProcess(o: {
     },
     config: await loadConfigFile(o.configFile),
   };
-  const { requested, sourceUrl } = await bootstrapSpec(request, localClients(o.env), {
+  const { requested, sourceUrl, local } = await bootstrapSpec(request, localClients(o.env), {
     allowInsecureHttp: true,
     signal,
   });
@@ -82,6 +82,7 @@ export async function bootstrapInProcess(o: {
     signal,
     deadline: Date.now() + (o.timeoutMs ?? 240_000),
     dryRun: o.dryRun === true,
+    local,
     releaseBaseUrl: o.env['GITOPS_FLUX_RELEASE_BASE_URL'],
     pollMs: pollInterval(o.env),
   });

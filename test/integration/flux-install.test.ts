@@ -179,6 +179,14 @@ describe(`Flux install with ${label}`, () => {
     });
   }
 
+  // Issue #13: the sandbox's components (the 2.9.3 derivative, the mini bundle) printed as a Flux
+  // version (`v2.9.3`, `v0.0.1`); what they say they are is what status shows instead.
+  it(`status says what the installed components are: ${bundle.notARelease ?? 'a Flux release (its version)'}`, async () => {
+    const health = await fluxHealth(client);
+    expect(health.notARelease).toBe(bundle.notARelease);
+    if (bundle.notARelease === undefined) expect(health.version).toMatch(/^v\d+\.\d+\.\d+$/);
+  });
+
   it('prints the deploy key public half and never its private half', async () => {
     const secret = decodeSecretData(
       await client.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'flux-system', name: 'flux-system' }),

@@ -15,11 +15,18 @@ import {
 } from '../../src/integrations/reconciler/flux/manifests.js';
 import { parseAllDocuments } from 'yaml';
 import {
+  FLUX_293_DERIVATIVE_LABEL,
   FLUX_293_SOURCE_SHA256,
   flux293Derivative,
+  MINI_BUNDLE_LABEL,
+  miniBundle,
   withoutCelValidations,
 } from '../support/flux/derivative.js';
-import { FLUX_293_FIXTURE_DIR, FLUX_FIXTURE_DIR } from '../support/kube/fixtures.js';
+import { flux } from '../../src/integrations/reconciler/flux/index.js';
+import { renderBootstrap } from '../../src/cli/render/bootstrap.js';
+import { createStyle } from '../../src/io/style.js';
+import type { BootstrapDocument } from '../../src/usecases/bootstrap/run.js';
+import { FIXTURES_DIR, FLUX_293_FIXTURE_DIR, FLUX_FIXTURE_DIR } from '../support/kube/fixtures.js';
 
 const GOOD = '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n';
 const TAMPERED = `${GOOD}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: surprise\n  namespace: flux-system\n`;
@@ -148,7 +155,9 @@ describe('Flux manifests: flag, cache, verified download', () => {
 
   it('uses --reconciler-manifests as given, from a file or a URL', async () => {
     const dir = fresh();
-    writeFileSync(join(dir, 'flux.yaml'), TAMPERED);
+    // Any bundle defining the kinds the install applies is the user's choice: not checked against a pin.
+    const mini = readFileSync(join(FIXTURES_DIR, 'flux-mini.yaml'), 'utf8');
+    writeFileSync(join(dir, 'flux.yaml'), mini);
     const file = await resolveFluxManifests({
       cacheDir: defaultFluxCacheDir(process.env),
       version: '2.9.6',
@@ -157,15 +166,15 @@ describe('Flux manifests: flag, cache, verified download', () => {
     expect(file).toMatchObject({
       origin: 'flag-file',
       verification: 'user-supplied',
-      sha256: sha256Hex(TAMPERED),
+      sha256: sha256Hex(mini),
     });
-    served.set('/mirror/flux.yaml', GOOD);
+    served.set('/mirror/flux.yaml', mini);
     const url = await resolveFluxManifests({
       cacheDir: defaultFluxCacheDir(process.env),
       version: '2.9.6',
       source: base.replace('/releases', '/mirror/flux.yaml'),
     });
-    expect(url).toMatchObject({ origin: 'flag-url', text: GOOD });
+    expect(url).toMatchObject({ origin: 'flag-url', text: mini });
     await expect(
       resolveFluxManifests({
         cacheDir: defaultFluxCacheDir(process.env),
@@ -173,6 +182,27 @@ describe('Flux manifests: flag, cache, verified download', () => {
         source: join(dir, 'missing.yaml'),
       }),
     ).rejects.toThrow(/cannot read --reconciler-manifests/);
+  });
+
+  it('refuses a --reconciler-manifests file that is not Flux manifests, naming the flag (exit 2)', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'not-flux.yaml'), TAMPERED);
+    writeFileSync(join(dir, 'not-yaml.yaml'), 'kind: [oops\n');
+    for (const [name, says] of [
+      [
+        'not-flux.yaml',
+        /^--reconciler-manifests .*not-flux\.yaml is not Flux's install manifests: it defines no GitRepository \(source\.toolkit\.fluxcd\.io\/v1\) and Kustomization/,
+      ],
+      ['not-yaml.yaml', /^--reconciler-manifests: .*not-yaml\.yaml document 1: invalid YAML/],
+    ] as const) {
+      const error = await resolveFluxManifests({
+        cacheDir: defaultFluxCacheDir(process.env),
+        version: '2.9.6',
+        source: join(dir, name),
+      }).catch((e: unknown) => e);
+      expect(isGitopsError(error) && error.exitCode, String(error)).toBe(2);
+      expect((error as Error).message).toMatch(says);
+    }
   });
 
   it('refuses plain HTTP to anything but this machine', async () => {
@@ -228,7 +258,14 @@ describe('Flux v2.9.3 as the sandbox serves it (a derivative for kube-apiserver 
               )
             : v;
       const docs = (t: string) => parseAllDocuments(t).map((d) => d.toJS() as unknown);
-      expect(docs(derivative.text)).toEqual(docs(sourceText).map(strip));
+      // The one addition: the flux-system Namespace says what this is (shown instead of a version).
+      const derived = docs(derivative.text) as { kind: string; metadata: { annotations?: object } }[];
+      const namespace = derived.find((d) => d.kind === 'Namespace')!;
+      expect(namespace.metadata.annotations).toEqual({
+        'sandbox.gitops.dev/not-a-release': FLUX_293_DERIVATIVE_LABEL,
+      });
+      delete namespace.metadata.annotations;
+      expect(derived).toEqual(docs(sourceText).map(strip));
 
       // The product downloads it like a release: no pinned checksum for 2.9.3, so it says so.
       served.set('/releases/v2.9.3/install.yaml', derivative.text);
@@ -252,3 +289,73 @@ describe('Flux v2.9.3 as the sandbox serves it (a derivative for kube-apiserver 
     },
   );
 });
+
+// Issue #13: with the sandbox's mirror, bootstrap printed `flux v0.0.1` (the mini bundle) or a bare
+// `v2.9.3` (a derivative without the CEL rules) as if each were a Flux release.
+describe('the Flux version bootstrap shows', () => {
+  const shown = async (version: string, text: string) => {
+    served.set(`/releases/v${version}/install.yaml`, text);
+    const got = await flux.resolveManifests({
+      version,
+      releaseBaseUrl: base,
+      env: { XDG_CACHE_HOME: fresh() },
+      sink: new RecordingSink(),
+    });
+    return { got, line: fluxLine({ version, notARelease: got.notARelease, sha256: got.sha256 }) };
+  };
+
+  it("for the sandbox's mini bundle (published as 0.0.1), that it is a stand-in, not Flux, and no version", async () => {
+    const mini = miniBundle();
+    const { got, line } = await shown(mini.version, mini.text);
+    expect(got.notARelease).toBe(MINI_BUNDLE_LABEL);
+    expect(line).toBe(`flux         ${MINI_BUNDLE_LABEL} (sha256 ${got.sha256.slice(0, 12)}…, first-seen)`);
+    expect(line).not.toContain(mini.version);
+  });
+
+  it.skipIf(!existsSync(join(FLUX_293_FIXTURE_DIR, 'gotk-components.yaml')))(
+    `for the sandbox's 2.9.3 derivative, that it lacks the CEL rules and is not a release (needs ${FLUX_293_FIXTURE_DIR})`,
+    async () => {
+      const derivative = flux293Derivative()!;
+      const { got, line } = await shown(derivative.version, derivative.text);
+      expect(got.notARelease).toBe(FLUX_293_DERIVATIVE_LABEL);
+      expect(line).toBe(
+        `flux         ${FLUX_293_DERIVATIVE_LABEL} (sha256 ${got.sha256.slice(0, 12)}…, first-seen)`,
+      );
+    },
+  );
+
+  it('for manifests that do not say they are not a release, the version and sha256 as before', async () => {
+    // The mini bundle without its annotation: what a Flux release looks like to this code.
+    const text = miniBundle().text.replace(/^ {2}annotations:\n.*\n/m, '');
+    const { got, line } = await shown('9.4.0', text);
+    expect(got.notARelease).toBeUndefined();
+    expect(line).toBe(`flux         v9.4.0 (sha256 ${got.sha256.slice(0, 12)}…, first-seen)`);
+  });
+});
+
+/** The flux line of bootstrap's text result for these manifests. */
+function fluxLine(m: { version: string; notARelease?: string | undefined; sha256: string }): string {
+  const doc = {
+    ok: true,
+    dryRun: false,
+    cluster: { name: 'c', region: 'us-west-2', kubernetesVersion: '1.34' },
+    profile: { name: 'base', version: '1.0.0', source: 'base' },
+    fleet: { url: 'https://git.example.test/fleet.git', branch: 'main', path: 'clusters/c' },
+    reconciler: {
+      kind: 'flux',
+      version: m.version,
+      ...(m.notARelease ? { notARelease: m.notARelease } : {}),
+      manifestsSha256: m.sha256,
+      verification: 'first-seen',
+      origin: 'download',
+    },
+    ecrRepositories: [],
+    steps: [],
+    durationMs: 1,
+    nextSteps: [],
+  } satisfies BootstrapDocument;
+  return renderBootstrap(doc, createStyle(false))
+    .split('\n')
+    .find((l) => l.trimStart().startsWith('flux '))!
+    .trim();
+}

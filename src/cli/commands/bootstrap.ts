@@ -40,6 +40,7 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
     reconcilerManifests: o.reconcilerManifests,
     // Read here only, passed down; both are secrets (redacted from every byte written).
     alertSecrets: { address: ctx.env[ALERTS_ADDRESS_ENV], token: ctx.env[ALERTS_TOKEN_ENV] },
+    sink: ctx.sink,
     signal: ctx.signal,
   };
   const reconciler = localClients(ctx.env);
@@ -56,7 +57,12 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
       },
     );
   }
-  const { requested, sourceUrl, alerts } = early ?? (await bootstrapSpec(request, reconciler, local));
+  const {
+    requested,
+    sourceUrl,
+    alerts,
+    local: readLocally,
+  } = early ?? (await bootstrapSpec(request, reconciler, local));
   const clients = clientsFor(requested.region, ctx.env, {
     signal: ctx.signal,
     reconciler: requested.reconciler.kind,
@@ -73,6 +79,7 @@ export const bootstrap: CommandHandler<BootstrapOptions> = async (ctx, o) => {
     deadline: Date.now() + timeoutMs,
     dryRun,
     reconcilerManifests: o.reconcilerManifests,
+    local: readLocally,
     releaseBaseUrl: ctx.env['GITOPS_FLUX_RELEASE_BASE_URL'] || undefined,
     pollMs: pollInterval(ctx.env),
     ...concurrencyFrom(ctx.env),

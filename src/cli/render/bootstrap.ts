@@ -30,7 +30,7 @@ export function renderBootstrap(d: BootstrapDocument, s: Style): string {
     `  ${s.dim('fleet repo')}   ${d.fleet.url} ${d.fleet.branch}:${d.fleet.path}${d.fleet.revision ? ` @ ${d.fleet.revision.slice(0, 12)}` : ''}`,
   );
   lines.push(
-    `  ${s.dim('flux')}         v${d.reconciler.version} (sha256 ${d.reconciler.manifestsSha256.slice(0, 12)}…, ${d.reconciler.verification})`,
+    `  ${s.dim('flux')}         ${d.reconciler.notARelease ?? `v${d.reconciler.version}`} (sha256 ${d.reconciler.manifestsSha256.slice(0, 12)}…, ${d.reconciler.verification})`,
   );
   if (d.cluster.endpoint) lines.push(`  ${s.dim('endpoint')}     ${d.cluster.endpoint}`);
   if (d.kubeconfig)

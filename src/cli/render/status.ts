@@ -89,7 +89,7 @@ export function renderStatus(d: StatusDocument, s: Style): string {
     );
   }
   lines.push(
-    `${ok(d.reconciler.ready)} flux        ${d.reconciler.installed ? `${d.reconciler.version ?? ''} ${d.reconciler.controllers.filter((c) => c.ready).length}/${d.reconciler.controllers.length} controllers ready` : 'not installed'}`,
+    `${ok(d.reconciler.ready)} flux        ${d.reconciler.installed ? `${d.reconciler.notARelease ?? d.reconciler.version ?? ''} ${d.reconciler.controllers.filter((c) => c.ready).length}/${d.reconciler.controllers.length} controllers ready` : 'not installed'}`,
   );
   const sy = d.sync;
   lines.push(

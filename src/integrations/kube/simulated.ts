@@ -14,6 +14,19 @@ export const SIMULATION_ANNOTATIONS = {
   'sandbox.gitops.dev/not-delivered': 'alerts not delivered',
 } as const;
 
+/**
+ * On the reconciler's namespace in components that are not one of its releases (the sandbox's
+ * derivative of Flux's, its minimal stand-in bundle): what they are, in words. The CLI shows it
+ * instead of a version, in bootstrap's result and in status, so that they never read as a release.
+ */
+export const NOT_A_RELEASE_ANNOTATION = 'sandbox.gitops.dev/not-a-release';
+
+/** The annotation's text, when the object carries it. */
+export function notARelease(obj: Pick<KubeObject, 'metadata'>): string | undefined {
+  const value = obj.metadata.annotations?.[NOT_A_RELEASE_ANNOTATION];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
 export interface SimulatedNote {
   kind: string;
   name: string;

@@ -37,6 +37,11 @@ export type Verification = 'pinned' | 'recorded' | 'first-seen' | 'user-supplied
 /** The reconciler's install manifests, verified. */
 export interface ReconcilerManifests {
   version: string;
+  /**
+   * What the manifests are, when they say they are not a release of the reconciler (see
+   * NOT_A_RELEASE_ANNOTATION): shown instead of the version.
+   */
+  notARelease?: string;
   text: string;
   sha256: string;
   origin: ManifestOrigin;
@@ -173,6 +178,8 @@ export interface LayerHealth {
 export interface ReconcilerHealth {
   installed: boolean;
   version?: string;
+  /** What the installed components are, when they say they are not a release (shown instead of the version). */
+  notARelease?: string;
   controllers: ControllerHealth[];
   /** Where the cluster syncs from, as the installed reconciler says. */
   location?: Partial<FleetLocation>;

@@ -20,6 +20,7 @@ import {
 import { builtinsFor, profileBuckets, resolveParameters } from '../../integrations/profiles/parameters.js';
 import { effectiveClusterSpec } from '../../integrations/profiles/render.js';
 import type { Reconciler, ReconcilerManifests } from '../../integrations/reconciler/reconciler.js';
+import type { LocalInputs } from './preflight.js';
 import { userError } from '../../primitives/errors.js';
 import { emit, type EventSink } from '../../primitives/events.js';
 import type { LoadedYaml } from '../../primitives/yaml.js';
@@ -109,8 +110,10 @@ export interface PrepareOptions {
   aws: AwsClients;
   reconciler: Reconciler;
   env: NodeJS.ProcessEnv;
-  /** Local files named by flags, read before the first remote call (see preflight). */
+  /** --reconciler-manifests (read here when it is a URL and `local` has no manifests). */
   reconcilerManifests?: string;
+  /** Local files named by flags, read before the first remote call (see preflight). */
+  local?: LocalInputs;
   releaseBaseUrl?: string;
   /** Where the spec came from, for messages about its identities (default "cluster spec"). */
   specSource?: string;
@@ -134,27 +137,31 @@ export async function prepareBootstrap(
     emit(options.sink, { type: 'warning', code: 'GITOPS_EXTENDED_SUPPORT', message: choice.extendedSupport });
   if (choice.kept) emit(options.sink, { type: 'info', code: 'GITOPS_VERSION_KEPT', message: choice.kept });
   const requested: ClusterSpec = { ...asked, kubernetesVersion: choice.version };
-  // Independent reads, made at once: the profile (maybe a git clone), the AWS identity, and what
-  // the fleet repository holds already, then the reconciler's manifests (checked against what
-  // the fleet repository recorded).
+  // Independent reads, made at once: the profile (unless it was read locally before any remote
+  // call; else a git clone), the AWS identity, and what the fleet repository holds already, then
+  // the reconciler's manifests (checked against what the fleet repository recorded).
+  const local = options.local ?? {};
   const [profile, identity, fleet] = await Promise.all([
     // What runs on the cluster depends on its compute mode (profiles/auto-mode.ts).
-    resolveProfile(requested.profile.source, { env, ...optional('signal', signal) }).then((r) =>
-      forComputeMode(r, requested.compute),
-    ),
+    (local.profile
+      ? Promise.resolve(local.profile)
+      : resolveProfile(requested.profile.source, { env, ...optional('signal', signal) })
+    ).then((r) => forComputeMode(r, requested.compute)),
     options.aws.sts.getCallerIdentity(),
     fleetSnapshot(requested, env, signal),
   ]);
   const path = fleetPath(requested);
   checkFleet(fleet, requested, profile);
-  const manifests = await options.reconciler.resolveManifests({
-    version: requested.reconciler.version,
-    sink: options.sink,
-    env,
-    recorded: async (file) => fleet.get(`${path}/${file}`),
-    ...optional('source', options.reconcilerManifests),
-    ...optional('releaseBaseUrl', options.releaseBaseUrl),
-  });
+  const manifests =
+    local.manifests ??
+    (await options.reconciler.resolveManifests({
+      version: requested.reconciler.version,
+      sink: options.sink,
+      env,
+      recorded: async (file) => fleet.get(`${path}/${file}`),
+      ...optional('source', options.reconcilerManifests),
+      ...optional('releaseBaseUrl', options.releaseBaseUrl),
+    }));
   const builtins = builtinsFor(requested.name, requested.region, identity.account);
   const params = resolveParameters(profile.profile, requested.profile.parameters, builtins);
   const spec = effectiveClusterSpec(requested, profile.profile, params);

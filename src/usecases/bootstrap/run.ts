@@ -21,7 +21,7 @@ import { ecrRef } from '../../integrations/aws/ecr.js';
 import type { Clients } from '../clients.js';
 import { type BootstrapInputs, prepareBootstrap, requestedSpec, type SpecRequest } from './inputs.js';
 import { type BootstrapPlan, bootstrapPlan } from './plan.js';
-import { localPreflight } from './preflight.js';
+import { type LocalInputs, localPreflight, readLocalManifests, readLocalProfile } from './preflight.js';
 import { FLEET, KUBECONFIG } from './steps.js';
 
 export interface LocalOptions {
@@ -31,20 +31,29 @@ export interface LocalOptions {
   reconcilerManifests?: string | undefined;
   /** GITOPS_ALERTS_ADDRESS / GITOPS_ALERTS_TOKEN as the CLI read them (used with `alerts:`). */
   alertSecrets?: AlertsSecrets | undefined;
+  /** Where the note about the manifests read from --reconciler-manifests goes. */
+  sink?: EventSink | undefined;
 }
 
 /**
  * The spec to bootstrap and the URL the reconciler will read, with every local check made before
  * any remote call: flags and files (exit 2), a fleet URL the reconciler cannot use, a missing
- * file named by a flag. With --from-git the spec is read from the fleet repository, after the
- * URL itself passed the same checks.
+ * file named by a flag that is missing or not what it should be (read here and handed on in
+ * `local`). With --from-git the spec is read from the fleet repository, after the URL itself and
+ * --reconciler-manifests passed the same checks.
  */
 export async function bootstrapSpec(
   request: SpecRequest,
   clients: Pick<Clients, 'reconciler' | 'env'>,
   options: LocalOptions & { signal?: AbortSignal },
-): Promise<{ requested: RequestedSpec; sourceUrl: string; alerts?: AlertsDestination }> {
+): Promise<{ requested: RequestedSpec; sourceUrl: string; alerts?: AlertsDestination; local: LocalInputs }> {
   const checks = { reconciler: clients.reconciler, env: clients.env, ...options };
+  // Read before the spec, which --from-git reads remotely; labelled with its version below.
+  const manifests = await readLocalManifests(clients.reconciler, options.reconcilerManifests, {
+    version: request.flags.fluxVersion ?? '',
+    env: clients.env,
+    sink: options.sink,
+  });
   if (request.fromGit !== undefined) {
     await localPreflight(
       { fleet: { url: request.fromGit.url, branch: request.fromGit.branch ?? 'main' } },
@@ -56,8 +65,16 @@ export async function bootstrapSpec(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const sourceUrl = await localPreflight(requested, checks);
+  const profile = await readLocalProfile(requested.profile.source, {
+    env: clients.env,
+    signal: options.signal,
+  });
   const alerts = alertsDestination(requested.alerts, options.alertSecrets ?? {});
-  return { requested, sourceUrl, ...(alerts ? { alerts } : {}) };
+  const local: LocalInputs = {
+    ...(manifests ? { manifests: { ...manifests, version: requested.reconciler.version } } : {}),
+    ...(profile ? { profile } : {}),
+  };
+  return { requested, sourceUrl, ...(alerts ? { alerts } : {}), local };
 }
 
 export interface BootstrapRequest {
@@ -74,6 +91,8 @@ export interface BootstrapRequest {
   deadline: number;
   dryRun: boolean;
   reconcilerManifests?: string | undefined;
+  /** What bootstrapSpec read from this machine (so that it is not read again after remote calls). */
+  local?: LocalInputs | undefined;
   releaseBaseUrl?: string | undefined;
   kubeconfigPath?: string | undefined;
   concurrency?: number | undefined;
@@ -104,6 +123,8 @@ export interface BootstrapDocument {
   reconciler: {
     kind: string;
     version: string;
+    /** What the manifests are when they say they are not a release (the sandbox's): shown instead of the version. */
+    notARelease?: string;
     manifestsSha256: string;
     verification: string;
     origin: string;
@@ -142,6 +163,7 @@ export async function runBootstrap(req: BootstrapRequest): Promise<BootstrapResu
     signal: req.signal,
     ...(req.specSource ? { specSource: req.specSource } : {}),
     ...(req.reconcilerManifests ? { reconcilerManifests: req.reconcilerManifests } : {}),
+    ...(req.local ? { local: req.local } : {}),
     ...(req.releaseBaseUrl ? { releaseBaseUrl: req.releaseBaseUrl } : {}),
   });
   const credentials = await reconciler.readCredentials(inputs.spec.fleet.url, env);
@@ -248,6 +270,7 @@ function finish(
     reconciler: {
       kind: reconcilerName,
       version: inputs.manifests.version,
+      ...(inputs.manifests.notARelease ? { notARelease: inputs.manifests.notARelease } : {}),
       manifestsSha256: inputs.manifests.sha256,
       verification: inputs.manifests.verification,
       origin: inputs.manifests.origin,

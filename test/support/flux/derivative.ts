@@ -14,6 +14,24 @@ import { FIXTURES_DIR, FLUX_293_FIXTURE_DIR } from '../kube/fixtures.js';
 
 export const FLUX_293_SOURCE_SHA256 = '4e2b0567407b1ebb5e772bbb3ef0da088e0a1ad3039d0d913249c2661bb2d365';
 const CEL_KEY = 'x-kubernetes-validations';
+/** The CLI's NOT_A_RELEASE_ANNOTATION (src/integrations/kube/simulated.ts): what it shows instead of a version. */
+export const NOT_A_RELEASE = 'sandbox.gitops.dev/not-a-release';
+/** As test/support/kube/fixtures/flux-mini.yaml's Namespace says it. */
+export const MINI_BUNDLE_LABEL =
+  "minimal stand-in bundle, not Flux (the sandbox's 5 permissive CRDs and 2 controllers)";
+export const FLUX_293_DERIVATIVE_LABEL =
+  "Flux v2.9.3 without the CEL rules kube-apiserver 1.20 cannot store (the sandbox's derivative, not a Flux release)";
+
+/**
+ * Adds the not-a-release annotation to the flux-system Namespace (the first document whose
+ * `kind: Namespace` is followed by `metadata:`), so the CLI and status say what the components are.
+ */
+export function withNotARelease(text: string, what: string): string {
+  const m = /^kind: Namespace\nmetadata:\n/m.exec(text);
+  if (!m) throw new Error('no Namespace document to annotate');
+  const at = m.index + m[0].length;
+  return `${text.slice(0, at)}  annotations:\n    ${NOT_A_RELEASE}: ${JSON.stringify(what)}\n${text.slice(at)}`;
+}
 
 export interface SandboxFluxBundle {
   /** The X.Y.Z the release mirror publishes it under (the CLI accepts nothing else). */
@@ -85,15 +103,22 @@ export function flux293Derivative(): SandboxFluxBundle | undefined {
   const header = [
     '# gitops sandbox: a derivative of Flux v2.9.3 gotk-components.yaml',
     `# (sha256 ${sourceSha}), with its ${removed} x-kubernetes-validations keys removed`,
-    '# because kube-apiserver 1.20 cannot store them. Not a Flux release file.',
+    '# because kube-apiserver 1.20 cannot store them, and the flux-system Namespace annotated',
+    `# ${NOT_A_RELEASE} so that gitops shows what this is. Not a Flux release file.`,
     '',
   ].join('\n');
-  return { version: '2.9.3', text: header + text, description, kind: 'flux-derivative' };
+  return {
+    version: '2.9.3',
+    text: header + withNotARelease(text, FLUX_293_DERIVATIVE_LABEL),
+    description,
+    kind: 'flux-derivative',
+  };
 }
 
 /**
  * The project's minimal Flux-shaped bundle (not Flux). It is published under 0.0.1, a number no
- * Flux release has, because the CLI takes only X.Y.Z versions.
+ * Flux release has, because the CLI takes only X.Y.Z versions; its Namespace's not-a-release
+ * annotation (in the fixture) is what the CLI shows instead of that number.
  */
 export function miniBundle(): SandboxFluxBundle {
   return {

@@ -6,7 +6,7 @@
 import type { KubeClient } from '../../kube/client.js';
 import { conditionOf, field, type KubeObject } from '../../kube/object.js';
 import { readinessOf } from '../../kube/readiness.js';
-import { simulatedOf } from '../../kube/simulated.js';
+import { notARelease, simulatedOf } from '../../kube/simulated.js';
 import type { FleetLocation, LayerHealth, ReconcilerHealth, SimulatedObject } from '../reconciler.js';
 import { PROFILE_ANNOTATIONS, VALUES_CONFIGMAP } from './layers.js';
 import { fluxAlertsHealth } from './alerts-health.js';
@@ -47,6 +47,8 @@ export interface FluxHealth {
   installed: boolean;
   /** From the flux-system namespace's app.kubernetes.io/version label. */
   version?: string;
+  /** From its NOT_A_RELEASE_ANNOTATION: what the components are, when not a Flux release. */
+  notARelease?: string;
   controllers: ControllerHealth[];
   sources: FluxObjectHealth[];
   kustomizations: FluxObjectHealth[];
@@ -80,6 +82,7 @@ export async function fluxHealth(client: KubeClient): Promise<ReconcilerHealth> 
   return {
     installed: flux.installed,
     ...(flux.version ? { version: flux.version } : {}),
+    ...(flux.notARelease ? { notARelease: flux.notARelease } : {}),
     controllers: flux.controllers.map((c) => ({ name: c.name, ready: c.ready, reason: c.reason })),
     ...(flux.installed ? { location } : {}),
     ...(applied ? { appliedRevision: applied } : {}),
@@ -194,6 +197,8 @@ export async function readFluxHealth(
   };
   const version = ns.metadata.labels?.['app.kubernetes.io/version'];
   if (version) health.version = version;
+  const what = notARelease(ns);
+  if (what) health.notARelease = what;
   health.ready =
     controllers.length > 0 &&
     controllers.every((c) => c.ready) &&

@@ -4,6 +4,7 @@
  */
 import { type ApiKind, kindsDefinedBy } from '../../kube/api-kinds.js';
 import { parseManifests } from '../../kube/manifests.js';
+import { notARelease } from '../../kube/simulated.js';
 import type { FleetLocation, ReadCredentials, Reconciler, ReconcilerManifests } from '../reconciler.js';
 import { fluxInventory, fluxLocation, fluxSuspendStep, fluxWorkloads } from './cluster-state.js';
 import { checkFluxSource } from './credentials.js';
@@ -34,6 +35,16 @@ function fluxApiKinds(manifests: ReconcilerManifests): ApiKind[] {
   return kinds;
 }
 
+/** The manifests with what their flux-system Namespace says they are, if not a release (parsed once). */
+function described(manifests: ReconcilerManifests): ReconcilerManifests {
+  const objects = parseManifests(manifests.text, manifests.location);
+  const namespace = objects.find((o) => o.kind === 'Namespace' && o.metadata.name === FLUX_NAMESPACE);
+  const what = namespace ? notARelease(namespace) : undefined;
+  const out = what ? { ...manifests, notARelease: what } : manifests;
+  kindsCache.set(out, objects.flatMap(kindsDefinedBy));
+  return out;
+}
+
 export const flux: Reconciler = {
   name: 'flux',
   namespace: FLUX_NAMESPACE,
@@ -48,7 +59,7 @@ export const flux: Reconciler = {
     const recorded = req.recorded
       ? recordedChecksum((await req.recorded(FLUX_FILES.components)) ?? '')
       : undefined;
-    return await resolveFluxManifests({
+    const manifests = await resolveFluxManifests({
       version: req.version,
       cacheDir: defaultFluxCacheDir(req.env),
       sink: req.sink,
@@ -56,6 +67,7 @@ export const flux: Reconciler = {
       ...(req.releaseBaseUrl === undefined ? {} : { releaseBaseUrl: req.releaseBaseUrl }),
       ...(recorded && recorded.version === req.version ? { recordedSha256: recorded.sha256 } : {}),
     });
+    return described(manifests);
   },
 
   fleetFiles: (manifests, location, credentials) =>

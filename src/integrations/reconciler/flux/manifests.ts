@@ -12,10 +12,13 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { systemError, userError } from '../../../primitives/errors.js';
+import { isGitopsError, systemError, userError } from '../../../primitives/errors.js';
+import { kindsDefinedBy, splitApiVersion } from '../../kube/api-kinds.js';
+import { parseManifests } from '../../kube/manifests.js';
 import { emit, type EventSink, type WarningCode } from '../../../primitives/events.js';
 import type { ReconcilerManifests, Verification } from '../reconciler.js';
 import { fluxInstallUrl, PINNED_FLUX_CHECKSUMS, type PinnedChecksum } from './checksums.js';
+import { GIT_REPOSITORY_API, KUSTOMIZATION_API } from './sync.js';
 
 /** Flux's install manifests: the reconciler interface's ReconcilerManifests. */
 export type FluxManifests = ReconcilerManifests;
@@ -104,10 +107,11 @@ async function fromFlag(source: string, options: FluxManifestOptions): Promise<F
     } catch (e) {
       throw userError(
         'GITOPS_BAD_INPUT',
-        `cannot read --reconciler-manifests ${source}: ${(e as Error).message}`,
+        `cannot read --reconciler-manifests ${source}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
       );
     }
   }
+  checkFlagManifests(text, source);
   const sha = sha256Hex(text);
   note(options, `using Flux manifests from ${source} (sha256 ${sha})`);
   return {
@@ -118,6 +122,37 @@ async function fromFlag(source: string, options: FluxManifestOptions): Promise<F
     location: source,
     verification: 'user-supplied',
   };
+}
+
+/** The kinds the install applies to start syncing: without their CRDs Flux cannot run the fleet. */
+const SYNC_KINDS = [
+  { apiVersion: GIT_REPOSITORY_API, kind: 'GitRepository' },
+  { apiVersion: KUSTOMIZATION_API, kind: 'Kustomization' },
+];
+
+/**
+ * The user's file must be Kubernetes objects defining the kinds the install applies; otherwise
+ * it would be found only at the install, after the cluster was created and the fleet pushed.
+ */
+function checkFlagManifests(text: string, source: string): void {
+  let defined: { group: string; version: string; kind: string }[];
+  try {
+    defined = parseManifests(text, source).flatMap(kindsDefinedBy);
+  } catch (e) {
+    if (!isGitopsError(e)) throw e;
+    throw userError('GITOPS_BAD_INPUT', `--reconciler-manifests: ${e.message}`);
+  }
+  const missing = SYNC_KINDS.filter(({ apiVersion, kind }) => {
+    const { group, version } = splitApiVersion(apiVersion);
+    return !defined.some((d) => d.group === group && d.version === version && d.kind === kind);
+  });
+  if (missing.length > 0) {
+    throw userError(
+      'GITOPS_BAD_INPUT',
+      `--reconciler-manifests ${source} is not Flux's install manifests: it defines no ${missing.map((m) => `${m.kind} (${m.apiVersion})`).join(' and ')}`,
+      { hint: 'pass the gotk-components.yaml or install.yaml of a Flux release' },
+    );
+  }
 }
 
 async function download(url: string, timeoutMs: number): Promise<string> {
