@@ -5,7 +5,7 @@
 // is then neither the newest version nor the emulator's own default (1.34), so only a CreateCluster
 // that carries the version DescribeClusterVersions marked can pass.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import { type RequestedSpec, clusterSpecSchema } from '../../src/spec/schema.js'
 import { type BootstrapInputs, prepareBootstrap } from '../../src/usecases/bootstrap/inputs.js';
 import type { EksVersionInfo } from '../support/aws-emulator/eks-versions.js';
 import type { RunningEmulator } from '../support/aws-emulator/index.js';
+import { FIXTURES_DIR } from '../support/kube/fixtures.js';
 import { RecordingSink } from '../support/recording-sink.js';
 import { clientsFor, expectOk, run, startEmulator } from './fixtures.js';
 
@@ -90,9 +91,9 @@ describe('the Kubernetes version a bootstrap chooses', () => {
     // An empty fleet repository: nothing recorded, as for a first bootstrap.
     execFileSync('git', ['init', '--quiet', '--bare', join(dir, 'fleet.git')]);
     fleetUrl = `file://${join(dir, 'fleet.git')}`;
-    // The reconciler's manifests from a local file (--reconciler-manifests): no download.
-    manifests = join(dir, 'install.yaml');
-    writeFileSync(manifests, '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n');
+    // The reconciler's manifests from a local file (--reconciler-manifests): no download. The
+    // project's mini bundle, which defines the kinds the install needs (bootstrap checks it).
+    manifests = join(FIXTURES_DIR, 'flux-mini.yaml');
   });
   afterAll(async () => {
     await emu.stop();
