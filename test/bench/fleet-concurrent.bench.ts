@@ -12,13 +12,15 @@
  * counting flux-system/ (goal <= 20 KB).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { build } from 'esbuild';
 import { join } from 'node:path';
 import { bundledVersion } from '../support/bundled-profiles.js';
 import { repoRoot } from '../support/cli.js';
+import { sandboxFluxBundle } from '../support/flux/derivative.js';
 import { startGitHttpServer } from '../support/sandbox/git-http.js';
+import { cores, cpuSecondsWithChildren } from './cpu.js';
 import type { Benchmark } from './types.js';
 
 const WRITERS = 10;
@@ -54,9 +56,9 @@ async function bundleWriter(): Promise<string> {
   return outfile;
 }
 
-function writer(script: string, url: string, cluster: string): Promise<Written> {
+function writer(script: string, flux: string, url: string, cluster: string): Promise<Written> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, url, cluster], {
+    const child = spawn(process.execPath, [script, url, cluster, flux], {
       cwd: repoRoot,
       env: { ...process.env, GITOPS_ALLOW_INSECURE_HTTP: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,10 +79,14 @@ function writer(script: string, url: string, cluster: string): Promise<Written> 
   });
 }
 
-async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> {
+/** Wall time, and the CPU seconds everything spent meanwhile: the writers, their git, the server. */
+async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; cpu: number | undefined; value: T }> {
+  const c0 = cpuSecondsWithChildren();
   const t0 = Date.now();
   const value = await f();
-  return { ms: Date.now() - t0, value };
+  const ms = Date.now() - t0;
+  const c1 = cpuSecondsWithChildren();
+  return { ms, cpu: c0 === undefined || c1 === undefined ? undefined : c1 - c0, value };
 }
 
 function git(dir: string, ...args: string[]): string {
@@ -96,7 +102,10 @@ export const benchmarks: Benchmark[] = [
       const server = await startGitHttpServer(join(dir, 'git'));
       try {
         const script = await bundleWriter();
-        const write = (url: string, cluster: string) => writer(script, url, cluster);
+        const flux = join(dir, 'flux-bundle.json');
+        const bundle = sandboxFluxBundle();
+        writeFileSync(flux, JSON.stringify({ version: bundle.version, text: bundle.text }));
+        const write = (url: string, cluster: string) => writer(script, flux, url, cluster);
         // Warm: the first process pays for reading the bundle from disk; neither measurement should.
         const warm = await server.createRepo('warm.git');
         await write(warm, 'warm');
@@ -107,6 +116,16 @@ export const benchmarks: Benchmark[] = [
         await write(fleet, 'seed');
         const names = Array.from({ length: WRITERS }, (_, i) => `ci-${String(i).padStart(2, '0')}`);
         const all = await timed(() => Promise.all(names.map((n) => write(fleet, n))));
+        // The same ten at once, each into its own repository: the same load on this machine's
+        // cores, without the one shared branch. The difference is what sharing it costs.
+        const apart = await Promise.all(
+          names.map(async (n) => {
+            const url = await server.createRepo(`apart-${n}.git`);
+            await write(url, 'seed');
+            return url;
+          }),
+        );
+        const separate = await timed(() => Promise.all(names.map((n, i) => write(apart[i]!, n))));
 
         const bare = join(server.root, 'fleet.git');
         const tip = git(bare, 'rev-parse', 'main').trim();
@@ -146,12 +165,19 @@ export const benchmarks: Benchmark[] = [
         );
         const bytes = folder.reduce((n, f) => n + Buffer.byteLength(git(bare, 'show', `main:${f}`)), 0);
         const attempts = all.value.map((w) => w.attempts);
+        const n = cores();
+        const cpuNote =
+          one.cpu === undefined || all.cpu === undefined
+            ? 'CPU use not measured (no /proc here)'
+            : `CPU (writers, their git, the Git server): one alone ${one.cpu.toFixed(1)} s, ten at once ${all.cpu.toFixed(1)} s; on ${n} cores ten cannot take less than ${((all.cpu / n) * 1000).toFixed(0)} ms, ${(all.cpu / n / (one.ms / 1000)).toFixed(2)}x one alone (CI runners each have their own)`;
         return {
           value: all.ms,
           baseline: one.ms,
           unit: 'ms',
           notes: [
             `one alone ${one.ms} ms; ${WRITERS} at once ${all.ms} ms; push attempts per writer: ${attempts.join(' ')}`,
+            cpuNote,
+            `${WRITERS} at once into ${WRITERS} separate repositories (same load, no shared branch): ${separate.ms} ms; sharing one branch costs ${(all.ms / separate.ms).toFixed(2)}x that`,
             `every commit kept: ${WRITERS} commits, each an ancestor of main ${tip.slice(0, 12)}; one shared copy of ml and base`,
             `cluster folder on an existing version: ${(bytes / 1024).toFixed(1)} KB in ${folder.length} files, flux-system/ aside (goal <= 20 KB)`,
             'goal: ratio <= 1.5',

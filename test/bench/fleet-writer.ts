@@ -1,6 +1,6 @@
 /**
  * One CI-matrix job of `fleet-bootstrap-concurrent`, in its own process: bootstrap's fleet write
- * for one cluster (bundled by the benchmark, then `node <bundle> <fleet-url> <cluster>`): the
+ * for one cluster (bundled by the benchmark, then `node <bundle> <fleet-url> <cluster> <flux>`): the
  * cluster lease, the bundled ml profile rendered with the sandbox's Flux components, and the
  * commit pushed with bootstrap's change (rebased over concurrent pushes, never forced). Prints one
  * JSON line: the revision it pushed and how many attempts that took.
@@ -13,12 +13,15 @@ import { CLUSTER_SPEC_FILE } from '../../src/integrations/profiles/layout.js';
 import { commitMessage, renderCluster } from '../../src/integrations/profiles/render.js';
 import { flux } from '../../src/integrations/reconciler/flux/index.js';
 import { clusterSpecSchema } from '../../src/spec/schema.js';
-import { sandboxFluxBundle } from '../support/flux/derivative.js';
+import { readFileSync } from 'node:fs';
 
-const [url, cluster] = process.argv.slice(2);
-if (!url || !cluster) throw new Error('usage: fleet-writer.ts <fleet-url> <cluster>');
+const [url, cluster, bundleFile] = process.argv.slice(2);
+if (!url || !cluster || !bundleFile) {
+  throw new Error('usage: fleet-writer.ts <fleet-url> <cluster> <flux-bundle.json>');
+}
 const env = process.env;
-const bundle = sandboxFluxBundle();
+// The Flux components as bootstrap finds them: a file read from its cache, not derived anew.
+const bundle = JSON.parse(readFileSync(bundleFile, 'utf8')) as { version: string; text: string };
 const manifests = {
   version: bundle.version,
   text: bundle.text,

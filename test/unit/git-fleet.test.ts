@@ -1,3 +1,5 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isGitopsError } from '../../src/primitives/errors.js';
 import { RecordingSink } from '../support/recording-sink.js';
@@ -15,6 +17,7 @@ import {
   lsTree,
   removeHook,
   show,
+  tempDir,
 } from './git-helpers.js';
 
 afterAll(cleanupAll);
@@ -262,6 +265,74 @@ describe('publishFleet on real bare repositories', () => {
     ac.abort();
     const err = await publishFleet(request(repo.url, { signal: ac.signal })).catch((e: unknown) => e);
     expect(isGitopsError(err) && err.code).toBe('GITOPS_ABORTED');
+  });
+});
+
+describe('commits written without a working tree (fast-import)', () => {
+  it('keeps file names with spaces, quotes and non-ASCII letters exactly', async () => {
+    const repo = bareRepo();
+    const odd = {
+      'team notes/read me.yaml': 'a: 1\n',
+      'quo"te.yaml': 'b: 2\n',
+      'überprüfung/ñ.yaml': 'd: 4\n',
+    };
+    const result = await publishFleet(request(repo.url, { files: odd }));
+    expect(result.committed).toBe(true);
+    const names = git(repo.dir, '-c', 'core.quotepath=false', 'ls-tree', '-r', '-z', '--name-only', 'main')
+      .split('\0')
+      .filter((n) => n !== '');
+    expect(names.sort()).toEqual(
+      Object.keys(odd)
+        .map((f) => `clusters/research/${f}`)
+        .sort(),
+    );
+    for (const [f, text] of Object.entries(odd)) {
+      expect(git(repo.dir, 'cat-file', 'blob', `main:clusters/research/${f}`)).toBe(text);
+    }
+    // Re-run with the same odd names: the comparison sees no change and makes no commit.
+    const again = await publishFleet(request(repo.url, { files: odd }));
+    expect(again.committed).toBe(false);
+  });
+
+  it("commits as the user's git identity, and as gitops only where git knows none", async () => {
+    const home = tempDir('gitops-home-');
+    const bare = { HOME: home, GIT_CONFIG_NOSYSTEM: '1', PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
+    const repo = bareRepo();
+    await publishFleet(request(repo.url, { env: bare }));
+    expect(git(repo.dir, 'log', '-1', '--format=%an <%ae>|%cn <%ce>', 'main').trim()).toBe(
+      'gitops <gitops@localhost>|gitops <gitops@localhost>',
+    );
+    const named = {
+      ...bare,
+      GIT_AUTHOR_NAME: 'Ada Ops',
+      GIT_AUTHOR_EMAIL: 'ada@example.com',
+      GIT_COMMITTER_NAME: 'CI Bot',
+      GIT_COMMITTER_EMAIL: 'ci@example.com',
+    };
+    await publishFleet(request(repo.url, { env: named, path: 'clusters/other' }));
+    expect(git(repo.dir, 'log', '-1', '--format=%an <%ae>|%cn <%ce>', 'main').trim()).toBe(
+      'Ada Ops <ada@example.com>|CI Bot <ci@example.com>',
+    );
+  });
+
+  it('runs no commit hook of the user: generated content is neither blocked nor altered', async () => {
+    const home = tempDir('gitops-home-');
+    const hooks = tempDir('gitops-hooks-');
+    const marker = path.join(hooks, 'ran');
+    for (const hook of ['pre-commit', 'commit-msg', 'prepare-commit-msg', 'pre-push']) {
+      writeFileSync(path.join(hooks, hook), `#!/bin/sh\necho ${hook} >> "${marker}"\nexit 1\n`, {
+        mode: 0o755,
+      });
+    }
+    writeFileSync(
+      path.join(home, '.gitconfig'),
+      `[core]\n\thooksPath = ${hooks}\n[user]\n\tname = A\n\temail = a@b\n`,
+    );
+    const repo = bareRepo();
+    const env = { HOME: home, GIT_CONFIG_NOSYSTEM: '1', PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
+    const result = await publishFleet(request(repo.url, { env }));
+    expect(result.committed).toBe(true);
+    expect(existsSync(marker)).toBe(false);
   });
 });
 

@@ -3,10 +3,10 @@
  * `fleet:push` step, and what `--dry-run` reports.
  */
 import { checkBranch, checkRepoPath } from './checks.js';
-import { type FleetChange, type FleetEdit, resolveChange, treeOf } from './edit.js';
+import type { FleetChange, FleetEdit } from './edit.js';
 import { type GitAuth, remoteFor } from './exec.js';
-import { changeOf } from './fleet.js';
-import { checkoutTip, openWorkspace, type StagedChange, stageEdit } from './workspace.js';
+import { changeOf, editOn } from './fleet.js';
+import { commitEdit, fetchTip, openWorkspace, type StagedChange } from './workspace.js';
 import { checkGitUrl } from './url.js';
 
 export interface FleetDiffRequest {
@@ -37,9 +37,11 @@ export async function diffFleet(req: FleetDiffRequest): Promise<FleetDiff> {
   const target = { env: req.env, url: remote.url, branch: req.branch, auth: remote.auth, signal: req.signal };
   const ws = await openWorkspace(target);
   try {
-    const head = await checkoutTip(ws, target);
-    const edit = await resolveChange(change, treeOf(ws.dir, head));
-    return { head, changes: await stageEdit(ws, edit), edit };
+    const head = await fetchTip(ws);
+    const edit = await editOn(ws, head, change);
+    // A commit in the throwaway repository, never pushed: what it changes is the answer.
+    const { changes } = await commitEdit(ws, head, edit, 'gitops: what would change');
+    return { head, changes, edit };
   } finally {
     await ws.close();
   }

@@ -12,9 +12,8 @@ import path from 'node:path';
 import type { WarningCode } from '../../primitives/events.js';
 import { checkRepoPath } from './checks.js';
 
-/** The branch tip a change is built on: a working copy of it. */
+/** The branch tip a change is built on. */
 export interface FleetTree {
-  dir: string;
   /** The tip commit, or undefined for an empty repository or a new branch. */
   head: string | undefined;
   /** A file's text at the tip (a repository path), or undefined when it is absent. */
@@ -37,9 +36,9 @@ export interface FleetEdit {
 
 export type FleetChange = FleetEdit | ((tip: FleetTree) => FleetEdit | Promise<FleetEdit>);
 
+/** A tree whose files are a folder on disk (a checkout of `head`). */
 export function treeOf(dir: string, head: string | undefined): FleetTree {
   return {
-    dir,
     head,
     async read(file) {
       const clean = checkRepoPath(file);

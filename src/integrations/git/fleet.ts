@@ -16,8 +16,8 @@ import { isGitopsError, systemError } from '../../primitives/errors.js';
 import { emit, type EventSink, nullSink } from '../../primitives/events.js';
 import { checkBranch, checkRepoPath } from './checks.js';
 import { type GitAuth, gitFailure, gitReason, redactSecrets, remoteFor } from './exec.js';
-import { type FleetChange, type FleetEdit, resolveChange, treeOf } from './edit.js';
-import { checkoutTip, openWorkspace, stageEdit } from './workspace.js';
+import { type FleetChange, type FleetEdit, resolveChange } from './edit.js';
+import { commitEdit, fetchTip, openWorkspace, tipTree, type Workspace } from './workspace.js';
 import { checkGitUrl, redactUrl } from './url.js';
 
 export interface PublishRequest {
@@ -63,7 +63,8 @@ export interface PublishResult {
  * bootstraps at once (the fleet-bootstrap-concurrent benchmark), 25 covers a matrix of 25.
  */
 export const MAX_PUSH_ATTEMPTS = 25;
-const RETRY_JITTER_MS = 250;
+/** The most slots a retry waits in: 8 attempts' time, reached after the fourth loss in a row. */
+const MAX_RETRY_SLOTS = 8;
 
 export async function publishFleet(request: PublishRequest): Promise<PublishResult> {
   checkGitUrl(request.url, 'fleet git URL');
@@ -83,25 +84,24 @@ export async function publishFleet(request: PublishRequest): Promise<PublishResu
   const ws = await openWorkspace({ ...req, auth });
   try {
     for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
       progress(
         attempt === 1 ? `fetching ${shown} ${req.branch}` : `fetching ${shown} again (attempt ${attempt})`,
       );
-      const base = await checkoutTip(ws, { ...req, auth });
-      const edit = await resolveChange(change, treeOf(ws.dir, base));
-      const changes = await stageEdit(ws, edit);
+      const base = await fetchTip(ws);
+      const edit = await editOn(ws, base, change);
+      // Plumbing, not `git commit`: the content is generated, so a developer's own commit hooks
+      // (linters, signing prompts) must neither block nor alter it.
+      const { revision, changes } = await commitEdit(ws, base, edit, req.message);
       if (changes.length === 0) {
         progress(`${folder} is already up to date`);
         return { revision: base, committed: false, attempts: attempt, edit };
       }
-      // --no-verify: the content is generated; a developer's own pre-commit hooks (linters) must
-      // not block or alter it.
-      await ws.run(['commit', '--quiet', '--no-verify', '-m', req.message], 'committing to');
-      const revision = (await ws.run(['rev-parse', 'HEAD'], 'committing to')).trim();
       await req.beforePush?.(attempt);
       progress(
         `pushing ${revision.slice(0, 12)} (${changes.length} files changed) to ${shown} ${req.branch}`,
       );
-      const outcome = await push(ws.git, req, auth);
+      const outcome = await push(ws.git, req, revision, auth);
       if (outcome === 'pushed') return { revision, committed: true, attempts: attempt, edit };
       if (attempt >= maxAttempts) {
         throw systemError(
@@ -113,13 +113,30 @@ export async function publishFleet(request: PublishRequest): Promise<PublishResu
         );
       }
       progress(`${req.branch} moved on ${shown}; rebuilding our commit on the new tip`);
-      // A refused push means another writer's push landed: the branch made progress, so waiting
-      // longer before the next try buys nothing (no exponential backoff). A short random pause
-      // only keeps the writers that lost together from fetching at the same instant.
-      await delay(Math.random() * RETRY_JITTER_MS, req.signal);
+      // A refused push means another writer's push landed; the others that lost with us retry
+      // too, and only one of any that overlap can win. Spreading the retries over a window of
+      // whole attempts (as long as ours took: fetch, build, push) lets each land in turn instead
+      // of all rebuilding for nothing, and the window doubles while we keep losing (many
+      // writers). Random within it, so the writers that lost together do not collide again.
+      const slots = Math.min(2 ** (attempt - 1), MAX_RETRY_SLOTS);
+      await delay(Math.random() * slots * (Date.now() - started), req.signal);
     }
   } finally {
     await ws.close();
+  }
+}
+
+/** The change as made on `base`, reading the files it looks at from base's objects. */
+export async function editOn(
+  ws: Workspace,
+  base: string | undefined,
+  change: FleetChange,
+): Promise<FleetEdit> {
+  const tip = tipTree(ws, base);
+  try {
+    return await resolveChange(change, tip);
+  } finally {
+    tip.close();
   }
 }
 
@@ -130,10 +147,15 @@ export function removeFleetPath(req: Omit<PublishRequest, 'files' | 'change'>): 
 
 type PushOutcome = 'pushed' | 'behind';
 
-async function push(git: SimpleGit, req: PublishRequest, auth: GitAuth | undefined): Promise<PushOutcome> {
+async function push(
+  git: SimpleGit,
+  req: PublishRequest,
+  revision: string,
+  auth: GitAuth | undefined,
+): Promise<PushOutcome> {
   try {
     // No --force, ever: a refused push means someone else's commit is there, and it must stay.
-    await git.raw(['push', '--', req.url, `HEAD:refs/heads/${req.branch}`]);
+    await git.raw(['push', '--no-verify', '--', req.url, `${revision}:refs/heads/${req.branch}`]);
     return 'pushed';
   } catch (e) {
     if (isGitopsError(e)) throw e;

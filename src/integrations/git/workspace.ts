@@ -1,18 +1,23 @@
 /**
- * A throwaway working copy of one fleet branch: created in a temporary folder, filled from the
- * remote's current tip by a shallow fetch, and deleted afterwards. Nothing survives a run, so a
- * crash or a rejected push never leaves state that the next run must reconcile. Shared by
- * publishing (commit + push) and diffing (what would change).
+ * A throwaway repository for one fleet branch: a bare repository in a temporary folder, filled
+ * from the remote's current tip by a shallow fetch, and deleted afterwards. Nothing survives a
+ * run, so a crash or a rejected push never leaves state that the next run must reconcile. Shared
+ * by publishing (commit + push) and diffing (what would change).
+ *
+ * There is no working tree: the tip's files are read straight from its objects, and a commit is
+ * written by fast-import from the tip plus the edit. Its cost follows the edit, not the size of the
+ * fleet, which is what keeps ten bootstraps racing into one repository cheap to retry.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { checkRepoPath } from './checks.js';
-import type { FleetEdit } from './edit.js';
+import type { FleetEdit, FleetTree } from './edit.js';
 import { isGitopsError, systemError } from '../../primitives/errors.js';
 import { checkRelative } from '../../primitives/safe-path.js';
-import { authFromEnv, type GitAuth, gitAt, gitFailure } from './exec.js';
+import { authFromEnv, type GitAuth, gitAt, gitEnv, gitFailure } from './exec.js';
+import { BlobReader, gitPlumbing, quotePath } from './plumbing.js';
 
 export interface Target {
   env: NodeJS.ProcessEnv;
@@ -24,81 +29,16 @@ export interface Target {
 
 export interface Workspace {
   dir: string;
+  /** For the commands that talk to the remote (fetch, push), with its credentials. */
   git: SimpleGit;
   run(args: string[], action: string): Promise<string>;
+  /** Local plumbing in this repository. */
+  plumbing(args: readonly string[], input?: string): Promise<Buffer>;
+  /** Who commits: the user's git identity, or gitops' own on a runner that has none. */
+  author: string;
+  committer: string;
+  target: Target;
   close(): Promise<void>;
-}
-
-/** Used only when the user has no git identity configured (a bare CI runner). */
-const FALLBACK_IDENTITY = { name: 'gitops', email: 'gitops@localhost' };
-
-export async function openWorkspace(target: Target): Promise<Workspace> {
-  const auth = target.auth ?? authFromEnv(target.env);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'gitops-fleet-'));
-  const close = () => rm(dir, { recursive: true, force: true });
-  try {
-    const probe = gitAt({ baseDir: dir, env: target.env, url: target.url, auth, signal: target.signal });
-    await probe.raw(['init', '--quiet']).catch((e: unknown) => {
-      throw gitFailure(e, 'preparing a working copy of', target.url, auth);
-    });
-    const identity = await hasIdentity(probe, target.env);
-    const git = gitAt({
-      baseDir: dir,
-      env: target.env,
-      url: target.url,
-      auth,
-      signal: target.signal,
-      ...(identity ? {} : { extraEnv: identityEnv() }),
-    });
-    const run = async (args: string[], action: string): Promise<string> => {
-      try {
-        return await git.raw(args);
-      } catch (e) {
-        throw gitFailure(e, action, target.url, auth);
-      }
-    };
-    return { dir, git, run, close };
-  } catch (e) {
-    await close();
-    throw e;
-  }
-}
-
-/**
- * Checks out the remote tip of the branch (undefined when the branch does not exist yet: an
- * empty repository or a new branch) and returns it.
- */
-export async function checkoutTip(ws: Workspace, target: Target): Promise<string | undefined> {
-  const heads = await ws.run(
-    ['ls-remote', '--heads', '--', target.url, `refs/heads/${target.branch}`],
-    'reading',
-  );
-  const listed = heads.split('\n').find((l) => l.endsWith(`\trefs/heads/${target.branch}`));
-  if (listed === undefined) {
-    // An unborn branch with an empty index and work tree: our commit becomes a root commit.
-    await ws.run(['symbolic-ref', 'HEAD', 'refs/heads/gitops-work'], 'preparing');
-    await ws.run(['update-ref', '-d', 'refs/heads/gitops-work'], 'preparing');
-    await ws.run(['read-tree', '--empty'], 'preparing');
-    await ws.run(['clean', '-ffdxq'], 'preparing');
-    return undefined;
-  }
-  await ws.run(
-    [
-      'fetch',
-      '--quiet',
-      '--depth=1',
-      '--no-tags',
-      '--',
-      target.url,
-      `+refs/heads/${target.branch}:refs/gitops/base`,
-    ],
-    'fetching',
-  );
-  // The branch may have moved between ls-remote and fetch: what was fetched is the base.
-  const base = (await ws.run(['rev-parse', 'refs/gitops/base'], 'fetching')).trim();
-  await ws.run(['checkout', '--quiet', '--force', '-B', 'gitops-work', base], 'preparing');
-  await ws.run(['clean', '-ffdxq'], 'preparing');
-  return base;
 }
 
 export interface StagedChange {
@@ -108,49 +48,145 @@ export interface StagedChange {
   path: string;
 }
 
-/** Stages an edit and returns what differs from HEAD. */
-export async function stageEdit(ws: Workspace, edit: FleetEdit): Promise<StagedChange[]> {
-  const touched = await writeEdit(ws, edit);
-  if (touched.length > 0) await ws.run(['add', '--all', '--', ...touched], 'staging');
-  const status = await ws.run(['status', '--porcelain', '--untracked-files=no', '--no-renames'], 'staging');
-  return status
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => ({ status: l.slice(0, 1), path: l.slice(3) }));
+/** Used only when the user has no git identity configured (a bare CI runner). */
+const FALLBACK_IDENTITY = 'gitops <gitops@localhost>';
+/** The tree of no files; git knows it without storing it. */
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+const BASE_REF = 'refs/gitops/base';
+
+let commits = 0;
+
+export async function openWorkspace(target: Target): Promise<Workspace> {
+  const auth = target.auth ?? authFromEnv(target.env);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'gitops-fleet-'));
+  const close = () => rm(dir, { recursive: true, force: true });
+  try {
+    const git = gitAt({ baseDir: dir, env: target.env, url: target.url, auth, signal: target.signal });
+    const run = async (args: string[], action: string): Promise<string> => {
+      try {
+        return await git.raw(args);
+      } catch (e) {
+        throw gitFailure(e, action, target.url, auth);
+      }
+    };
+    await run(['init', '--quiet', '--bare'], 'preparing a working copy of');
+    const env = gitEnv(target.env, undefined, undefined);
+    const plumbing = (args: readonly string[], input?: string) =>
+      gitPlumbing(args, { dir, env, signal: target.signal, ...(input === undefined ? {} : { input }) });
+    const [author, committer] = await Promise.all([
+      identity(plumbing, 'GIT_AUTHOR_IDENT'),
+      identity(plumbing, 'GIT_COMMITTER_IDENT'),
+    ]);
+    return { dir, git, run, plumbing, author, committer, target: { ...target, auth }, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }
 
-async function hasIdentity(git: SimpleGit, env: NodeJS.ProcessEnv): Promise<boolean> {
-  const email = await git.raw(['config', '--get', 'user.email']).catch(() => '');
-  return email.trim() !== '' || (Boolean(env['GIT_AUTHOR_EMAIL']) && Boolean(env['GIT_COMMITTER_EMAIL']));
+/** `Name <email>` as git would commit with it here, or ours when git knows no identity. */
+async function identity(plumbing: Workspace['plumbing'], variable: string): Promise<string> {
+  const ident = await plumbing(['var', variable]).then(
+    (b) => b.toString('utf8').trim(),
+    () => '',
+  );
+  const m = /^(.*<[^<>]*>) \d+ [+-]\d{4}$/.exec(ident);
+  return m?.[1] ?? FALLBACK_IDENTITY;
 }
 
-function identityEnv(): Record<string, string> {
+/**
+ * Fetches the remote tip of the branch and returns it; undefined when the branch does not exist
+ * yet (an empty repository or a new branch): our commit then becomes a root commit.
+ */
+export async function fetchTip(ws: Workspace): Promise<string | undefined> {
+  const { url, branch } = ws.target;
+  try {
+    await ws.git.raw([
+      '-c',
+      'maintenance.auto=false',
+      'fetch',
+      '--quiet',
+      '--depth=1',
+      '--no-tags',
+      '--',
+      url,
+      `+refs/heads/${branch}:${BASE_REF}`,
+    ]);
+  } catch (e) {
+    if (/couldn't find remote ref/i.test(e instanceof Error ? e.message : String(e))) return undefined;
+    throw gitFailure(e, 'reading', url, ws.target.auth);
+  }
+  return (await ws.plumbing(['rev-parse', '--verify', BASE_REF])).toString('utf8').trim();
+}
+
+/** The files of a commit, read from its objects; `close()` when done reading. */
+export function tipTree(ws: Workspace, head: string | undefined): FleetTree & { close(): void } {
+  let reader: BlobReader | undefined;
   return {
-    GIT_AUTHOR_NAME: FALLBACK_IDENTITY.name,
-    GIT_AUTHOR_EMAIL: FALLBACK_IDENTITY.email,
-    GIT_COMMITTER_NAME: FALLBACK_IDENTITY.name,
-    GIT_COMMITTER_EMAIL: FALLBACK_IDENTITY.email,
+    head,
+    async read(file) {
+      const clean = checkRepoPath(file);
+      if (head === undefined) return undefined;
+      reader ??= new BlobReader({ dir: ws.dir, env: gitEnv(ws.target.env, undefined, undefined) });
+      const blob = await reader.read(`${head}:${clean}`);
+      return blob?.toString('utf8');
+    },
+    close() {
+      reader?.close();
+    },
   };
 }
 
-/** Writes an edit into the working copy and stages it; returns the paths it touched. */
-async function writeEdit(ws: Workspace, edit: FleetEdit): Promise<string[]> {
-  const touched: string[] = [];
+/**
+ * Writes one commit: `base` (none: a root commit) with the edit applied. Returns it and what it
+ * changes against `base`; nothing changed means the commit is not worth pushing.
+ */
+export async function commitEdit(
+  ws: Workspace,
+  base: string | undefined,
+  edit: FleetEdit,
+  message: string,
+): Promise<{ revision: string; changes: StagedChange[] }> {
+  const parts: string[] = [];
+  const data = (text: string) => `data ${Buffer.byteLength(text, 'utf8')}\n${text}\n`;
+  const ref = `refs/gitops/commit-${++commits}`;
+  parts.push(`commit ${ref}\nmark :1\n`);
+  parts.push(`author ${ws.author} now\ncommitter ${ws.committer} now\n`, data(message));
+  if (base !== undefined) parts.push(`from ${base}\n`);
   for (const [folder, files] of Object.entries(edit.folders ?? {})) {
     const clean = checkRepoPath(folder);
-    await ws.run(['rm', '-r', '-q', '--cached', '--ignore-unmatch', '--', clean], 'staging');
-    await rm(path.join(ws.dir, clean), { recursive: true, force: true });
-    const written = checkFiles(files);
-    for (const [rel, content] of written) await put(ws.dir, `${clean}/${rel}`, content);
-    // A folder emptied is removed from the index above; only what exists can be added.
-    if (written.length > 0) touched.push(clean);
+    // The folder becomes exactly these files: whatever else it held goes.
+    parts.push(`D ${quotePath(clean)}\n`);
+    for (const [rel, content] of checkFiles(files)) {
+      parts.push(`M 100644 inline ${quotePath(`${clean}/${rel}`)}\n`, data(content));
+    }
   }
   for (const [file, content] of Object.entries(edit.files ?? {})) {
-    const clean = checkRepoPath(file);
-    await put(ws.dir, clean, content);
-    touched.push(clean);
+    parts.push(`M 100644 inline ${quotePath(checkRepoPath(file))}\n`, data(content));
   }
-  return touched;
+  parts.push('\nget-mark :1\n');
+  try {
+    const out = await ws.plumbing(['fast-import', '--quiet', '--date-format=now'], parts.join(''));
+    const revision = out.toString('utf8').trim();
+    const diff = await ws.plumbing([
+      'diff-tree',
+      '-r',
+      '-z',
+      '--no-renames',
+      '--name-status',
+      base ?? EMPTY_TREE,
+      revision,
+    ]);
+    const fields = diff.toString('utf8').split('\0');
+    const changes: StagedChange[] = [];
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      changes.push({ status: fields[i]!.slice(0, 1), path: fields[i + 1]! });
+    }
+    return { revision, changes };
+  } catch (e) {
+    if (isGitopsError(e)) throw e;
+    throw gitFailure(e, 'committing to', ws.target.url, ws.target.auth);
+  }
 }
 
 /** Checks and sorts a folder's file map; a path leaving the folder is our bug, never written. */
@@ -172,10 +208,4 @@ function insideFolder(rel: string): string {
     throw systemError('GITOPS_INTERNAL', `refusing to write "${rel}" outside the cluster folder`);
   }
   return clean;
-}
-
-async function put(dir: string, rel: string, content: string): Promise<void> {
-  const target = path.join(dir, rel);
-  await mkdir(path.dirname(target), { recursive: true });
-  await writeFile(target, content);
 }
