@@ -8,9 +8,9 @@ import { userError } from '../../primitives/errors.js';
 import type { StepContext } from '../../primitives/plan.js';
 import { identityKey, type WorkloadIdentity } from '../../spec/identity.js';
 import type { AwsClients } from './clients.js';
-import { hasAwsCode, ignoreNotFound } from './errors.js';
+import { ignoreNotFound } from './errors.js';
 import { identityRoleName, identityRoleRef } from './identity-role.js';
-import { isOurAssociation } from './pod-identity.js';
+import { describeAssociations, isOurAssociation } from './pod-identity.js';
 import type { AddonIdentity, EksAddon, PodIdentityAssociation } from './ports.js';
 
 /** What differs between the add-on's associations and the declared ones; empty when in sync. */
@@ -63,24 +63,15 @@ export async function standaloneAssociations(
   declared: readonly WorkloadIdentity[],
 ): Promise<PodIdentityAssociation[]> {
   if (declared.length === 0) return [];
-  let list: PodIdentityAssociation[];
-  try {
-    list = await aws.eks.listPodIdentityAssociations(cluster);
-  } catch (e) {
-    if (hasAwsCode(e, 'ResourceNotFoundException')) return [];
-    throw e;
-  }
-  const others = list.filter(
+  const described = await describeAssociations(
+    aws,
+    cluster,
     (a) =>
       (addon === undefined || a.ownerArn !== addon.arn) &&
       declared.some((i) => i.namespace === a.namespace && i.serviceAccount === a.serviceAccount),
   );
-  const described = await Promise.all(
-    others.map((a) => aws.eks.describePodIdentityAssociation(cluster, a.id)),
-  );
   const ours: PodIdentityAssociation[] = [];
   for (const a of described) {
-    if (!a) continue;
     const key = identityKey(a);
     if (a.ownerArn !== undefined) {
       const owner = a.ownerArn.split('/')[2] ?? a.ownerArn;

@@ -46,10 +46,14 @@ export function identitiesRecord(keys: readonly string[]): string {
   return `${sorted.length}:${createHash('sha256').update(sorted.join('\n')).digest('hex').slice(0, 16)}`;
 }
 
-/** Every association of the cluster, described (summaries carry no role); none for a missing cluster. */
+/**
+ * The cluster's associations that `wanted` keeps (default: all), described (summaries carry no
+ * role); none for a missing cluster.
+ */
 export async function describeAssociations(
   aws: AwsClients,
   cluster: string,
+  wanted: (summary: PodIdentityAssociation) => boolean = () => true,
 ): Promise<PodIdentityAssociation[]> {
   let list: PodIdentityAssociation[];
   try {
@@ -58,7 +62,9 @@ export async function describeAssociations(
     if (hasAwsCode(e, 'ResourceNotFoundException')) return [];
     throw e;
   }
-  const described = await Promise.all(list.map((a) => aws.eks.describePodIdentityAssociation(cluster, a.id)));
+  const described = await Promise.all(
+    list.filter(wanted).map((a) => aws.eks.describePodIdentityAssociation(cluster, a.id)),
+  );
   return described.filter((a): a is PodIdentityAssociation => a !== undefined);
 }
 
