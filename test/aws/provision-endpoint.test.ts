@@ -120,6 +120,61 @@ describe('endpoint access', () => {
     });
   });
 
+  it('puts back the same hand-made change twice: the second fix is a new update, not a replay', async () => {
+    // EKS answers an UpdateClusterConfig whose clientRequestToken it has seen with that earlier
+    // update and applies nothing (the emulator does too): a token made from the wanted access
+    // alone would make the second fix of the same drift a silent no-op.
+    const eks = new EKSClient(clientConfig(emu));
+    const active = async () => {
+      for (let i = 0; i < 200; i++) {
+        if ((await aws.eks.describeCluster('gate'))?.status === 'ACTIVE') return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('cluster gate did not become ACTIVE');
+    };
+    for (const round of [1, 2]) {
+      await eks.send(
+        new UpdateClusterConfigCommand({
+          name: 'gate',
+          resourcesVpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ['0.0.0.0/0'] },
+        }),
+      );
+      await active();
+      expect((await statusOf(aws)).endpointAccess?.public, `round ${round}: drifted`).toBe(true);
+      const report = expectOk(await provision(withAccess([]), aws));
+      expect(report.steps.find((s) => s.id === 'aws:cluster')?.result, `round ${round}`).toBe('updated');
+      expect((await statusOf(aws)).endpointAccess, `round ${round}: put back`).toMatchObject({
+        public: false,
+        private: true,
+      });
+    }
+    eks.destroy();
+  });
+
+  it('the emulator replays an UpdateClusterConfig retried with its token, and refuses other parameters', async () => {
+    const eks = new EKSClient(clientConfig(emu));
+    const send = (publicAccess: boolean) =>
+      eks.send(
+        new UpdateClusterConfigCommand({
+          name: 'gate',
+          clientRequestToken: 'retry-me',
+          resourcesVpcConfig: { endpointPublicAccess: publicAccess, endpointPrivateAccess: true },
+        }),
+      );
+    const first = await send(true);
+    const again = await send(true);
+    expect(again.update?.id).toBe(first.update?.id);
+    expect(await send(false).catch((e: Error) => e)).toMatchObject({
+      name: 'InvalidParameterException',
+      message: expect.stringContaining('already used with different parameters'),
+    });
+    for (let i = 0; i < 200 && (await aws.eks.describeCluster('gate'))?.status !== 'ACTIVE'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    eks.destroy();
+    expectOk(await provision(withAccess([]), aws));
+  });
+
   it('the emulator answers UpdateClusterConfig as EKS does, and the AWS CLI reads it', async () => {
     const eks = new EKSClient(clientConfig(emu));
     const update = (resourcesVpcConfig: Record<string, unknown>, extra: Record<string, unknown> = {}) =>

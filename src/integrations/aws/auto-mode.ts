@@ -10,6 +10,7 @@
  * by EKS Auto Mode" and "will not delete EBS volumes provisioned by EKS Auto Mode" (EKS User Guide,
  * "Disable EKS Auto Mode"), which no re-run of a bootstrap should do to a running cluster.
  */
+import { randomUUID } from 'node:crypto';
 import type { StepContext } from '../../primitives/plan.js';
 import { AUTO_MODE_NODE_POOLS, autoModeVersionProblem } from '../../spec/compute.js';
 import type { ClusterSpec } from '../../spec/schema.js';
@@ -79,7 +80,8 @@ export async function convergeAutoMode(
   cluster: EksCluster,
   request: AutoModeRequest,
 ): Promise<void> {
-  const token = idempotencyToken('auto-mode', cluster.arn, JSON.stringify(request));
+  // For this call only, as for endpoint access (endpoint.ts says why).
+  const token = idempotencyToken('auto-mode', cluster.arn, JSON.stringify(request), randomUUID());
   const id = await aws.eks.enableAutoMode(cluster.name, request, token);
   await waitForUpdate(ctx, aws, { cluster: cluster.name, id, what: `EKS Auto Mode of ${cluster.name}` });
 }

@@ -5,6 +5,7 @@
  * that changes nothing ("Cluster is already at the desired configuration ...", eksctl-io/eksctl#4043),
  * so the comparison decides whether to call at all.
  */
+import { randomUUID } from 'node:crypto';
 import type { StepContext } from '../../primitives/plan.js';
 import type { ClusterSpec } from '../../spec/schema.js';
 import type { AwsClients } from './clients.js';
@@ -48,7 +49,11 @@ export async function convergeAccess(
   cluster: EksCluster,
   want: EndpointAccess,
 ): Promise<void> {
-  const token = idempotencyToken('endpoint-access', cluster.arn, JSON.stringify(want));
+  // A token for this call only: the SDK's own retries of it reuse it (EKS answers them with the
+  // same update), but the same change wanted again later (someone undid it) must be a new request,
+  // which EKS would otherwise answer with the old update, applying nothing. No run ever needs to
+  // retry an earlier run's update: the step waits for the cluster to be ACTIVE before comparing.
+  const token = idempotencyToken('endpoint-access', cluster.arn, JSON.stringify(want), randomUUID());
   const id = await aws.eks.updateEndpointAccess(cluster.name, want, token);
   await waitForUpdate(ctx, aws, { cluster: cluster.name, id, what: `endpoint access of ${cluster.name}` });
 }

@@ -5,7 +5,14 @@
 
 import type { EmulatorContext } from './context.js';
 import { checkServiceRole } from './eks-clusters.js';
-import { clusterOrThrow, type EksOp, invalidParameter, invalidRequest, resourceInUse } from './eks-common.js';
+import {
+  clusterOrThrow,
+  type EksOp,
+  invalidParameter,
+  invalidRequest,
+  replayedUpdate,
+  resourceInUse,
+} from './eks-common.js';
 import { autoModeAccessEntries } from './eks-automode-access.js';
 import { updateEndpointAccess } from './eks-endpoint.js';
 import type { AutoMode, Cluster } from './eks-store.js';
@@ -144,8 +151,18 @@ export const autoModeOps: Record<string, EksOp> = {
     if (other.length > 0) {
       throw invalidParameter(`The AWS emulator does not emulate UpdateClusterConfig of ${other.join(', ')}.`);
     }
-    if ('resourcesVpcConfig' in body.data)
-      return { update: updateView(ctx, updateEndpointAccess(ctx, c, body)) };
+    // The same clientRequestToken again is a retry of that update: answered, not applied again,
+    // even when the cluster has drifted since (a caller must not reuse a token for a new change).
+    const idem = replayedUpdate(
+      c.updates.filter((u) => u.nodegroupName === undefined && u.addonName === undefined),
+      body,
+      labels,
+    );
+    if ('replay' in idem) return { update: updateView(ctx, idem.replay) };
+    if ('resourcesVpcConfig' in body.data) {
+      const update = Object.assign(updateEndpointAccess(ctx, c, body), idem.record);
+      return { update: updateView(ctx, update) };
+    }
     // Without computeConfig.enabled EKS cannot tell which update is meant.
     if (body.obj('computeConfig') && body.obj('computeConfig')?.bool('enabled') === undefined) {
       throw invalidParameter('The type for cluster update was not provided.');
@@ -180,6 +197,7 @@ export const autoModeOps: Record<string, EksOp> = {
       ],
       createdAt: now,
       doneAt: c.lifecycle.updatingUntil,
+      ...idem.record,
     };
     c.updates.push(update);
     return { update: updateView(ctx, update) };
