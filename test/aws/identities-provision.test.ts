@@ -76,7 +76,7 @@ describe('workload identities, provisioned', () => {
     );
     // The EBS driver's association travels with its add-on: no association step of its own.
     expect(step('aws:pod-identity:kube-system/ebs-csi-controller-sa')).toBeUndefined();
-    expect(step('aws:identities')?.summary).toBe('record 5 identities on the cluster');
+    expect(step('aws:identities')?.summary).toBe('record 6 identities on the cluster');
     expect(emu.calls().filter((c) => MUTATING.test(c.operation))).toEqual([]);
   });
 
@@ -89,6 +89,7 @@ describe('workload identities, provisioned', () => {
       'gitops-research-kube-system-cluster-autoscaler',
       'gitops-research-kube-system-ebs-csi-controller-sa',
       'gitops-research-mlflow-mlflow',
+      'gitops-research-models-sample-model',
     ]);
     for (const r of roles) {
       expect(r.AssumeRolePolicyDocument).toMatchObject({
@@ -130,6 +131,7 @@ describe('workload identities, provisioned', () => {
       ['kube-system/cluster-autoscaler', null],
       ['kube-system/ebs-csi-controller-sa', expect.stringContaining(':addon/research/aws-ebs-csi-driver/')],
       ['mlflow/mlflow', null],
+      ['models/sample-model', null],
     ]);
     for (const sa of ['aws-load-balancer-controller', 'cluster-autoscaler', 'ebs-csi-controller-sa']) {
       const res = await fetch(
@@ -142,7 +144,7 @@ describe('workload identities, provisioned', () => {
         receivesCredentials: true,
       });
     }
-    expect(cluster.tags['gitops.dev/identities']).toMatch(/^5:[0-9a-f]{16}$/);
+    expect(cluster.tags['gitops.dev/identities']).toMatch(/^6:[0-9a-f]{16}$/);
     const st = await status();
     expect(st.problems).toEqual([]);
     expect(st.identities.map((i) => [i.serviceAccount, i.association, i.policiesInSync, i.problems])).toEqual(
@@ -152,6 +154,7 @@ describe('workload identities, provisioned', () => {
         ['kube-system/cluster-autoscaler', true, true, []],
         ['kube-system/ebs-csi-controller-sa', true, true, []],
         ['mlflow/mlflow', true, true, []],
+        ['models/sample-model', true, true, []],
       ],
     );
   });
@@ -204,6 +207,7 @@ describe('workload identities, provisioned', () => {
       ['kube-system/cluster-autoscaler', false, false],
       ['kube-system/ebs-csi-controller-sa', true, false],
       ['mlflow/mlflow', true, true],
+      ['models/sample-model', true, true],
     ]);
     expect(st.identities.flatMap((i) => i.problems)).toEqual(
       expect.arrayContaining([
@@ -239,7 +243,7 @@ describe('workload identities, provisioned', () => {
     const fewer = identities.filter((i) => i.serviceAccount !== 'cluster-autoscaler');
     const report = expectOk(await run('fewer', provisionSteps(spec, aws, fewer)));
     expect(report.steps.find((s) => s.id === 'aws:identities')?.summary).toBe(
-      'remove identity kube-system/cluster-autoscaler (role gitops-research-kube-system-cluster-autoscaler); record 4 identities on the cluster',
+      'remove identity kube-system/cluster-autoscaler (role gitops-research-kube-system-cluster-autoscaler); record 5 identities on the cluster',
     );
     expect(emu.state().iam.roles.map((r) => r.RoleName)).not.toContain(
       'gitops-research-kube-system-cluster-autoscaler',
@@ -250,6 +254,7 @@ describe('workload identities, provisioned', () => {
       'kube-system/aws-load-balancer-controller',
       'kube-system/ebs-csi-controller-sa',
       'mlflow/mlflow',
+      'models/sample-model',
     ]);
     expect(st.problems).toEqual([]);
   });

@@ -155,7 +155,7 @@ describe('EKS Auto Mode (--compute auto) in the sandbox', () => {
         'e2e-auto-ml',
         'ml',
         ['gitops-cpu', 'gitops-gpu', 'gitops-system'],
-        ['flux-system/image-reflector-controller', 'mlflow/mlflow'],
+        ['flux-system/image-reflector-controller', 'mlflow/mlflow', 'models/sample-model'],
         true,
       );
     },

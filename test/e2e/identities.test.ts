@@ -172,6 +172,15 @@ async function expectBucket(
   expect(actions).toEqual(
     ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'].sort(),
   );
+  // The sample model reads models from the same bucket: listing it and getting objects, no more.
+  const reader = state.iam.roles.find((r) => r.RoleName === `gitops-${cluster}-models-sample-model`);
+  expect(reader, `role gitops-${cluster}-models-sample-model`).toBeDefined();
+  const grants = Object.values(reader!.InlinePolicies).flatMap((doc) =>
+    (doc as { Statement: { Action: unknown; Resource: unknown }[] }).Statement.flatMap((st) =>
+      [st.Action].flat().flatMap((a) => [st.Resource].flat().map((r) => `${String(a)} ${String(r)}`)),
+    ),
+  );
+  expect(grants.sort()).toEqual([`s3:GetObject arn:aws:s3:::${name}/*`, `s3:ListBucket arn:aws:s3:::${name}`]);
   // The layers substitute the name from the cluster's values; MLflow stores artifacts there.
   const kube = await admin();
   try {
@@ -193,6 +202,16 @@ async function expectBucket(
     const pod = deployment?.spec?.template?.spec;
     expect(pod?.serviceAccountName).toBe('mlflow');
     expect(pod?.containers?.[0]?.command).toContain(`--artifacts-destination=s3://${name}/`);
+    const model = (await kube.get({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'sample-model',
+      namespace: 'models',
+    })) as { spec?: { template?: { spec?: { serviceAccountName?: string } } } };
+    expect(model?.spec?.template?.spec?.serviceAccountName).toBe('sample-model');
+    expect(
+      await kube.get({ apiVersion: 'v1', kind: 'ServiceAccount', name: 'sample-model', namespace: 'models' }),
+    ).toBeTruthy();
   } finally {
     kube.close();
   }
@@ -340,7 +359,7 @@ async function expectClusterValues(cluster: string, state: EmulatorState) {
 }
 
 describe('workload identities of the bundled profiles, through the CLI', () => {
-  it("ml: the load balancer controller, cluster-autoscaler, the EBS CSI driver (through its add-on), Flux's image reflector and MLflow (its bucket only)", async () => {
+  it("ml: the load balancer controller, cluster-autoscaler, the EBS CSI driver (through its add-on), Flux's image reflector, MLflow (its bucket only) and the sample model (reading that bucket only)", async () => {
     const identities = await lifeCycle('e2e-ident-ml', 'ml', {}, [], true, true);
     expect(identities.map((i) => `${i.namespace}/${i.serviceAccount}`)).toEqual([
       'flux-system/image-reflector-controller',
@@ -348,6 +367,7 @@ describe('workload identities of the bundled profiles, through the CLI', () => {
       'kube-system/cluster-autoscaler',
       'kube-system/ebs-csi-controller-sa',
       'mlflow/mlflow',
+      'models/sample-model',
     ]);
   });
 

@@ -92,6 +92,7 @@ describe('bootstrap plan with workload identities', () => {
       'aws:pod-identity:kube-system/aws-load-balancer-controller',
       'aws:pod-identity:kube-system/cluster-autoscaler',
       'aws:pod-identity:mlflow/mlflow',
+      'aws:pod-identity:models/sample-model',
       'aws:addon:aws-ebs-csi-driver',
     ]);
   });

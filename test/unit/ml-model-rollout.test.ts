@@ -6,20 +6,37 @@
  * its metrics are MetricTemplates on the Prometheus base's kube-prometheus-stack creates (also
  * Flagger's metricsServer), selecting the canary's pods, which the PodMonitor has scraped on the
  * port the model server serves metrics on; its webhooks ask the profile's load tester for real
- * predict requests at the model's own endpoint. Names are read from the objects, not this file.
+ * predict requests at the model's own endpoint. Its pods run as a service account whose Pod
+ * Identity role may only read the bucket MLflow writes models to. Names are read from the objects,
+ * not this file.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/integrations/kube/object.js';
+import { resolveProfile } from '../../src/integrations/profiles/catalog.js';
+import { resolveIdentities } from '../../src/integrations/profiles/identities.js';
+import { builtinsFor, resolveParameters } from '../../src/integrations/profiles/parameters.js';
+import type { WorkloadIdentity } from '../../src/spec/identity.js';
 import { field, oneOf, renderedFluxObjects, str, type Tree } from './rendered-objects.js';
 
 const MODEL_URI = 's3://acme-models/iris/v7';
 const DOMAIN = 'models.acme.dev';
+const CLUSTER = 'rollout';
+const REGION = 'eu-west-1';
+// The account renderedFluxObjects renders for.
+const ACCOUNT = '123456789012';
 let objects: KubeObject[] = [];
+let identities: WorkloadIdentity[] = [];
 
 beforeAll(async () => {
-  objects = await renderedFluxObjects('rollout', 'eu-west-1', 'ml', {
-    sampleModelUri: MODEL_URI,
-    kserveDomain: DOMAIN,
+  const parameters = { sampleModelUri: MODEL_URI, kserveDomain: DOMAIN };
+  objects = await renderedFluxObjects(CLUSTER, REGION, 'ml', parameters);
+  const profile = await resolveProfile('ml', { env: process.env });
+  identities = resolveIdentities({
+    layers: profile.profiles,
+    spec: undefined,
+    specSource: 'test',
+    params: resolveParameters(profile.profile, parameters, builtinsFor(CLUSTER, REGION, ACCOUNT)),
+    addons: profile.profile.addons.map((a) => a.name),
   });
 });
 
@@ -235,5 +252,49 @@ describe("ml's sample model: a new version is rolled out by a canary", () => {
       }
       expect(rendered).toContain(`namespace="${c.metadata.namespace}"`);
     }
+  });
+
+  it('reads models from the bucket MLflow logs them to, with a Pod Identity role that can do nothing else', () => {
+    const pod = field(target(), 'spec', 'template', 'spec') as Tree;
+    const account = str(pod, 'serviceAccountName');
+    const namespace = target().metadata.namespace!;
+    // Not the namespace's default account, which every other pod there would share.
+    expect(account).not.toBe('');
+    expect(account).not.toBe('default');
+    one('ServiceAccount', account, namespace);
+    // Flagger copies the target's pod spec to the primary: the Canary's target is this Deployment.
+    expect(str(canary(), 'spec', 'targetRef', 'name')).toBe(target().metadata.name);
+
+    // The bucket is the one MLflow's server writes artifacts to, as Flux would apply it.
+    const mlflow = containers(one('Deployment', 'mlflow', 'mlflow'))[0]!;
+    const destination = (mlflow['command'] as string[]).find((a) => a.startsWith('--artifacts-destination='));
+    const bucket = /^--artifacts-destination=s3:\/\/([^/]+)\/?$/.exec(destination ?? '')?.[1];
+    expect(bucket, "MLflow's S3 artifact destination").toBeDefined();
+
+    const identity = identities.find((i) => i.namespace === namespace && i.serviceAccount === account);
+    expect(identity, `an identity for ${namespace}/${account}`).toBeDefined();
+    expect(identity!.addon).toBeUndefined();
+    expect(identity!.managedPolicyArns).toEqual([]);
+    const grants = identity!.inlinePolicies.flatMap((p) =>
+      (JSON.parse(p.document) as { Statement: Tree[] }).Statement.flatMap((s) => {
+        expect(s['Effect']).toBe('Allow');
+        expect(s['NotAction']).toBeUndefined();
+        expect(s['NotResource']).toBeUndefined();
+        const list = (v: unknown) => (Array.isArray(v) ? v : [v]) as string[];
+        return list(s['Action']).flatMap((a) => list(s['Resource']).map((r) => `${a} ${r}`));
+      }),
+    );
+    expect(grants.sort()).toEqual([
+      `s3:GetObject arn:aws:s3:::${bucket}/*`,
+      `s3:ListBucket arn:aws:s3:::${bucket}`,
+    ]);
+
+    // boto3 in the storage initializer gets credentials from Pod Identity but the region from here.
+    const loader = containers(target(), 'initContainers').find((c) =>
+      String(c['image']).startsWith('kserve/storage-initializer:'),
+    )!;
+    const env = Object.fromEntries((loader['env'] as Tree[]).map((e) => [e['name'], e['value']]));
+    expect(env['AWS_DEFAULT_REGION']).toBe(REGION);
+    expect(env['AWS_ENDPOINT_URL']).toBeUndefined();
   });
 });

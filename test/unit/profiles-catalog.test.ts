@@ -24,6 +24,7 @@ const RELEASED: Record<string, string> = {
   'ml@1.3.0': 'eb1da1bbbc3c2ce21ebce63f1d425e4cde05be397508959d606dc38d12ecb3fb',
   'mobile@1.3.0': 'c57870971efd57f73a82478824abd284d56f0aa6bfb7ade4b8a99cebcc40492e',
   'ml@1.4.0': 'ffed65d1d54ba09f713be06798a82feef77a428c7e8042e38530c7d4cb77a0db',
+  'ml@1.5.0': 'fdda28cfaae3ba3aa8191725620cd8c35e8de0c5debe970f66ff76da0e883332',
 };
 
 describe('bundled profile catalog', () => {

@@ -142,10 +142,11 @@ describe('ml on Auto Mode', () => {
       addons: [],
       compute: 'auto',
     });
-    // Flux's image reflector and MLflow are not ones Auto Mode replaces: they stay.
+    // Flux's image reflector, MLflow and the sample model are not ones Auto Mode replaces: they stay.
     expect(identities.map((i) => `${i.namespace}/${i.serviceAccount}`)).toEqual([
       'flux-system/image-reflector-controller',
       'mlflow/mlflow',
+      'models/sample-model',
     ]);
     const both = resolveIdentities({
       layers: (await resolveProfile('ml', { env: process.env })).profiles,
@@ -160,6 +161,7 @@ describe('ml on Auto Mode', () => {
       'kube-system/cluster-autoscaler',
       'kube-system/ebs-csi-controller-sa',
       'mlflow/mlflow',
+      'models/sample-model',
     ]);
   });
 
