@@ -144,6 +144,13 @@ describe('workload identities, provisioned', () => {
         receivesCredentials: true,
       });
     }
+    // The sample model's pods (canary and primary share the account) get the read-only role.
+    const model = await fetch(
+      `${emu.url}/_emulator/pod-identity?cluster=research&namespace=models&serviceAccount=sample-model`,
+    );
+    const reader = emu.state().iam.roles.find((r) => r.RoleName === 'gitops-research-models-sample-model');
+    expect(reader).toBeDefined();
+    expect(await model.json()).toMatchObject({ roleArn: reader!.Arn, receivesCredentials: true });
     expect(cluster.tags['gitops.dev/identities']).toMatch(/^6:[0-9a-f]{16}$/);
     const st = await status();
     expect(st.problems).toEqual([]);
