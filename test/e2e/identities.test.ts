@@ -180,7 +180,10 @@ async function expectBucket(
       [st.Action].flat().flatMap((a) => [st.Resource].flat().map((r) => `${String(a)} ${String(r)}`)),
     ),
   );
-  expect(grants.sort()).toEqual([`s3:GetObject arn:aws:s3:::${name}/*`, `s3:ListBucket arn:aws:s3:::${name}`]);
+  expect(grants.sort()).toEqual([
+    `s3:GetObject arn:aws:s3:::${name}/*`,
+    `s3:ListBucket arn:aws:s3:::${name}`,
+  ]);
   // The layers substitute the name from the cluster's values; MLflow stores artifacts there.
   const kube = await admin();
   try {
