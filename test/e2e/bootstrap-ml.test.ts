@@ -103,9 +103,15 @@ describe('bootstrap ml in the sandbox', () => {
       expect(model?.metadata.labels?.['kustomize.toolkit.fluxcd.io/name']).toBe('apps');
       const modelSpec = (model?.['spec'] ?? {}) as {
         replicas?: number;
-        template?: { spec?: { initContainers?: { args?: string[] }[] } };
+        template?: { spec?: { serviceAccountName?: string; initContainers?: { args?: string[] }[] } };
       };
       expect(modelSpec.template?.spec?.initContainers?.[0]?.args?.[0]).toBe(mlDefault('sampleModelUri'));
+      // The pods run as the account whose Pod Identity role reads MLflow's bucket, applied beside them.
+      const account = modelSpec.template?.spec?.serviceAccountName;
+      expect(account).toBe('sample-model');
+      expect(
+        await layerOf({ apiVersion: 'v1', kind: 'ServiceAccount', name: account!, namespace: 'models' }),
+      ).toBe('apps');
       // Nothing in Git sets the count (the HPA and Flagger own it): the apiserver's default stands.
       expect(modelSpec.replicas).toBe(1);
       // What the sandbox cannot show is said: no proxy routes, no weight shifts, no load is sent,

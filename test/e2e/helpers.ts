@@ -72,16 +72,17 @@ function tagsOf(tags: Record<string, string> | TagList): Record<string, string> 
 
 /**
  * What an ml-profile cluster holds in AWS: one of each, the profile's 3 node groups, 2 ECR
- * repositories, and 6 roles (cluster, node, and the Pod Identity roles of the load balancer
- * controller, cluster-autoscaler, EBS CSI driver and Flux's image reflector).
+ * repositories, the MLflow bucket, and 8 roles (cluster, node, and the Pod Identity roles of the
+ * load balancer controller, cluster-autoscaler, EBS CSI driver, Flux's image reflector, MLflow and
+ * the sample model).
  */
 export const ML_TAGGED = {
   vpcs: 1,
   clusters: 1,
   nodegroups: 3,
   // cluster, node, and the Pod Identity roles: load balancer controller, autoscaler, EBS CSI,
-  // Flux's image reflector, MLflow
-  roles: 7,
+  // Flux's image reflector, MLflow, the sample model
+  roles: 8,
   ecr: 2,
   buckets: 1,
   natGateways: 1,
