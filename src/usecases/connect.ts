@@ -6,7 +6,12 @@
 import type { AwsClients } from '../integrations/aws/clients.js';
 import type { EksCluster } from '../integrations/aws/ports.js';
 import { eksTokenFor } from '../integrations/aws/token.js';
-import { type KubeClient, kubeClientForEks, kubeClientFromKubeconfig } from '../integrations/kube/client.js';
+import {
+  type ClientOptions,
+  type KubeClient,
+  kubeClientForEks,
+  kubeClientFromKubeconfig,
+} from '../integrations/kube/client.js';
 import { systemError } from '../primitives/errors.js';
 import { registerSecret } from '../primitives/redact.js';
 
@@ -22,13 +27,14 @@ export function kubeClientForCluster(
   cluster: ClusterEndpoint,
   env: NodeJS.ProcessEnv,
   signal?: AbortSignal,
-  maxSockets?: number,
+  client: Pick<ClientOptions, 'maxSockets' | 'groupsAtOnce'> = {},
 ): KubeClient {
   return kubeClientForEks({
     endpoint: cluster.endpoint,
     ...(cluster.certificateAuthority ? { caData: cluster.certificateAuthority } : {}),
     ...(signal ? { signal } : {}),
-    ...(maxSockets ? { maxSockets } : {}),
+    ...(client.maxSockets ? { maxSockets: client.maxSockets } : {}),
+    ...(client.groupsAtOnce ? { groupsAtOnce: true } : {}),
     token: async () => {
       const t = await eksTokenFor(aws, cluster.name, env);
       registerSecret(t.token);
@@ -61,6 +67,8 @@ export interface ConnectOptions {
   described?: DescribedCluster | undefined;
   /** Connections to the API at once (the client's default when absent). */
   maxSockets?: number | undefined;
+  /** Discovery reads every API group at once (a run that only reads: see Discovery). */
+  groupsAtOnce?: boolean | undefined;
 }
 
 /** Describes the cluster (unless told) and connects when it can be reached. The caller closes the client. */
@@ -69,7 +77,12 @@ export async function connect(aws: AwsClients, name: string, options: ConnectOpt
   if (options.kubeconfig !== undefined) {
     return {
       cluster: undefined,
-      client: await kubeClientFromKubeconfig({ path: options.kubeconfig, env: options.env, ...signal }),
+      client: await kubeClientFromKubeconfig({
+        path: options.kubeconfig,
+        env: options.env,
+        ...signal,
+        ...(options.groupsAtOnce ? { groupsAtOnce: true } : {}),
+      }),
     };
   }
   const cluster = options.described ? undefined : await aws.eks.describeCluster(name);
@@ -81,7 +94,10 @@ export async function connect(aws: AwsClients, name: string, options: ConnectOpt
           { name, endpoint: known.endpoint, certificateAuthority: known.certificateAuthority },
           options.env,
           options.signal,
-          options.maxSockets,
+          {
+            ...(options.maxSockets ? { maxSockets: options.maxSockets } : {}),
+            ...(options.groupsAtOnce ? { groupsAtOnce: true } : {}),
+          },
         )
       : undefined;
   return { cluster, client };

@@ -163,7 +163,7 @@ async function readStatus(req: StatusRequest): Promise<StatusDocument> {
   const fromFile =
     req.kubeconfig === undefined
       ? undefined
-      : await connect(aws, req.cluster, { ...req, env: req.clients.env });
+      : await connect(aws, req.cluster, { ...req, env: req.clients.env, groupsAtOnce: true });
   try {
     return await statusWith(req, fromFile?.client);
   } finally {
@@ -240,6 +240,8 @@ async function statusWith(req: StatusRequest, fromFile: KubeClient | undefined):
         env: req.clients.env,
         signal: req.signal,
         described: state,
+        // Status only reads, in one short run: every API group from one discovery read.
+        groupsAtOnce: true,
         ...(req.maxSockets ? { maxSockets: req.maxSockets } : {}),
       })
     ).client;

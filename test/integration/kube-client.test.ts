@@ -136,25 +136,46 @@ describe('Kubernetes client construction', () => {
 });
 
 describe('discovery of the version a group serves a kind in', () => {
-  it("follows the server's preferred version, then the others, and knows a group it does not serve", async () => {
-    const client = kubeClientForEks({
-      endpoint: kube.url,
-      caData: caData(),
-      token: async () => ({ token: kube.token, expiresAt: new Date(Date.now() + 900_000) }),
-      maxSockets: 1,
-    });
-    try {
-      const versions = await client.discovery.groupVersions('autoscaling');
-      // The 1.20 apiserver prefers autoscaling/v1 and still serves v2beta1 and v2beta2.
-      expect(versions[0]).toBe('v1');
-      expect(versions).toEqual(expect.arrayContaining(['v2beta1', 'v2beta2']));
-      expect(await client.discovery.servedVersion('autoscaling', 'HorizontalPodAutoscaler')).toBe('v1');
-      expect(await client.discovery.servedVersion('apps', 'Deployment')).toBe('v1');
-      expect(await client.discovery.servedVersion('apps', 'NoSuchKind')).toBeUndefined();
-      expect(await client.discovery.groupVersions('nothing.gitops.dev')).toEqual([]);
-      expect(await client.discovery.servedVersion('nothing.gitops.dev', 'Widget')).toBeUndefined();
-    } finally {
-      client.close();
-    }
-  });
+  // groupsAtOnce (status): every group from one read of /apis, with the same answers as one
+  // read per group.
+  it.each([
+    { groupsAtOnce: false, groupReads: ['/apis/apps', '/apis/autoscaling', '/apis/nothing.gitops.dev'] },
+    { groupsAtOnce: true, groupReads: ['/apis'] },
+  ])(
+    "follows the server's preferred version, then the others, and knows a group it does not serve (groupsAtOnce: $groupsAtOnce)",
+    async ({ groupsAtOnce, groupReads }) => {
+      const client = kubeClientForEks({
+        endpoint: kube.url,
+        caData: caData(),
+        token: async () => ({ token: kube.token, expiresAt: new Date(Date.now() + 900_000) }),
+        maxSockets: 1,
+        groupsAtOnce,
+      });
+      const paths: string[] = [];
+      const request = client.http.request.bind(client.http);
+      client.http.request = (r) => {
+        paths.push(r.path);
+        return request(r);
+      };
+      try {
+        const versions = await client.discovery.groupVersions('autoscaling');
+        // The 1.20 apiserver prefers autoscaling/v1 and still serves v2beta1 and v2beta2.
+        expect(versions[0]).toBe('v1');
+        expect(versions).toEqual(expect.arrayContaining(['v2beta1', 'v2beta2']));
+        expect(await client.discovery.servedVersion('autoscaling', 'HorizontalPodAutoscaler')).toBe('v1');
+        expect(await client.discovery.servedVersion('apps', 'Deployment')).toBe('v1');
+        expect(await client.discovery.servedVersion('apps', 'NoSuchKind')).toBeUndefined();
+        expect(await client.discovery.groupVersions('nothing.gitops.dev')).toEqual([]);
+        expect(await client.discovery.servedVersion('nothing.gitops.dev', 'Widget')).toBeUndefined();
+        // The group documents read, beside the version documents both ways read alike.
+        expect(paths.filter((p) => /^\/apis(\/[^/]+)?$/.test(p)).sort()).toEqual(groupReads);
+        expect(paths.filter((p) => /^\/apis\/[^/]+\/[^/]+$/.test(p)).sort()).toEqual([
+          '/apis/apps/v1',
+          '/apis/autoscaling/v1',
+        ]);
+      } finally {
+        client.close();
+      }
+    },
+  );
 });

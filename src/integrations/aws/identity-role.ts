@@ -31,8 +31,11 @@ export interface IdentityRoleOutput {
   arn: string;
 }
 
+/** The IAM path every cluster's identity roles live under, each cluster in a folder of its own. */
+export const IDENTITY_ROOT = '/gitops/';
+
 export function identityPath(cluster: string): string {
-  return `/gitops/${cluster}/`;
+  return `${IDENTITY_ROOT}${cluster}/`;
 }
 
 /** Role names are unique per account and at most 64 characters; long ones keep a hash of the whole. */

@@ -18,6 +18,8 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Stops every call that does not bring a signal of its own (a command's --timeout, Ctrl-C). */
   signal?: AbortSignal;
+  /** Discovery learns every group from one read of /apis (a run that only reads; see Discovery). */
+  groupsAtOnce?: boolean;
 }
 
 export interface ApplyRequest {
@@ -51,7 +53,7 @@ export class KubeClient {
     options: ClientOptions & { context?: string; namespace?: string } = {},
   ) {
     this.http = new KubeHttp(connection, options);
-    this.discovery = new Discovery(this.http);
+    this.discovery = new Discovery(this.http, { groupsAtOnce: options.groupsAtOnce === true });
     this.context = options.context;
     this.namespace = options.namespace;
   }

@@ -45,9 +45,17 @@ export class Discovery {
   /** Resources known without asking: CRDs in the set being applied. */
   private readonly taught = new Map<string, ResourceInfo>();
   private readonly byGroup = new Map<string, Promise<string[]>>();
+  private readonly groupsAtOnce: boolean;
+  private allGroups: Promise<Map<string, string[]>> | undefined;
 
-  constructor(http: KubeHttp) {
+  /**
+   * `groupsAtOnce`: learn every group's versions from one read of /apis rather than one read per
+   * group, for a short run that only reads (status): a group that appears after that read (a CRD
+   * applied meanwhile) is not seen, which a run that installs CRDs could not afford.
+   */
+  constructor(http: KubeHttp, options: { groupsAtOnce?: boolean } = {}) {
     this.http = http;
+    this.groupsAtOnce = options.groupsAtOnce === true;
   }
 
   /** Kinds of one group-version; an empty map when the server does not serve it. */
@@ -80,6 +88,7 @@ export class Discovery {
    * group's CustomResourceDefinition is tens of kilobytes.
    */
   async groupVersions(group: string): Promise<string[]> {
+    if (this.groupsAtOnce) return (await this.groups()).get(group) ?? [];
     let entry = this.byGroup.get(group);
     if (!entry) {
       entry = this.fetchGroup(group);
@@ -104,11 +113,24 @@ export class Discovery {
       if (isApiStatus(e, 404)) return [];
       throw e;
     }
-    if (!isRecord(body)) return [];
-    const version = (v: unknown) => (isRecord(v) && typeof v.version === 'string' ? [v.version] : []);
-    const preferred = version(body.preferredVersion);
-    const all = Array.isArray(body.versions) ? body.versions.flatMap(version) : [];
-    return [...new Set([...preferred, ...all])];
+    return versionsOf(body);
+  }
+
+  /** Every group the server serves (APIGroupList), with its versions, read once. */
+  private groups(): Promise<Map<string, string[]>> {
+    if (!this.allGroups) {
+      const asked = this.http.request({ method: 'GET', path: '/apis' }).then(({ body }) => {
+        const list = isRecord(body) && Array.isArray(body.groups) ? body.groups : [];
+        return new Map(
+          list.flatMap((g) => (isRecord(g) && typeof g.name === 'string' ? [[g.name, versionsOf(g)]] : [])),
+        );
+      });
+      this.allGroups = asked;
+      asked.catch(() => {
+        if (this.allGroups === asked) this.allGroups = undefined;
+      });
+    }
+    return this.allGroups;
   }
 
   /** Records what a CRD declares, so its objects can be applied before discovery catches up. */
@@ -150,6 +172,15 @@ export class Discovery {
     }
     return out;
   }
+}
+
+/** An APIGroup's versions, its preferred one first. */
+function versionsOf(group: unknown): string[] {
+  if (!isRecord(group)) return [];
+  const version = (v: unknown) => (isRecord(v) && typeof v.version === 'string' ? [v.version] : []);
+  const preferred = version(group.preferredVersion);
+  const all = Array.isArray(group.versions) ? group.versions.flatMap(version) : [];
+  return [...new Set([...preferred, ...all])];
 }
 
 /** The URL path of a collection or, with a name, of one object. */
