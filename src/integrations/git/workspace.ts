@@ -31,9 +31,10 @@ export interface Workspace {
   dir: string;
   /** For the commands that talk to the remote (fetch, push), with its credentials. */
   git: SimpleGit;
-  run(args: string[], action: string): Promise<string>;
   /** Local plumbing in this repository. */
   plumbing(args: readonly string[], input?: string): Promise<Buffer>;
+  /** The environment local plumbing runs with (no remote, so no credentials). */
+  localEnv: Record<string, string>;
   /** Who commits: the user's git identity, or gitops' own on a runner that has none. */
   author: string;
   committer: string;
@@ -62,22 +63,22 @@ export async function openWorkspace(target: Target): Promise<Workspace> {
   const close = () => rm(dir, { recursive: true, force: true });
   try {
     const git = gitAt({ baseDir: dir, env: target.env, url: target.url, auth, signal: target.signal });
-    const run = async (args: string[], action: string): Promise<string> => {
-      try {
-        return await git.raw(args);
-      } catch (e) {
-        throw gitFailure(e, action, target.url, auth);
-      }
-    };
-    await run(['init', '--quiet', '--bare'], 'preparing a working copy of');
-    const env = gitEnv(target.env, undefined, undefined);
+    await git.raw(['init', '--quiet', '--bare']).catch((e: unknown) => {
+      throw gitFailure(e, 'preparing a working copy of', target.url, auth);
+    });
+    const localEnv = gitEnv(target.env, undefined, undefined);
     const plumbing = (args: readonly string[], input?: string) =>
-      gitPlumbing(args, { dir, env, signal: target.signal, ...(input === undefined ? {} : { input }) });
+      gitPlumbing(args, {
+        dir,
+        env: localEnv,
+        signal: target.signal,
+        ...(input === undefined ? {} : { input }),
+      });
     const [author, committer] = await Promise.all([
       identity(plumbing, 'GIT_AUTHOR_IDENT'),
       identity(plumbing, 'GIT_COMMITTER_IDENT'),
     ]);
-    return { dir, git, run, plumbing, author, committer, target: { ...target, auth }, close };
+    return { dir, git, plumbing, localEnv, author, committer, target: { ...target, auth }, close };
   } catch (e) {
     await close();
     throw e;
@@ -127,7 +128,7 @@ export function tipTree(ws: Workspace, head: string | undefined): FleetTree & { 
     async read(file) {
       const clean = checkRepoPath(file);
       if (head === undefined) return undefined;
-      reader ??= new BlobReader({ dir: ws.dir, env: gitEnv(ws.target.env, undefined, undefined) });
+      reader ??= new BlobReader({ dir: ws.dir, env: ws.localEnv });
       const blob = await reader.read(`${head}:${clean}`);
       return blob?.toString('utf8');
     },
