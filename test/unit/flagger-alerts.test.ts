@@ -19,6 +19,7 @@ import {
 } from '../../src/integrations/reconciler/flux/flagger-alerts.js';
 import { createStyle } from '../../src/io/style.js';
 import { ALERT_PROVIDER_TYPES } from '../../src/spec/schema.js';
+import { healthyStatus } from './status-doc.js';
 import type { StatusDocument } from '../../src/usecases/status.js';
 
 const ADDRESS = 'https://hooks.example.test/services/T0/B0/flagger-secret';
@@ -109,31 +110,8 @@ describe("the base profile's Flagger", () => {
 
 describe('status text', () => {
   it("shows under the alerts line where Flagger's canary alerts go, or why not", () => {
-    const doc = (flagger: { sent: boolean; note: string }): StatusDocument => ({
-      ready: true,
-      known: true,
-      cluster: {
-        name: 'c',
-        region: 'us-west-2',
-        status: 'ACTIVE',
-        managed: true,
-        version: '1.34',
-        nodeGroups: [],
-      },
-      addons: [],
-      identities: [],
-      buckets: [],
-      ci: null,
-      compute: { mode: 'nodegroups', nodePools: [] },
-      reconciler: { kind: 'flux', installed: true, ready: true, controllers: [] },
-      sync: { inSync: true, failing: [] },
-      layers: [],
-      alerts: { provider: 'slack', ready: true, reason: 'Provider ready', flagger },
-      imageAutomation: [],
-      ecrRepositories: [],
-      simulated: [],
-      problems: [],
-    });
+    const doc = (flagger: { sent: boolean; note: string }): StatusDocument =>
+      healthyStatus({ alerts: { provider: 'slack', ready: true, reason: 'Provider ready', flagger } });
     const lines = (f: { sent: boolean; note: string }) =>
       renderStatus(doc(f), createStyle(false)).split('\n');
     const sent = lines({ sent: true, note: "Flagger's slack notifier (HelmRelease flagger)" });

@@ -6,38 +6,19 @@
 import { describe, expect, it } from 'vitest';
 import { renderStatus } from '../../src/cli/render/status.js';
 import { createStyle } from '../../src/io/style.js';
+import { healthyStatus } from './status-doc.js';
 import type { StatusDocument } from '../../src/usecases/status.js';
 
-const doc = (reconciler: Partial<StatusDocument['reconciler']>): StatusDocument => ({
-  ready: true,
-  known: true,
-  cluster: {
-    name: 'c',
-    region: 'us-west-2',
-    status: 'ACTIVE',
-    managed: true,
-    version: '1.34',
-    nodeGroups: [],
-  },
-  addons: [],
-  identities: [],
-  buckets: [],
-  ci: null,
-  compute: { mode: 'nodegroups', nodePools: [] },
-  reconciler: {
-    kind: 'flux',
-    installed: true,
-    ready: true,
-    controllers: [{ name: 'source-controller', ready: true, reason: 'Available' }],
-    ...reconciler,
-  },
-  sync: { inSync: true, failing: [] },
-  layers: [],
-  imageAutomation: [],
-  ecrRepositories: [],
-  simulated: [],
-  problems: [],
-});
+const doc = (reconciler: Partial<StatusDocument['reconciler']>): StatusDocument =>
+  healthyStatus({
+    reconciler: {
+      kind: 'flux',
+      installed: true,
+      ready: true,
+      controllers: [{ name: 'source-controller', ready: true, reason: 'Available' }],
+      ...reconciler,
+    },
+  });
 
 const fluxLine = (d: StatusDocument) =>
   renderStatus(d, createStyle(false))

@@ -9,7 +9,7 @@ import { imageAutomationLines, renderStatus } from '../../src/cli/render/status.
 import type { KubeObject } from '../../src/integrations/kube/object.js';
 import { imageObjectHealth } from '../../src/integrations/reconciler/flux/image-automation-health.js';
 import { createStyle } from '../../src/io/style.js';
-import type { StatusDocument } from '../../src/usecases/status.js';
+import { healthyStatus } from './status-doc.js';
 
 const API = 'image.toolkit.fluxcd.io/v1';
 
@@ -124,23 +124,7 @@ describe('image automation objects in status', () => {
   });
 
   it('the screen has no image automation section for a cluster without it', () => {
-    const doc: StatusDocument = {
-      ready: true,
-      known: true,
-      cluster: { name: 'c', region: 'us-west-2', status: 'ACTIVE', managed: true, nodeGroups: [] },
-      compute: { mode: 'nodegroups', nodePools: [] },
-      addons: [],
-      identities: [],
-      buckets: [],
-      ci: null,
-      reconciler: { kind: 'flux', installed: true, ready: true, controllers: [] },
-      sync: { inSync: true, failing: [] },
-      layers: [],
-      imageAutomation: [],
-      ecrRepositories: [],
-      simulated: [],
-      problems: [],
-    };
+    const doc = healthyStatus();
     expect(renderStatus(doc, createStyle(false))).not.toContain('image automation');
     const withOne = renderStatus(
       {

@@ -5,28 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { renderStatusList } from '../../src/cli/render/status.js';
 import { createStyle } from '../../src/io/style.js';
+import { healthyStatus } from './status-doc.js';
 import type { StatusDocument } from '../../src/usecases/status.js';
 import type { FleetStatusDocument } from '../../src/usecases/status-all.js';
 
 function doc(name: string, profile?: { name: string; version: string }): StatusDocument {
-  return {
-    ready: true,
-    known: true,
-    cluster: { name, region: 'us-west-2', status: 'ACTIVE', managed: true, version: '1.34', nodeGroups: [] },
-    addons: [],
-    identities: [],
-    buckets: [],
-    ci: null,
-    compute: { mode: 'nodegroups', nodePools: [] },
-    reconciler: { kind: 'flux', installed: true, ready: true, controllers: [] },
-    sync: { inSync: true, failing: [] },
-    layers: [],
-    imageAutomation: [],
-    ecrRepositories: [],
-    simulated: [],
-    problems: [],
-    ...(profile ? { profile } : {}),
-  };
+  const healthy = healthyStatus();
+  return healthyStatus({ cluster: { ...healthy.cluster, name }, ...(profile ? { profile } : {}) });
 }
 
 describe('status --all text', () => {
